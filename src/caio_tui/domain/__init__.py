@@ -1,0 +1,1 @@
+"""The pure domain: models and rules. No I/O, no SQLite, no Textual."""

@@ -1,0 +1,83 @@
+"""The filter language of the table, the board and `list`: free text plus tokens.
+
+`stage:pilot blocker:shared-service-account territory:infrastructure office:"Human Capital" stalled
+high-impact claims` keeps pilots that match every token and whose id, name, office or owner contain
+every free word.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from pydantic import BaseModel, ConfigDict
+
+from caio_tui.domain.blockers import Territory
+from caio_tui.domain.stages import Stage, parse_stage
+
+TOKENS = ("stage:", "blocker:", "territory:", "office:", "stalled", "high-impact", "stale")
+
+
+class PilotFilter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    text: tuple[str, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    blockers: tuple[str, ...] = ()
+    territories: tuple[Territory, ...] = ()
+    offices: tuple[str, ...] = ()
+    stalled: bool = False
+    high_impact: bool = False
+    approval_stale: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return self == PilotFilter()
+
+
+def _territory(value: str) -> Territory:
+    try:
+        return Territory(value.lower())
+    except ValueError:
+        valid = ", ".join(t.value for t in Territory)
+        raise ValueError(f"unknown territory {value!r}; expected one of {valid}") from None
+
+
+def _split(query: str) -> list[str]:
+    try:
+        return shlex.split(query)
+    except ValueError:  # an unclosed quote while typing: treat quotes as plain characters
+        return query.replace('"', " ").replace("'", " ").split()
+
+
+def parse_filter(query: str) -> PilotFilter:
+    """Parse a filter; ValueError with a one-line reason for an unknown stage or territory."""
+    text: list[str] = []
+    stages: list[Stage] = []
+    blockers: list[str] = []
+    territories: list[Territory] = []
+    offices: list[str] = []
+    flags = {"stalled": False, "high-impact": False, "stale": False}
+    for word in _split(query):
+        key, sep, value = word.partition(":")
+        key = key.lower()
+        if sep and value and key == "stage":
+            stages.append(parse_stage(value))
+        elif sep and value and key in ("blocker", "tag"):
+            blockers.append(value.lower())
+        elif sep and value and key == "territory":
+            territories.append(_territory(value))
+        elif sep and value and key == "office":
+            offices.append(value)
+        elif not sep and word.lower() in flags:
+            flags[word.lower()] = True
+        else:
+            text.append(word)
+    return PilotFilter(
+        text=tuple(text),
+        stages=tuple(stages),
+        blockers=tuple(blockers),
+        territories=tuple(territories),
+        offices=tuple(offices),
+        stalled=flags["stalled"],
+        high_impact=flags["high-impact"],
+        approval_stale=flags["stale"],
+    )

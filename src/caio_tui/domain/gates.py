@@ -1,0 +1,272 @@
+"""Gates: declarative rules a pilot must meet to enter a stage, their evaluation, and the least change
+that would make a refused move pass.
+
+Rules are data (TOML in the package, a versioned copy in each portfolio). The rule language is closed:
+a rule names fields, items, areas, tags and categories; nothing in it is evaluated as code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from caio_tui.domain.blockers import BlockerCategory
+from caio_tui.domain.coverage import Catalog, CoverageStatus
+from caio_tui.domain.pilots import PilotRecord
+from caio_tui.domain.stages import PIPELINE, Stage
+
+# "At least" compares on this ladder; waived and not_applicable are accepted separately.
+_LADDER: dict[CoverageStatus, int] = {
+    CoverageStatus.NOT_ASSESSED: 0,
+    CoverageStatus.GAP: 0,
+    CoverageStatus.PARTIAL: 1,
+    CoverageStatus.MET: 2,
+}
+_WAIVERS = (CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)
+GATED_FIELDS = ("name", "office", "owner", "description")
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    description: str = ""
+
+
+class FieldRule(_Rule):
+    """A pilot field is recorded (not blank)."""
+
+    kind: Literal["field"]
+    field: Literal["name", "office", "owner", "description"]
+
+
+class CoverageRule(_Rule):
+    """Every item of the named areas and items is at least a status."""
+
+    kind: Literal["coverage"]
+    areas: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    at_least: Literal["partial", "met"]
+    accept_waived: bool = True  # waived and not_applicable satisfy the rule
+
+    @model_validator(mode="after")
+    def _names_something(self) -> CoverageRule:
+        if not self.areas and not self.items:
+            raise ValueError("a coverage rule needs areas or items")
+        return self
+
+
+class NoBlockerRule(_Rule):
+    """No open blocker with one of these tags or in one of these categories."""
+
+    kind: Literal["no_blocker"]
+    tags: tuple[str, ...] = ()
+    categories: tuple[BlockerCategory, ...] = ()
+
+    @model_validator(mode="after")
+    def _names_something(self) -> NoBlockerRule:
+        if not self.tags and not self.categories:
+            raise ValueError("a no_blocker rule needs tags or categories")
+        return self
+
+
+class HighImpactRule(_Rule):
+    """For a high-impact use case, every item of the high-impact frameworks is in an accepted status."""
+
+    kind: Literal["high_impact_practices"]
+    accept: tuple[CoverageStatus, ...] = (CoverageStatus.MET, CoverageStatus.WAIVED)
+
+
+Rule = Annotated[FieldRule | CoverageRule | NoBlockerRule | HighImpactRule, Field(discriminator="kind")]
+
+
+class Gate(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    to: Stage
+    rules: tuple[Rule, ...] = ()
+
+
+class GateRules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    version: int = 1
+    gates: tuple[Gate, ...] = Field(default=(), alias="gate")
+
+    def for_stage(self, stage: Stage) -> Gate:
+        return next((g for g in self.gates if g.to is stage), Gate(to=stage))
+
+    def check_references(self, catalog: Catalog, known_tags: Sequence[str]) -> list[str]:
+        """Names the rules refer to that the portfolio does not know."""
+        problems: list[str] = []
+        for gate in self.gates:
+            for rule in gate.rules:
+                if isinstance(rule, CoverageRule):
+                    problems += [f"gate {gate.to}: unknown area {a!r}" for a in rule.areas if not catalog.has_area(a)]
+                    problems += [f"gate {gate.to}: unknown item {i!r}" for i in rule.items if not catalog.has_item(i)]
+                if isinstance(rule, NoBlockerRule):
+                    problems += [f"gate {gate.to}: unknown tag {t!r}" for t in rule.tags if t not in known_tags]
+        return problems
+
+
+class Change(BaseModel):
+    """One change that would make a gate pass."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["set_coverage", "resolve_blocker", "set_field"]
+    target: str  # item id, blocker tag or field name
+    to: str = ""  # the status an item must reach
+    text: str
+
+
+class RuleFailure(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    rule: str  # e.g. "production #3"
+    reason: str
+    changes: tuple[Change, ...]
+
+
+class GateResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    pilot_id: str
+    from_stage: Stage
+    to_stage: Stage
+    failures: tuple[RuleFailure, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def least_changes(self) -> tuple[Change, ...]:
+        return merge_changes(c for f in self.failures for c in f.changes)
+
+
+def merge_changes(changes: object) -> tuple[Change, ...]:
+    """The union of every failing rule's changes, with each item raised only to the highest level asked.
+
+    Rules are a conjunction of independent per-item, per-blocker and per-field conditions, so this union
+    is the least set of changes that makes every rule pass.
+    """
+    merged: dict[tuple[str, str], Change] = {}
+    for change in changes:  # type: ignore[attr-defined]
+        key = (change.kind, change.target)
+        kept = merged.get(key)
+        if kept is None or _rank(change.to) > _rank(kept.to):
+            merged[key] = change
+    return tuple(merged.values())
+
+
+def _rank(status: str) -> int:
+    return {"partial": 1, "met": 2}.get(status, 0)
+
+
+def _status(record: PilotRecord, item_id: str) -> CoverageStatus:
+    cov = record.coverage.get(item_id)
+    return cov.status if cov else CoverageStatus.NOT_ASSESSED
+
+
+def _satisfies(status: CoverageStatus, at_least: str, accept_waived: bool) -> bool:
+    if status in _WAIVERS:
+        return accept_waived
+    return _LADDER[status] >= _LADDER[CoverageStatus(at_least)]
+
+
+def _coverage_failure(rule: CoverageRule, record: PilotRecord, catalog: Catalog) -> tuple[str, list[Change]]:
+    item_ids: list[str] = []
+    for area_id in rule.areas:
+        item_ids += [i.id for i in catalog.area(area_id).items]
+    item_ids += list(rule.items)
+    short = [
+        i for i in dict.fromkeys(item_ids) if not _satisfies(_status(record, i), rule.at_least, rule.accept_waived)
+    ]
+    changes = [
+        Change(
+            kind="set_coverage",
+            target=i,
+            to=rule.at_least,
+            text=f"set {i} to {rule.at_least} (now {_status(record, i).value})",
+        )
+        for i in short
+    ]
+    scope = ", ".join([*rule.areas, *rule.items])
+    also = "" if rule.accept_waived else " (waivers not accepted)"
+    reason = f"{scope}: {len(short)} item(s) below {rule.at_least}{also}: {', '.join(short)}"
+    return reason, changes
+
+
+def _blocker_failure(rule: NoBlockerRule, record: PilotRecord) -> tuple[str, list[Change]]:
+    hit = [b for b in record.open_blockers if b.tag in rule.tags or b.category in rule.categories]
+    tags = list(dict.fromkeys(b.tag for b in hit))
+    changes = [Change(kind="resolve_blocker", target=t, text=f"resolve the {t} blocker") for t in tags]
+    return f"open blocker(s): {', '.join(tags)}", changes
+
+
+def _high_impact_failure(rule: HighImpactRule, record: PilotRecord, catalog: Catalog) -> tuple[str, list[Change]]:
+    practices = [i.id for f in catalog.frameworks if f.applies_to == "high_impact" for a in f.areas for i in a.items]
+    short = [i for i in practices if _status(record, i) not in rule.accept]
+    changes = [
+        Change(kind="set_coverage", target=i, to="met", text=f"set {i} to met (now {_status(record, i).value})")
+        for i in short
+    ]
+    accepted = " or ".join(s.value for s in rule.accept)
+    return f"high-impact practices not {accepted}: {', '.join(short)}", changes
+
+
+def _check(rule: Rule, record: PilotRecord, catalog: Catalog) -> tuple[str, list[Change]] | None:
+    """None when the rule holds, else the reason and the changes that would make it hold."""
+    if isinstance(rule, FieldRule):
+        if str(getattr(record.pilot, rule.field)).strip():
+            return None
+        return f"no {rule.field} recorded", [
+            Change(kind="set_field", target=rule.field, text=f"record the {rule.field}")
+        ]
+    if isinstance(rule, CoverageRule):
+        reason, changes = _coverage_failure(rule, record, catalog)
+    elif isinstance(rule, NoBlockerRule):
+        reason, changes = _blocker_failure(rule, record)
+    else:
+        if not record.pilot.high_impact:
+            return None
+        reason, changes = _high_impact_failure(rule, record, catalog)
+    return (reason, changes) if changes else None
+
+
+def stages_crossed(from_stage: Stage, to_stage: Stage) -> list[Stage]:
+    """The gates a move passes: every stage after from_stage up to to_stage. Backward moves and retiring
+    pass no gate."""
+    if to_stage is Stage.RETIRED or from_stage is Stage.RETIRED:
+        return []
+    start, end = PIPELINE.index(from_stage), PIPELINE.index(to_stage)
+    return list(PIPELINE[start + 1 : end + 1])
+
+
+def evaluate(record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Catalog) -> GateResult:
+    failures: list[RuleFailure] = []
+    for stage in stages_crossed(record.pilot.stage, to_stage):
+        for index, rule in enumerate(rules.for_stage(stage).rules, start=1):
+            failed = _check(rule, record, catalog)
+            if failed:
+                reason, changes = failed
+                if rule.description:
+                    reason = f"{rule.description}: {reason}"
+                failures.append(RuleFailure(rule=f"{stage.value} #{index}", reason=reason, changes=tuple(changes)))
+    return GateResult(
+        pilot_id=record.pilot.id, from_stage=record.pilot.stage, to_stage=to_stage, failures=tuple(failures)
+    )
+
+
+def distance(record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Catalog) -> int:
+    """How many changes stand between a pilot and a stage (e.g. production)."""
+    return len(evaluate(record, to_stage, rules, catalog).least_changes)
+
+
+class GateRulesError(ValueError):
+    """A rules file that cannot be used; the message names the place and the reason."""
+
+
+def parse_rules(data: dict[str, object], source: str = "rules") -> GateRules:
+    try:
+        return GateRules.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise GateRulesError(f"{source}: {where}: {first['msg']}") from None

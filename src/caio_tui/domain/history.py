@@ -1,0 +1,57 @@
+"""Audit events: who changed what, when, with the state before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+# Actions a user can undo; imports, rule changes and undos themselves cannot be undone.
+UNDOABLE = frozenset(
+    {
+        "pilot.create",
+        "pilot.edit",
+        "coverage.set",
+        "blocker.open",
+        "blocker.resolve",
+        "stage.move",
+        "tag.create",
+    }
+)
+
+
+class AuditEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    pilot_id: str | None
+    before: Any = None
+    after: Any = None
+    source: str = ""
+    undoes: int | None = None
+    hash: str = ""
+
+    def summary(self) -> str:
+        """One line in the domain's words, e.g. 'coverage.set access.roles: gap → met'."""
+        b = self.before if isinstance(self.before, dict) else {}
+        a = self.after if isinstance(self.after, dict) else {}
+        if self.action == "coverage.set":
+            return f"{a.get('item_id')}: {b.get('status', 'not_assessed')} → {a.get('status', 'not_assessed')}"
+        if self.action == "stage.move":
+            text = f"{b.get('stage')} → {a.get('stage')}"
+            return text + (f" (override: {a['override']})" if a.get("override") else "")
+        if self.action in ("blocker.open", "blocker.resolve"):
+            row = a or b
+            return f"{row.get('tag')}" + (f": {row['note']}" if row.get("note") else "")
+        if self.action == "pilot.edit":
+            return ", ".join(f"{k}: {b.get(k)!r} → {v!r}" for k, v in a.items())
+        if self.action == "pilot.create":
+            return f"{a.get('name')} ({a.get('stage')})"
+        if self.action == "undo":
+            return f"undid event {self.undoes}"
+        if isinstance(self.after, dict) and "summary" in self.after:
+            return str(self.after["summary"])
+        return ""

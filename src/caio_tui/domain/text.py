@@ -1,0 +1,31 @@
+"""Making user text safe to show: control characters and escape sequences never reach a terminal raw."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def printable(text: str, *, single_line: bool = True) -> str:
+    """Text with every control character shown as an escape (ESC as '\\x1b'); newlines become '⏎'
+    on a single line. Right-to-left and combining characters are kept: they are text, not controls."""
+    out = []
+    for char in text:
+        if char == "\n" and not single_line:
+            out.append(char)
+        elif char == "\n" or char == "\r":
+            out.append("⏎" if char == "\n" else "")
+        elif char == "\t":
+            out.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_OVERRIDES:
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+# Explicit direction overrides can reorder what follows them on screen ("Trojan Source"): shown escaped.
+_BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"

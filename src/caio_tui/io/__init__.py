@@ -1,0 +1,1 @@
+"""Imports, exports and reports: files in and out of a portfolio."""

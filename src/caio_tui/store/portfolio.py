@@ -1,0 +1,819 @@
+"""The repository: every read and write of a portfolio. Each write runs in one transaction with its
+audit event, so an interrupted program leaves the file as it was before the write."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from caio_tui.domain import blockers as blocker_rules
+from caio_tui.domain.blockers import BUILTIN_TAGS, BlockerCategory, BlockerTag
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework
+from caio_tui.domain.defaults import default_catalog, default_rules
+from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
+from caio_tui.domain.history import UNDOABLE, AuditEvent
+from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotFields, PilotRecord
+from caio_tui.domain.scoring import readiness
+from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
+from caio_tui.store import audit, rows
+from caio_tui.store.database import connect
+from caio_tui.store.errors import PortfolioBusy, PortfolioError, StoreError
+from caio_tui.store.queries import STAGE_POSITION, SortKey, order_by, where
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class GateRefused(StoreError):
+    """A move the gate refused; carries the result with every failing rule."""
+
+    def __init__(self, result: GateResult) -> None:
+        super().__init__(f"the gate into {result.to_stage.value} refused {result.pilot_id}")
+        self.result = result
+
+
+class Portfolio:
+    """One portfolio file. Safe to share between the UI thread and workers (calls are serialised)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        actor: str,
+        stalled_days: int = DEFAULT_STALLED_DAYS,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.path = path
+        self.actor = actor
+        self.stalled_days = stalled_days
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._catalog: Catalog | None = None
+        self._rules: GateRules | None = None
+
+    # ---- opening -------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        actor: str,
+        create: bool = False,
+        stalled_days: int = DEFAULT_STALLED_DAYS,
+        clock: Clock = _utcnow,
+        name: str | None = None,
+    ) -> Portfolio:
+        conn = connect(path, create=create)
+        portfolio = cls(conn, path, actor=actor, stalled_days=stalled_days, clock=clock)
+        if portfolio._meta("name") is None:
+            portfolio._seed(name or path.stem)
+        return portfolio
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Portfolio:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _seed(self, name: str) -> None:
+        """A new portfolio: its name, the default frameworks, blocker tags and gate rules."""
+        now = self._now()
+        with self._transaction():
+            self.conn.execute("INSERT INTO meta VALUES ('name', ?), ('created_at', ?)", (name, now))
+            for position, framework in enumerate(default_catalog().frameworks):
+                self._insert_framework(framework, position)
+            for tag in BUILTIN_TAGS:
+                self._insert_tag(tag)
+            self._insert_rules(default_rules())
+            audit.append(
+                self.conn,
+                at=now,
+                actor=self.actor,
+                action="portfolio.create",
+                pilot_id=None,
+                before=None,
+                after={"name": name, "summary": f"created portfolio {name!r}"},
+            )
+
+    # ---- transactions --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._translate(exc) from None
+            try:
+                yield
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise self._translate(exc) from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def _translate(self, exc: sqlite3.OperationalError) -> StoreError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return PortfolioBusy(f"{self.path}: another program is writing to the portfolio; try again")
+        if "readonly" in text or "read-only" in text:
+            return PortfolioError(f"{self.path}: the portfolio is read-only; nothing was changed")
+        if "full" in text:
+            return PortfolioError(f"{self.path}: the disk is full; nothing was changed")
+        return PortfolioError(f"{self.path}: {text}; nothing was changed")
+
+    def _event(
+        self,
+        action: str,
+        pilot_id: str | None,
+        before: Any,
+        after: Any,
+        *,
+        source: str = "",
+        undoes: int | None = None,
+    ) -> int:
+        return audit.append(
+            self.conn,
+            at=self._now(),
+            actor=self.actor,
+            action=action,
+            pilot_id=pilot_id,
+            before=before,
+            after=after,
+            source=source,
+            undoes=undoes,
+        )
+
+    def _now(self) -> str:
+        return rows.timestamp(self.clock())
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise PortfolioError(f"{self.path}: cannot read the portfolio ({exc})") from None
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        found = self._read(sql, params)
+        return found[0] if found else None
+
+    # ---- portfolio-wide reads ------------------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    @property
+    def name(self) -> str:
+        return self._meta("name") or self.path.stem
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            found = self._read("SELECT definition FROM framework ORDER BY position")
+            self._catalog = Catalog(frameworks=tuple(Framework.model_validate_json(r["definition"]) for r in found))
+        return self._catalog
+
+    def rules(self) -> GateRules:
+        if self._rules is None:
+            row = self._one("SELECT rules FROM gate_rules ORDER BY version DESC LIMIT 1")
+            self._rules = parse_rules(json.loads(row["rules"])) if row else default_rules()
+        return self._rules
+
+    def rules_version(self) -> int:
+        row = self._one("SELECT max(version) AS v FROM gate_rules")
+        return int(row["v"]) if row and row["v"] is not None else 0
+
+    def tags(self) -> list[BlockerTag]:
+        return [rows.tag(r) for r in self._read("SELECT * FROM blocker_tag ORDER BY builtin DESC, category, tag")]
+
+    def tag(self, tag: str) -> BlockerTag:
+        row = self._one("SELECT * FROM blocker_tag WHERE tag = ?", (tag,))
+        if row is None:
+            raise StoreError(f"unknown blocker tag {tag!r} (see the tag list, or create it with a category)")
+        return rows.tag(row)
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: the TUI polls it to notice other processes."""
+        with self._lock:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
+        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        found = self._read(f"SELECT stage, count(*) AS n FROM pilot{clause} GROUP BY stage", params)
+        counts = {stage: 0 for stage in Stage}
+        counts.update({Stage(r["stage"]): r["n"] for r in found})
+        return counts
+
+    # ---- pilot reads ---------------------------------------------------------------------------------
+
+    def count(self, pilot_filter: PilotFilter | None = None) -> int:
+        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        row = self._one(f"SELECT count(*) AS n FROM pilot{clause}", params)
+        return int(row["n"]) if row else 0
+
+    def page(
+        self,
+        pilot_filter: PilotFilter | None = None,
+        *,
+        sort: SortKey = SortKey.ID,
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[Pilot]:
+        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        sql = f"SELECT {rows.PILOT_COLUMNS} FROM pilot{clause} ORDER BY {order_by(sort, descending)} LIMIT ? OFFSET ?"
+        return [rows.pilot(r) for r in self._read(sql, [*params, limit, offset])]
+
+    def pilots(
+        self, pilot_filter: PilotFilter | None = None, *, sort: SortKey = SortKey.ID, descending: bool = False
+    ) -> list[Pilot]:
+        return self.page(pilot_filter, sort=sort, descending=descending, limit=-1)
+
+    def position(
+        self,
+        pilot_id: str,
+        pilot_filter: PilotFilter | None = None,
+        *,
+        sort: SortKey = SortKey.ID,
+        descending: bool = False,
+    ) -> int | None:
+        """Where a pilot stands in the filtered, sorted list (so a view can keep its cursor on it)."""
+        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        sql = (
+            f"SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {order_by(sort, descending)}) - 1 AS n "
+            f"FROM pilot{clause}) WHERE id = ?"
+        )
+        row = self._one(sql, [*params, pilot_id])
+        return None if row is None else int(row["n"])
+
+    def days_in_stage(self, pilot: Pilot) -> int:
+        return pilot.days_in_stage(self.clock())
+
+    def is_stalled(self, pilot: Pilot) -> bool:
+        return is_stalled(pilot.stage, self.days_in_stage(pilot), self.stalled_days)
+
+    def get(self, pilot_id: str) -> Pilot:
+        row = self._one(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id = ?", (pilot_id,))
+        if row is None:
+            raise StoreError(f"no pilot with id {pilot_id!r}")
+        return rows.pilot(row)
+
+    def record(self, pilot_id: str) -> PilotRecord:
+        """A pilot with its coverage, blockers (open and resolved) and stage history."""
+        pilot = self.get(pilot_id)
+        coverage = {
+            c.item: c for c in map(rows.coverage, self._read("SELECT * FROM coverage WHERE pilot_id = ?", (pilot_id,)))
+        }
+        found_blockers = self._read(
+            "SELECT b.*, t.category FROM blocker b JOIN blocker_tag t USING (tag) WHERE pilot_id = ? ORDER BY b.id",
+            (pilot_id,),
+        )
+        moves = self._read("SELECT * FROM stage_move WHERE pilot_id = ? ORDER BY id", (pilot_id,))
+        return PilotRecord(
+            pilot=pilot,
+            coverage=coverage,
+            blockers=tuple(map(rows.blocker, found_blockers)),
+            stage_history=tuple(map(rows.stage_move, moves)),
+        )
+
+    def open_blocker_tags(self, pilot_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Open blocker tags of each pilot, most important first (one query for a whole page)."""
+        if not pilot_ids:
+            return {}
+        marks = ", ".join("?" * len(pilot_ids))
+        found = self._read(
+            f"SELECT b.pilot_id, b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
+            f"WHERE b.resolved_at IS NULL AND b.pilot_id IN ({marks})",
+            list(pilot_ids),
+        )
+        weight = blocker_rules.CATEGORY_WEIGHT
+        ordered = sorted(found, key=lambda r: (weight[BlockerCategory(r["category"])], r["opened_at"], r["tag"]))
+        result: dict[str, list[str]] = {pid: [] for pid in pilot_ids}
+        for r in ordered:
+            if r["tag"] not in result[r["pilot_id"]]:
+                result[r["pilot_id"]].append(r["tag"])
+        return result
+
+    def check_gate(self, pilot_id: str, to_stage: Stage | None = None) -> GateResult:
+        record = self.record(pilot_id)
+        target = to_stage or record.pilot.stage.next()
+        if target is None:
+            raise StoreError(f"{pilot_id} is {record.pilot.stage.value}: there is no stage after it")
+        return evaluate(record, target, self.rules(), self.catalog())
+
+    def history(self, pilot_id: str | None = None, limit: int | None = None) -> list[AuditEvent]:
+        sql = "SELECT * FROM audit_event" + (" WHERE pilot_id = ?" if pilot_id else "") + " ORDER BY id DESC"
+        params: list[Any] = [pilot_id] if pilot_id else []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [_event(r) for r in self._read(sql, params)][::-1]
+
+    def verify_chain(self) -> tuple[int, audit.ChainBreak | None]:
+        with self._lock:
+            return audit.verify_chain(self.conn)
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own integrity and foreign-key checks; empty when both hold."""
+        problems = [r[0] for r in self._read("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"{r[0]} row {r[1]} refers to a missing {r[2]}" for r in self._read("PRAGMA foreign_key_check")]
+        return problems
+
+    # ---- pilot writes --------------------------------------------------------------------------------
+
+    def add_pilot(self, fields: PilotFields, *, stage: Stage = Stage.INTAKE, pilot_id: str | None = None) -> str:
+        now = self._now()
+        with self._transaction():
+            new_id = pilot_id or self._next_id()
+            if self._exists(new_id):
+                raise StoreError(f"a pilot with id {new_id!r} already exists")
+            row = {
+                "id": new_id,
+                **fields.model_dump(),
+                "stage": stage.value,
+                "stage_pos": STAGE_POSITION[stage.value],
+                "extra": "{}",
+                "created_at": now,
+                "stage_entered_at": now,
+            }
+            self.db.table("pilot").insert(row)
+            self._record_move(new_id, None, stage, now, override="", failed=())
+            self._refresh(new_id)
+            self._event("pilot.create", new_id, None, self._pilot_state(new_id))
+        return new_id
+
+    def edit_pilot(self, pilot_id: str, **changes: Any) -> None:
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise StoreError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE_FIELDS)}")
+        with self._transaction():
+            current = self.get(pilot_id)
+            merged = PilotFields.model_validate({**current.model_dump(include=set(EDITABLE_FIELDS)), **changes})
+            after = {k: v for k, v in merged.model_dump().items() if getattr(current, k) != v}
+            if not after:
+                return
+            before = {k: getattr(current, k) for k in after}
+            self.db.table("pilot").update(pilot_id, after)
+            self._refresh(pilot_id)
+            self._event("pilot.edit", pilot_id, before, after)
+
+    def set_coverage(
+        self,
+        pilot_id: str,
+        item_id: str,
+        status: CoverageStatus,
+        *,
+        evidence: str | None = None,
+        justification: str | None = None,
+    ) -> None:
+        catalog = self.catalog()
+        if not catalog.has_item(item_id):
+            raise StoreError(f"unknown requirement item {item_id!r}")
+        with self._transaction():
+            pilot = self.get(pilot_id)
+            if not catalog.framework_of(item_id).applies(pilot.high_impact):
+                raise StoreError(f"{item_id} applies to high-impact use cases only; {pilot_id} is not one")
+            before = self._coverage_row(pilot_id, item_id)
+            kept = before or {}
+            coverage = Coverage(
+                item=item_id,
+                status=status,
+                evidence=kept.get("evidence", "") if evidence is None else evidence,
+                justification=kept.get("justification", "") if justification is None else justification,
+            )
+            if status.counts_in_readiness and justification is None:
+                coverage = coverage.model_copy(update={"justification": ""})
+            row = {
+                "pilot_id": pilot_id,
+                "item_id": item_id,
+                "status": status.value,
+                "evidence": coverage.evidence,
+                "justification": coverage.justification,
+                "updated_at": self._now(),
+                "updated_by": self.actor,
+            }
+            self.db.table("coverage").upsert(row, pk=("pilot_id", "item_id"))
+            self._refresh(pilot_id)
+            self._event("coverage.set", pilot_id, before, row)
+
+    def create_tag(
+        self, tag: str, category: BlockerCategory, *, areas: Sequence[str] = (), description: str = ""
+    ) -> None:
+        catalog = self.catalog()
+        bad = [a for a in areas if not catalog.has_area(a)]
+        if bad:
+            raise StoreError(f"unknown requirement area {bad[0]!r}")
+        new = BlockerTag(tag=tag, category=category, areas=tuple(areas), description=description)
+        with self._transaction():
+            if self._one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag,)):
+                raise StoreError(f"the tag {tag!r} exists already")
+            self._insert_tag(new)
+            self._event("tag.create", None, None, new.model_dump(mode="json"))
+
+    def open_blocker(self, pilot_id: str, tag: str, *, note: str = "") -> int:
+        with self._transaction():
+            self.get(pilot_id)
+            self.tag(tag)
+            if self._one(
+                "SELECT 1 FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
+                (pilot_id, tag),
+            ):
+                raise StoreError(f"{pilot_id} already has an open {tag} blocker")
+            row = {
+                "pilot_id": pilot_id,
+                "tag": tag,
+                "note": note,
+                "opened_at": self._now(),
+                "opened_by": self.actor,
+            }
+            blocker_id = int(self.db.table("blocker").insert(row).last_pk or 0)
+            self._refresh(pilot_id)
+            self._event("blocker.open", pilot_id, None, self._blocker_row(blocker_id))
+        return blocker_id
+
+    def resolve_blocker(self, pilot_id: str, tag: str) -> None:
+        with self._transaction():
+            self.get(pilot_id)
+            found = self._one(
+                "SELECT id FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
+                (pilot_id, tag),
+            )
+            if found is None:
+                raise StoreError(f"{pilot_id} has no open {tag} blocker")
+            before = self._blocker_row(found["id"])
+            self.db.table("blocker").update(found["id"], {"resolved_at": self._now(), "resolved_by": self.actor})
+            self._refresh(pilot_id)
+            self._event("blocker.resolve", pilot_id, before, self._blocker_row(found["id"]))
+
+    def move(self, pilot_id: str, to_stage: Stage, *, override: str | None = None) -> GateResult:
+        """Move a pilot through the gate. A refused gate raises GateRefused unless a written override
+        justification is given; the override and its reasons stay in the history and the audit trail."""
+        with self._transaction():
+            record = self.record(pilot_id)
+            if record.pilot.stage is to_stage:
+                raise StoreError(f"{pilot_id} is already in {to_stage.value}")
+            result = evaluate(record, to_stage, self.rules(), self.catalog())
+            justification = (override or "").strip()
+            if override is not None and not justification:
+                raise StoreError("an override needs a written justification")
+            if not result.passed and not justification:
+                raise GateRefused(result)
+            if result.passed:
+                justification = ""
+            now = self._now()
+            before = {
+                "stage": record.pilot.stage.value,
+                "stage_entered_at": rows.timestamp(record.pilot.stage_entered_at),
+            }
+            self.db.table("pilot").update(
+                pilot_id,
+                {
+                    "stage": to_stage.value,
+                    "stage_pos": STAGE_POSITION[to_stage.value],
+                    "stage_entered_at": now,
+                },
+            )
+            failed = tuple(f"{f.rule}: {f.reason}" for f in result.failures) if justification else ()
+            move_id = self._record_move(
+                pilot_id, record.pilot.stage, to_stage, now, override=justification, failed=failed
+            )
+            after = {
+                "stage": to_stage.value,
+                "stage_entered_at": now,
+                "move_id": move_id,
+                "override": justification,
+                "failed_rules": list(failed),
+            }
+            self._event("stage.move", pilot_id, before, after)
+        return result
+
+    # ---- undo ----------------------------------------------------------------------------------------
+
+    def undo(self) -> AuditEvent | None:
+        """Revert the current actor's last change as a new event; None when there is nothing to undo."""
+        with self._transaction():
+            target = self._last_undoable()
+            if target is None:
+                return None
+            _UNDO[target.action](self, target)
+            if target.pilot_id and self._exists(target.pilot_id):
+                self._refresh(target.pilot_id)
+            self._event(
+                "undo",
+                target.pilot_id,
+                target.after,
+                target.before,
+                undoes=target.id,
+            )
+        return target
+
+    def _last_undoable(self) -> AuditEvent | None:
+        undone = {r["undoes"] for r in self._read("SELECT undoes FROM audit_event WHERE undoes IS NOT NULL")}
+        actions = sorted(UNDOABLE)
+        found = self._read(
+            f"SELECT * FROM audit_event WHERE actor = ? AND action IN ({', '.join('?' * len(actions))}) "
+            "ORDER BY id DESC LIMIT 200",
+            [self.actor, *actions],
+        )
+        return next((_event(r) for r in found if r["id"] not in undone), None)
+
+    def _undo_create(self, event: AuditEvent) -> None:
+        assert event.pilot_id
+        later = self._one(
+            "SELECT count(*) AS n FROM audit_event WHERE pilot_id = ? AND id > ? AND action != 'undo'",
+            (event.pilot_id, event.id),
+        )
+        if later and later["n"]:
+            raise StoreError(f"{event.pilot_id} has changed since it was created; undo its later changes first")
+        self.conn.execute("DELETE FROM pilot WHERE id = ?", (event.pilot_id,))
+
+    def _undo_edit(self, event: AuditEvent) -> None:
+        assert event.pilot_id
+        current = self.get(event.pilot_id)
+        if any(getattr(current, k) != v for k, v in event.after.items()):
+            raise StoreError(f"{event.pilot_id} was edited again since; nothing was undone")
+        self.db.table("pilot").update(event.pilot_id, event.before)
+
+    def _undo_coverage(self, event: AuditEvent) -> None:
+        assert event.pilot_id
+        current = self._coverage_row(event.pilot_id, event.after["item_id"])
+        if current != event.after:
+            raise StoreError(f"{event.after['item_id']} of {event.pilot_id} changed again since; nothing was undone")
+        if event.before is None:
+            self.conn.execute(
+                "DELETE FROM coverage WHERE pilot_id = ? AND item_id = ?",
+                (event.pilot_id, event.after["item_id"]),
+            )
+        else:
+            self.db.table("coverage").upsert(event.before, pk=("pilot_id", "item_id"))
+
+    def _undo_blocker_open(self, event: AuditEvent) -> None:
+        if self._blocker_row(event.after["id"]) != event.after:
+            raise StoreError(f"the {event.after['tag']} blocker changed since; nothing was undone")
+        self.conn.execute("DELETE FROM blocker WHERE id = ?", (event.after["id"],))
+
+    def _undo_blocker_resolve(self, event: AuditEvent) -> None:
+        if self._blocker_row(event.after["id"]) != event.after:
+            raise StoreError(f"the {event.after['tag']} blocker changed since; nothing was undone")
+        self.db.table("blocker").update(event.after["id"], {"resolved_at": None, "resolved_by": ""})
+
+    def _undo_move(self, event: AuditEvent) -> None:
+        assert event.pilot_id
+        current = self.get(event.pilot_id)
+        if current.stage.value != event.after["stage"]:
+            raise StoreError(f"{event.pilot_id} moved again since; nothing was undone")
+        self.db.table("pilot").update(
+            event.pilot_id,
+            {**event.before, "stage_pos": STAGE_POSITION[event.before["stage"]]},
+        )
+        self.conn.execute("DELETE FROM stage_move WHERE id = ?", (event.after["move_id"],))
+
+    def _undo_tag(self, event: AuditEvent) -> None:
+        tag = event.after["tag"]
+        if self._one("SELECT 1 FROM blocker WHERE tag = ?", (tag,)):
+            raise StoreError(f"the tag {tag!r} is in use; nothing was undone")
+        self.conn.execute("DELETE FROM blocker_tag WHERE tag = ?", (tag,))
+
+    # ---- bulk ----------------------------------------------------------------------------------------
+
+    def import_records(self, records: Sequence[PilotRecord], *, source: str, tags: Sequence[BlockerTag] = ()) -> int:
+        """Add whole pilots (with coverage, blockers and history) in one transaction and one event."""
+        with self._transaction():
+            for tag in tags:
+                if not self._one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag.tag,)):
+                    self._insert_tag(tag)
+            for record in records:
+                self._insert_record(record)
+            self._event(
+                "import",
+                None,
+                None,
+                {
+                    "pilots": [r.pilot.id for r in records],
+                    "summary": f"imported {len(records)} pilots from {source}",
+                },
+                source=source,
+            )
+        return len(records)
+
+    def _insert_record(self, record: PilotRecord) -> None:
+        p = record.pilot
+        if self._exists(p.id):
+            raise StoreError(f"a pilot with id {p.id!r} already exists")
+        self.db.table("pilot").insert(
+            {
+                **p.model_dump(include={"id", "name", "office", "owner", "high_impact", "description"}),
+                "stage": p.stage.value,
+                "stage_pos": STAGE_POSITION[p.stage.value],
+                "extra": json.dumps(p.extra),
+                "created_at": rows.timestamp(p.created_at),
+                "stage_entered_at": rows.timestamp(p.stage_entered_at),
+            }
+        )
+        catalog = self.catalog()
+        for cov in record.coverage.values():
+            if not catalog.has_item(cov.item):
+                raise StoreError(f"{p.id}: unknown requirement item {cov.item!r}")
+            self.db.table("coverage").insert(
+                {
+                    "pilot_id": p.id,
+                    "item_id": cov.item,
+                    "status": cov.status.value,
+                    "evidence": cov.evidence,
+                    "justification": cov.justification,
+                    "updated_at": rows.timestamp(cov.updated_at or p.created_at),
+                    "updated_by": cov.updated_by or self.actor,
+                }
+            )
+        for b in record.blockers:
+            self.tag(b.tag)
+            self.db.table("blocker").insert(
+                {
+                    "pilot_id": p.id,
+                    "tag": b.tag,
+                    "note": b.note,
+                    "opened_at": rows.timestamp(b.opened_at),
+                    "opened_by": b.opened_by,
+                    "resolved_at": rows.timestamp(b.resolved_at) if b.resolved_at else None,
+                    "resolved_by": b.resolved_by,
+                }
+            )
+        for m in record.stage_history:
+            self._record_move(
+                p.id,
+                m.from_stage,
+                m.to_stage,
+                rows.timestamp(m.moved_at),
+                override=m.override,
+                failed=m.failed_rules,
+                actor=m.actor,
+            )
+        self._refresh(p.id)
+
+    # ---- internals -----------------------------------------------------------------------------------
+
+    def _exists(self, pilot_id: str) -> bool:
+        return self._one("SELECT 1 FROM pilot WHERE id = ?", (pilot_id,)) is not None
+
+    def _next_id(self) -> str:
+        row = self._one("SELECT max(CAST(substr(id, 4) AS INTEGER)) AS n FROM pilot WHERE id GLOB 'AI-[0-9]*'")
+        number = (row["n"] or 0) + 1 if row else 1
+        return f"AI-{number:04d}"
+
+    def _pilot_state(self, pilot_id: str) -> dict[str, Any]:
+        row = self._one(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id = ?", (pilot_id,))
+        assert row is not None
+        return {k: row[k] for k in ("id", "name", "office", "owner", "stage", "high_impact", "description")}
+
+    def _coverage_row(self, pilot_id: str, item_id: str) -> dict[str, Any] | None:
+        return rows.as_dict(self._one("SELECT * FROM coverage WHERE pilot_id = ? AND item_id = ?", (pilot_id, item_id)))
+
+    def _blocker_row(self, blocker_id: int) -> dict[str, Any] | None:
+        return rows.as_dict(self._one("SELECT * FROM blocker WHERE id = ?", (blocker_id,)))
+
+    def _record_move(
+        self,
+        pilot_id: str,
+        from_stage: Stage | None,
+        to_stage: Stage,
+        at: str,
+        *,
+        override: str,
+        failed: Sequence[str],
+        actor: str | None = None,
+    ) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                pilot_id,
+                from_stage.value if from_stage else None,
+                to_stage.value,
+                at,
+                actor or self.actor,
+                override,
+                json.dumps(list(failed)),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _refresh(self, pilot_id: str) -> None:
+        """Recompute the derived columns of one pilot from its coverage and open blockers."""
+        row = self._one("SELECT high_impact FROM pilot WHERE id = ?", (pilot_id,))
+        if row is None:
+            return
+        statuses = {
+            r["item_id"]: CoverageStatus(r["status"])
+            for r in self._read("SELECT item_id, status FROM coverage WHERE pilot_id = ?", (pilot_id,))
+        }
+        score = readiness(self.catalog(), statuses, bool(row["high_impact"]))
+        open_rows = self._read(
+            "SELECT b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
+            "WHERE b.pilot_id = ? AND b.resolved_at IS NULL",
+            (pilot_id,),
+        )
+        categories = [BlockerCategory(r["category"]) for r in open_rows]
+        weight = blocker_rules.CATEGORY_WEIGHT
+        top = min(
+            open_rows,
+            key=lambda r: (weight[BlockerCategory(r["category"])], r["opened_at"], r["tag"]),
+            default=None,
+        )
+        self.conn.execute(
+            "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ? "
+            "WHERE id = ?",
+            (
+                round(score.score, 4),
+                score.not_assessed,
+                blocker_rules.territory(categories).value,
+                len(open_rows),
+                top["tag"] if top else "",
+                pilot_id,
+            ),
+        )
+
+    def _insert_framework(self, framework: Framework, position: int) -> None:
+        self.db.table("framework").insert(
+            {"id": framework.id, "position": position, "definition": framework.model_dump_json()}
+        )
+        for area in framework.areas:
+            for index, item in enumerate(area.items):
+                self.db.table("item").insert(
+                    {"id": item.id, "framework_id": framework.id, "area_id": area.id, "position": index}
+                )
+
+    def _insert_tag(self, tag: BlockerTag) -> None:
+        self.db.table("blocker_tag").insert(
+            {
+                "tag": tag.tag,
+                "category": tag.category.value,
+                "areas": json.dumps(list(tag.areas)),
+                "description": tag.description,
+                "builtin": int(tag.builtin),
+            }
+        )
+
+    def _insert_rules(self, rules: GateRules) -> None:
+        version = self.rules_version() + 1
+        self.db.table("gate_rules").insert(
+            {
+                "version": version,
+                "rules": rules.model_dump_json(by_alias=True),
+                "created_at": self._now(),
+                "actor": self.actor,
+            }
+        )
+        self._rules = None
+
+
+def _event(row: sqlite3.Row) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        at=rows.parse_time(row["at"]),
+        actor=row["actor"],
+        action=row["action"],
+        pilot_id=row["pilot_id"],
+        before=json.loads(row["before"]) if row["before"] else None,
+        after=json.loads(row["after"]) if row["after"] else None,
+        source=row["source"],
+        undoes=row["undoes"],
+        hash=row["hash"],
+    )
+
+
+_UNDO: dict[str, Callable[[Portfolio, AuditEvent], None]] = {
+    "pilot.create": Portfolio._undo_create,
+    "pilot.edit": Portfolio._undo_edit,
+    "coverage.set": Portfolio._undo_coverage,
+    "blocker.open": Portfolio._undo_blocker_open,
+    "blocker.resolve": Portfolio._undo_blocker_resolve,
+    "stage.move": Portfolio._undo_move,
+    "tag.create": Portfolio._undo_tag,
+}

@@ -1,0 +1,98 @@
+"""Turning rows into domain models and back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from caio_tui.domain.blockers import Blocker, BlockerCategory, BlockerTag, Territory
+from caio_tui.domain.coverage import Coverage, CoverageStatus
+from caio_tui.domain.pilots import Pilot, StageMove
+from caio_tui.domain.stages import Stage
+
+PILOT_COLUMNS = (
+    "id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at, "
+    "readiness, territory, open_blockers, top_blocker, approval_stale"
+)
+
+
+def timestamp(moment: datetime) -> str:
+    """The one text form of a time in the file: UTC, to the second, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def pilot(row: sqlite3.Row) -> Pilot:
+    return Pilot(
+        id=row["id"],
+        name=row["name"],
+        office=row["office"],
+        owner=row["owner"],
+        stage=Stage(row["stage"]),
+        high_impact=bool(row["high_impact"]),
+        description=row["description"],
+        extra=json.loads(row["extra"]),
+        created_at=parse_time(row["created_at"]),
+        stage_entered_at=parse_time(row["stage_entered_at"]),
+        readiness=row["readiness"],
+        territory=Territory(row["territory"]),
+        open_blockers=row["open_blockers"],
+        top_blocker=row["top_blocker"],
+        approval_stale=bool(row["approval_stale"]),
+    )
+
+
+def coverage(row: sqlite3.Row) -> Coverage:
+    return Coverage.model_construct(
+        item=row["item_id"],
+        status=CoverageStatus(row["status"]),
+        evidence=row["evidence"],
+        justification=row["justification"],
+        updated_at=parse_time(row["updated_at"]),
+        updated_by=row["updated_by"],
+    )
+
+
+def blocker(row: sqlite3.Row) -> Blocker:
+    return Blocker(
+        id=row["id"],
+        pilot_id=row["pilot_id"],
+        tag=row["tag"],
+        category=BlockerCategory(row["category"]),
+        note=row["note"],
+        opened_at=parse_time(row["opened_at"]),
+        opened_by=row["opened_by"],
+        resolved_at=parse_time(row["resolved_at"]) if row["resolved_at"] else None,
+        resolved_by=row["resolved_by"],
+    )
+
+
+def stage_move(row: sqlite3.Row) -> StageMove:
+    return StageMove(
+        pilot_id=row["pilot_id"],
+        from_stage=Stage(row["from_stage"]) if row["from_stage"] else None,
+        to_stage=Stage(row["to_stage"]),
+        moved_at=parse_time(row["moved_at"]),
+        actor=row["actor"],
+        override=row["override"],
+        failed_rules=tuple(json.loads(row["failed_rules"])),
+    )
+
+
+def tag(row: sqlite3.Row) -> BlockerTag:
+    return BlockerTag(
+        tag=row["tag"],
+        category=BlockerCategory(row["category"]),
+        areas=tuple(json.loads(row["areas"])),
+        description=row["description"],
+        builtin=bool(row["builtin"]),
+    )
+
+
+def as_dict(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    return None if row is None else dict(row)
