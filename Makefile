@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+LINT_PATHS := src tests $(wildcard benchmarks)
 
 .PHONY: demo test bench lint typecheck unit clean
 
@@ -20,8 +21,8 @@ demo: $(BIN)/caio-tui
 	$(BIN)/caio-tui demo
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy src
