@@ -10,8 +10,19 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "caio_tui"
 
 FORBIDDEN = {
-    "domain": ("sqlite3", "sqlite_utils", "textual", "rich", "click", "platformdirs", "caio_tui.store",
-               "caio_tui.io", "caio_tui.tui", "caio_tui.cli", "caio_tui.config"),
+    "domain": (
+        "sqlite3",
+        "sqlite_utils",
+        "textual",
+        "rich",
+        "click",
+        "platformdirs",
+        "caio_tui.store",
+        "caio_tui.io",
+        "caio_tui.tui",
+        "caio_tui.cli",
+        "caio_tui.config",
+    ),
     "store": ("textual", "rich", "click", "caio_tui.io", "caio_tui.tui", "caio_tui.cli"),
     "io": ("textual", "caio_tui.tui", "caio_tui.cli"),
     "tui": ("sqlite3", "sqlite_utils", "caio_tui.cli"),
