@@ -30,7 +30,15 @@ class CliError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"caio-tui: error: {self.format_message()}", err=True)
+        from caio_tui.domain.text import printable
+
+        click.echo(f"caio-tui: error: {printable(self.format_message())}", err=True)
+
+
+class CliUsageError(CliError):
+    """A bad value on the command line (unknown stage, status, sort, ...): one line, exit 2."""
+
+    exit_code = EXIT_USAGE
 
 
 def _store_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
@@ -43,7 +51,7 @@ def db_option(func: F) -> F:
     """--db PATH, accepted before the command and after it."""
     return click.option(
         "--db",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=click.Path(path_type=Path),  # a folder is refused by the store, in its one line
         callback=_store_db,
         expose_value=False,
         is_eager=True,
@@ -86,7 +94,8 @@ def _first_line(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        return f"{where}: {err['msg']}" if where else str(err["msg"])
+        message = str(err["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
     return str(exc).splitlines()[0]
 
 
@@ -94,6 +103,13 @@ def _console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=False)
+
+
+def _say(text: str) -> None:
+    """One line of output that may hold user text: control characters never reach the terminal raw."""
+    from caio_tui.domain.text import printable
+
+    click.echo(printable(text))
 
 
 def _print_json(data: Any) -> None:
@@ -137,8 +153,13 @@ def demo(ctx: click.Context, sample: str) -> None:
     an existing --db file is never overwritten."""
     from platformdirs import user_data_dir
 
-    from caio_tui.io.samples import load_sample
+    from caio_tui.io.samples import load_sample, read_sample
+    from caio_tui.store import StoreError
 
+    try:
+        read_sample(sample)  # before any file is touched
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
     root = ctx.find_root().obj or {}
     if not root.get("db"):
         target = Path(user_data_dir("caio-tui")) / "demo.db"
@@ -171,11 +192,19 @@ def init(ctx: click.Context, sample: str | None, name: str | None) -> None:
         raise CliError(f"{path}: exists already; nothing was changed")
     try:
         title = name or (read_sample(sample).name if sample else None)
-        with Portfolio.open(path, actor=load_settings().actor, create=True, name=title) as portfolio:
-            added = load_sample(portfolio, sample) if sample else 0
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    click.echo(f"created {path}" + (f" with {added} pilots from the {sample} sample" if sample else ""))
+    try:
+        with Portfolio.open(path, actor=load_settings().actor, create=True, name=title) as portfolio:
+            added = load_sample(portfolio, sample) if sample else 0
+    except BaseException as exc:
+        # init either makes a whole portfolio or nothing: a half-made file would block the next try.
+        for leftover in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, StoreError):
+            raise CliError(str(exc)) from None
+        raise
+    _say(f"created {path}" + (f" with {added} pilots from the {sample} sample" if sample else ""))
 
 
 @cli.command()
@@ -224,11 +253,11 @@ def list_(
     try:
         pilot_filter = parse_filter(" ".join(w for w in words if w))
     except ValueError as exc:
-        raise click.UsageError(_first_line(exc)) from None
+        raise CliUsageError(_first_line(exc)) from None
     try:
         sort_key = SortKey(sort)
     except ValueError:
-        raise click.UsageError(f"unknown sort {sort!r}; expected one of {', '.join(SortKey)}") from None
+        raise CliUsageError(f"unknown sort {sort!r}; expected one of {', '.join(SortKey)}") from None
 
     with opened(ctx) as portfolio:
         from caio_tui.io.views import pilots_json
@@ -365,11 +394,16 @@ def tag(ctx: click.Context, pilot: str, tag: str, note: str, category: str | Non
     """Open a blocker TAG on PILOT."""
     from caio_tui.domain.blockers import BlockerCategory
 
+    try:
+        kind = BlockerCategory(category.strip().lower()) if category else None
+    except ValueError:
+        valid = ", ".join(c.value for c in BlockerCategory)
+        raise CliUsageError(f"unknown category {category!r}; expected one of {valid}") from None
     with opened(ctx) as portfolio:
-        if category:
-            portfolio.create_tag(tag, BlockerCategory(category.lower()))
+        if kind:
+            portfolio.create_tag(tag, kind)
         portfolio.open_blocker(pilot, tag, note=note)
-        click.echo(f"{pilot}: opened {tag}; territory now {portfolio.get(pilot).territory.value}")
+        _say(f"{pilot}: opened {tag}; territory now {portfolio.get(pilot).territory.value}")
 
 
 @cli.command()
@@ -381,7 +415,7 @@ def untag(ctx: click.Context, pilot: str, tag: str) -> None:
     """Resolve PILOT's open TAG blocker (it stays in the history)."""
     with opened(ctx) as portfolio:
         portfolio.resolve_blocker(pilot, tag)
-        click.echo(f"{pilot}: resolved {tag}; territory now {portfolio.get(pilot).territory.value}")
+        _say(f"{pilot}: resolved {tag}; territory now {portfolio.get(pilot).territory.value}")
 
 
 @cli.command("set-coverage")
@@ -401,10 +435,10 @@ def set_coverage(
     try:
         parsed = parse_status(status)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise CliUsageError(str(exc)) from None
     with opened(ctx) as portfolio:
         portfolio.set_coverage(pilot, item, parsed, evidence=evidence, justification=justification)
-        click.echo(f"{pilot}: {item} is {parsed.value}; readiness now {round(portfolio.get(pilot).readiness * 100)}%")
+        _say(f"{pilot}: {item} is {parsed.value}; readiness now {round(portfolio.get(pilot).readiness * 100)}%")
 
 
 def _report_refusal(result: GateResult) -> None:
@@ -433,7 +467,7 @@ def promote(ctx: click.Context, pilot: str, to_stage: str | None, override: str 
         try:
             target = parse_stage(to_stage) if to_stage else current.next()
         except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise CliUsageError(str(exc)) from None
         if target is None:
             raise CliError(f"{pilot} is {current.value}: there is no stage after it")
         try:
@@ -442,7 +476,7 @@ def promote(ctx: click.Context, pilot: str, to_stage: str | None, override: str 
             _report_refusal(refused.result)
             ctx.exit(EXIT_GATE_REFUSED)
         note = " (gate overridden)" if not result.passed else ""
-        click.echo(f"{pilot}: {current.value} → {target.value}{note}")
+        _say(f"{pilot}: {current.value} → {target.value}{note}")
 
 
 @cli.command()
@@ -452,20 +486,22 @@ def promote(ctx: click.Context, pilot: str, to_stage: str | None, override: str 
 @click.pass_context
 def demote(ctx: click.Context, pilot: str, to_stage: str | None) -> None:
     """Move PILOT back a stage (no gate to pass)."""
-    from caio_tui.domain.stages import PIPELINE, parse_stage
+    from caio_tui.domain.stages import PIPELINE, Stage, parse_stage
 
     with opened(ctx) as portfolio:
         current = portfolio.get(pilot).stage
         try:
             target = parse_stage(to_stage) if to_stage else current.previous()
         except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise CliUsageError(str(exc)) from None
+        if current is Stage.RETIRED:
+            raise CliError(f"{pilot} is retired; bring it back with 'caio-tui promote {pilot} --to STAGE'")
         if target is None:
             raise CliError(f"{pilot} is {current.value}: there is no stage before it")
         if target in PIPELINE and current in PIPELINE and PIPELINE.index(target) > PIPELINE.index(current):
             raise CliError(f"{target.value} is ahead of {current.value}; use promote")
         portfolio.move(pilot, target)
-        click.echo(f"{pilot}: {current.value} → {target.value}")
+        _say(f"{pilot}: {current.value} → {target.value}")
 
 
 @cli.command()
@@ -488,7 +524,7 @@ def add(
         parsed = parse_stage(stage)
         fields = PilotFields(name=name, office=office, owner=owner, high_impact=high_impact, description=description)
     except ValueError as exc:
-        raise click.UsageError(_first_line(exc)) from None
+        raise CliUsageError(_first_line(exc)) from None
     with opened(ctx) as portfolio:
         click.echo(portfolio.add_pilot(fields, stage=parsed))
 
@@ -556,7 +592,7 @@ def undo(ctx: click.Context) -> None:
     if target is None:
         click.echo("nothing to undo")
     else:
-        click.echo(f"undid {target.action} {target.pilot_id or ''} {target.summary()}".rstrip())
+        _say(f"undid {target.action} {target.pilot_id or ''} {target.summary()}".rstrip())
 
 
 def main() -> None:
@@ -565,3 +601,6 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("caio-tui: interrupted", err=True)
         sys.exit(130)
+
+
+# ---- commands of other capabilities, one module each (keep this block one line per module) ----------

@@ -54,9 +54,16 @@ def load_settings() -> Settings:
     theme = data.get("theme", "textual-dark")
     return Settings(
         actor=actor,
-        stalled_days=stalled if isinstance(stalled, int) and stalled > 0 else DEFAULT_STALLED_DAYS,
+        stalled_days=_days(stalled),
         theme=theme if isinstance(theme, str) else "textual-dark",
     )
+
+
+def _days(value: object) -> int:
+    # TOML's true is an int to Python: only a real positive number of days counts.
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return DEFAULT_STALLED_DAYS
 
 
 def save_setting(key: str, value: str | int) -> None:

@@ -7,8 +7,6 @@ every free word.
 
 from __future__ import annotations
 
-import shlex
-
 from pydantic import BaseModel, ConfigDict
 
 from caio_tui.domain.blockers import Territory
@@ -42,10 +40,29 @@ def _territory(value: str) -> Territory:
 
 
 def _split(query: str) -> list[str]:
-    try:
-        return shlex.split(query)
-    except ValueError:  # an unclosed quote while typing: treat quotes as plain characters
-        return query.replace('"', " ").replace("'", " ").split()
+    """Words separated by spaces. A quote that opens a word or a token's value (`office:"Human Capital"`)
+    runs to its match, or to the end while the user is still typing; a quote inside a word (O'Brien) is
+    a plain character, so names with apostrophes search as typed."""
+    words: list[str] = []
+    word = ""
+    quote = ""
+    for char in query:
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                word += char
+        elif char.isspace():
+            if word:
+                words.append(word)
+            word = ""
+        elif char in "\"'" and (not word or word.endswith(":")):
+            quote = char
+        else:
+            word += char
+    if word:
+        words.append(word)
+    return words
 
 
 def parse_filter(query: str) -> PilotFilter:

@@ -232,10 +232,12 @@ def _check(rule: Rule, record: PilotRecord, catalog: Catalog) -> tuple[str, list
 
 def stages_crossed(from_stage: Stage, to_stage: Stage) -> list[Stage]:
     """The gates a move passes: every stage after from_stage up to to_stage. Backward moves and retiring
-    pass no gate."""
-    if to_stage is Stage.RETIRED or from_stage is Stage.RETIRED:
+    pass no gate; a retired pilot brought back passes every gate up to its new stage, so retiring is no way
+    round them."""
+    if to_stage is Stage.RETIRED:
         return []
-    start, end = PIPELINE.index(from_stage), PIPELINE.index(to_stage)
+    start = PIPELINE.index(Stage.INTAKE if from_stage is Stage.RETIRED else from_stage)
+    end = PIPELINE.index(to_stage)
     return list(PIPELINE[start + 1 : end + 1])
 
 

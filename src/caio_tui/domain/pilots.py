@@ -19,7 +19,7 @@ class PilotFields(BaseModel):
     """What a user types when creating or editing a pilot."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=10_000)
+    name: str = Field(max_length=10_000)  # blank names are refused with a message of our own below
     office: str = Field(default="", max_length=10_000)
     owner: str = Field(default="", max_length=10_000)
     high_impact: bool = False

@@ -37,6 +37,12 @@ class SampleBlocker(BaseModel):
     days_ago: int = Field(ge=0)
     resolved_days_ago: int | None = Field(default=None, ge=0)
 
+    @model_validator(mode="after")
+    def _resolved_after_opened(self) -> SampleBlocker:
+        if self.resolved_days_ago is not None and self.resolved_days_ago > self.days_ago:
+            raise ValueError(f"{self.tag}: resolved ({self.resolved_days_ago} days ago) before it was opened")
+        return self
+
 
 class SampleMove(BaseModel):
     model_config = ConfigDict(extra="forbid")

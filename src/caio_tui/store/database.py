@@ -23,19 +23,32 @@ def latest_version() -> int:
 
 def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     """A connection to a ready portfolio at path: created, checked and upgraded as needed."""
+    created = False
     if path.exists():
         _check_header(path)
     elif create:
         _create_private(path)
+        created = True
     else:
         raise PortfolioError(f"{path}: no portfolio there (create one with 'caio-tui init')")
-    conn = _open(path)
+    try:
+        conn = _open(path)
+    except sqlite3.Error as exc:
+        raise PortfolioError(f"{path}: cannot open ({exc})") from None
     try:
         _prepare(conn, path)
     except BaseException:
         conn.close()
+        if created:  # a file we made and could not set up would block the next try as "empty"
+            _remove(path)
         raise
     return conn
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def _create_private(path: Path) -> None:
@@ -52,13 +65,13 @@ def _create_private(path: Path) -> None:
 
 
 def _check_header(path: Path) -> None:
+    if path.is_dir():
+        raise PortfolioError(f"{path}: is a folder, not a portfolio file")
     try:
         with path.open("rb") as handle:
             head = handle.read(len(_SQLITE_HEADER))
     except OSError as exc:
         raise PortfolioError(f"{path}: cannot read ({exc.strerror})") from None
-    if path.is_dir():
-        raise PortfolioError(f"{path}: is a folder, not a portfolio file")
     if not head:
         raise PortfolioError(f"{path}: the file is empty, not a caio-tui portfolio")
     if head != _SQLITE_HEADER:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from pydantic import ValidationError
 
 from caio_tui.domain import blockers as blocker_rules
 from caio_tui.domain.blockers import BUILTIN_TAGS, BlockerCategory, BlockerTag
@@ -81,8 +82,12 @@ class Portfolio:
     ) -> Portfolio:
         conn = connect(path, create=create)
         portfolio = cls(conn, path, actor=actor, stalled_days=stalled_days, clock=clock)
-        if portfolio._meta("name") is None:
-            portfolio._seed(name or path.stem)
+        try:
+            if portfolio._meta("name") is None:
+                portfolio._seed(name or path.stem)
+        except BaseException:
+            conn.close()
+            raise
         return portfolio
 
     def close(self) -> None:
@@ -375,7 +380,10 @@ class Portfolio:
             raise StoreError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE_FIELDS)}")
         with self._transaction():
             current = self.get(pilot_id)
-            merged = PilotFields.model_validate({**current.model_dump(include=set(EDITABLE_FIELDS)), **changes})
+            try:
+                merged = PilotFields.model_validate({**current.model_dump(include=set(EDITABLE_FIELDS)), **changes})
+            except ValidationError as exc:
+                raise _invalid(exc) from None
             after = {k: v for k, v in merged.model_dump().items() if getattr(current, k) != v}
             if not after:
                 return
@@ -402,12 +410,15 @@ class Portfolio:
                 raise StoreError(f"{item_id} applies to high-impact use cases only; {pilot_id} is not one")
             before = self._coverage_row(pilot_id, item_id)
             kept = before or {}
-            coverage = Coverage(
-                item=item_id,
-                status=status,
-                evidence=kept.get("evidence", "") if evidence is None else evidence,
-                justification=kept.get("justification", "") if justification is None else justification,
-            )
+            try:
+                coverage = Coverage(
+                    item=item_id,
+                    status=status,
+                    evidence=kept.get("evidence", "") if evidence is None else evidence,
+                    justification=kept.get("justification", "") if justification is None else justification,
+                )
+            except ValidationError as exc:
+                raise _invalid(exc) from None
             if status.counts_in_readiness and justification is None:
                 coverage = coverage.model_copy(update={"justification": ""})
             row = {
@@ -430,7 +441,10 @@ class Portfolio:
         bad = [a for a in areas if not catalog.has_area(a)]
         if bad:
             raise StoreError(f"unknown requirement area {bad[0]!r}")
-        new = BlockerTag(tag=tag, category=category, areas=tuple(areas), description=description)
+        try:
+            new = BlockerTag(tag=tag, category=category, areas=tuple(areas), description=description)
+        except ValidationError as exc:
+            raise _invalid(exc, where=False) from None  # the message names the tag already
         with self._transaction():
             if self._one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag,)):
                 raise StoreError(f"the tag {tag!r} exists already")
@@ -546,8 +560,10 @@ class Portfolio:
 
     def _undo_create(self, event: AuditEvent) -> None:
         assert event.pilot_id
+        # Changes that were undone since do not count: the pilot is back as it was created.
         later = self._one(
-            "SELECT count(*) AS n FROM audit_event WHERE pilot_id = ? AND id > ? AND action != 'undo'",
+            "SELECT count(*) AS n FROM audit_event WHERE pilot_id = ? AND id > ? AND action != 'undo' "
+            "AND id NOT IN (SELECT undoes FROM audit_event WHERE undoes IS NOT NULL)",
             (event.pilot_id, event.id),
         )
         if later and later["n"]:
@@ -791,6 +807,14 @@ class Portfolio:
             }
         )
         self._rules = None
+
+
+def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:
+    """A refused value as one line: where, then why (without pydantic's "Value error, " prefix)."""
+    first = exc.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    place = ".".join(str(part) for part in first["loc"]) if where else ""
+    return StoreError(f"{place}: {message}" if place else message)
 
 
 def _event(row: sqlite3.Row) -> AuditEvent:

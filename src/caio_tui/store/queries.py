@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -47,8 +47,10 @@ def fts_query(words: tuple[str, ...]) -> str:
     return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
-def stalled_before(now: datetime, threshold_days: int) -> str:
-    return (now - timedelta(days=threshold_days)).isoformat(timespec="seconds")
+def stalled_since(now: datetime, threshold_days: int) -> str:
+    """The latest stage entry of a stalled pilot. Stalled means more than threshold whole days in stage
+    (domain.stages.is_stalled), so the entry is at least threshold + 1 days ago; in the file's time form."""
+    return (now - timedelta(days=threshold_days + 1)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def where(f: PilotFilter, now: datetime, stalled_days: int) -> tuple[str, list[Any]]:
@@ -72,8 +74,8 @@ def where(f: PilotFilter, now: datetime, stalled_days: int) -> tuple[str, list[A
         params.append(f"%{escaped}%")
     if f.stalled:
         stallable = sorted(s.value for s in STALLABLE)
-        clauses.append(f"stage IN ({', '.join('?' * len(stallable))}) AND stage_entered_at < ?")
-        params += [*stallable, stalled_before(now, stalled_days)]
+        clauses.append(f"stage IN ({', '.join('?' * len(stallable))}) AND stage_entered_at <= ?")
+        params += [*stallable, stalled_since(now, stalled_days)]
     if f.high_impact:
         clauses.append("high_impact = 1")
     if f.approval_stale:
