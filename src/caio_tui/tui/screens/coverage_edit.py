@@ -1,0 +1,242 @@
+"""The coverage editor: one requirement item of one pilot, with its status, evidence and justification.
+
+Also the home of how a coverage status looks on screen (glyph and colour), shared by the detail screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.text import printable
+from caio_tui.store import Portfolio, StoreError
+
+# Content styles cannot use $text-muted (an "auto" colour that only CSS resolves): the muted foreground.
+MUTED = "$foreground-muted"
+
+# Theme variables rather than fixed colours, so dark and light themes both stay readable.
+STATUS_STYLE: dict[CoverageStatus, str] = {
+    CoverageStatus.NOT_ASSESSED: MUTED,
+    CoverageStatus.GAP: "bold $text-error",
+    CoverageStatus.PARTIAL: "bold $text-warning",
+    CoverageStatus.MET: "bold $text-success",
+    CoverageStatus.WAIVED: "bold $text-primary",
+    CoverageStatus.NOT_APPLICABLE: "bold $text-primary",
+}
+
+STATUS_LABEL: dict[CoverageStatus, str] = {
+    CoverageStatus.NOT_ASSESSED: "not assessed",
+    CoverageStatus.GAP: "gap",
+    CoverageStatus.PARTIAL: "partial",
+    CoverageStatus.MET: "met",
+    CoverageStatus.WAIVED: "waived",
+    CoverageStatus.NOT_APPLICABLE: "not applicable",
+}
+
+
+def status_glyph(status: CoverageStatus) -> Content:
+    """The status glyph in its colour, e.g. a green check for met."""
+    return Content.styled(status.glyph, STATUS_STYLE[status])
+
+
+def status_badge(status: CoverageStatus) -> Content:
+    """Glyph and name, e.g. '✓ met', in the status colour."""
+    return Content.styled(f"{status.glyph} {STATUS_LABEL[status]}", STATUS_STYLE[status])
+
+
+def user_text(text: str) -> Content:
+    """User text as plain content: never parsed as markup, control characters shown escaped."""
+    return Content(printable(text))
+
+
+def hang(content: Content, width: int, indent: int) -> Content:
+    """Content wrapped to width with every line after the first indented (a hanging indent)."""
+    width = max(12 + indent, width)
+    first = content.wrap(width)[0]
+    # The rest starts after the first line and the spaces the wrap consumed.
+    start = len(first.plain)
+    while start < len(content.plain) and content.plain[start] in " \n":
+        start += 1
+    if start >= len(content.plain):
+        return first
+    rest = content.divide([start])[1].wrap(width - indent)
+    return Content("\n" + " " * indent).join([first, *rest])
+
+
+class CoverageEditor(ModalScreen[bool]):
+    """Edit one item's status (all six), evidence and justification; dismisses True when saved."""
+
+    DEFAULT_CSS = """
+    CoverageEditor {
+        align: center middle;
+    }
+    CoverageEditor > #editor-dialog {
+        width: 84;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    CoverageEditor #editor-heading {
+        text-style: bold;
+    }
+    CoverageEditor #editor-item-text {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
+    CoverageEditor OptionList:focus > .option-list--option-highlighted {
+        /* A lighter cursor than the default, so the status and category colours stay legible on it. */
+        background: $primary 40%;
+        color: $foreground;
+    }
+    CoverageEditor Input {
+        background: $foreground 7%;
+    }
+    CoverageEditor #editor-evidence {
+        margin-bottom: 1;
+    }
+    CoverageEditor .modal-field-label {
+        color: $text-muted;
+    }
+    CoverageEditor #editor-status {
+        height: auto;
+        max-height: 8;
+        margin-bottom: 1;
+    }
+    CoverageEditor #editor-error {
+        color: $text-error;
+        height: auto;
+    }
+    CoverageEditor #editor-hints {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="coverage_editor.save"),
+        Binding("escape", "cancel", "Cancel", id="coverage_editor.cancel"),
+    ]
+
+    def __init__(self, portfolio: Portfolio, pilot_id: str, item_id: str) -> None:
+        super().__init__()
+        self.portfolio = portfolio
+        self.pilot_id = pilot_id
+        self.item_id = item_id
+        self._saving = False
+        self._current: Coverage | None = None  # None until read, and when the pilot or item is unknown
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor-dialog"):
+            yield Static("", id="editor-heading")
+            yield Static("", id="editor-item-text")
+            yield Label("Status (↑/↓)", classes="modal-field-label")
+            yield OptionList(
+                *[Option(self._status_prompt(s), id=s.value) for s in CoverageStatus],
+                id="editor-status",
+                markup=False,
+            )
+            yield Label("Evidence (a note or a reference)", classes="modal-field-label")
+            yield Input(id="editor-evidence", compact=True, select_on_focus=False)
+            yield Label("Justification (required for waived and not applicable)", classes="modal-field-label")
+            yield Input(id="editor-justification", compact=True, select_on_focus=False)
+            yield Static("", id="editor-error")
+            yield Static("enter or ctrl+s save · tab next field · escape cancel", id="editor-hints")
+        yield Footer()
+
+    @staticmethod
+    def _status_prompt(status: CoverageStatus) -> Content:
+        note = "  (needs a justification)" if status.needs_justification else ""
+        return Content.assemble(status_badge(status), (note, MUTED))
+
+    def on_mount(self) -> None:
+        options = self.query_one("#editor-status", OptionList)
+        options.focus()
+        try:
+            self._fill()
+        except StoreError as exc:
+            self._show_error(str(exc))
+
+    def _fill(self) -> None:
+        """Read the item and its current coverage (one small query) into the form."""
+        catalog: Catalog = self.portfolio.catalog()
+        item = next((i for i in catalog.items() if i.id == self.item_id), None)
+        if item is None:
+            raise StoreError(f"unknown requirement item {self.item_id!r}")
+        record = self.portfolio.record(self.pilot_id)
+        current = record.coverage.get(self.item_id) or Coverage(item=self.item_id)
+        self.query_one("#editor-heading", Static).update(
+            Content.assemble("Coverage · ", (self.pilot_id, "bold"), " ", user_text(record.pilot.name))
+        )
+        self.query_one("#editor-item-text", Static).update(
+            Content.assemble((catalog.area_of(self.item_id).name, "bold"), " › ", item.text, f"  ({self.item_id})")
+        )
+        options = self.query_one("#editor-status", OptionList)
+        options.highlighted = options.get_option_index(current.status.value)
+        self.query_one("#editor-evidence", Input).value = current.evidence
+        self.query_one("#editor-justification", Input).value = current.justification
+        self._current = current
+
+    # ---- reading the form ------------------------------------------------------------------------------
+
+    @property
+    def chosen_status(self) -> CoverageStatus:
+        option = self.query_one("#editor-status", OptionList).highlighted_option
+        return CoverageStatus(option.id) if option and option.id else CoverageStatus.NOT_ASSESSED
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#editor-error", Static).update(Content(message))
+
+    # ---- saving ----------------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#editor-status")
+    @on(Input.Submitted)
+    def _submit(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if self._current is None:
+            return  # nothing was read: the error line says why
+        status = self.chosen_status
+        evidence = self.query_one("#editor-evidence", Input).value.strip()
+        justification = self.query_one("#editor-justification", Input).value.strip()
+        if status.needs_justification and not justification:
+            self._show_error(f"{STATUS_LABEL[status].capitalize()} needs a written justification: say why.")
+            self.query_one("#editor-justification", Input).focus()
+            return
+        if self._saving:
+            return
+        self._saving = True
+        self._save(status, evidence, justification if status.needs_justification else None)
+
+    @work(group="coverage_editor.save")
+    async def _save(self, status: CoverageStatus, evidence: str, justification: str | None) -> None:
+        # A write waits on the file lock when another program writes: keep it off the event loop.
+        try:
+            await asyncio.to_thread(
+                self.portfolio.set_coverage,
+                self.pilot_id,
+                self.item_id,
+                status,
+                evidence=evidence,
+                justification=justification,
+            )
+        except StoreError as exc:
+            self._saving = False
+            self._show_error(str(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,692 @@
+"""The pilot detail screen: one pilot's fields, coverage, blockers, stage history, gate and audit trail.
+
+Coverage and blockers are two keyboard lists (tab moves between them). Every change goes through the
+store, then the screen reloads the pilot and posts `PilotDetailScreen.Changed` so the portfolio table can
+refresh too. Writes run off the event loop (a write can wait seconds on another program's lock) and one
+at a time, so quick repeated keys apply in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from caio_tui.domain.blockers import Blocker, BlockerTag, Territory
+from caio_tui.domain.coverage import STATUS_CYCLE, Area, Catalog, Coverage, CoverageStatus, Item
+from caio_tui.domain.gates import GateResult
+from caio_tui.domain.history import AuditEvent
+from caio_tui.domain.pilots import PilotRecord, StageMove
+from caio_tui.domain.scoring import readiness_bar
+from caio_tui.domain.stages import Stage
+from caio_tui.domain.text import printable
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.tui.screens.blocker_picker import BlockerPicker, category_style
+from caio_tui.tui.screens.coverage_edit import MUTED, STATUS_LABEL, CoverageEditor, hang, status_glyph
+from caio_tui.tui.screens.gate import GateModal
+from caio_tui.tui.screens.pilot_form import PilotForm
+
+AUDIT_LIMIT = 50
+_AREA_PREFIX = "area:"
+_BLOCKER_PREFIX = "blocker:"
+
+TERRITORY_STYLE: dict[Territory, str] = {
+    Territory.CLEAR: "bold $text-success",
+    Territory.ORGANIZATIONAL: "bold $text-warning",
+    Territory.INFRASTRUCTURE: "bold $text-error",
+    Territory.BOTH: "bold $text-error",
+}
+
+
+@dataclass(frozen=True)
+class DetailView:
+    """Everything the screen shows about one pilot, read in one go."""
+
+    record: PilotRecord
+    catalog: Catalog
+    days_in_stage: int
+    stalled: bool
+    stalled_days: int
+    gate: GateResult | None
+    gate_note: str  # why there is no gate (end of the pipeline, retired)
+    tags: dict[str, BlockerTag]
+    history: list[AuditEvent]
+
+    @property
+    def areas(self) -> list[Area]:
+        return self.catalog.areas(self.record.pilot.high_impact)
+
+    def coverage(self, item_id: str) -> Coverage:
+        return self.record.coverage.get(item_id) or Coverage(item=item_id)
+
+
+def load_view(portfolio: Portfolio, pilot_id: str) -> DetailView:
+    """Read one pilot with everything the screen shows (a few small queries)."""
+    record = portfolio.record(pilot_id)
+    pilot = record.pilot
+    gate: GateResult | None = None
+    note = ""
+    if pilot.stage is Stage.RETIRED:
+        note = "Retired: switched off, no gate ahead."
+    elif pilot.stage.next() is None:
+        note = f"{pilot.stage.label} is the end of the pipeline: no gate ahead."
+    else:
+        gate = portfolio.check_gate(pilot_id)
+    return DetailView(
+        record=record,
+        catalog=portfolio.catalog(),
+        days_in_stage=portfolio.days_in_stage(pilot),
+        stalled=portfolio.is_stalled(pilot),
+        stalled_days=portfolio.stalled_days,
+        gate=gate,
+        gate_note=note,
+        tags={t.tag: t for t in portfolio.tags()},
+        history=portfolio.history(pilot_id, limit=AUDIT_LIMIT),
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else ""
+
+
+# ---- rendering (pure functions of the view, so they are easy to read and test) --------------------------
+
+
+def fields_content(view: DetailView) -> Content:
+    pilot = view.record.pilot
+    stalled: tuple[str, str] = ("", "")
+    if view.stalled:
+        stalled = (f"  STALLED (over {view.stalled_days} days)", "bold $text-warning")
+    bar = readiness_bar(pilot.readiness)
+    return Content.assemble(
+        (pilot.id, "bold $text-accent"), "  ", (printable(pilot.name), "bold"), "\n",
+        ("Office ", MUTED), printable(pilot.office) or "—", ("   Owner ", MUTED), printable(pilot.owner) or "—", "\n",
+        ("Stage ", MUTED), (pilot.stage.label, "bold"), f" · {view.days_in_stage} days in stage", stalled,
+        ("   High-impact ", MUTED), "yes" if pilot.high_impact else "no", "\n",
+        ("Readiness ", MUTED), f"{round(pilot.readiness * 100):>3}% ", (bar, "$text-success"),
+        ("   Territory ", MUTED), (pilot.territory.value, TERRITORY_STYLE[pilot.territory]),
+        ("   Open blockers ", MUTED), str(pilot.open_blockers),
+    )  # fmt: skip
+
+
+def area_prompt(view: DetailView, area: Area, first: bool) -> Content:
+    statuses = [view.coverage(i.id).status for i in area.items]
+    met = sum(s is CoverageStatus.MET for s in statuses)
+    return Content.assemble(
+        "" if first else "\n",
+        (area.name, "bold $text-accent"),
+        (f"  {met}/{len(statuses)} met", MUTED),
+    )
+
+
+def coverage_detail(coverage: Coverage) -> Content:
+    """Evidence, justification and who set the status when: one run of text."""
+    parts: list[Content | str | tuple[str, str]] = []
+    if coverage.evidence:
+        parts.append(printable(coverage.evidence))
+    if coverage.justification:
+        parts += [("; " if parts else "", ""), ("justification: ", "$text-primary"), printable(coverage.justification)]
+    if coverage.updated_at is not None:
+        status = STATUS_LABEL[coverage.status]
+        who = f"{status}, set by {printable(coverage.updated_by)} on {_when(coverage.updated_at)}"
+        parts.append((f"{' · ' if parts else ''}{who}", MUTED))
+    return Content.assemble(*parts)
+
+
+def item_prompt(item: Item, coverage: Coverage, width: int) -> Content:
+    """The glyph, the item's text (wrapped) and one line of its evidence and who set it."""
+    head = hang(Content.assemble(" ", status_glyph(coverage.status), " ", item.text), width, 3)
+    detail = coverage_detail(coverage)
+    if not detail:
+        return head
+    line = detail.stylize_before(MUTED).truncate(max(12, width - 3), ellipsis=True)
+    return Content.assemble(head, "\n   ", line)
+
+
+def item_panel(view: DetailView, item_id: str | None) -> Content:
+    """The highlighted item in full: its text, status, evidence, justification, who and when."""
+    if item_id is None:
+        return Content.styled("Choose an item with ↑/↓.", MUTED)
+    item = next((i for a in view.areas for i in a.items if i.id == item_id), None)
+    if item is None:
+        return Content("")
+    coverage = view.coverage(item_id)
+    parts: list[Content | str | tuple[str, str]] = [
+        status_glyph(coverage.status),
+        " ",
+        (STATUS_LABEL[coverage.status], "bold"),
+        (f"  {item_id}", MUTED),
+    ]
+    if coverage.updated_at is not None:
+        parts.append((f" · set by {printable(coverage.updated_by)} on {_when(coverage.updated_at)}", MUTED))
+    parts += ["\n", ("Evidence: ", MUTED), printable(coverage.evidence) or "—"]
+    if coverage.justification or coverage.status.needs_justification:
+        parts += ["\n", ("Justification: ", "$text-primary"), printable(coverage.justification) or "—"]
+    return Content.assemble(*parts)
+
+
+def blocker_prompt(blocker: Blocker, tag: BlockerTag | None, width: int) -> Content:
+    areas = ", ".join(tag.areas) if tag and tag.areas else ""
+    parts: list[Content | str | tuple[str, str]] = []
+    if blocker.is_open:
+        parts += [("● ", category_style(blocker.category)), (blocker.tag, "bold")]
+    else:
+        parts += [("✓ ", "$text-success"), (blocker.tag, "strike"), " resolved"]
+    parts += ["  ", (blocker.category.value, category_style(blocker.category))]
+    if areas:
+        parts.append((f" · {areas}", MUTED))
+    head = hang(Content.assemble(*parts), width, 2)
+    who = f"opened by {printable(blocker.opened_by)} on {_when(blocker.opened_at)}"
+    if not blocker.is_open:
+        who += f" · resolved by {printable(blocker.resolved_by)} on {_when(blocker.resolved_at)}"
+    lines = [head]
+    if blocker.note:
+        lines.append(hang(Content.assemble("  ", printable(blocker.note)), width, 2))
+    lines.append(hang(Content.assemble("  ", (who, MUTED)), width, 2))
+    return Content("\n").join(lines)
+
+
+def gate_content(view: DetailView, width: int) -> Content:
+    gate = view.gate
+    if gate is None:
+        return Content.assemble(("Gate", "bold"), "\n", hang(Content.styled(view.gate_note, MUTED), width, 0))
+    head = Content.assemble(("Gate into ", "bold"), (gate.to_stage.label, "bold"))
+    if gate.passed:
+        return Content.assemble(head, "\n", ("✓ passes", "bold $text-success"), (" · > promotes", MUTED))
+    lines = [head, Content.styled("✗ refused", "bold $text-error")]
+    for failure in gate.failures:
+        line = Content.assemble("  ", ("✗ ", "$text-error"), (failure.rule, "bold"), " ", printable(failure.reason))
+        lines.append(hang(line, width, 4))
+    lines.append(Content.styled("Least changes that would make it pass:", MUTED))
+    lines += [hang(Content.assemble("  • ", printable(c.text)), width, 4) for c in gate.least_changes]
+    return Content("\n").join(lines)
+
+
+def move_lines(move: StageMove, width: int) -> list[Content]:
+    if move.from_stage is None:
+        what = f"entered {move.to_stage.label}"
+    else:
+        what = f"{move.from_stage.label} → {move.to_stage.label}"
+    head = Content.assemble((_when(move.moved_at), MUTED), "  ", what, (f" · {printable(move.actor)}", MUTED))
+    lines = [hang(head, width, 12)]
+    if move.override:
+        lines.append(
+            hang(Content.assemble("    ", ("override: ", "bold $text-warning"), printable(move.override)), width, 4)
+        )
+        lines += [hang(Content.styled(f"    gate refused: {printable(r)}", MUTED), width, 4) for r in move.failed_rules]
+    return lines
+
+
+def stages_content(view: DetailView, width: int) -> Content:
+    lines = [line for m in reversed(view.record.stage_history) for line in move_lines(m, width)]
+    if not lines:
+        lines = [Content.styled("No stage moves recorded.", MUTED)]
+    return Content("\n").join([Content.styled("Stage history (newest first)", "bold"), *lines])
+
+
+def audit_content(view: DetailView, width: int) -> Content:
+    lines = [
+        hang(
+            Content.assemble(
+                (f"{e.at:%Y-%m-%d %H:%M}", MUTED),
+                "  ",
+                (printable(e.actor), MUTED),
+                "  ",
+                (e.action, "bold"),
+                "  ",
+                printable(e.summary()),
+            ),
+            width,
+            4,
+        )
+        for e in reversed(view.history)
+    ] or [Content.styled("No changes recorded for this pilot since it was created or imported.", MUTED)]
+    title = Content.styled(f"Audit trail (newest first, last {AUDIT_LIMIT})", "bold")
+    return Content("\n").join([title, *lines])
+
+
+def description_content(view: DetailView) -> Content:
+    text = view.record.pilot.description
+    body = Content(printable(text, single_line=False)) if text else Content.styled("No description.", MUTED)
+    return Content.assemble(("Description", "bold"), "\n", body)
+
+
+# ---- widgets ------------------------------------------------------------------------------------------
+
+
+class _KeyList(OptionList):
+    """An option list with vi-style keys as well as the arrows, that says when its width changes."""
+
+    class WidthChanged(Message):
+        """The list's width changed: prompts wrapped to the old width need redoing."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, markup=False)
+        self._width = 0
+
+    @property
+    def prompt_width(self) -> int:
+        """Cells available to a prompt (a guess until the first layout)."""
+        return self.scrollable_content_region.width - 2 or 60
+
+    # Paging onto a heading (not selectable) at either end leaves OptionList with no highlight at all:
+    # land on the first or last item instead.
+    def action_page_up(self) -> None:
+        super().action_page_up()  # type: ignore[no-untyped-call]
+        if self.highlighted is None:
+            self.action_first()
+
+    def action_page_down(self) -> None:
+        super().action_page_down()  # type: ignore[no-untyped-call]
+        if self.highlighted is None:
+            self.action_last()
+
+    def on_resize(self) -> None:
+        if self.size.width != self._width:
+            self._width = self.size.width
+            self.post_message(self.WidthChanged())
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="detail.list_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="detail.list_up"),
+        Binding("g", "first", "First", show=False, id="detail.list_first"),
+        Binding("G", "last", "Last", show=False, id="detail.list_last"),
+    ]
+
+
+class CoverageList(_KeyList):
+    """Coverage area by area: area headings (not selectable) and their items."""
+
+
+class BlockerList(_KeyList):
+    """Open blockers (selectable) then resolved ones."""
+
+
+# ---- the screen ---------------------------------------------------------------------------------------
+
+
+class PilotDetailScreen(Screen[None]):
+    """One pilot: read it, change its coverage and blockers, move it through the gate."""
+
+    class Changed(Message):
+        """The pilot changed in the store (bubbles to the app so views can refresh)."""
+
+        def __init__(self, pilot_id: str) -> None:
+            super().__init__()
+            self.pilot_id = pilot_id
+
+    DEFAULT_CSS = """
+    PilotDetailScreen {
+        layout: vertical;
+    }
+    PilotDetailScreen #detail-fields {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    PilotDetailScreen #detail-body {
+        height: 1fr;
+    }
+    PilotDetailScreen #detail-left {
+        width: 3fr;
+    }
+    PilotDetailScreen #detail-right {
+        width: 2fr;
+        padding: 0 0 0 1;
+    }
+    PilotDetailScreen #detail-history {
+        height: 1fr;
+        padding-right: 1;
+        scrollbar-size-vertical: 1;
+    }
+    PilotDetailScreen #detail-history:focus {
+        background-tint: $foreground 3%;
+    }
+    PilotDetailScreen.-narrow #detail-item-detail {
+        max-height: 4;
+    }
+    PilotDetailScreen .detail-section-title {
+        text-style: bold;
+        padding: 0 1;
+        width: 1fr;
+        background: $panel;
+    }
+    PilotDetailScreen #detail-coverage {
+        height: 1fr;
+        border: none;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+    }
+    PilotDetailScreen #detail-item-detail {
+        height: auto;
+        max-height: 6;
+        padding: 0 1;
+        border-top: solid $primary 50%;
+    }
+    PilotDetailScreen #detail-blockers {
+        height: auto;
+        max-height: 12;
+        border: none;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+    }
+    PilotDetailScreen OptionList > .option-list--option-disabled {
+        color: $text;
+    }
+    PilotDetailScreen #detail-blockers > .option-list--option-disabled {
+        color: $text-muted;
+    }
+    PilotDetailScreen OptionList:focus > .option-list--option-highlighted {
+        /* A lighter cursor than the default, so the status and category colours stay legible on it. */
+        background: $primary 40%;
+        color: $foreground;
+    }
+    PilotDetailScreen OptionList:focus {
+        background-tint: $foreground 3%;
+    }
+    PilotDetailScreen #detail-history Static {
+        margin-bottom: 1;
+    }
+    """
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "Back", id="detail.back"),
+        # Priority: the focused list would otherwise take space and enter for its own selection.
+        Binding("space", "cycle_status", "Cycle", priority=True, id="detail.cycle_status"),
+        Binding("enter", "edit_coverage", "Edit", priority=True, id="detail.edit_coverage"),
+        Binding("b", "add_blocker", "Blocker", id="detail.add_blocker"),
+        Binding("r", "resolve_blocker", "Resolve", id="detail.resolve_blocker"),
+        Binding(">", "promote", "Promote", id="detail.promote"),
+        Binding("<", "demote", "Demote", id="detail.demote"),
+        Binding("e", "edit_pilot", "Fields", id="detail.edit_pilot"),
+    ]
+
+    def __init__(self, portfolio: Portfolio, pilot_id: str) -> None:
+        super().__init__()
+        self.portfolio = portfolio
+        self.pilot_id = pilot_id
+        self.view: DetailView | None = None
+        self._write_lock = asyncio.Lock()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-fields")
+        with Horizontal(id="detail-body"):
+            with Vertical(id="detail-left"):
+                yield Label("Coverage", id="detail-coverage-title", classes="detail-section-title")
+                yield CoverageList(id="detail-coverage")
+                yield Static("", id="detail-item-detail")
+            with Vertical(id="detail-right"):
+                yield Label("Blockers", id="detail-blockers-title", classes="detail-section-title")
+                yield BlockerList(id="detail-blockers")
+                # Focusable after the blockers (tab order): the history can be scrolled from the keyboard.
+                with VerticalScroll(id="detail-history"):
+                    yield Static("", id="detail-gate")
+                    yield Static("", id="detail-stages")
+                    yield Static("", id="detail-description")
+                    yield Static("", id="detail-audit")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # One pilot is a few small queries (well under 5 ms): read it now so the first frame is complete.
+        self._load_now()
+        coverage = self.query_one("#detail-coverage", CoverageList)
+        coverage.highlighted = _first_enabled(coverage)
+        coverage.focus()
+
+    # ---- loading and showing ---------------------------------------------------------------------------
+
+    def _load_now(self) -> None:
+        try:
+            self._show(load_view(self.portfolio, self.pilot_id))
+        except StoreError as exc:
+            self._show_missing(str(exc))
+
+    def reload(self) -> None:
+        """Re-read the pilot from the store (e.g. after an undo or a reload from disk)."""
+        self.run_worker(self._reload(changed=False), group="detail.reload")
+
+    async def _reload(self, *, changed: bool) -> None:
+        async with self._write_lock:
+            await self._load_in_thread()
+        if changed:
+            self.post_message(self.Changed(self.pilot_id))
+
+    async def _load_in_thread(self) -> None:
+        try:
+            view = await asyncio.to_thread(load_view, self.portfolio, self.pilot_id)
+        except StoreError as exc:
+            self._show_missing(str(exc))
+            return
+        self._show(view)
+
+    def _show_missing(self, message: str) -> None:
+        self.view = None
+        self.query_one("#detail-fields", Static).update(Content.styled(message, "bold $text-error"))
+        self.query_one("#detail-coverage", CoverageList).clear_options()
+        self.query_one("#detail-blockers", BlockerList).clear_options()
+        for static_id in ("#detail-gate", "#detail-stages", "#detail-description", "#detail-audit"):
+            self.query_one(static_id, Static).update("")
+        self.refresh_bindings()
+
+    def _show(self, view: DetailView) -> None:
+        self.view = view
+        self.query_one("#detail-fields", Static).update(fields_content(view))
+        self._show_coverage(view)
+        self._show_item_panel()
+        self._show_blockers(view)
+        self._show_history(view)
+        self.refresh_bindings()
+
+    def _show_history(self, view: DetailView) -> None:
+        width = self.query_one("#detail-gate", Static).size.width or 40
+        self.query_one("#detail-gate", Static).update(gate_content(view, width))
+        self.query_one("#detail-stages", Static).update(stages_content(view, width))
+        self.query_one("#detail-description", Static).update(description_content(view))
+        self.query_one("#detail-audit", Static).update(audit_content(view, width))
+
+    def _show_coverage(self, view: DetailView) -> None:
+        coverage = self.query_one("#detail-coverage", CoverageList)
+        width = coverage.prompt_width
+        items = [item for area in view.areas for item in area.items]
+        met = sum(view.coverage(i.id).status is CoverageStatus.MET for i in items)
+        unassessed = sum(view.coverage(i.id).status is CoverageStatus.NOT_ASSESSED for i in items)
+        self.query_one("#detail-coverage-title", Label).update(
+            f"Coverage · {len(items)} items, {met} met, {unassessed} not assessed"
+        )
+        options: list[Option] = []
+        for index, area in enumerate(view.areas):
+            options.append(Option(area_prompt(view, area, index == 0), id=_AREA_PREFIX + area.id, disabled=True))
+            options += [Option(item_prompt(item, view.coverage(item.id), width), id=item.id) for item in area.items]
+        if [o.id for o in coverage.options] == [o.id for o in options]:
+            # Same items (the usual case): replace the prompts in place so the list keeps its scroll.
+            for option in options:
+                assert option.id is not None
+                coverage.replace_option_prompt(option.id, option.prompt)
+            return
+        _replace_options(coverage, options)
+
+    def _show_blockers(self, view: DetailView) -> None:
+        blockers = self.query_one("#detail-blockers", BlockerList)
+        width = blockers.prompt_width
+        record = view.record
+        ordered = [*record.open_blockers, *(b for b in record.blockers if not b.is_open)]
+        options = [
+            Option(
+                blocker_prompt(b, view.tags.get(b.tag), width), id=f"{_BLOCKER_PREFIX}{b.id}", disabled=not b.is_open
+            )
+            for b in ordered
+        ]
+        if not options:
+            options = [Option(Content.styled("No blockers. b adds one.", MUTED), disabled=True)]
+        _replace_options(blockers, options)
+        resolved = len(record.blockers) - len(record.open_blockers)
+        self.query_one("#detail-blockers-title", Label).update(
+            f"Blockers · {len(record.open_blockers)} open, {resolved} resolved"
+        )
+
+    # ---- what is selected ------------------------------------------------------------------------------
+
+    def _selected_item(self) -> str | None:
+        option = self.query_one("#detail-coverage", CoverageList).highlighted_option
+        if option is None or option.disabled or not option.id:
+            return None
+        return option.id
+
+    def _selected_blocker(self) -> Blocker | None:
+        option = self.query_one("#detail-blockers", BlockerList).highlighted_option
+        if self.view is None or option is None or option.disabled or not option.id:
+            return None
+        blocker_id = int(option.id.removeprefix(_BLOCKER_PREFIX))
+        return next((b for b in self.view.record.open_blockers if b.id == blocker_id), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys show in the footer only where they apply (e.g. `r` on an open blocker)."""
+        if action == "back":
+            return True
+        if self.view is None:
+            return False
+        stage = self.view.record.pilot.stage
+        if action in ("cycle_status", "edit_coverage"):
+            return isinstance(self.focused, CoverageList) and self._selected_item() is not None
+        if action == "resolve_blocker":
+            return isinstance(self.focused, BlockerList) and self._selected_blocker() is not None
+        if action == "promote":
+            return stage.next() is not None
+        if action == "demote":
+            return stage.previous() is not None
+        return True
+
+    def _show_item_panel(self) -> None:
+        if self.view is not None:
+            self.query_one("#detail-item-detail", Static).update(item_panel(self.view, self._selected_item()))
+
+    @on(OptionList.OptionHighlighted)
+    def _highlight_moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "detail-coverage":
+            self._show_item_panel()
+        self.refresh_bindings()
+
+    @on(_KeyList.WidthChanged)
+    def _rewrap(self) -> None:
+        # Prompts are wrapped to the list's width (for the hanging indent): redo them at the new width.
+        if self.view is not None:
+            self._show_coverage(self.view)
+            self._show_blockers(self.view)
+            self._show_history(self.view)
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    # ---- actions ---------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cycle_status(self) -> None:
+        item_id = self._selected_item()
+        if item_id is None or self.view is None:
+            return
+        if self.view.coverage(item_id).status.needs_justification:
+            self.notify(
+                f"{item_id} is {STATUS_LABEL[self.view.coverage(item_id).status]} with a justification: "
+                "change it in the editor (enter).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._write(lambda: self._cycle(item_id))
+
+    def _cycle(self, item_id: str) -> None:
+        """Runs in a worker thread: the next status from the one stored now, not the one on screen."""
+        coverage = self.portfolio.record(self.pilot_id).coverage.get(item_id)
+        current = coverage.status if coverage else CoverageStatus.NOT_ASSESSED
+        if current not in STATUS_CYCLE:
+            return
+        following = STATUS_CYCLE[(STATUS_CYCLE.index(current) + 1) % len(STATUS_CYCLE)]
+        self.portfolio.set_coverage(self.pilot_id, item_id, following)
+
+    @on(OptionList.OptionSelected, "#detail-coverage")
+    def _item_clicked(self) -> None:
+        self.action_edit_coverage()
+
+    def action_edit_coverage(self) -> None:
+        item_id = self._selected_item()
+        if item_id is not None:
+            self.app.push_screen(CoverageEditor(self.portfolio, self.pilot_id, item_id), self._after_modal)
+
+    def action_add_blocker(self) -> None:
+        self.app.push_screen(BlockerPicker(self.portfolio, self.pilot_id), self._after_modal)
+
+    def action_resolve_blocker(self) -> None:
+        blocker = self._selected_blocker()
+        if blocker is not None:
+            tag = blocker.tag
+            self._write(lambda: self.portfolio.resolve_blocker(self.pilot_id, tag))
+
+    def action_promote(self) -> None:
+        self._gate(self.view.record.pilot.stage.next() if self.view else None)
+
+    def action_demote(self) -> None:
+        self._gate(self.view.record.pilot.stage.previous() if self.view else None)
+
+    def _gate(self, to_stage: Stage | None) -> None:
+        if to_stage is not None:
+            self.app.push_screen(GateModal(self.portfolio, self.pilot_id, to_stage), self._after_modal)
+
+    def action_edit_pilot(self) -> None:
+        self.app.push_screen(PilotForm(self.portfolio, self.pilot_id), self._after_modal)
+
+    # ---- changes ---------------------------------------------------------------------------------------
+
+    def _after_modal(self, result: object) -> None:
+        """A modal closed: when it changed the pilot, show the pilot as stored now."""
+        if result:
+            self.run_worker(self._reload(changed=True), group="detail.reload")
+
+    def _write(self, change: Callable[[], object]) -> None:
+        self.run_worker(self._apply(change), group="detail.write")
+
+    async def _apply(self, change: Callable[[], object]) -> None:
+        # One write at a time, in key order; the store call runs in a thread so the UI keeps drawing.
+        async with self._write_lock:
+            try:
+                await asyncio.to_thread(change)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            await self._load_in_thread()
+        self.post_message(self.Changed(self.pilot_id))
+
+
+def _first_enabled(options: OptionList) -> int | None:
+    return next((i for i, o in enumerate(options.options) if not o.disabled), None)
+
+
+def _replace_options(options: OptionList, new: list[Option]) -> None:
+    """Replace every option, keeping the highlight on the same id when it is still there."""
+    kept = options.highlighted_option
+    options.set_options(new)
+    if kept is not None and kept.id is not None:
+        try:
+            options.highlighted = options.get_option_index(kept.id)
+            return
+        except OptionDoesNotExist:
+            pass
+    options.highlighted = _first_enabled(options)
+
+
+__all__ = ["DetailView", "PilotDetailScreen", "load_view"]
