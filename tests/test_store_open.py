@@ -23,6 +23,9 @@ from conftest import NOW
 MigrationList = list[tuple[int, str, str]]
 
 
+BASE = migration_files()[-1][0]  # the schema version this checkout ships
+
+
 def open_(path: Path, *, create: bool = False) -> Portfolio:
     return Portfolio.open(path, actor="tester", create=create, clock=lambda: NOW)
 
@@ -40,17 +43,18 @@ def pragma(path: Path, name: str) -> int:
 
 
 def make_v1(path: Path) -> None:
-    """A portfolio at schema version 1 with one pilot in it."""
+    """A portfolio at the shipped schema version (BASE) with one pilot in it."""
     with open_(path, create=True) as p:
         p.add_pilot(PilotFields(name="Claims triage", office="OBA", owner="Ann"))
 
 
 def with_migrations(monkeypatch: pytest.MonkeyPatch, extra: MigrationList) -> None:
-    """Pretend this version of caio-tui ships more migrations than 0001 (a test-only upgrade)."""
+    """Pretend this version of caio-tui ships more migrations than it does (a test-only upgrade); the extra
+    versions are given relative to the shipped ones: 1 means BASE + 1."""
     shipped = migration_files()
 
     def more() -> MigrationList:
-        return [*shipped, *extra]
+        return [*shipped, *((BASE + v, name, sql) for v, name, sql in extra)]
 
     monkeypatch.setattr(database_module, "migration_files", more)
 
@@ -108,16 +112,16 @@ def test_every_migration_applies_in_order_to_an_empty_database(tmp_path: Path) -
 def test_an_older_file_is_backed_up_beside_it_then_upgraded(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_v1(db_path)
     before = digest(db_path)
-    with_migrations(monkeypatch, [(2, "pilot_notes", "ALTER TABLE pilot ADD COLUMN notes TEXT NOT NULL DEFAULT '';")])
+    with_migrations(monkeypatch, [(1, "pilot_notes", "ALTER TABLE pilot ADD COLUMN notes TEXT NOT NULL DEFAULT '';")])
     with open_(db_path) as p:
         assert p.count() == 1
         assert p.get("AI-0001").name == "Claims triage"
-    assert pragma(db_path, "user_version") == 2
+    assert pragma(db_path, "user_version") == BASE + 1
     columns = [r[1] for r in sqlite3.connect(db_path).execute("PRAGMA table_info(pilot)")]
     assert "notes" in columns
-    (backup,) = db_path.parent.glob("portfolio.db.v1-*.bak")
+    (backup,) = db_path.parent.glob(f"portfolio.db.v{BASE}-*.bak")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert pragma(backup, "user_version") == 1
+    assert pragma(backup, "user_version") == BASE
     assert sqlite3.connect(backup).execute("SELECT name FROM pilot").fetchall() == [("Claims triage",)]
     assert before != digest(db_path)
 
@@ -127,12 +131,12 @@ def test_several_pending_migrations_apply_together(db_path: Path, monkeypatch: p
     with_migrations(
         monkeypatch,
         [
-            (2, "a", "CREATE TABLE extra_a (x INTEGER) STRICT;"),
-            (3, "b", "-- a comment line\nCREATE TABLE extra_b (y TEXT) STRICT;\nINSERT INTO extra_b VALUES ('z');"),
+            (1, "a", "CREATE TABLE extra_a (x INTEGER) STRICT;"),
+            (2, "b", "-- a comment line\nCREATE TABLE extra_b (y TEXT) STRICT;\nINSERT INTO extra_b VALUES ('z');"),
         ],
     )
     open_(db_path).close()
-    assert pragma(db_path, "user_version") == 3
+    assert pragma(db_path, "user_version") == BASE + 2
     assert sqlite3.connect(db_path).execute("SELECT y FROM extra_b").fetchall() == [("z",)]
 
 
@@ -141,15 +145,15 @@ def test_a_failing_migration_leaves_the_file_as_it_was(db_path: Path, monkeypatc
     with_migrations(
         monkeypatch,
         [
-            (2, "good", "CREATE TABLE half_done (x INTEGER);"),
-            (3, "broken", "ALTER TABLE no_such_table ADD COLUMN y TEXT;"),
+            (1, "good", "CREATE TABLE half_done (x INTEGER);"),
+            (2, "broken", "ALTER TABLE no_such_table ADD COLUMN y TEXT;"),
         ],
     )
-    with pytest.raises(PortfolioError, match=r"migration 0003_broken failed") as caught:
+    with pytest.raises(PortfolioError, match=rf"migration {BASE + 2:04d}_broken failed") as caught:
         open_(db_path)
     assert "\n" not in str(caught.value)
     monkeypatch.undo()
-    assert pragma(db_path, "user_version") == 1
+    assert pragma(db_path, "user_version") == BASE
     tables = {r[0] for r in sqlite3.connect(db_path).execute("SELECT name FROM sqlite_schema")}
     assert "half_done" not in tables
     with open_(db_path) as p:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -86,6 +88,8 @@ def opened(ctx: click.Context, *, create: bool = False) -> Iterator[Portfolio]:
         raise CliError(str(exc)) from None
     except ValueError as exc:  # pydantic and parse errors: a bad value given on the command line
         raise CliError(_first_line(exc)) from None
+    except sqlite3.DatabaseError as exc:  # a safety net for store code that reads outside Portfolio._read
+        raise CliError(f"{db_path(ctx)}: cannot read the portfolio ({exc})") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -112,8 +116,14 @@ def _say(text: str) -> None:
     click.echo(printable(text))
 
 
+# DEL, C1 controls (0x9b starts an escape sequence on some terminals) and direction overrides are
+# escaped inside JSON strings, the only place they can occur, so the output stays valid JSON.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    click.echo(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -534,21 +544,28 @@ def add(
 @click.argument("pilot", required=False)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
 @click.option("--json", "as_json", is_flag=True, help="Events as a JSON array.")
+@click.option(
+    "--verify", "check", is_flag=True, help="Mark each event as verified by the hash chain (exit 1 if broken)."
+)
 @click.pass_context
-def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: bool) -> None:
+def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: bool, check: bool) -> None:
     """The audit trail, of one pilot or the whole portfolio."""
+    from caio_tui.commands import reliability
     from caio_tui.domain.text import printable
 
     with opened(ctx) as portfolio:
         if pilot:
             portfolio.get(pilot)
         events = portfolio.history(pilot, limit)
+        chain = reliability.chain_of(portfolio) if check else None
     if as_json:
-        _print_json([e.model_dump(mode="json") for e in events])
-        return
-    for e in events:
-        line = f"{e.id:>6} {e.at:%Y-%m-%d %H:%M} {e.actor:<12} {e.action:<16} {e.pilot_id or '':<12} {e.summary()}"
-        click.echo(printable(line))
+        _print_json([e.model_dump(mode="json") | reliability.json_mark(chain, e.id) for e in events])
+    else:
+        for e in events:
+            line = f"{e.id:>6} {e.at:%Y-%m-%d %H:%M} {e.actor:<12} {e.action:<16} {e.pilot_id or '':<12} {e.summary()}"
+            click.echo(reliability.text_mark(chain, e.id) + printable(line))
+    if not reliability.echo_verdict(chain, to_stderr_only=as_json):
+        ctx.exit(EXIT_ERROR)
 
 
 @cli.command()
@@ -604,3 +621,7 @@ def main() -> None:
 
 
 # ---- commands of other capabilities, one module each (keep this block one line per module) ----------
+__import__("caio_tui.commands.transfer", fromlist=["register"]).register(cli)
+__import__("caio_tui.commands.generate", fromlist=["register"]).register(cli)
+__import__("caio_tui.commands.views", fromlist=["register"]).register(cli)
+__import__("caio_tui.commands.gates", fromlist=["register"]).register(cli)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.coverage import Catalog, CoverageStatus
@@ -76,14 +76,43 @@ class HighImpactRule(_Rule):
     kind: Literal["high_impact_practices"]
     accept: tuple[CoverageStatus, ...] = (CoverageStatus.MET, CoverageStatus.WAIVED)
 
+    @field_validator("accept")
+    @classmethod
+    def _accepts_something(cls, accept: tuple[CoverageStatus, ...]) -> tuple[CoverageStatus, ...]:
+        if not accept:
+            raise ValueError("a high_impact_practices rule needs at least one accepted status")
+        return accept
+
 
 Rule = Annotated[FieldRule | CoverageRule | NoBlockerRule | HighImpactRule, Field(discriminator="kind")]
+
+
+# No move ever crosses a gate into these: intake starts the pipeline and retiring is always allowed.
+UNGATED: frozenset[Stage] = frozenset({Stage.INTAKE, Stage.RETIRED})
 
 
 class Gate(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     to: Stage
     rules: tuple[Rule, ...] = ()
+
+    @field_validator("to")
+    @classmethod
+    def _gated(cls, stage: Stage) -> Stage:
+        if stage in UNGATED:
+            gated = ", ".join(s.value for s in PIPELINE if s not in UNGATED)
+            raise ValueError(f"no move passes a gate into {stage.value}; gates lead into {gated}")
+        return stage
+
+
+class RuleProblem(BaseModel):
+    """Something wrong with valid-looking rules, at a place in them (indexes from 0, as in the file)."""
+
+    model_config = ConfigDict(frozen=True)
+    gate: int
+    rule: int | None = None  # None: the gate itself
+    key: str = ""  # the key of the gate or rule at fault
+    message: str
 
 
 class GateRules(BaseModel):
@@ -96,15 +125,91 @@ class GateRules(BaseModel):
 
     def check_references(self, catalog: Catalog, known_tags: Sequence[str]) -> list[str]:
         """Names the rules refer to that the portfolio does not know."""
-        problems: list[str] = []
-        for gate in self.gates:
-            for rule in gate.rules:
-                if isinstance(rule, CoverageRule):
-                    problems += [f"gate {gate.to}: unknown area {a!r}" for a in rule.areas if not catalog.has_area(a)]
-                    problems += [f"gate {gate.to}: unknown item {i!r}" for i in rule.items if not catalog.has_item(i)]
-                if isinstance(rule, NoBlockerRule):
-                    problems += [f"gate {gate.to}: unknown tag {t!r}" for t in rule.tags if t not in known_tags]
-        return problems
+        return [
+            f"gate {self.gates[p.gate].to}: {p.message}"
+            for p in self.problems(catalog, known_tags)
+            if p.rule is not None
+        ]
+
+    def problems(self, catalog: Catalog, known_tags: Sequence[str]) -> list[RuleProblem]:
+        """What makes these rules unusable in a portfolio: a stage gated twice (the second gate would be
+        silently ignored), and names of areas, items and tags the portfolio does not know."""
+        found: list[RuleProblem] = []
+        seen: dict[Stage, int] = {}
+        for g, gate in enumerate(self.gates):
+            if gate.to in seen:
+                message = f"a second gate into {gate.to.value} (the first is gate {seen[gate.to] + 1}); merge them"
+                found.append(RuleProblem(gate=g, key="to", message=message))
+            seen.setdefault(gate.to, g)
+            for r, rule in enumerate(gate.rules):
+                found += [
+                    RuleProblem(gate=g, rule=r, key=key, message=message)
+                    for key, message in _unknown_names(rule, catalog, known_tags)
+                ]
+        return found
+
+    def rule_count(self) -> int:
+        return sum(len(g.rules) for g in self.gates)
+
+
+def _unknown_names(rule: Rule, catalog: Catalog, known_tags: Sequence[str]) -> list[tuple[str, str]]:
+    if isinstance(rule, CoverageRule):
+        return [("areas", f"unknown area {a!r}") for a in rule.areas if not catalog.has_area(a)] + [
+            ("items", f"unknown item {i!r}") for i in rule.items if not catalog.has_item(i)
+        ]
+    if isinstance(rule, NoBlockerRule):
+        return [("tags", f"unknown tag {t!r}") for t in rule.tags if t not in known_tags]
+    return []
+
+
+def _words(names: Sequence[str], joiner: str = "and") -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
+def describe_rule(rule: Rule) -> str:
+    """What a rule asks, in words (its description says why; this says what)."""
+    if isinstance(rule, FieldRule):
+        return f"the {rule.field} is recorded"
+    if isinstance(rule, CoverageRule):
+        scope = []
+        if rule.areas:
+            noun = "area" if len(rule.areas) == 1 else "areas"
+            scope.append(f"every item of the {_words(rule.areas)} {noun}")
+        if rule.items:
+            scope.append(_words(rule.items))
+        waivers = "waived or not applicable accepted" if rule.accept_waived else "waivers not accepted"
+        return f"{' and '.join(scope)} at least {rule.at_least} ({waivers})"
+    if isinstance(rule, NoBlockerRule):
+        kinds = []
+        if rule.tags:
+            kinds.append(f"no open blocker tagged {_words(rule.tags, 'or')}")
+        if rule.categories:
+            kinds.append(f"no open {_words([c.value for c in rule.categories], 'or')} blocker")
+        return ", and ".join(kinds)
+    return f"high-impact use cases: every M-25-21 practice {_words([s.value for s in rule.accept], 'or')}"
+
+
+def accepted_statuses(rule: CoverageRule | HighImpactRule) -> frozenset[CoverageStatus]:
+    """The statuses that satisfy a coverage or high-impact rule."""
+    if isinstance(rule, HighImpactRule):
+        return frozenset(rule.accept)
+    floor = _LADDER[CoverageStatus(rule.at_least)]
+    ladder = {s for s, rank in _LADDER.items() if rank >= floor}
+    return frozenset(ladder | (set(_WAIVERS) if rule.accept_waived else set()))
+
+
+def rule_items(rule: CoverageRule, catalog: Catalog) -> list[str]:
+    """The items a coverage rule names, its areas expanded, each once, in catalog order."""
+    item_ids: list[str] = []
+    for area_id in rule.areas:
+        item_ids += [i.id for i in catalog.area(area_id).items]
+    item_ids += list(rule.items)
+    return list(dict.fromkeys(item_ids))
+
+
+def high_impact_items(catalog: Catalog) -> list[str]:
+    """The items of the frameworks that apply to high-impact use cases only (the M-25-21 practices)."""
+    return [i.id for f in catalog.frameworks if f.applies_to == "high_impact" for a in f.areas for i in a.items]
 
 
 class Change(BaseModel):
@@ -171,12 +276,8 @@ def _satisfies(status: CoverageStatus, at_least: str, accept_waived: bool) -> bo
 
 
 def _coverage_failure(rule: CoverageRule, record: PilotRecord, catalog: Catalog) -> tuple[str, list[Change]]:
-    item_ids: list[str] = []
-    for area_id in rule.areas:
-        item_ids += [i.id for i in catalog.area(area_id).items]
-    item_ids += list(rule.items)
     short = [
-        i for i in dict.fromkeys(item_ids) if not _satisfies(_status(record, i), rule.at_least, rule.accept_waived)
+        i for i in rule_items(rule, catalog) if not _satisfies(_status(record, i), rule.at_least, rule.accept_waived)
     ]
     changes = [
         Change(
@@ -201,8 +302,7 @@ def _blocker_failure(rule: NoBlockerRule, record: PilotRecord) -> tuple[str, lis
 
 
 def _high_impact_failure(rule: HighImpactRule, record: PilotRecord, catalog: Catalog) -> tuple[str, list[Change]]:
-    practices = [i.id for f in catalog.frameworks if f.applies_to == "high_impact" for a in f.areas for i in a.items]
-    short = [i for i in practices if _status(record, i) not in rule.accept]
+    short = [i for i in high_impact_items(catalog) if _status(record, i) not in rule.accept]
     changes = [
         Change(kind="set_coverage", target=i, to="met", text=f"set {i} to met (now {_status(record, i).value})")
         for i in short
@@ -262,7 +362,12 @@ def distance(record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Ca
 
 
 class GateRulesError(ValueError):
-    """A rules file that cannot be used; the message names the place and the reason."""
+    """A rules file that cannot be used; the message names the place and the reason. `problems` holds
+    every problem found, one line each (the message is the first)."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: list[str] = list(problems) or [message]
 
 
 def parse_rules(data: dict[str, object], source: str = "rules") -> GateRules:

@@ -65,6 +65,7 @@ class StageMove(BaseModel):
     actor: str
     override: str = ""  # the written justification when the gate was overridden
     failed_rules: tuple[str, ...] = ()
+    gate: str = ""  # the gate result: "passed", "overridden", or "" when the move crossed no gate
 
 
 class PilotRecord(BaseModel):

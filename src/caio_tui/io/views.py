@@ -87,6 +87,7 @@ def record_json(portfolio: Portfolio, record: PilotRecord) -> dict[str, Any]:
                 "actor": m.actor,
                 "override": m.override,
                 "failed_rules": list(m.failed_rules),
+                "gate": m.gate,
             }
             for m in record.stage_history
         ],

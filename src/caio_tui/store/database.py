@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from caio_tui.resources import migration_files
-from caio_tui.store.errors import PortfolioError
+from caio_tui.store.errors import PortfolioBusy, PortfolioError, StoreError
 
 # PRAGMA application_id of a caio-tui portfolio ("CAIT"): tells our files from other SQLite files.
 APPLICATION_ID = 0x43414954
 BUSY_TIMEOUT_MS = 5_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_READONLY_DIRECTORY = 1544  # SQLITE_READONLY | (6 << 8): no -wal/-shm can be made
 
 
 def latest_version() -> int:
@@ -23,14 +26,11 @@ def latest_version() -> int:
 
 def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     """A connection to a ready portfolio at path: created, checked and upgraded as needed."""
-    created = False
-    if path.exists():
-        _check_header(path)
-    elif create:
-        _create_private(path)
-        created = True
-    else:
-        raise PortfolioError(f"{path}: no portfolio there (create one with 'caio-tui init')")
+    if not path.exists():
+        if not create:
+            raise PortfolioError(f"{path}: no portfolio there (create one with 'caio-tui init')")
+        _create(path)
+    _check_header(path)
     try:
         conn = _open(path)
     except sqlite3.Error as exc:
@@ -39,29 +39,69 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         _prepare(conn, path)
     except BaseException:
         conn.close()
-        if created:  # a file we made and could not set up would block the next try as "empty"
-            _remove(path)
         raise
     return conn
+
+
+def _create(path: Path) -> None:
+    """A new portfolio appears whole or not at all: it is built (schema and all) in a private temporary
+    file beside path, which then takes path's name in one link. A program killed half-way, or another
+    program creating the same portfolio at the same moment, can never leave or see an empty file there."""
+    folder = path.parent
+    if not folder.is_dir():
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise PortfolioError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".new")  # mode 0600
+    except OSError as exc:
+        raise PortfolioError(f"{path}: cannot create the portfolio ({exc.strerror})") from None
+    os.close(handle)
+    building = Path(name)
+    try:
+        try:
+            conn = _open(building)
+        except sqlite3.Error as exc:
+            raise PortfolioError(f"{path}: cannot create the portfolio ({exc})") from None
+        try:
+            _prepare(conn, path)
+            _settle(conn, path)
+        finally:
+            conn.close()
+        _publish(building, path)
+    finally:
+        _remove(building)
+
+
+def _settle(conn: sqlite3.Connection, path: Path) -> None:
+    """Everything written so far into the file itself: only the file takes the new name, not its -wal."""
+    try:
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise PortfolioError(f"{path}: cannot create the portfolio ({exc})") from None
+    if busy or frames != copied:
+        reason = "the disk is full" if disk_full(path) else "its schema did not reach the file"
+        raise PortfolioError(f"{path}: cannot create the portfolio ({reason}); nothing was created")
+
+
+def _publish(building: Path, path: Path) -> None:
+    try:
+        os.link(building, path)
+    except FileExistsError:
+        return  # another program created it first: theirs is used, ours is dropped
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):  # EXDEV cannot happen: same folder
+            raise PortfolioError(f"{path}: cannot create the portfolio ({exc.strerror})") from None
+        # A file system without hard links: a rename, which could only replace a file created this instant.
+        if not path.exists():
+            os.replace(building, path)
 
 
 def _remove(path: Path) -> None:
     for leftover in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
         with contextlib.suppress(OSError):
             leftover.unlink()
-
-
-def _create_private(path: Path) -> None:
-    """New portfolio files are readable by their owner only."""
-    if not path.parent.is_dir():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise PortfolioError(f"{path.parent}: cannot create the folder ({exc.strerror})") from None
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except OSError as exc:
-        raise PortfolioError(f"{path}: cannot create the portfolio ({exc.strerror})") from None
 
 
 def _check_header(path: Path) -> None:
@@ -94,7 +134,7 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
         version = _pragma(conn, "user_version")
         tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise PortfolioError(f"{path}: not a caio-tui portfolio ({exc})") from None
+        raise _unreadable(path, exc) from None
     if app_id != APPLICATION_ID and (tables or app_id):
         raise PortfolioError(f"{path}: a SQLite database of another program, not a caio-tui portfolio")
     latest = latest_version()
@@ -105,10 +145,29 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
         )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if version < latest:
-        if version > 0:
-            backup(conn, path, version)
-        _migrate(conn, path, version)
+        saved = backup(conn, path, version) if version > 0 else None
+        if not _migrate(conn, path, version) and saved is not None:
+            saved.unlink(missing_ok=True)  # another program upgraded it meanwhile (and kept its own backup)
     _set_runtime_pragmas(conn, path)
+
+
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """Why the first read of a file failed, in one line."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if is_busy(exc):  # a long write by another program (a bulk load) holds the whole file
+        return busy_error(path)
+    if code == _SQLITE_READONLY_DIRECTORY:
+        return PortfolioError(
+            f"{path}: cannot open: its folder is read-only, and SQLite needs to create "
+            f"{path.name}-wal and {path.name}-shm beside it"
+        )
+    if out_of_space(exc, path):
+        return PortfolioError(f"{path}: cannot open: the disk is full")
+    if code is None or code & 0xFF == sqlite3.SQLITE_NOTADB:
+        return PortfolioError(f"{path}: not a caio-tui portfolio ({exc})")
+    if is_corrupt(exc):
+        return PortfolioError(f"{path}: the file is damaged ({exc}); restore it from a backup")
+    return PortfolioError(f"{path}: cannot open ({exc})")
 
 
 def _set_runtime_pragmas(conn: sqlite3.Connection, path: Path) -> None:
@@ -123,19 +182,31 @@ def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """A copy of the file before an upgrade, beside it, named after the schema version it holds."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    for n in range(2, 100):  # never over an earlier backup (two upgrades in one second)
+        if not target.exists():
+            break
+        target = path.with_name(f"{path.name}.v{version}-{stamp}-{n}.bak")
     try:
+        # A private copy from the start: the umask could leave a window where it is readable by others.
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         conn.execute("VACUUM INTO ?", (str(target),))
         target.chmod(0o600)
     except (sqlite3.DatabaseError, OSError) as exc:
+        target.unlink(missing_ok=True)
         raise PortfolioError(f"{path}: cannot write the backup before upgrading ({exc})") from None
     return target
 
 
-def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> None:
-    """Apply each newer migration; all of them in one transaction, so a failure leaves the file as it was."""
-    pending = [(v, name, sql) for v, name, sql in migration_files() if v > current]
+def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> bool:
+    """Apply each newer migration; all of them in one transaction, so a failure leaves the file as it was.
+    False when another program finished the upgrade while this one waited for the write lock."""
     try:
         conn.execute("BEGIN IMMEDIATE")
+        current = _pragma(conn, "user_version")  # under the write lock: what is there now
+        pending = [(v, name, sql) for v, name, sql in migration_files() if v > current]
+        if not pending:
+            conn.execute("ROLLBACK")
+            return False
         for version, name, sql in pending:
             try:
                 _run_script(conn, sql)
@@ -144,12 +215,17 @@ def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> None:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         _rollback(conn)
+        if is_busy(exc):
+            raise busy_error(path) from None
+        if out_of_space(exc, path):
+            raise PortfolioError(f"{path}: the disk is full; nothing was changed") from None
         raise PortfolioError(f"{path}: cannot write ({exc})") from None
     except BaseException:
         _rollback(conn)
         raise
+    return True
 
 
 def _run_script(conn: sqlite3.Connection, sql: str) -> None:
@@ -166,4 +242,45 @@ def _run_script(conn: sqlite3.Connection, sql: str) -> None:
 
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
-        conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # a failed COMMIT may have rolled back already
+            conn.execute("ROLLBACK")
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock this one needs."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+# What SQLite reports when a write (of the file, its journal, -wal or -shm) finds no room.
+_SPACE_ERRORS = (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN)
+
+
+def disk_full(path: Path) -> bool:
+    """True when SQLite's failed write is explained by a full disk: SQLITE_FULL says so itself, but a
+    -shm or -wal that cannot grow shows only as an I/O error."""
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024
+
+
+def out_of_space(exc: sqlite3.Error, path: Path) -> bool:
+    """SQLITE_FULL, or an error a full disk causes (an I/O error growing -wal or -shm) with the disk full."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "database or disk is full" in str(exc)
+    return code & 0xFF == sqlite3.SQLITE_FULL or (code & 0xFF in _SPACE_ERRORS and disk_full(path))
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_CORRUPT
+
+
+def busy_error(path: Path) -> PortfolioBusy:
+    return PortfolioBusy(f"{path}: another program is writing to the portfolio; try again")

@@ -3,19 +3,22 @@ audit event, so an interrupted program leaves the file as it was before the writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from pydantic import ValidationError
 
 from caio_tui.domain import blockers as blocker_rules
+from caio_tui.domain import staleness
 from caio_tui.domain.blockers import BUILTIN_TAGS, BlockerCategory, BlockerTag
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework
 from caio_tui.domain.defaults import default_catalog, default_rules
@@ -25,9 +28,9 @@ from caio_tui.domain.history import UNDOABLE, AuditEvent
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotFields, PilotRecord
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
-from caio_tui.store import audit, rows
-from caio_tui.store.database import connect
-from caio_tui.store.errors import PortfolioBusy, PortfolioError, StoreError
+from caio_tui.store import audit, database, rows
+from caio_tui.store.database import busy_error, connect, is_busy, is_corrupt, out_of_space
+from caio_tui.store.errors import PortfolioError, StoreError
 from caio_tui.store.queries import STAGE_POSITION, SortKey, order_by, where
 
 Clock = Callable[[], datetime]
@@ -66,6 +69,7 @@ class Portfolio:
         self._lock = threading.RLock()
         self._catalog: Catalog | None = None
         self._rules: GateRules | None = None
+        self._rules_at = 0  # the version of the cached rules: another program may load new ones
 
     # ---- opening -------------------------------------------------------------------------------------
 
@@ -104,6 +108,8 @@ class Portfolio:
         """A new portfolio: its name, the default frameworks, blocker tags and gate rules."""
         now = self._now()
         with self._transaction():
+            if self._meta("name") is not None:
+                return  # another program seeded it first
             self.conn.execute("INSERT INTO meta VALUES ('name', ?), ('created_at', ?)", (name, now))
             for position, framework in enumerate(default_catalog().frameworks):
                 self._insert_framework(framework, position)
@@ -125,14 +131,15 @@ class Portfolio:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         with self._lock:
+            deadline = _busy_deadline()
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+                _retry_busy(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
+            except sqlite3.DatabaseError as exc:
                 raise self._translate(exc) from None
             try:
                 yield
-                self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+                _retry_busy(lambda: self.conn.execute("COMMIT"), deadline)
+            except sqlite3.DatabaseError as exc:
                 self._rollback()
                 raise self._translate(exc) from None
             except BaseException:
@@ -141,16 +148,22 @@ class Portfolio:
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (disk full, I/O)
+                self.conn.execute("ROLLBACK")
 
-    def _translate(self, exc: sqlite3.OperationalError) -> StoreError:
+    def _translate(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """One line for the user; every write that ends here changed nothing."""
         text = str(exc)
-        if "locked" in text or "busy" in text:
-            return PortfolioBusy(f"{self.path}: another program is writing to the portfolio; try again")
+        if is_busy(exc):
+            return busy_error(self.path)
         if "readonly" in text or "read-only" in text:
             return PortfolioError(f"{self.path}: the portfolio is read-only; nothing was changed")
-        if "full" in text:
+        if out_of_space(exc, self.path):
             return PortfolioError(f"{self.path}: the disk is full; nothing was changed")
+        if is_corrupt(exc):
+            return PortfolioError(f"{self.path}: the file is damaged ({text}); nothing was changed")
+        if isinstance(exc, sqlite3.IntegrityError):
+            return StoreError(f"{self.path}: {text}; nothing was changed")
         return PortfolioError(f"{self.path}: {text}; nothing was changed")
 
     def _event(
@@ -181,8 +194,17 @@ class Portfolio:
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
-                return self.conn.execute(sql, params).fetchall()
+                # Retried only outside a write: inside one, a busy read cannot happen (the lock is ours).
+                if self.conn.in_transaction:
+                    return self.conn.execute(sql, params).fetchall()
+                return _retry_busy(lambda: self.conn.execute(sql, params).fetchall(), _busy_deadline())
             except sqlite3.DatabaseError as exc:
+                if is_busy(exc):
+                    raise busy_error(self.path) from None
+                if is_corrupt(exc):
+                    raise PortfolioError(
+                        f"{self.path}: the file is damaged ({exc}); restore it from a backup"
+                    ) from None
                 raise PortfolioError(f"{self.path}: cannot read the portfolio ({exc})") from None
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
@@ -206,9 +228,11 @@ class Portfolio:
         return self._catalog
 
     def rules(self) -> GateRules:
-        if self._rules is None:
+        version = self.rules_version()
+        if self._rules is None or self._rules_at != version:
             row = self._one("SELECT rules FROM gate_rules ORDER BY version DESC LIMIT 1")
             self._rules = parse_rules(json.loads(row["rules"])) if row else default_rules()
+            self._rules_at = version
         return self._rules
 
     def rules_version(self) -> int:
@@ -231,7 +255,10 @@ class Portfolio:
 
     def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
         clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
-        found = self._read(f"SELECT stage, count(*) AS n FROM pilot{clause} GROUP BY stage", params)
+        # Filtered, `+stage` keeps the planner off the (stage, stage_entered_at) index, whose row-by-row
+        # look-ups cost up to ten times a table scan; unfiltered, that index alone answers the count.
+        group = "+stage" if clause else "stage"
+        found = self._read(f"SELECT stage, count(*) AS n FROM pilot{clause} GROUP BY {group}", params)
         counts = {stage: 0 for stage in Stage}
         counts.update({Stage(r["stage"]): r["n"] for r in found})
         return counts
@@ -501,6 +528,7 @@ class Portfolio:
                 raise GateRefused(result)
             if result.passed:
                 justification = ""
+            decided = staleness.decide(record, result, self.rules(), self.catalog(), override=justification)
             now = self._now()
             before = {
                 "stage": record.pilot.stage.value,
@@ -512,18 +540,21 @@ class Portfolio:
                     "stage": to_stage.value,
                     "stage_pos": STAGE_POSITION[to_stage.value],
                     "stage_entered_at": now,
+                    "approval_stale": 0,  # a new decision; _refresh below judges it
                 },
             )
             failed = tuple(f"{f.rule}: {f.reason}" for f in result.failures) if justification else ()
             move_id = self._record_move(
-                pilot_id, record.pilot.stage, to_stage, now, override=justification, failed=failed
+                pilot_id, record.pilot.stage, to_stage, now, override=justification, failed=failed, decided=decided
             )
+            self._refresh(pilot_id)  # a new decision: its approval holds until the state regresses
             after = {
                 "stage": to_stage.value,
                 "stage_entered_at": now,
                 "move_id": move_id,
                 "override": justification,
                 "failed_rules": list(failed),
+                "gate": decided.result if decided else "",
             }
             self._event("stage.move", pilot_id, before, after)
         return result
@@ -724,10 +755,11 @@ class Portfolio:
         override: str,
         failed: Sequence[str],
         actor: str | None = None,
+        decided: staleness.DecidedState | None = None,
     ) -> int:
         cursor = self.conn.execute(
-            "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules, "
+            "decided_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 pilot_id,
                 from_stage.value if from_stage else None,
@@ -736,13 +768,16 @@ class Portfolio:
                 actor or self.actor,
                 override,
                 json.dumps(list(failed)),
+                decided.model_dump_json() if decided else None,
             ),
         )
         return int(cursor.lastrowid or 0)
 
     def _refresh(self, pilot_id: str) -> None:
-        """Recompute the derived columns of one pilot from its coverage and open blockers."""
-        row = self._one("SELECT high_impact FROM pilot WHERE id = ?", (pilot_id,))
+        """Recompute the derived columns of one pilot from its coverage, open blockers and last gate decision."""
+        row = self._one(
+            "SELECT high_impact, name, office, owner, description, approval_stale FROM pilot WHERE id = ?", (pilot_id,)
+        )
         if row is None:
             return
         statuses = {
@@ -762,18 +797,39 @@ class Portfolio:
             key=lambda r: (weight[BlockerCategory(r["category"])], r["opened_at"], r["tag"]),
             default=None,
         )
+        now = staleness.GateState(
+            statuses=statuses,
+            open_blockers=tuple((r["tag"], BlockerCategory(r["category"])) for r in open_rows),
+            fields={name: row[name] for name in ("name", "office", "owner", "description")},
+            high_impact=bool(row["high_impact"]),
+        )
         self.conn.execute(
-            "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ? "
-            "WHERE id = ?",
+            "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
+            "approval_stale = ? WHERE id = ?",
             (
                 round(score.score, 4),
                 score.not_assessed,
                 blocker_rules.territory(categories).value,
                 len(open_rows),
                 top["tag"] if top else "",
+                # Once stale, an approval stays stale until a re-check or a new move decides afresh.
+                int(bool(row["approval_stale"]) or staleness.is_stale(self.decided_state(pilot_id), now)),
                 pilot_id,
             ),
         )
+
+    def decided_state(self, pilot_id: str) -> staleness.DecidedState | None:
+        """The state the gate decision of the pilot's last move was made on, or of its latest re-check
+        (None: the move crossed no gate)."""
+        last = self._one(
+            "SELECT coalesce((SELECT r.decided_state FROM gate_recheck r WHERE r.move_id = m.id ORDER BY r.id DESC "
+            "LIMIT 1), m.decided_state) AS decided_state FROM stage_move m WHERE m.pilot_id = ? ORDER BY m.id DESC "
+            "LIMIT 1",
+            (pilot_id,),
+        )
+        if last is None or not last["decided_state"]:
+            return None
+        return staleness.DecidedState.model_validate_json(last["decided_state"])
 
     def _insert_framework(self, framework: Framework, position: int) -> None:
         self.db.table("framework").insert(
@@ -807,6 +863,30 @@ class Portfolio:
             }
         )
         self._rules = None
+
+
+R = TypeVar("R")
+
+
+def _busy_deadline() -> float:
+    return time.monotonic() + database.BUSY_TIMEOUT_MS / 1000
+
+
+def _retry_busy(step: Callable[[], R], deadline: float) -> R:
+    """Run step, trying again while another program holds the lock, until the busy timeout is spent.
+
+    SQLite's busy handler already waits inside most calls; this covers the cases it returns SQLITE_BUSY
+    at once (a WAL being recovered or reset by another process, a COMMIT waiting for readers), so a user
+    sees "another program is writing" only after the whole busy timeout, never a bare "database is locked"."""
+    pause = 0.005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:

@@ -81,7 +81,14 @@ def stage_move(row: sqlite3.Row) -> StageMove:
         actor=row["actor"],
         override=row["override"],
         failed_rules=tuple(json.loads(row["failed_rules"])),
+        gate=_gate_result(row["decided_state"] if "decided_state" in row.keys() else None),  # noqa: SIM118 (a Row's `in` looks at values)
     )
+
+
+def _gate_result(decided_state: str | None) -> str:
+    if not decided_state:
+        return ""
+    return "passed" if json.loads(decided_state).get("passed") else "overridden"
 
 
 def tag(row: sqlite3.Row) -> BlockerTag:

@@ -1,32 +1,266 @@
-"""The caio-tui terminal app (minimal first screen: the pilots of the portfolio)."""
+"""The caio-tui terminal app: the views of a portfolio, the keys that work anywhere, and app-wide state.
+
+Each view of tui/keymap.py's VIEWS is a Textual mode with its own screen stack; `1` to `5` switch between
+them. The app owns what every view shares: the open Portfolio, the pilots marked for comparison, undo,
+reload, the theme (remembered in the config file) and the watch for changes made by other programs.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen, Screen
+from textual.theme import Theme
 
-from caio_tui.config import Settings
-from caio_tui.store import Portfolio
+from caio_tui.config import Settings, save_setting
+from caio_tui.domain.history import AuditEvent
+from caio_tui.domain.text import printable
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.tui.commands import CaioCommands
+from caio_tui.tui.keymap import START_VIEW, VIEWS, View, view
+from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.screens.help import HelpScreen
+from caio_tui.tui.screens.placeholder import PlaceholderScreen
+from caio_tui.tui.widgets.chain_banner import ChainGuard
+
+WATCH_INTERVAL_S = 1.0  # how often the app looks for changes committed by another program (seen within 2 s)
+
+# What an undone change was, in the user's words.
+UNDONE: dict[str, str] = {
+    "pilot.create": "creation",
+    "pilot.edit": "edit",
+    "coverage.set": "coverage change",
+    "blocker.open": "new blocker",
+    "blocker.resolve": "blocker resolution",
+    "stage.move": "stage move",
+    "tag.create": "new tag",
+}
+
+
+def undone_message(event: AuditEvent) -> str:
+    what = UNDONE.get(event.action, event.action)
+    subject = f"{event.pilot_id} " if event.pilot_id else ""
+    summary = event.summary()
+    return printable(f"Undid {subject}{what}" + (f": {summary}" if summary else ""))
 
 
 class CaioApp(App[None]):
+    """caio-tui. `clock` fixes the portfolio's "now" (tests and snapshots); `watch_interval` is how often
+    to look for changes by other programs (None: never)."""
+
     TITLE = "caio-tui"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"  # absolute: subclasses live elsewhere
+    COMMANDS: ClassVar[set[Any]] = {CaioCommands}  # which yields Textual's system commands after its own
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority, so they work over dialogs too; a focused input still gets `q` and `?` as text.
+        Binding(
+            "q", "quit_or_back", "Quit", priority=True, tooltip="Quit; over a dialog or a pilot: back", id="app.quit"
+        ),
+        Binding(
+            "ctrl+q",
+            "quit_now",
+            "Quit",
+            show=False,
+            priority=True,
+            tooltip="Quit (over a dialog: close it)",
+            id="app.quit_now",
+        ),
+        Binding("question_mark,f1", "help", "Help", priority=True, tooltip="These keys", id="app.help"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last change", id="app.undo"),
+        Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Reload from disk", id="app.reload"),
+        *(
+            Binding(v.key, f"view('{v.id}')", v.title, show=False, tooltip=f"The {v.title} view", id=f"app.view_{v.id}")
+            for v in VIEWS
+        ),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
 
-    def __init__(self, path: Path, settings: Settings) -> None:
+    def __init__(
+        self,
+        path: Path,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        watch_interval: float | None = WATCH_INTERVAL_S,
+    ) -> None:
         super().__init__()
-        self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days)
+        self.settings = settings
+        extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+        self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days, **extra)
+        self.marked: dict[str, None] = {}  # pilots marked for comparison, in the order they were marked
+        self.views: dict[str, Screen[Any]] = {}  # the view screens made so far, by view id
+        self._watch_interval = watch_interval
+        self._data_version: int | None = None
+        self._saved_theme = settings.theme
+        self._unknown_theme = settings.theme not in self.available_themes
+        if not self._unknown_theme:
+            self.theme = settings.theme
+        for v in VIEWS:
+            self.add_mode(v.id, lambda v=v: self._make_view(v))  # type: ignore[misc]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(cursor_type="row")
-        yield Footer()
+    # ---- views ---------------------------------------------------------------------------------------
+
+    def _make_view(self, v: View) -> Screen[Any]:
+        screen_class = v.screen_class()
+        # A view's screen is built from the portfolio alone (see keymap.py).
+        make: Callable[[Portfolio], Screen[Any]] | None = screen_class
+        screen: Screen[Any] = PlaceholderScreen(v) if make is None else make(self.portfolio)
+        self.views[v.id] = screen
+        return screen
 
     def on_mount(self) -> None:
-        self.sub_title = self.portfolio.name
-        table = self.query_one(DataTable)
-        table.add_columns("ID", "Name", "Office", "Stage", "Ready")
-        for p in self.portfolio.page(limit=200):
-            table.add_row(p.id, p.name, p.office, p.stage.value, f"{round(p.readiness * 100)}%")
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self._unknown_theme:
+            self.notify(
+                f"Unknown theme {self.settings.theme!r} in the config file; using {self.theme}",
+                severity="warning",
+                markup=False,
+            )
+        self.switch_mode(START_VIEW)
+        self.chain_guard = ChainGuard(self, self.portfolio)  # a red banner while the audit trail does not verify
+        self.chain_guard.start()
+        if self._watch_interval:
+            try:  # the first look now (a PRAGMA, well under a ms): a change made from now on is seen
+                self._data_version = self.portfolio.data_version()
+            except StoreError:
+                self._data_version = None
+            self.set_interval(self._watch_interval, self._watch)
+
+    def on_unmount(self) -> None:
+        self.portfolio.close()
+
+    def show_view(self, view_id: str) -> None:
+        """Switch to a view; asking for the view already shown goes back to its first screen."""
+        if self.current_mode == view_id:
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+                self.pop_screen()
+            return
+        self.switch_mode(view_id)
+
+    def action_view(self, view_id: str) -> None:
+        self.show_view(view(view_id).id)
+
+    def set_busy(self, busy: bool) -> None:
+        """Show (or hide) the loading indicator of every view that has one, during long work."""
+        for screen in self.views.values():
+            set_busy = getattr(screen, "set_busy", None)
+            if callable(set_busy):
+                set_busy(busy)
+
+    # ---- marks ---------------------------------------------------------------------------------------
+
+    def marked_ids(self) -> list[str]:
+        return list(self.marked)
+
+    def toggle_mark(self, pilot_id: str) -> bool:
+        """Mark or unmark a pilot for comparison; True when it is now marked."""
+        if pilot_id in self.marked:
+            del self.marked[pilot_id]
+            return False
+        self.marked[pilot_id] = None
+        return True
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.portfolio_changed()
+
+    # ---- changes -------------------------------------------------------------------------------------
+
+    def portfolio_changed(self, *, source: Screen[Any] | None = None, details: bool = False) -> None:
+        """Tell every view (but `source`) that the store changed; with `details`, open pilot screens too."""
+        for screen in self.views.values():
+            if screen is not source and hasattr(screen, "portfolio_changed"):
+                screen.portfolio_changed()
+        if details:
+            for screen in self.screen_stack:
+                if isinstance(screen, PilotDetailScreen):
+                    screen.reload()
+
+    def on_pilot_detail_screen_changed(self, _message: PilotDetailScreen.Changed) -> None:
+        self.portfolio_changed()
+
+    def action_undo(self) -> None:
+        self._undo()
+
+    @work(exclusive=True, group="app.undo")
+    async def _undo(self) -> None:
+        try:
+            event = await asyncio.to_thread(self.portfolio.undo)
+        except StoreError as exc:
+            self.notify(str(exc), title="Nothing was undone", severity="error", markup=False)
+            return
+        if event is None:
+            self.notify("Nothing to undo", markup=False)
+            return
+        self.notify(undone_message(event), markup=False)
+        self.portfolio_changed(details=True)
+
+    def action_reload(self) -> None:
+        self.portfolio_changed(details=True)
+        self.notify("Reloaded from disk")
+
+    @work(exclusive=True, group="app.watch")
+    async def _watch(self) -> None:
+        """Another program (the CLI, a second window) committed a change: show it."""
+        try:
+            version = await asyncio.to_thread(self.portfolio.data_version)
+        except StoreError:
+            return
+        if self._data_version is not None and version != self._data_version:
+            self.portfolio_changed(details=True)
+            self.chain_guard.check()
+        self._data_version = version
+
+    # ---- keys that work anywhere ---------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen())
+
+    def action_quit_or_back(self) -> None:
+        """q: close a dialog, leave a screen opened over a view (a pilot, help), or quit from a view."""
+        if len(self.screen_stack) > 1:
+            self._back()
+        else:
+            self.exit()
+
+    def action_quit_now(self) -> None:
+        """ctrl+q: quit from anywhere but a dialog, which it closes."""
+        if isinstance(self.screen, ModalScreen):
+            self._back()
+        else:
+            self.exit()
+
+    def _back(self) -> None:
+        # The screen's own way back, so a dialog's caller hears that it was cancelled.
+        screen = self.screen
+        for name in ("action_cancel", "action_back", "action_close"):
+            leave = getattr(screen, name, None)
+            if callable(leave):
+                leave()
+                return
+        screen.dismiss()
+
+    # ---- theme ---------------------------------------------------------------------------------------
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if theme.name == self._saved_theme:
+            return
+        try:
+            save_setting("theme", theme.name)
+        except OSError as exc:
+            self.notify(f"The theme could not be remembered: {exc}", severity="warning", markup=False)
+            return
+        self._saved_theme = theme.name
+
+
+__all__ = ["CaioApp", "undone_message"]

@@ -1,0 +1,1 @@
+"""caio-tui's performance benchmark (`make bench`): see benchmarks/run.py and docs/performance.md."""

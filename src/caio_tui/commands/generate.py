@@ -1,0 +1,106 @@
+"""`generate`: a synthetic portfolio of any size, for trying the app at scale and for the benchmarks.
+
+Defined inside register(), which cli.py calls at its end, so this module never imports cli.py at import
+time; the generator and the store are imported when the command runs, so `caio-tui --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+MAX_PILOTS = 10_000_000
+DEFAULT_SEED = 1  # the same as io.generate.DEFAULT_SEED (a test checks), kept here so --help imports nothing
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[str, int], None] | None]:
+    """A Rich bar on stderr when stderr is a terminal; None for scripts and pipes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("adding pilots", total=total)
+
+    def update(phase: str, done: int) -> None:
+        label = "adding pilots" if phase == "adding" else "building the indexes"
+        bar.update(task, completed=done, description=label)
+
+    with bar:
+        yield update
+
+
+def _remove_new_file(path: Path) -> None:
+    """Remove a portfolio file this run created and could not fill (and its SQLite side files)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def register(cli: click.Group) -> None:
+    """Add `generate` to the CLI group."""
+    from caio_tui.cli import CliError, db_option, db_path
+
+    @cli.command("generate")
+    @db_option
+    @click.option(
+        "--pilots",
+        "count",
+        type=click.IntRange(1, MAX_PILOTS),
+        required=True,
+        help="How many pilots to generate.",
+    )
+    @click.option(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        show_default=True,
+        help="The same seed gives the same portfolio.",
+    )
+    @click.pass_context
+    def generate(ctx: click.Context, count: int, seed: int) -> None:
+        """Fill a new or empty portfolio with synthetic pilots shaped like the civilian-agency sample
+        (stages, coverage, blockers, about 10% high-impact): to try the app on a department-sized
+        portfolio. A portfolio that already has pilots is never touched."""
+        from caio_tui.config import load_settings
+        from caio_tui.io.generate import generate as fill
+        from caio_tui.store import Portfolio, StoreError
+
+        path = db_path(ctx)
+        created = not path.exists()
+        name = f"Synthetic portfolio ({count:,} pilots, seed {seed})"
+        started = time.perf_counter()
+        try:
+            with Portfolio.open(path, actor=load_settings().actor, create=True, name=name) as portfolio:
+                found = portfolio.count()
+                if found:
+                    raise CliError(
+                        f"{path}: the portfolio has {found:,} pilot(s); generate fills only a new or empty "
+                        "portfolio (name another file with --db)"
+                    )
+                with _progress(count) as progress:
+                    added = fill(portfolio, count, seed=seed, progress=progress)
+        except StoreError as exc:
+            if created:
+                _remove_new_file(path)
+            raise CliError(str(exc)) from None
+        except BaseException:
+            if created:
+                _remove_new_file(path)
+            raise
+        elapsed = time.perf_counter() - started
+        click.echo(f"generated {added:,} pilots into {path} (seed {seed}) in {elapsed:.1f} s")

@@ -1,0 +1,290 @@
+"""Leverage: which single fix would unblock the most pilots, and which pilots are closest to production.
+
+The leverage of a blocker tag is how many pilots would pass their next gate if that tag's blockers were
+resolved and the requirement areas it hits were covered (every item met, waivers kept). It is decided with
+the gates themselves (domain.gates.evaluate on the modified record), so it follows the portfolio's own
+rules. Pilots that pass their next gate already are not counted: the fix does not unlock them.
+
+At 100,000 pilots, evaluating every gate of every pilot with pydantic results takes far too long, so a
+GateIndex first works out, from plain facts, which changes a gate asks for (the same (kind, target) set as
+evaluate(...).least_changes; a test holds them equal). It only decides which pilots are worth a full
+evaluation: the verdicts and the changes shown come from evaluate.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict
+
+from caio_tui.domain.blockers import BlockerCategory, BlockerTag
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.gates import (
+    GATED_FIELDS,
+    CoverageRule,
+    FieldRule,
+    GateResult,
+    GateRules,
+    HighImpactRule,
+    NoBlockerRule,
+    Rule,
+    evaluate,
+    stages_crossed,
+)
+from caio_tui.domain.pilots import PilotRecord
+from caio_tui.domain.stages import PIPELINE, Stage
+
+_SATISFIED = (CoverageStatus.MET, CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)
+_WAIVERS = (CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)
+_LADDER = {
+    CoverageStatus.NOT_ASSESSED: 0,
+    CoverageStatus.GAP: 0,
+    CoverageStatus.PARTIAL: 1,
+    CoverageStatus.MET: 2,
+}
+_BEFORE_PRODUCTION = frozenset(PIPELINE[: PIPELINE.index(Stage.PRODUCTION)])
+
+ChangeKey = tuple[str, str]  # (Change.kind, Change.target)
+
+
+class GateFacts(NamedTuple):
+    """What a gate looks at, as plain values (cheap to build from stored rows)."""
+
+    stage: Stage
+    high_impact: bool
+    fields: Mapping[str, str]  # the gated fields: name, office, owner, description
+    statuses: Mapping[str, CoverageStatus]  # assessed items only
+    open_blockers: Sequence[tuple[str, BlockerCategory]]  # (tag, category)
+
+
+def facts_of(record: PilotRecord) -> GateFacts:
+    p = record.pilot
+    return GateFacts(
+        stage=p.stage,
+        high_impact=p.high_impact,
+        fields={name: str(getattr(p, name)) for name in GATED_FIELDS},
+        statuses={item: cov.status for item, cov in record.coverage.items()},
+        open_blockers=[(b.tag, b.category) for b in record.open_blockers],
+    )
+
+
+class GateIndex:
+    """The portfolio's gate rules with their item lists resolved once."""
+
+    def __init__(self, rules: GateRules, catalog: Catalog) -> None:
+        self.rules = rules
+        self.catalog = catalog
+        self._items: dict[int, tuple[str, ...]] = {}
+        self.practices = tuple(
+            i.id for f in catalog.frameworks if f.applies_to == "high_impact" for a in f.areas for i in a.items
+        )
+
+    def _rule_items(self, rule: CoverageRule) -> tuple[str, ...]:
+        found = self._items.get(id(rule))
+        if found is None:
+            ids = [i.id for a in rule.areas if self.catalog.has_area(a) for i in self.catalog.area(a).items]
+            found = self._items[id(rule)] = tuple(dict.fromkeys([*ids, *rule.items]))
+        return found
+
+    def unmet(self, facts: GateFacts, to_stage: Stage) -> set[ChangeKey]:
+        """The (kind, target) of every change the gates between the pilot's stage and to_stage ask for:
+        empty when the move passes."""
+        keys: set[ChangeKey] = set()
+        for stage in stages_crossed(facts.stage, to_stage):
+            for rule in self.rules.for_stage(stage).rules:
+                self._check(rule, facts, keys)
+        return keys
+
+    def _check(self, rule: Rule, facts: GateFacts, keys: set[ChangeKey]) -> None:
+        statuses = facts.statuses
+        not_assessed = CoverageStatus.NOT_ASSESSED
+        if isinstance(rule, FieldRule):
+            if not facts.fields.get(rule.field, "").strip():
+                keys.add(("set_field", rule.field))
+        elif isinstance(rule, CoverageRule):
+            wanted = _LADDER[CoverageStatus(rule.at_least)]
+            for item in self._rule_items(rule):
+                status = statuses.get(item, not_assessed)
+                ok = rule.accept_waived if status in _WAIVERS else _LADDER[status] >= wanted
+                if not ok:
+                    keys.add(("set_coverage", item))
+        elif isinstance(rule, NoBlockerRule):
+            for tag, category in facts.open_blockers:
+                if tag in rule.tags or category in rule.categories:
+                    keys.add(("resolve_blocker", tag))
+        elif isinstance(rule, HighImpactRule) and facts.high_impact:
+            for item in self.practices:
+                if statuses.get(item, not_assessed) not in rule.accept:
+                    keys.add(("set_coverage", item))
+
+    def fix_keys(self, tag: BlockerTag) -> set[ChangeKey]:
+        """The changes that resolving the tag and covering its areas makes."""
+        items = {i.id for a in tag.areas if self.catalog.has_area(a) for i in self.catalog.area(a).items}
+        return {("resolve_blocker", tag.tag), *(("set_coverage", i) for i in items)}
+
+
+# ---- leverage --------------------------------------------------------------------------------------
+
+
+class TagLeverage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    tag: str
+    category: BlockerCategory
+    areas: tuple[str, ...]
+    open_on: tuple[str, ...]  # pilots with an open blocker of this tag
+    unlocks: tuple[str, ...]  # of those, the ones that would then pass their next gate
+
+    @property
+    def leverage(self) -> int:
+        return len(self.unlocks)
+
+
+def resolve_tag(record: PilotRecord, tag: BlockerTag, catalog: Catalog) -> PilotRecord:
+    """The record as it would be with the tag's blockers resolved and the tag's areas covered."""
+    blockers = tuple(
+        b.model_copy(update={"resolved_at": b.opened_at, "resolved_by": "leverage"})
+        if b.tag == tag.tag and b.is_open
+        else b
+        for b in record.blockers
+    )
+    coverage = dict(record.coverage)
+    for area_id in tag.areas:
+        if not catalog.has_area(area_id):
+            continue
+        for item in catalog.area(area_id).items:
+            current = coverage.get(item.id)
+            if current is None or current.status not in _SATISFIED:
+                coverage[item.id] = Coverage(item=item.id, status=CoverageStatus.MET)
+    return record.model_copy(update={"blockers": blockers, "coverage": coverage})
+
+
+class LeverageCounter:
+    """Tag leverage over a stream of pilots: add() each pilot (a full record is built only for the few
+    whose next gate a single tag's fix could open), then result()."""
+
+    def __init__(self, tags: Sequence[BlockerTag], rules: GateRules, catalog: Catalog) -> None:
+        self.index = GateIndex(rules, catalog)
+        self.by_tag = {t.tag: t for t in tags}
+        self.fixes = {t.tag: self.index.fix_keys(t) for t in tags}
+        self.open_on: dict[str, list[str]] = {}
+        self.unlocks: dict[str, list[str]] = {}
+
+    def add(self, pilot_id: str, facts: GateFacts, record: Callable[[], PilotRecord]) -> None:
+        open_tags = list(dict.fromkeys(tag for tag, _ in facts.open_blockers if tag in self.by_tag))
+        if not open_tags:
+            return
+        for name in open_tags:
+            self.open_on.setdefault(name, []).append(pilot_id)
+        target = facts.stage.next()
+        if target is None:
+            return
+        needed = self.index.unmet(facts, target)
+        if not needed:
+            return  # passes already: no fix unlocks it
+        built: PilotRecord | None = None
+        for name in open_tags:
+            if not needed <= self.fixes[name]:
+                continue  # the fix leaves a change undone, so the gate would still refuse
+            built = built or record()
+            fixed = resolve_tag(built, self.by_tag[name], self.index.catalog)
+            if evaluate(fixed, target, self.index.rules, self.index.catalog).passed:
+                self.unlocks.setdefault(name, []).append(pilot_id)
+
+    def result(self) -> list[TagLeverage]:
+        """Every tag with open blockers, highest leverage first (then most pilots, then name)."""
+        found = [
+            TagLeverage(
+                tag=name,
+                category=self.by_tag[name].category,
+                areas=self.by_tag[name].areas,
+                open_on=tuple(ids),
+                unlocks=tuple(self.unlocks.get(name, ())),
+            )
+            for name, ids in self.open_on.items()
+        ]
+        return sorted(found, key=lambda t: (-t.leverage, -len(t.open_on), t.tag))
+
+
+def tag_leverage(
+    records: Iterable[PilotRecord], tags: Sequence[BlockerTag], rules: GateRules, catalog: Catalog
+) -> list[TagLeverage]:
+    """Every tag with open blockers and how many pilots its fix would unlock, highest leverage first."""
+    counter = LeverageCounter(tags, rules, catalog)
+    for record in records:
+        counter.add(record.pilot.id, facts_of(record), lambda record=record: record)  # type: ignore[misc]
+    return counter.result()
+
+
+# ---- distance to production ------------------------------------------------------------------------
+
+
+class Distance(BaseModel):
+    """A pilot's distance to production: the gate result into production and the least changes it needs."""
+
+    model_config = ConfigDict(frozen=True)
+    record: PilotRecord
+    result: GateResult
+
+    @property
+    def changes(self) -> int:
+        return len(self.result.least_changes)
+
+
+def _rank(changes: int, stage: Stage, readiness: float, pilot_id: str) -> tuple[int, int, float, str]:
+    """Fewest changes first, then the most advanced stage, then the highest readiness, then id."""
+    return (changes, -stage.position, -readiness, pilot_id)
+
+
+_Negated = tuple[int, int, float, tuple[int, ...]]
+
+
+class ClosestCounter:
+    """The pilots closest to production over a stream: add() each pilot, then result(). Only the `limit`
+    best are kept, and only those get full records and gate evaluations."""
+
+    def __init__(self, rules: GateRules, catalog: Catalog, limit: int = 10) -> None:
+        self.index = GateIndex(rules, catalog)
+        self.limit = limit
+        # A max-heap (by negated rank) of the best so far, so the worst of them is dropped first.
+        self._heap: list[tuple[_Negated, int, Callable[[], PilotRecord]]] = []
+        self._added = 0
+
+    def add(self, pilot_id: str, facts: GateFacts, readiness: float, record: Callable[[], PilotRecord]) -> None:
+        if facts.stage not in _BEFORE_PRODUCTION:
+            return
+        rank = _rank(len(self.index.unmet(facts, Stage.PRODUCTION)), facts.stage, readiness, pilot_id)
+        entry = (_negated(rank), self._added, record)
+        self._added += 1
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, entry)
+        elif entry[0] > self._heap[0][0]:
+            heapq.heapreplace(self._heap, entry)
+
+    def result(self) -> list[Distance]:
+        found = []
+        for _, _, record in self._heap:
+            built = record()
+            found.append(
+                Distance(record=built, result=evaluate(built, Stage.PRODUCTION, self.index.rules, self.index.catalog))
+            )
+        found.sort(key=lambda d: _rank(d.changes, d.record.pilot.stage, d.record.pilot.readiness, d.record.pilot.id))
+        return found
+
+
+def _negated(rank: tuple[int, int, float, str]) -> _Negated:
+    changes, stage, readiness, pilot_id = rank
+    return (-changes, -stage, -readiness, (*(-ord(c) for c in pilot_id), 1))
+
+
+def closest_to_production(
+    records: Iterable[PilotRecord], rules: GateRules, catalog: Catalog, limit: int | None = 10
+) -> list[Distance]:
+    """Pilots not yet in production, fewest changes to pass every gate up to production first (then the
+    most advanced stage, then the highest readiness)."""
+    records = list(records)
+    counter = ClosestCounter(rules, catalog, limit if limit is not None else max(1, len(records)))
+    for r in records:
+        counter.add(r.pilot.id, facts_of(r), r.pilot.readiness, lambda r=r: r)  # type: ignore[misc]
+    return counter.result()

@@ -1,0 +1,368 @@
+"""A portfolio's way in and out: the OMB AI use case inventory both ways, and the entry points the CLI and
+the TUI call for every import and export format.
+
+OMB rows become pilots (stage per the domain's crosswalk, agency and bureau as office, the ATO answer as
+the ATO area, the hi_* answers as the M-25-21 practices of high-impact use cases, every other column kept
+in pilot.extra so the next export can give it back). Importing a file again updates the same pilots in
+place: the inventory wins where it speaks, at its own granularity (a pilot the CAIO moved to readiness
+stays there when the inventory still says "Pilot"), and a blank cell never erases what the portfolio
+knows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.pilots import PilotRecord
+from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
+from caio_tui.domain.text import clip, printable
+from caio_tui.io.files import atomic_output
+from caio_tui.io.omb import (
+    ATO_GRANTED,
+    ATO_ITEMS,
+    HI_COLUMN_ITEMS,
+    ImportIssue,
+    OmbFormat,
+    OmbFormatError,
+    OmbRecord,
+    read_inventory,
+    write_inventory_2025,
+)
+from caio_tui.io.reports import briefing_html, briefing_markdown, build_briefing, write_pilots_csv
+from caio_tui.io.snapshot import (
+    SnapshotError,
+    import_snapshot,
+    looks_like_snapshot,
+    no_cycle_collection,
+    parse,
+    write_snapshot,
+)
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.transfer import (
+    IncomingPilot,
+    PilotRows,
+    Progress,
+    UpsertReport,
+    is_empty,
+    read_records,
+    stream_pilots,
+    upsert_pilots,
+)
+
+EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb-2025")
+IMPORT_FORMATS: tuple[str, ...] = ("auto", "snapshot", *(f.value for f in OmbFormat))
+# The file extension each export format is usually saved with (for a TUI's default file name).
+EXPORT_SUFFIX: dict[str, str] = {
+    "snapshot": ".json",
+    "csv": ".csv",
+    "markdown": ".md",
+    "html": ".html",
+    "omb-2025": ".csv",
+}
+
+# Which header names the stage column in each format (for the "blank stage" line).
+_STAGE_COLUMN: dict[OmbFormat, str] = {
+    OmbFormat.Y2023: "Development_Stage",
+    OmbFormat.Y2024: "16_dev_stage",
+    OmbFormat.Y2024_LONG: "Stage of Development",
+    OmbFormat.Y2025: "development_stage",
+}
+# Columns whose text describes what the use case does, most specific first.
+_DESCRIPTION_KEYS = ("problem_solved", "Summary", "benefits")
+_HI_ITEMS = frozenset(HI_COLUMN_ITEMS.values())
+
+
+class TransferError(Exception):
+    """A file that cannot be imported or exported; one line naming the file and the reason."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source: str
+    kind: Literal["snapshot", "inventory"]
+    format: str
+    dry_run: bool
+    pilots: int = 0  # pilots in the file
+    report: UpsertReport | None = None  # inventory imports: what was added, updated, unchanged
+    issues: list[str] = field(default_factory=list)  # "FILE:ROW: column: reason (value)"
+
+    @property
+    def summary(self) -> str:
+        would = "would be " if self.dry_run else ""
+        if self.report is None:
+            return f"{self.pilots} pilots {would}imported from the snapshot {self.source}"
+        text = self.report.summary
+        if self.dry_run:
+            text += " (dry run: nothing was written)"
+        return f"{self.source}: {self.format}: {text}" + (f"; {len(self.issues)} issue(s)" if self.issues else "")
+
+
+# ---- export ----------------------------------------------------------------------------------------
+
+
+def write_export(portfolio: Portfolio, fmt: str, out: BinaryIO, progress: Progress | None = None) -> None:
+    """Write the portfolio in one of EXPORT_FORMATS to a binary stream (a file, stdout)."""
+    if fmt == "snapshot":
+        write_snapshot(portfolio, out, progress=progress)
+    elif fmt == "csv":
+        write_pilots_csv(portfolio, out, progress)
+    elif fmt in ("markdown", "html"):
+        briefing = build_briefing(portfolio, progress=progress)
+        out.write((briefing_markdown(briefing) if fmt == "markdown" else briefing_html(briefing)).encode("utf-8"))
+    elif fmt == "omb-2025":
+        with stream_pilots(portfolio) as stream:
+            out.write(write_inventory_2025(omb_record(stored.rows) for stored in stream))
+    else:
+        raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+
+
+def export_bytes(portfolio: Portfolio, fmt: str, progress: Progress | None = None) -> bytes:
+    """The portfolio in one of EXPORT_FORMATS, as the bytes of the file."""
+    buffer = io.BytesIO()
+    write_export(portfolio, fmt, buffer, progress)
+    return buffer.getvalue()
+
+
+def export_to(
+    portfolio: Portfolio, fmt: str, path: Path, *, force: bool = False, progress: Progress | None = None
+) -> int:
+    """Write an export atomically (a temporary file in the same folder, then one rename); an existing file
+    is replaced only with force. Returns the file's size. Raises TransferError or io.files.FileWriteError."""
+    if fmt not in EXPORT_FORMATS:
+        raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+    with atomic_output(path, force=force) as out:
+        write_export(portfolio, fmt, out, progress)
+        size = out.tell()
+    return size
+
+
+def export_file(
+    db: Path,
+    fmt: str,
+    path: Path,
+    *,
+    actor: str,
+    force: bool = False,
+    stalled_days: int = DEFAULT_STALLED_DAYS,
+    progress: Progress | None = None,
+) -> int:
+    """export_to on a connection of its own, for a worker thread: a long export then never holds the lock
+    of the portfolio the screen reads from (the WAL lets both read at once)."""
+    with Portfolio.open(db, actor=actor, stalled_days=stalled_days) as portfolio:
+        return export_to(portfolio, fmt, path, force=force, progress=progress)
+
+
+def omb_record(whole: PilotRows) -> OmbRecord:
+    """A pilot as a 2025 inventory row: the ATO area and, for a high-impact use case, the M-25-21 practices."""
+    p = whole.pilot
+    wanted = _OMB_ITEMS_HI if p.high_impact else _OMB_ITEMS
+    assessed = [c for c in whole.coverage if c.item_id in wanted]
+    extra = json.loads(p.extra) if p.extra != "{}" else {}
+    return OmbRecord(
+        id=p.id,
+        name=p.name,
+        office=p.office,
+        owner=p.owner,
+        stage=p.stage,
+        high_impact=p.high_impact,
+        coverage={c.item_id: c.status for c in assessed},
+        evidence={c.item_id: c.evidence for c in assessed if c.evidence},
+        extra={k: v for k, v in extra.items() if isinstance(v, str)},
+    )
+
+
+_OMB_ITEMS = frozenset(ATO_ITEMS)
+_OMB_ITEMS_HI = frozenset(ATO_ITEMS) | frozenset(HI_COLUMN_ITEMS.values())
+
+
+# ---- import ----------------------------------------------------------------------------------------
+
+
+def read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise TransferError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise TransferError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def import_file(
+    portfolio: Portfolio,
+    path: Path,
+    *,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a snapshot (into an empty portfolio) or an OMB inventory CSV (added or updated in place).
+    A file that cannot be read as a whole raises TransferError and writes nothing; row problems of an
+    inventory are reported in ImportResult.issues and the rest of the file is imported."""
+    if fmt not in IMPORT_FORMATS:
+        raise TransferError(f"unknown import format {fmt!r}; expected one of {', '.join(IMPORT_FORMATS)}")
+    data = read_source(path)
+    source = str(path)
+    if fmt == "snapshot" or (fmt == "auto" and looks_like_snapshot(data)):
+        return _import_snapshot(portfolio, data, source, path.name, dry_run, progress)
+    try:
+        result = read_inventory(data, source_name=source, fmt=None if fmt == "auto" else OmbFormat(fmt))
+    except OmbFormatError as exc:
+        raise TransferError(str(exc)) from None
+    return import_inventory(
+        portfolio,
+        result.records,
+        result.issues,
+        result.format,
+        source=source,
+        event_source=path.name,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+def import_into(
+    db: Path,
+    path: Path,
+    *,
+    actor: str,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """import_file on a connection of its own, for a worker thread (the screen's connection sees the
+    result once it commits; Portfolio.data_version tells it when)."""
+    with Portfolio.open(db, actor=actor) as portfolio:
+        return import_file(portfolio, path, fmt=fmt, dry_run=dry_run, progress=progress)
+
+
+def _import_snapshot(
+    portfolio: Portfolio, data: bytes, source: str, event_source: str, dry_run: bool, progress: Progress | None
+) -> ImportResult:
+    with no_cycle_collection():
+        return _parse_and_import(portfolio, data, source, event_source, dry_run, progress)
+
+
+def _parse_and_import(
+    portfolio: Portfolio, data: bytes, source: str, event_source: str, dry_run: bool, progress: Progress | None
+) -> ImportResult:
+    try:
+        snapshot = parse(data, source)
+    except SnapshotError as exc:
+        raise TransferError(str(exc)) from None
+    if dry_run:
+        if not is_empty(portfolio):
+            raise StoreError(
+                f"{portfolio.path}: holds {portfolio.count()} pilot(s); a snapshot imports only into an empty "
+                "portfolio; nothing would be imported"
+            )
+    else:
+        import_snapshot(portfolio, snapshot, source=event_source, progress=progress)
+    return ImportResult(source=source, kind="snapshot", format="snapshot", dry_run=dry_run, pilots=len(snapshot.pilots))
+
+
+def import_inventory(
+    portfolio: Portfolio,
+    records: Sequence[OmbRecord],
+    issues: Sequence[ImportIssue],
+    fmt: OmbFormat,
+    *,
+    source: str,
+    event_source: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    catalog = portfolio.catalog()
+    current = {r.pilot.id: r for r in read_records(portfolio, [r.id for r in records])}
+    stage_column = _STAGE_COLUMN[fmt]
+    # What happens to a row without a readable stage: a new pilot starts at intake, a known one stays put.
+    stage_fate = {
+        rec.source_row: "imported as intake" if rec.id not in current else "stage kept"
+        for rec in records
+        if rec.stage is None
+    }
+    found_issues = [
+        replace(i, reason=f"{i.reason}; {stage_fate[i.row]}") if i.column == stage_column and i.row in stage_fate else i
+        for i in issues
+    ]
+    already = {(i.row, i.column) for i in issues}
+    for row, fate in stage_fate.items():
+        if (row, stage_column) not in already and fate == "imported as intake":
+            found_issues.append(ImportIssue(row, stage_column, "", f"blank development stage; {fate}"))
+    incoming = [incoming_pilot(rec, current.get(rec.id), catalog, fmt, event_source or source) for rec in records]
+    lines = [issue_line(source, i) for i in sorted(found_issues, key=lambda i: i.row)]
+    report = upsert_pilots(portfolio, incoming, source=event_source or source, dry_run=dry_run, progress=progress)
+    return ImportResult(
+        source=source,
+        kind="inventory",
+        format=fmt.value,
+        dry_run=dry_run,
+        pilots=len(records),
+        report=report,
+        issues=lines,
+    )
+
+
+def issue_line(source: str, issue: ImportIssue) -> str:
+    """FILE:ROW: column: reason (value), on one line whatever the value holds."""
+    value = clip(printable(issue.value.strip()), 80) if issue.value.strip() else "blank"
+    return f"{source}:{issue.row}: {printable(issue.column) or 'row'}: {issue.reason} ({value})"
+
+
+def incoming_pilot(
+    rec: OmbRecord, current: PilotRecord | None, catalog: Catalog, fmt: OmbFormat, source: str
+) -> IncomingPilot:
+    """What the inventory row says the pilot is, keeping the portfolio's value wherever the row is silent
+    or says the same at its own (coarser) granularity."""
+    old = current.pilot if current else None
+    high_impact = rec.high_impact if fmt is not OmbFormat.Y2023 else bool(old and old.high_impact)
+    stage = Stage.INTAKE if old is None else old.stage
+    if rec.stage is not None:
+        reported = Stage(rec.stage)
+        if old is None or old.stage.omb_2025 != reported.omb_2025:
+            stage = reported
+    description = next((rec.extra[k] for k in _DESCRIPTION_KEYS if rec.extra.get(k, "").strip()), "")
+    return IncomingPilot(
+        id=rec.id,
+        name=rec.name or (old.name if old else f"Unnamed use case {rec.id}"),
+        office=rec.office or (old.office if old else ""),
+        owner=rec.owner or (old.owner if old else ""),
+        high_impact=high_impact,
+        description=clip(description, 100_000) or (old.description if old else ""),
+        stage=stage,
+        extra=dict(rec.extra),
+        coverage=_coverage(rec, current, catalog, high_impact, source),
+    )
+
+
+def _coverage(
+    rec: OmbRecord, current: PilotRecord | None, catalog: Catalog, high_impact: bool, source: str
+) -> dict[str, Coverage]:
+    found: dict[str, Coverage] = {}
+    for item, value in rec.coverage.items():
+        if (item in _HI_ITEMS and not high_impact) or not catalog.has_item(item):
+            continue
+        status = CoverageStatus(value)
+        old = current.coverage.get(item) if current else None
+        old_status = old.status if old else CoverageStatus.NOT_ASSESSED
+        if _same_at_omb_granularity(item, status, old_status):
+            continue
+        evidence = rec.evidence.get(item, "")
+        justification = ""
+        if status.needs_justification:
+            justification = f"reported in the OMB inventory {source}" + (f": {evidence}" if evidence else "")
+        found[item] = Coverage(item=item, status=status, evidence=evidence, justification=justification)
+    return found
+
+
+def _same_at_omb_granularity(item: str, reported: CoverageStatus, current: CoverageStatus) -> bool:
+    if reported is current:
+        return True
+    # "have_ato: No" says the ATO is not granted; a package in progress (partial) says the same.
+    not_granted = (CoverageStatus.GAP, CoverageStatus.PARTIAL)
+    return item == ATO_GRANTED and reported in not_granted and current in not_granted

@@ -1,0 +1,174 @@
+"""Gate rules and gate decisions in a portfolio: replacing the rules (versioned, audited), their history,
+why an approval is stale, and re-checking a gate so a stale approval is decided afresh.
+
+Every write is one transaction with its audit event, like the Portfolio's own writes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from caio_tui.domain import staleness
+from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
+from caio_tui.domain.staleness import DecidedState, GateState, Regression
+from caio_tui.store import rows
+from caio_tui.store.errors import StoreError
+from caio_tui.store.portfolio import GateRefused, Portfolio
+
+
+class RulesVersion(BaseModel):
+    """One version of a portfolio's gate rules: who made it current, and when."""
+
+    model_config = ConfigDict(frozen=True)
+    version: int
+    created_at: datetime
+    actor: str
+    gates: int
+    rules: int
+
+
+class Recheck(BaseModel):
+    """What a re-check found: the gate result, and what had made the approval stale (if anything)."""
+
+    model_config = ConfigDict(frozen=True)
+    result: GateResult
+    regressions: tuple[Regression, ...]
+    override: str = ""
+
+
+def replace_rules(portfolio: Portfolio, rules: GateRules, source: str) -> int:
+    """Make `rules` the portfolio's gate rules as a new version; returns the version now current.
+
+    Rules equal to the current ones change nothing (no new version, no event). Rules that name areas,
+    items or tags the portfolio does not know, or gate a stage twice, are refused."""
+    problems = rules.problems(portfolio.catalog(), [t.tag for t in portfolio.tags()])
+    if problems:
+        first = problems[0]
+        where = f"gate {first.gate + 1}" + ("" if first.rule is None else f", rule {first.rule + 1}")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StoreError(f"{source}: {where}: {first.message}{more}; the rules were not changed")
+    with portfolio._transaction():
+        before = portfolio.rules_version()
+        row = portfolio._one("SELECT rules FROM gate_rules WHERE version = ?", (before,))
+        if row is not None and parse_rules(json.loads(row["rules"])) == rules:
+            return before
+        portfolio._insert_rules(rules)
+        after = before + 1
+        summary = f"gate rules version {after} ({len(rules.gates)} gates, {rules.rule_count()} rules) from {source}"
+        portfolio._event(
+            "rules.replace",
+            None,
+            {"version": before},
+            {"version": after, "gates": len(rules.gates), "rules": rules.rule_count(), "summary": summary},
+            source=source,
+        )
+    return after
+
+
+def rules_history(portfolio: Portfolio) -> list[RulesVersion]:
+    """Every version of the rules, oldest first."""
+    found = []
+    for row in portfolio._read("SELECT version, rules, created_at, actor FROM gate_rules ORDER BY version"):
+        rules = parse_rules(json.loads(row["rules"]))
+        found.append(
+            RulesVersion(
+                version=row["version"],
+                created_at=rows.parse_time(row["created_at"]),
+                actor=row["actor"],
+                gates=len(rules.gates),
+                rules=rules.rule_count(),
+            )
+        )
+    return found
+
+
+def rules_at(portfolio: Portfolio, version: int) -> GateRules:
+    row = portfolio._one("SELECT rules FROM gate_rules WHERE version = ?", (version,))
+    if row is None:
+        raise StoreError(f"no gate rules version {version} (the current one is {portfolio.rules_version()})")
+    return parse_rules(json.loads(row["rules"]))
+
+
+def stale_reasons(portfolio: Portfolio, pilot_id: str) -> list[Regression]:
+    """Why the pilot's approval is stale: how its state fell below the one the last gate decision was
+    made on. Empty when the approval holds (or the pilot's last move crossed no gate)."""
+    decided = portfolio.decided_state(pilot_id)
+    if decided is None:
+        portfolio.get(pilot_id)  # an unknown pilot is an error, not "no reasons"
+        return []
+    return staleness.regressions(decided, GateState.of(portfolio.record(pilot_id)))
+
+
+def _last_gated_move(portfolio: Portfolio, pilot_id: str) -> tuple[int, DecidedState]:
+    row = portfolio._one(
+        "SELECT id, decided_state FROM stage_move WHERE pilot_id = ? ORDER BY id DESC LIMIT 1", (pilot_id,)
+    )
+    if row is None or not row["decided_state"]:
+        stage = portfolio.get(pilot_id).stage.value
+        raise StoreError(f"{pilot_id} entered {stage} without passing a gate; there is no approval to re-check")
+    decided = portfolio.decided_state(pilot_id)
+    assert decided is not None
+    return int(row["id"]), decided
+
+
+def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None) -> Recheck:
+    """Check again the gate(s) the pilot's last move passed, against its state now and the current rules.
+
+    When they pass (or a written override justification is given), the approval is decided afresh on
+    today's state and the stale flag clears; otherwise GateRefused, and nothing changes. One audit event
+    "gate.recheck" records the result, what had regressed, and any override."""
+    justification = (override or "").strip()
+    if override is not None and not justification:
+        raise StoreError("an override needs a written justification")
+    with portfolio._transaction():
+        move_id, decided = _last_gated_move(portfolio, pilot_id)
+        record = portfolio.record(pilot_id)
+        found = staleness.regressions(decided, GateState.of(record))
+        # Evaluate as the move did: from the stage it left, into the stage it entered.
+        before_move = record.model_copy(update={"pilot": record.pilot.model_copy(update={"stage": decided.from_stage})})
+        rules, catalog = portfolio.rules(), portfolio.catalog()
+        result = evaluate(before_move, decided.to_stage, rules, catalog)
+        if not result.passed and not justification:
+            raise GateRefused(result)
+        if result.passed:
+            justification = ""
+        fresh = staleness.decide(before_move, result, rules, catalog, override=justification)
+        assert fresh is not None  # the move crossed a gate, so its re-check does too
+        now = portfolio._now()
+        portfolio.conn.execute(
+            "INSERT INTO gate_recheck (move_id, checked_at, actor, override, decided_state) VALUES (?, ?, ?, ?, ?)",
+            (move_id, now, portfolio.actor, justification, fresh.model_dump_json()),
+        )
+        stale_before = portfolio.get(pilot_id).approval_stale
+        portfolio.conn.execute("UPDATE pilot SET approval_stale = 0 WHERE id = ?", (pilot_id,))
+        portfolio._refresh(pilot_id)
+        failed = [f"{f.rule}: {f.reason}" for f in result.failures]
+        summary = f"re-checked the gate into {decided.to_stage.value}: {fresh.result}"
+        portfolio._event(
+            "gate.recheck",
+            pilot_id,
+            {"approval_stale": stale_before, "regressions": [r.text for r in found]},
+            {
+                "approval_stale": False,
+                "stage": decided.to_stage.value,
+                "gate": fresh.result,
+                "override": justification,
+                "failed_rules": failed,
+                "summary": summary + (f" (override: {justification})" if justification else ""),
+            },
+        )
+    return Recheck(result=result, regressions=tuple(found), override=justification)
+
+
+__all__ = [
+    "Recheck",
+    "RulesVersion",
+    "recheck",
+    "replace_rules",
+    "rules_at",
+    "rules_history",
+    "stale_reasons",
+]

@@ -1,0 +1,312 @@
+"""The command palette (`ctrl+p`): switch views, load a sample, export, import, change theme; the Portfolio
+view adds its own (filter, sort by a column, marks). Also the two small dialogs the commands open.
+
+Long work (a sample, an export or an import of a large portfolio) runs in a worker with the views' loading
+indicator; its result is a notification, and a store or file error is a notification too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from caio_tui.domain.text import printable
+from caio_tui.store import StoreError
+from caio_tui.tui.keymap import VIEWS
+
+if TYPE_CHECKING:
+    from caio_tui.tui.app import CaioApp
+
+LIGHT_THEME = "textual-light"
+DARK_THEME = "textual-dark"
+
+# Export formats of io.inventory, with what the user sees.
+EXPORTS: tuple[tuple[str, str], ...] = (
+    ("snapshot", "snapshot (JSON)"),
+    ("csv", "CSV of pilots"),
+    ("markdown", "Markdown briefing"),
+    ("html", "HTML briefing"),
+    ("omb-2025", "OMB 2025 AI use case inventory (CSV)"),
+)
+
+
+# ---- dialogs ---------------------------------------------------------------------------------------------
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; dismisses True for yes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "confirm", "Yes", id="confirm.yes"),
+        Binding("n,escape", "cancel", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content.styled(self.question, "bold"), classes="dialog-title")
+            if self.detail:
+                yield Static(Content(self.detail), classes="dialog-detail")
+            yield Static(Content.styled("y or enter: yes · n or esc: no", "$text-muted"), classes="dialog-hint")
+        yield Footer()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PathPrompt(ModalScreen[Path | None]):
+    """Asks for a file name; dismisses with the path, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="path_prompt.cancel"),
+    ]
+
+    def __init__(self, title: str, value: str = "", hint: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.value = value
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Content.styled(self.title_text, "bold"), classes="dialog-title")
+            yield Input(self.value, placeholder="a file name", id="path")
+            yield Static("", id="path-error", classes="dialog-error")
+            hint = (self.hint + " · " if self.hint else "") + "enter: OK · esc: cancel"
+            yield Static(Content.styled(hint, "$text-muted"), classes="dialog-hint")
+        yield Footer()
+
+    @on(Input.Submitted, "#path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.query_one("#path-error", Static).update("Give a file name.")
+            return
+        self.dismiss(Path(text).expanduser())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ---- what the commands do --------------------------------------------------------------------------------
+
+
+def _caio(app: Any) -> CaioApp:
+    return cast("CaioApp", app)
+
+
+def ask_load_sample(app: CaioApp, name: str) -> None:
+    """Confirmation first: a sample adds its pilots to the open portfolio."""
+    try:
+        target = f"{printable(app.portfolio.name)} ({app.portfolio.path})"
+    except StoreError:
+        target = str(app.portfolio.path)
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            app.run_worker(_load_sample(app, name), group="commands.sample", exclusive=True)
+
+    app.push_screen(
+        ConfirmScreen(
+            f"Load the {name} sample into this portfolio?",
+            f"Its pilots are added to {target}. "
+            "An import cannot be undone with u: load samples into a portfolio made for trying things out.",
+        ),
+        answered,
+    )
+
+
+async def _load_sample(app: CaioApp, name: str) -> None:
+    from caio_tui.io.samples import load_sample
+
+    app.set_busy(True)
+    try:
+        added = await asyncio.to_thread(load_sample, app.portfolio, name)
+    except StoreError as exc:
+        app.notify(str(exc), title="The sample was not loaded", severity="error", markup=False)
+        return
+    finally:
+        app.set_busy(False)
+    app.notify(f"Loaded {added} pilots from the {name} sample", markup=False)
+    app.portfolio_changed(details=True)
+
+
+def default_export_path(app: CaioApp, fmt: str) -> Path:
+    from caio_tui.io.inventory import EXPORT_SUFFIX
+
+    day = app.portfolio.clock().date().isoformat()
+    return Path.cwd() / f"{app.portfolio.path.stem}-{day}{EXPORT_SUFFIX[fmt]}"
+
+
+def ask_export(app: CaioApp, fmt: str, label: str) -> None:
+    def chosen(path: Path | None) -> None:
+        if path is not None:
+            app.run_worker(_export(app, fmt, path), group="commands.transfer", exclusive=True)
+
+    app.push_screen(
+        PathPrompt(f"Export the {label} to", str(default_export_path(app, fmt)), "an existing file is kept"),
+        chosen,
+    )
+
+
+async def _export(app: CaioApp, fmt: str, path: Path) -> None:
+    from caio_tui.io.files import FileWriteError
+    from caio_tui.io.inventory import TransferError, export_to
+
+    app.set_busy(True)
+    try:
+        written = await asyncio.to_thread(export_to, app.portfolio, fmt, path)
+    except (StoreError, TransferError, FileWriteError, OSError) as exc:
+        app.notify(str(exc), title="Nothing was exported", severity="error", markup=False)
+        return
+    finally:
+        app.set_busy(False)
+    app.notify(f"Wrote {path} ({written:,} bytes)", title="Exported", markup=False)
+
+
+def ask_import(app: CaioApp) -> None:
+    def chosen(path: Path | None) -> None:
+        if path is not None:
+            app.run_worker(_import(app, path), group="commands.transfer", exclusive=True)
+
+    app.push_screen(
+        PathPrompt(
+            "Import from the file",
+            "",
+            "an OMB inventory CSV (2023, 2024, 2025) or a snapshot (into an empty portfolio)",
+        ),
+        chosen,
+    )
+
+
+async def _import(app: CaioApp, path: Path) -> None:
+    from caio_tui.io.inventory import TransferError, import_file
+
+    app.set_busy(True)
+    try:
+        result = await asyncio.to_thread(import_file, app.portfolio, path)
+    except (StoreError, TransferError, OSError) as exc:
+        app.notify(str(exc), title="Nothing was imported", severity="error", markup=False)
+        return
+    finally:
+        app.set_busy(False)
+    app.notify(printable(result.summary), title="Imported", markup=False)
+    if result.issues:
+        shown = "\n".join(printable(line) for line in result.issues[:3])
+        more = (
+            f"\n… and {len(result.issues) - 3} more (caio-tui import --dry-run lists them)"
+            if len(result.issues) > 3
+            else ""
+        )
+        app.notify(shown + more, title=f"{len(result.issues)} row issue(s)", severity="warning", markup=False)
+    app.portfolio_changed(details=True)
+
+
+def set_theme(app: CaioApp, name: str) -> None:
+    app.theme = name  # the app remembers it in the config file
+
+
+# ---- the provider ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    title: str
+    help: str
+    run: Callable[[], Any]
+
+
+def commands_for(app: CaioApp, screen: object) -> Iterator[Command]:
+    """The commands that make sense on `screen` (the one the palette was opened from)."""
+    from caio_tui.io.samples import sample_names
+    from caio_tui.tui.screens.portfolio import PortfolioScreen
+
+    for v in VIEWS:
+        if v.id != app.current_mode:
+            yield Command(
+                f"Go to {v.title}", f"Switch to the {v.title} view (key {v.key})", partial(app.show_view, v.id)
+            )
+    if isinstance(screen, PortfolioScreen):
+        yield from _portfolio_commands(app, screen)
+    for name in sample_names():
+        yield Command(
+            f"Load sample: {name}",
+            "Add a sample portfolio's pilots to this portfolio (asks first)",
+            partial(ask_load_sample, app, name),
+        )
+    for fmt, label in EXPORTS:
+        yield Command(
+            f"Export {label}…", f"Write the portfolio as {fmt} to a file", partial(ask_export, app, fmt, label)
+        )
+    yield Command(
+        "Import…",
+        "Import an OMB AI use case inventory CSV or a snapshot file",
+        partial(ask_import, app),
+    )
+    if app.theme != LIGHT_THEME:
+        yield Command(
+            "Theme: light",
+            f"Switch to the light theme ({LIGHT_THEME}); remembered",
+            partial(set_theme, app, LIGHT_THEME),
+        )
+    if app.theme != DARK_THEME:
+        yield Command(
+            "Theme: dark", f"Switch to the dark theme ({DARK_THEME}); remembered", partial(set_theme, app, DARK_THEME)
+        )
+    yield Command("Undo", "Undo your last change (key u)", app.action_undo)
+    yield Command("Reload from disk", "Re-read the portfolio file (key ctrl+r)", app.action_reload)
+    yield Command("Help: every key", "Every key of every screen (key ? or f1)", app.action_help)
+    # Textual's own (all themes, the keys panel, a screenshot, quit) after ours, in a stable order.
+    if isinstance(screen, Screen):
+        for system in app.get_system_commands(screen):
+            yield Command(system.title, system.help, system.callback)
+
+
+def _portfolio_commands(app: CaioApp, screen: Any) -> Iterator[Command]:
+    from caio_tui.tui.pilot_source import SORT_NAMES, SORT_ORDER
+
+    yield Command("Filter pilots…", "Filter the table: free text and tokens (key /)", screen.action_filter)
+    for key in SORT_ORDER:
+        yield Command(f"Sort by {SORT_NAMES[key]}", "Sort the table (keys s and S)", partial(screen.sort_by, key))
+    yield Command("New pilot…", "Add a pilot (key n)", screen.action_new_pilot)
+    if app.marked:
+        yield Command("Compare marked pilots", "Compare the pilots marked with space (key c)", screen.action_compare)
+        yield Command("Clear marks", "Unmark every pilot", app.clear_marks)
+
+
+class CaioCommands(Provider):
+    """caio-tui's commands, then Textual's own (theme list, keys panel, screenshot, quit)."""
+
+    async def discover(self) -> Hits:
+        for command in commands_for(_caio(self.app), self.screen):
+            yield DiscoveryHit(command.title, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in commands_for(_caio(self.app), self.screen):
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.title), command.run, help=command.help)
+
+
+__all__ = ["CaioCommands", "ConfirmScreen", "PathPrompt", "commands_for"]

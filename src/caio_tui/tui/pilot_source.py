@@ -1,0 +1,243 @@
+"""The portfolio table's rows: a VirtualTable RowSource over the store, under the current filter and sort.
+
+The store filters, sorts and pages in SQL, so the table holds at most a few pages of pilots whatever the
+size of the portfolio. The row count is computed once per query (in a worker by the Portfolio screen) and
+handed to the source, so the widget never counts on the UI thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+
+from caio_tui.domain.blockers import Territory
+from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.pilots import Pilot
+from caio_tui.domain.scoring import readiness_bar
+from caio_tui.domain.stages import Stage, is_stalled
+from caio_tui.domain.text import printable
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.queries import SortKey
+from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
+
+BAR_WIDTH = 5
+STALLED_MARK = "!"
+
+# Column order is the order `s` walks through; each column's key is the SortKey it sorts by.
+SORT_ORDER: tuple[SortKey, ...] = (
+    SortKey.ID,
+    SortKey.NAME,
+    SortKey.OFFICE,
+    SortKey.STAGE,
+    SortKey.READINESS,
+    SortKey.TERRITORY,
+    SortKey.BLOCKERS,
+    SortKey.DAYS,
+)
+COLUMN_LABELS: dict[SortKey, str] = {
+    SortKey.ID: "ID",
+    SortKey.NAME: "Name",
+    SortKey.OFFICE: "Office",
+    SortKey.STAGE: "Stage",
+    SortKey.READINESS: "Ready",
+    SortKey.TERRITORY: "Territory",
+    SortKey.BLOCKERS: "Blockers",
+    SortKey.DAYS: "Days",
+}
+
+SORT_NAMES: dict[SortKey, str] = {
+    SortKey.ID: "id",
+    SortKey.NAME: "name",
+    SortKey.OFFICE: "office",
+    SortKey.STAGE: "stage",
+    SortKey.READINESS: "readiness",
+    SortKey.TERRITORY: "territory",
+    SortKey.BLOCKERS: "open blockers",
+    SortKey.DAYS: "days in stage",
+}
+SHORT_LABELS: dict[SortKey, str] = {SortKey.TERRITORY: "Terr."}
+
+_SHORT_TERRITORY = {
+    Territory.INFRASTRUCTURE: "infra",
+    Territory.ORGANIZATIONAL: "org",
+    Territory.BOTH: "both",
+    Territory.CLEAR: "clear",
+}
+
+# Widths of the short columns; the name and the office share what is left of the terminal's width.
+_WIDE = {"id": 8, "stage": 10, "readiness": 10, "territory": 14, "blockers": 22, "days": 5}
+_NARROW = {"id": 7, "stage": 10, "readiness": 9, "territory": 5, "blockers": 12, "days": 4}
+NAME_MIN, NAME_MAX = 14, 40
+OFFICE_MIN, OFFICE_MAX = 6, 20
+WIDE_REST = 36  # below this much room for name and office, the narrow layout
+GUTTER_AND_SEPARATORS = 2 + 7  # the table's marker gutter and the blanks between 8 columns
+
+
+@dataclass(frozen=True)
+class Layout:
+    columns: tuple[Column, ...]
+    compact: bool  # abbreviated territories and a shorter readiness bar
+
+
+def layout_for(width: int) -> Layout:
+    """Columns that fill `width` cells: fixed widths for the short columns, the rest shared by the name
+    (about two thirds, at most NAME_MAX) and the office; a narrow terminal gets the compact layout."""
+    compact = width - GUTTER_AND_SEPARATORS - sum(_WIDE.values()) < WIDE_REST
+    widths = dict(_NARROW if compact else _WIDE)
+    rest = width - GUTTER_AND_SEPARATORS - sum(widths.values())
+    office = max(OFFICE_MIN, min(OFFICE_MAX, rest * 35 // 100))
+    name = max(NAME_MIN, rest - office)
+    if name > NAME_MAX:
+        office += name - NAME_MAX
+        name = NAME_MAX
+    widths |= {"name": name, "office": office}
+    columns = tuple(
+        Column(
+            key.value,
+            SHORT_LABELS.get(key, COLUMN_LABELS[key]) if compact else COLUMN_LABELS[key],
+            widths[key.value],
+            align="right" if key in (SortKey.READINESS, SortKey.DAYS) else "left",
+        )
+        for key in SORT_ORDER
+    )
+    return Layout(columns, compact)
+
+
+_OFFICE_PREFIX = re.compile(r"^(the\s+)?office\s+of\s+(the\s+)?", re.IGNORECASE)
+
+
+def short_office(office: str) -> str:
+    """ "Office of the Chief Financial Officer" as "Chief Financial Officer": in a narrow table the
+    common prefix would take the whole column."""
+    return _OFFICE_PREFIX.sub("", office) or office
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Concrete colours of the current theme for styled cells (Rich styles cannot read theme variables)."""
+
+    warning: Style = field(default_factory=lambda: Style(color="yellow", bold=True))
+    error: Style = field(default_factory=lambda: Style(color="red"))
+    success: Style = field(default_factory=lambda: Style(color="green"))
+    accent: Style = field(default_factory=lambda: Style(color="blue"))
+    secondary: Style = field(default_factory=lambda: Style(color="cyan"))
+    muted: Style = field(default_factory=lambda: Style(dim=True))
+
+    @classmethod
+    def from_theme(cls, variables: dict[str, str]) -> Palette:
+        def color(name: str, fallback: str) -> Style:
+            value = variables.get(name, fallback)
+            return Style(color=value if value.startswith("#") else fallback)
+
+        return cls(
+            warning=color("text-warning", "yellow") + Style(bold=True),
+            error=color("text-error", "red"),
+            success=color("text-success", "green"),
+            accent=color("text-primary", "blue"),
+            secondary=color("text-secondary", "cyan"),
+            muted=Style(dim=True),
+        )
+
+
+@dataclass(frozen=True)
+class PilotQuery:
+    """What the table shows: which pilots (filter) in which order."""
+
+    filter: PilotFilter = field(default_factory=PilotFilter)
+    sort: SortKey = SortKey.ID
+    descending: bool = False
+
+
+class PilotSource:
+    """RowSource of pilots for the VirtualTable. Rows are keyed by pilot id; cells are plain strings or
+    rich Text built from user data with no markup parsing."""
+
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        query: PilotQuery,
+        *,
+        marked: Collection[str] = (),
+        count: int | None = None,
+        now: datetime | None = None,
+        compact: bool = False,
+        palette: Palette | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.portfolio = portfolio
+        self.on_error = on_error
+        self.query = query
+        self.marked = marked
+        self.compact = compact
+        self.palette = palette or Palette()
+        self._count = count
+        self._now = now
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.portfolio.count(self.query.filter)
+        return self._count
+
+    def page(self, offset: int, limit: int) -> Sequence[TableRow]:
+        q = self.query
+        try:
+            pilots = self.portfolio.page(q.filter, sort=q.sort, descending=q.descending, offset=offset, limit=limit)
+        except StoreError as exc:
+            # The table asks while drawing: a file that became unreadable shows blank rows and a notice.
+            if self.on_error is not None:
+                self.on_error(str(exc))
+            return []
+        now = self._now or self.portfolio.clock()
+        return [TableRow(p.id, self.cells(p, now), p.id in self.marked) for p in pilots]
+
+    # ---- cells ---------------------------------------------------------------------------------------
+
+    def cells(self, pilot: Pilot, now: datetime) -> tuple[Cell, ...]:
+        return (
+            pilot.id,
+            printable(pilot.name),
+            printable(short_office(pilot.office) if self.compact else pilot.office),
+            self._stage(pilot.stage),
+            self._readiness(pilot.readiness),
+            self._territory(pilot.territory),
+            self._blockers(pilot),
+            self._days(pilot, now),
+        )
+
+    def _stage(self, stage: Stage) -> Cell:
+        return Text(stage.value, style=self.palette.muted) if stage is Stage.RETIRED else stage.value
+
+    def _readiness(self, score: float) -> Text:
+        percent = round(score * 100)
+        style = self.palette.success if percent >= 75 else self.palette.warning if percent >= 40 else self.palette.error
+        bar = readiness_bar(score, BAR_WIDTH - 1 if self.compact else BAR_WIDTH)
+        return Text.assemble(f"{percent:>3}% ", (bar, style))
+
+    def _territory(self, territory: Territory) -> Cell:
+        label = _SHORT_TERRITORY[territory] if self.compact else territory.value
+        style = {
+            Territory.INFRASTRUCTURE: self.palette.accent,
+            Territory.ORGANIZATIONAL: self.palette.secondary,
+            Territory.BOTH: self.palette.error,
+            Territory.CLEAR: self.palette.muted,
+        }[territory]
+        return Text(label, style=style)
+
+    def _blockers(self, pilot: Pilot) -> Cell:
+        if not pilot.open_blockers:
+            return ""
+        return Text.assemble((str(pilot.open_blockers), "bold"), " ", printable(pilot.top_blocker))
+
+    def _days(self, pilot: Pilot, now: datetime) -> Text:
+        days = pilot.days_in_stage(now)
+        if is_stalled(pilot.stage, days, self.portfolio.stalled_days):
+            return Text.assemble((f"{days}{STALLED_MARK}", self.palette.warning))
+        return Text(f"{days} ")
+
+
+__all__ = ["SORT_ORDER", "Layout", "Palette", "PilotQuery", "PilotSource", "layout_for"]

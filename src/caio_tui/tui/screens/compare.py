@@ -1,0 +1,860 @@
+"""The Compare view (key `3`, or `c` with pilots marked): what exactly separates a few pilots.
+
+With pilots marked (`space` on the Portfolio or here), the marked pilots are columns and the requirement
+areas rows, under summary rows (stage, readiness, territory, blockers, next gate, distance to production).
+`enter` or `+` expands an area into its items, `d` keeps only the rows where the pilots differ, and
+`←`/`→` scroll the pilots sideways when more are marked than fit.
+
+With no pilot marked, the whole portfolio as a coverage heatmap: one pilot a row, one area a column,
+paged from the store (only the visible pilots' coverage is read), sorted by readiness or by one area,
+filtered with the table's tokens. Counting and sorting by an area run in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Static
+
+from caio_tui.domain.compare import Cell, Comparison, PilotColumn, Row, cell_text
+from caio_tui.domain.coverage import Area, CoverageStatus
+from caio_tui.domain.filters import PilotFilter, parse_filter
+from caio_tui.domain.text import clip, printable
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.analytics import HeatmapRow, comparison, heatmap_order, heatmap_page, heatmap_rows
+from caio_tui.tui.keymap import ViewBar
+from caio_tui.tui.pilot_source import Palette
+from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.screens.portfolio import FilterInput
+from caio_tui.tui.widgets.virtual_table import Column, TableRow, VirtualTable
+
+if TYPE_CHECKING:
+    from caio_tui.tui.app import CaioApp
+
+LOADING_AFTER_S = 0.1
+DEBOUNCE_S = 0.15
+PILOT_WIDTH = 13  # '◐ 2/4 e1 150d'
+MAX_PILOT_WIDTH = 26
+WIDE_LABEL, NARROW_LABEL = 30, 20
+WIDE_FROM = 110  # at this width and more, the wide requirement column
+HEAT_CELL = 6  # '■ 100%'
+HEAT_CELL_COMPACT = 4  # ' 100'
+DIFF_MARK = "≠ "
+
+HEAT_LEGEND = "■ area readiness (met 1, partial ½) · – all waived or n/a · · does not apply · space marks"
+FILTER_HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact"
+
+# Short headings of the default areas in the heatmap; an area of a user's framework shows its id.
+AREA_SHORT: dict[str, str] = {
+    "access": "Access",
+    "audit": "Audit",
+    "governance": "Gov",
+    "lifecycle": "Life",
+    "scalability": "Scale",
+    "ato": "ATO",
+    "data": "Data",
+    "system_identity": "SysID",
+    "hi": "M2521",
+}
+
+AREA_COMPACT: dict[str, str] = {
+    "access": "Acc",
+    "audit": "Aud",
+    "governance": "Gov",
+    "lifecycle": "Life",
+    "scalability": "Scal",
+    "ato": "ATO",
+    "data": "Data",
+    "system_identity": "SyID",
+    "hi": "M25",
+}
+
+HEAT_FIXED_SORTS: tuple[str, ...] = ("readiness", "id", "name")
+SORT_LABEL = {"readiness": "readiness", "id": "id", "name": "name"}
+
+
+def status_style(status: CoverageStatus, palette: Palette) -> Style:
+    return {
+        CoverageStatus.NOT_ASSESSED: palette.muted,
+        CoverageStatus.GAP: palette.error + Style(bold=True),
+        CoverageStatus.PARTIAL: palette.warning,
+        CoverageStatus.MET: palette.success + Style(bold=True),
+        CoverageStatus.WAIVED: palette.accent,
+        CoverageStatus.NOT_APPLICABLE: palette.accent,
+    }[status]
+
+
+def score_style(score: float, palette: Palette) -> Style:
+    return palette.success if score >= 0.75 else palette.warning if score >= 0.4 else palette.error
+
+
+# ---- the comparison as table rows -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixLayout:
+    label_width: int
+    visible: int  # pilot columns that fit
+    pilot_width: int
+
+
+def matrix_layout(width: int, pilots: int) -> MatrixLayout:
+    """The requirement column, then as many pilot columns as fit (at least PILOT_WIDTH each, wider when
+    few pilots leave room, so their names show)."""
+    label = WIDE_LABEL if width >= WIDE_FROM else NARROW_LABEL
+    room = width - 2 - label  # the table's gutter
+    visible = max(1, min(pilots, room // (PILOT_WIDTH + 1)))
+    return MatrixLayout(label, visible, max(PILOT_WIDTH, min(MAX_PILOT_WIDTH, room // visible - 1)))
+
+
+def _summary_cell(key: str, column: PilotColumn, value: str, palette: Palette) -> Text:
+    style = Style.null()
+    if key == "next_gate" and column.next_gate_passes is not None:
+        style = palette.success if column.next_gate_passes else palette.error
+    elif key == "distance":
+        style = palette.success if column.distance == 0 else Style(bold=True)
+    elif key == "readiness":
+        style = score_style(column.readiness / 100, palette)
+    elif key in ("top_blocker", "blockers") and not column.open_blockers:
+        style = palette.muted
+    return Text(printable(value), style=style)
+
+
+def matrix_rows(
+    found: Comparison,
+    shown: list[Row],
+    window: range,
+    expanded: set[str],
+    palette: Palette,
+) -> list[TableRow]:
+    """The summary rows then the requirement rows, with the cells of the pilots in `window`."""
+    pilots = [found.pilots[i] for i in window]
+    out = [
+        TableRow("summary:name", (Text("Name", style=Style(italic=True)), *(Text(printable(p.name)) for p in pilots)))
+    ]
+    for s in found.summary:
+        mark = DIFF_MARK if s.differs else "  "
+        label = Text(mark + s.label, style=palette.warning if s.differs else Style(italic=True))
+        values = [_summary_cell(s.key, found.pilots[i], s.values[i], palette) for i in window]
+        out.append(TableRow(f"summary:{s.key}", (label, *values)))
+    for row in shown:
+        out.append(
+            TableRow(f"{row.kind}:{row.id}", (_row_label(row, expanded, palette), *_cells(row, window, palette)))
+        )
+    return out
+
+
+def _row_label(row: Row, expanded: set[str], palette: Palette) -> Text:
+    mark = DIFF_MARK if row.differs else "  "
+    if row.kind == "area":
+        arrow = "▾ " if row.id in expanded else "▸ "
+        style = palette.warning if row.differs else Style(bold=True)
+        return Text(mark + arrow + printable(row.label), style=style + Style(bold=True))
+    return Text(mark + "    " + printable(row.label), style=palette.warning if row.differs else Style.null())
+
+
+def _cells(row: Row, window: range, palette: Palette) -> list[Text]:
+    found: list[Text] = []
+    for i in window:
+        cell: Cell | None = row.cells[i]
+        text = cell_text(cell, kind=row.kind)
+        found.append(Text(text, style=palette.muted if cell is None else status_style(cell.status, palette)))
+    return found
+
+
+# ---- the heatmap as a row source --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatQuery:
+    filter: PilotFilter = field(default_factory=PilotFilter)
+    sort: str = "readiness"  # readiness, id, name or an area id
+    descending: bool = True
+
+
+def heat_compact(width: int, areas: int) -> bool:
+    """Narrow terminals get 4-cell area columns (percent only) so the name keeps some room."""
+    return width - 2 - 10 - 8 - areas * (HEAT_CELL + 1) < 20
+
+
+def heat_columns(areas: list[Area], width: int) -> tuple[Column, ...]:
+    compact = heat_compact(width, len(areas))
+    cell = HEAT_CELL_COMPACT if compact else HEAT_CELL
+    name = max(10, min(36, width - 2 - 10 - 8 - len(areas) * (cell + 1) - 1))
+    fixed = (
+        Column("id", "ID", 9),
+        Column("name", "Name", name, min_width=10),
+        Column("readiness", "Ready", 7, align="right"),
+    )
+    short = AREA_COMPACT if compact else AREA_SHORT
+    return fixed + tuple(Column(a.id, short.get(a.id, a.id[:cell]), cell, align="right") for a in areas)
+
+
+class HeatmapSource:
+    """Pilots as rows, areas as columns: each page reads its pilots and their coverage only. When the
+    order is by an area, `order` holds the ids in that order (computed once, in a worker)."""
+
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        query: HeatQuery,
+        areas: list[Area],
+        *,
+        count: int,
+        order: list[str] | None,
+        marked: dict[str, None],
+        palette: Palette,
+        compact: bool = False,
+    ) -> None:
+        self.compact = compact
+        self.portfolio = portfolio
+        self.query = query
+        self.areas = areas
+        self.marked = marked
+        self.palette = palette
+        self._count = count
+        self._order = order
+
+    def count(self) -> int:
+        return self._count
+
+    def page(self, offset: int, limit: int) -> list[TableRow]:
+        if self._order is not None:
+            found = heatmap_rows(self.portfolio, self._order[offset : offset + limit])
+        else:
+            q = self.query
+            found = heatmap_page(
+                self.portfolio, q.filter, sort=q.sort, descending=q.descending, offset=offset, limit=limit
+            )
+        return [TableRow(r.pilot.id, self.cells(r), r.pilot.id in self.marked) for r in found]
+
+    def index_of(self, key: str) -> int | None:
+        if self._order is not None:
+            return self._order.index(key) if key in self._order else None
+        return None
+
+    def cells(self, row: HeatmapRow) -> tuple[str | Text, ...]:
+        percent = round(row.readiness * 100)
+        ready = Text(f"{percent}%", style=score_style(row.readiness, self.palette))
+        applies = {a.id for a in self.catalog_areas(row.pilot.high_impact)}
+        areas = [self._area(row.areas.get(a.id), a.id in applies) for a in self.areas]
+        return (row.pilot.id, printable(row.pilot.name), ready, *areas)
+
+    def catalog_areas(self, high_impact: bool) -> list[Area]:
+        return self.portfolio.catalog().areas(high_impact)
+
+    def _area(self, score: float | None, applies: bool) -> Text:
+        if not applies:
+            return Text("·", style=self.palette.muted)
+        if score is None:  # every item waived or not applicable
+            return Text("–", style=self.palette.accent)
+        if self.compact:
+            return Text(f"{round(score * 100)}", style=score_style(score, self.palette))
+        return Text.assemble(("■", score_style(score, self.palette)), f" {round(score * 100):>3}%")
+
+
+# ---- the screen -------------------------------------------------------------------------------------
+
+
+class MatrixTable(VirtualTable):
+    """The comparison's table: `enter` expands or collapses the area under the cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter", "activate", "Expand/collapse", id="compare.matrix.activate", tooltip="Expand or collapse the area"
+        ),
+    ]
+
+
+class CompareScreen(Screen[None]):
+    """The marked pilots side by side, or the whole portfolio as a coverage heatmap when none is marked."""
+
+    DEFAULT_CSS = """
+    CompareScreen #compare-title {
+        height: 1;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    CompareScreen #compare-legend {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    CompareScreen #heat-filter-area {
+        display: none;
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    CompareScreen.-heatmap.-filtering #heat-filter-area,
+    CompareScreen.-heatmap.-filtered #heat-filter-area {
+        display: block;
+    }
+    CompareScreen #heat-filter-bar { height: 1; }
+    CompareScreen #heat-filter-label { color: $text-accent; text-style: bold; }
+    CompareScreen #heat-filter { width: 1fr; }
+    CompareScreen #heat-filter-error { display: none; height: 1; color: $text-error; }
+    CompareScreen.-filter-error #heat-filter-error { display: block; }
+    CompareScreen #heat-filter-hint { display: none; height: 1; color: $text-muted; }
+    CompareScreen.-filtering #heat-filter-hint { display: block; }
+    CompareScreen.-filtering.-filter-error #heat-filter-hint { display: none; }
+    CompareScreen #matrix { display: block; }
+    CompareScreen #heatmap { display: none; }
+    CompareScreen.-heatmap #matrix { display: none; }
+    CompareScreen.-heatmap #heatmap { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # the comparison
+        Binding("plus", "expand", "Expand", show=False, id="compare.expand", tooltip="Expand the area into its items"),
+        Binding("minus", "collapse", "Collapse", show=False, id="compare.collapse", tooltip="Collapse the area"),
+        Binding("a", "expand_all", "All items", id="compare.expand_all", tooltip="Expand or collapse every area"),
+        Binding(
+            "d", "differences", "Differences", id="compare.differences", tooltip="Only the rows where the pilots differ"
+        ),
+        Binding(
+            "left,left_square_bracket",
+            "scroll_pilots(-1)",
+            "◀ Pilots",
+            show=False,
+            id="compare.scroll_left",
+            tooltip="Scroll the compared pilots left",
+        ),
+        Binding(
+            "right,right_square_bracket",
+            "scroll_pilots(1)",
+            "Pilots ▶",
+            show=False,
+            id="compare.scroll_right",
+            tooltip="Scroll the compared pilots right",
+        ),
+        Binding(
+            "x", "clear_marks", "Clear marks", id="compare.clear_marks", tooltip="Clear the marks (back to the heatmap)"
+        ),
+        Binding("h", "heatmap", "Heatmap", id="compare.heatmap", tooltip="The heatmap of the whole portfolio"),
+        # the heatmap
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="compare.filter",
+            tooltip="Filter the heatmap (the table's tokens)",
+        ),
+        Binding(
+            "escape", "clear_filter", "Clear filter", id="compare.clear_filter", tooltip="Clear the heatmap's filter"
+        ),
+        Binding("s", "sort_next", "Sort", id="compare.sort_next", tooltip="Sort the heatmap: readiness, name, areas"),
+        Binding(
+            "S", "sort_reverse", "Reverse sort", show=False, id="compare.sort_reverse", tooltip="Reverse the order"
+        ),
+        Binding(
+            "space", "toggle_mark", "Mark", id="compare.toggle_mark", tooltip="Mark or unmark the pilot for comparison"
+        ),
+        Binding("c", "compare", "Compare", id="compare.compare", tooltip="Compare the marked pilots"),
+    ]
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        super().__init__(id="compare-view")
+        self.portfolio = portfolio
+        self.comparison: Comparison | None = None
+        self.compared: list[str] = []  # the pilot ids the comparison was read for
+        self.expanded: set[str] = set()
+        self.differences_only = False
+        self.first_pilot = 0
+        self.heat_query = HeatQuery()
+        self.heat_count: int | None = None
+        self.filter_text = ""
+        self.show_heatmap = False  # the heatmap although pilots are marked (`h`, or marking in the heatmap)
+        self.showing: Literal["compare", "heatmap"] = "heatmap"
+        self._marks_seen: list[str] = []
+        self._matrix_keys: list[str] = []
+        self._stale = False
+        self._serial = 0
+        self._loading_timer: Timer | None = None
+        self._debounce: Timer | None = None
+
+    @property
+    def caio(self) -> CaioApp:
+        return cast("CaioApp", self.app)
+
+    @property
+    def matrix(self) -> VirtualTable:
+        return self.query_one("#matrix", VirtualTable)
+
+    @property
+    def heatmap(self) -> VirtualTable:
+        return self.query_one("#heatmap", VirtualTable)
+
+    @property
+    def mode(self) -> Literal["compare", "heatmap"]:
+        """What the view shows: decided when it loads, so marking a pilot in the heatmap keeps the heatmap."""
+        return self.showing
+
+    @property
+    def palette(self) -> Palette:
+        return Palette.from_theme(self.app.theme_variables)
+
+    def areas(self) -> list[Area]:
+        return self.portfolio.catalog().areas(high_impact=True)
+
+    # ---- building ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ViewBar("compare")
+        yield Static("", id="compare-title")
+        with Vertical(id="heat-filter-area"):
+            with Horizontal(id="heat-filter-bar"):
+                yield Label("Filter ", id="heat-filter-label")
+                yield FilterInput(
+                    placeholder="text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact",
+                    id="heat-filter",
+                    compact=True,
+                    select_on_focus=False,
+                )
+            yield Static("", id="heat-filter-error")
+            yield Static(FILTER_HINT, id="heat-filter-hint")
+        yield MatrixTable([Column("label", "Requirement", WIDE_LABEL)], None, stretch_last=False, id="matrix")
+        yield VirtualTable(
+            heat_columns(self.areas(), self.app.size.width - 1),
+            None,
+            empty_message="No pilot matches the filter · esc clears it",
+            stretch_last=False,
+            id="heatmap",
+        )
+        yield Static("", id="compare-legend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
+        self.load()
+
+    def on_screen_resume(self, _event: Any) -> None:
+        # Marks changed on another view (`c` on the Portfolio comes here): compare them. A change of the
+        # store made while the view was hidden is read now.
+        if self.caio.marked_ids() != self._marks_seen:
+            self.show_heatmap = False
+            self.load()
+        elif self._stale:
+            self.load()
+        else:
+            self._show_mode()
+
+    def on_resize(self) -> None:
+        self.heatmap.set_columns(heat_columns(self.areas(), self.size.width - 1))
+        source = self.heatmap.source
+        if isinstance(source, HeatmapSource):
+            compact = heat_compact(self.size.width - 1, len(self.areas()))
+            if compact != source.compact:
+                source.compact = compact
+                self.heatmap.reload_pages()
+        if self.mode == "compare":
+            self._show_matrix()
+
+    def portfolio_changed(self) -> None:
+        """The store changed: re-read now if shown, else when shown next."""
+        if self.is_current:
+            self.load()
+        else:
+            self._stale = True
+
+    # ---- loading -------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self._stale = False
+        self._serial += 1
+        self._marks_seen = self.caio.marked_ids()
+        self.showing = "compare" if self._marks_seen and not self.show_heatmap else "heatmap"
+        self._show_mode()
+        if self._loading_timer is None:
+            self._loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
+        if self.mode == "compare":
+            self._load_comparison(self.caio.marked_ids(), self._serial)
+        else:
+            self._load_heatmap(self.heat_query, self._serial)
+
+    def _show_loading(self) -> None:
+        self._loading_timer = None
+        self.matrix.loading = self.mode == "compare"
+        self.heatmap.loading = self.mode == "heatmap"
+
+    def _loaded(self) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
+        self.matrix.loading = False
+        self.heatmap.loading = False
+
+    @work(exclusive=True, group="compare.load")
+    async def _load_comparison(self, ids: list[str], serial: int) -> None:
+        try:
+            found, missing = await asyncio.to_thread(_read_comparison, self.portfolio, ids)
+        except StoreError as exc:
+            self._failed(exc, serial)
+            return
+        if serial != self._serial:
+            return
+        for gone in missing:  # a marked pilot that no longer exists (undone, or removed elsewhere)
+            if gone in self.caio.marked:
+                self.caio.toggle_mark(gone)
+        self._loaded()
+        if found is None:
+            self.load()  # nothing left to compare: the heatmap
+            return
+        self.comparison = found
+        self.compared = [p.id for p in found.pilots] if found else []
+        self.first_pilot = min(self.first_pilot, max(0, len(self.compared) - 1))
+        self._show_mode()
+        self._show_matrix(keep_cursor=True)
+
+    @work(exclusive=True, group="compare.load")
+    async def _load_heatmap(self, query: HeatQuery, serial: int) -> None:
+        try:
+            count, order = await asyncio.to_thread(_read_heatmap, self.portfolio, query)
+        except StoreError as exc:
+            self._failed(exc, serial)
+            return
+        if serial != self._serial:
+            return
+        self._loaded()
+        self.heat_count = count
+        source = HeatmapSource(
+            self.portfolio,
+            query,
+            self.areas(),
+            count=count,
+            order=order,
+            marked=self.caio.marked,
+            palette=self.palette,
+            compact=heat_compact(self.size.width - 1, len(self.areas())),
+        )
+        self.heatmap.set_source(source, keep_cursor_key=True)
+        self.heatmap.set_sort(query.sort, query.descending)
+        self._show_mode()
+
+    def _failed(self, exc: StoreError, serial: int) -> None:
+        if serial == self._serial:
+            self._loaded()
+            self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
+
+    # ---- drawing -------------------------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        if self.mode == "compare":
+            self._show_matrix(keep_cursor=True)
+        else:
+            self.load()
+
+    def _show_mode(self) -> None:
+        heat = self.mode == "heatmap"
+        self.set_class(heat, "-heatmap")
+        table = self.heatmap if heat else self.matrix
+        if not (heat and self.has_class("-filtering")):
+            table.focus()
+        self._show_title()
+        self.refresh_bindings()
+
+    def window(self) -> range:
+        if self.comparison is None:
+            return range(0)
+        layout = matrix_layout(self.size.width - 1, len(self.comparison.pilots))
+        first = max(0, min(self.first_pilot, len(self.comparison.pilots) - layout.visible))
+        self.first_pilot = first
+        return range(first, first + layout.visible)
+
+    def shown_rows(self) -> list[Row]:
+        if self.comparison is None:
+            return []
+        return self.comparison.rows(self.expanded, differences_only=self.differences_only)
+
+    def _show_matrix(self, *, keep_cursor: bool = True) -> None:
+        from caio_tui.tui.widgets.virtual_table import SequenceSource
+
+        found = self.comparison
+        if found is None:
+            return
+        window = self.window()
+        layout = matrix_layout(self.size.width - 1, len(found.pilots))
+        columns = [Column("label", "Requirement", layout.label_width)]
+        columns += [Column(found.pilots[i].id, found.pilots[i].id, layout.pilot_width) for i in window]
+        table = self.matrix
+        if tuple(columns) != table.columns:
+            table.set_columns(columns)
+        rows = matrix_rows(found, self.shown_rows(), window, self.expanded, self.palette)
+        self._matrix_keys = [r.key for r in rows]
+        table.set_source(SequenceSource(rows), keep_cursor_key=keep_cursor)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        title = self.query_one("#compare-title", Static)
+        legend = self.query_one("#compare-legend", Static)
+        if self.mode == "heatmap":
+            title.update(self._heat_title())
+            legend.update(Content(HEAT_LEGEND))
+            return
+        found = self.comparison
+        if found is None:
+            title.update(Content.styled("Compare · loading…", "$text-muted"))
+            return
+        window = self.window()
+        parts: list[Content | tuple[str, str] | str] = [("Compare", "bold"), f" · {len(found.pilots)} pilot(s)"]
+        if len(window) < len(found.pilots):
+            parts += [f" · showing {window.start + 1}–{window.stop} ", ("←/→", "bold")]
+        parts += [" · ", (f"{found.differing_areas}", "bold $text-warning"), " area(s), "]
+        parts += [(f"{found.differing_items}", "bold $text-warning"), " item(s) differ"]
+        if self.differences_only:
+            parts += [" · ", ("differences only", "bold $text-accent")]
+        title.update(Content.assemble(*parts))
+        legend.update(
+            Content(
+                "≠ differ · ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · 2/4 items met · eN evidence · Nd ago"
+            )
+        )
+
+    def _heat_title(self) -> Content:
+        q = self.heat_query
+        arrow = "▼" if q.descending else "▲"
+        sort = SORT_LABEL.get(q.sort) or self._area_name(q.sort)
+        parts: list[Content | tuple[str, str] | str] = [("Coverage heatmap", "bold")]
+        if self.heat_count is None:
+            parts.append(" · loading…")
+        else:
+            parts += [" · ", (f"{self.heat_count:,}", "bold"), " pilot(s)"]
+        parts += [" · sort: ", (f"{printable(sort)} {arrow}", "bold")]
+        if self.caio.marked:
+            parts += [" · ", (f"{len(self.caio.marked)} marked", "bold $text-accent"), " (c compares)"]
+        else:
+            parts += [" · mark pilots with ", ("space", "bold"), " to compare them"]
+        return Content.assemble(*parts)
+
+    def _area_name(self, area_id: str) -> str:
+        return next((a.name for a in self.areas() if a.id == area_id), area_id)
+
+    # ---- the comparison's keys -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        compare_only = ("expand", "collapse", "expand_all", "differences", "scroll_pilots", "clear_marks")
+        heat_only = ("filter", "sort_next", "sort_reverse", "toggle_mark")
+        if action in compare_only:
+            if self.mode != "compare":
+                return False
+            if action == "scroll_pilots":
+                return self._can_scroll(cast(int, parameters[0]) if parameters else 0)
+            return True
+        if action in heat_only:
+            return self.mode == "heatmap"
+        if action == "clear_filter":
+            return self.mode == "heatmap" and (bool(self.filter_text.strip()) or self.has_class("-filtering"))
+        if action == "compare":
+            return self.mode == "heatmap" and bool(self.caio.marked)
+        if action == "heatmap":
+            return self.mode == "compare"
+        return True
+
+    def _can_scroll(self, step: int) -> bool:
+        if self.comparison is None:
+            return False
+        window = self.window()
+        if step < 0:
+            return window.start > 0
+        return window.stop < len(self.comparison.pilots)
+
+    def _cursor_area(self) -> str | None:
+        """The area of the cursor row (the row's own for an item)."""
+        key = self.matrix.cursor_key or ""
+        kind, _, ident = key.partition(":")
+        if kind == "area":
+            return ident
+        if kind == "item" and self.comparison is not None:
+            return next((a for a, rows in self.comparison.items.items() if any(r.id == ident for r in rows)), None)
+        return None
+
+    @on(VirtualTable.RowActivated, "#matrix")
+    def _activated(self, event: VirtualTable.RowActivated) -> None:
+        kind, _, area = event.key.partition(":")
+        if kind == "area":
+            self._set_expanded(area, area not in self.expanded)
+
+    def action_expand(self) -> None:
+        area = self._cursor_area()
+        if area is not None:
+            self._set_expanded(area, True)
+
+    def action_collapse(self) -> None:
+        area = self._cursor_area()
+        if area is not None and area in self.expanded:
+            self._set_expanded(area, False)
+            if f"area:{area}" in self._matrix_keys:
+                self.matrix.move_cursor(self._matrix_keys.index(f"area:{area}"))
+
+    def _set_expanded(self, area: str, expanded: bool) -> None:
+        if expanded:
+            self.expanded.add(area)
+        else:
+            self.expanded.discard(area)
+        self._show_matrix()
+
+    def action_expand_all(self) -> None:
+        if self.comparison is None:
+            return
+        every = {a.id for a in self.comparison.areas}
+        self.expanded = set() if self.expanded >= every else every
+        self._show_matrix()
+
+    def action_differences(self) -> None:
+        self.differences_only = not self.differences_only
+        if self.differences_only and self.comparison is not None and not self.comparison.differing_areas:
+            self.notify("The pilots do not differ on any requirement", markup=False)
+        self._show_matrix()
+
+    def action_scroll_pilots(self, step: int) -> None:
+        if not self._can_scroll(step):
+            return
+        self.first_pilot += step
+        self._show_matrix()
+        self.refresh_bindings()
+
+    def action_clear_marks(self) -> None:
+        self.show_heatmap = False
+        self.caio.clear_marks()  # tells every view, this one included
+        self.notify("Marks cleared: the heatmap shows the whole portfolio", markup=False)
+
+    def action_heatmap(self) -> None:
+        self.show_heatmap = True
+        self.load()
+
+    # ---- the heatmap's keys --------------------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        if not self.caio.marked:
+            self.notify("Mark pilots with space first, then c compares them.", severity="warning")
+            return
+        self.show_heatmap = False
+        self.load()
+
+    def action_toggle_mark(self) -> None:
+        key = self.heatmap.cursor_key
+        if key is None:
+            return
+        self.caio.toggle_mark(key)
+        self.show_heatmap = bool(self.caio.marked)  # stay in the heatmap: `c` compares
+        self._marks_seen = self.caio.marked_ids()
+        self.heatmap.reload_pages()
+        self.heatmap.action_cursor_down()
+        self._show_title()
+        self.refresh_bindings()
+
+    @on(VirtualTable.RowActivated, "#heatmap")
+    def _open_pilot(self, event: VirtualTable.RowActivated) -> None:
+        self.app.push_screen(PilotDetailScreen(self.portfolio, event.key))
+
+    def sorts(self) -> list[str]:
+        return [*HEAT_FIXED_SORTS, *(a.id for a in self.areas())]
+
+    def action_sort_next(self) -> None:
+        sorts = self.sorts()
+        current = sorts.index(self.heat_query.sort) if self.heat_query.sort in sorts else -1
+        following = sorts[(current + 1) % len(sorts)]
+        self._sort(following, following != "id" and following != "name")
+
+    def action_sort_reverse(self) -> None:
+        self._sort(self.heat_query.sort, not self.heat_query.descending)
+
+    @on(VirtualTable.HeaderSelected, "#heatmap")
+    def _header_clicked(self, event: VirtualTable.HeaderSelected) -> None:
+        if event.column_key in self.sorts():
+            same = event.column_key == self.heat_query.sort
+            self._sort(event.column_key, not self.heat_query.descending if same else True)
+
+    def _sort(self, sort: str, descending: bool) -> None:
+        self.heat_query = HeatQuery(self.heat_query.filter, sort, descending)
+        self.heatmap.set_sort(sort, descending)
+        self.load()
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#heat-filter", FilterInput).focus()
+
+    @on(Input.Changed, "#heat-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, lambda: self._apply_filter(event.value))
+
+    def _apply_filter(self, text: str) -> bool:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        error = self.query_one("#heat-filter-error", Static)
+        try:
+            pilot_filter = parse_filter(text)
+        except ValueError as exc:
+            error.update(Content(clip(printable(str(exc)), 200)))
+            self.add_class("-filter-error")
+            return False
+        error.update("")
+        self.remove_class("-filter-error")
+        self.filter_text = text
+        self.set_class(bool(text.strip()), "-filtered")
+        if pilot_filter != self.heat_query.filter:
+            self.heat_query = HeatQuery(pilot_filter, self.heat_query.sort, self.heat_query.descending)
+            self.load()
+        return True
+
+    @on(FilterInput.Done)
+    def _filter_done(self, event: FilterInput.Done) -> None:
+        event.stop()
+        if self._apply_filter(self.query_one("#heat-filter", FilterInput).value):
+            self.remove_class("-filtering")
+            self.heatmap.focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.action_clear_filter()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#heat-filter", FilterInput)
+        with field.prevent(Input.Changed):
+            field.value = ""
+        self._apply_filter("")
+        self.remove_class("-filtering")
+        self.heatmap.focus()
+
+
+def _read_comparison(portfolio: Portfolio, ids: list[str]) -> tuple[Comparison | None, list[str]]:
+    """Runs in a worker: the comparison of the marked pilots that still exist, and those that do not."""
+    missing: list[str] = []
+    present: list[str] = []
+    for pilot_id in ids:
+        try:
+            portfolio.get(pilot_id)
+        except StoreError:
+            missing.append(pilot_id)
+        else:
+            present.append(pilot_id)
+    return (comparison(portfolio, present) if present else None), missing
+
+
+def _read_heatmap(portfolio: Portfolio, query: HeatQuery) -> tuple[int, list[str] | None]:
+    """Runs in a worker: how many pilots the filter keeps and, sorted by an area, their order."""
+    if query.sort in HEAT_FIXED_SORTS:
+        return portfolio.count(query.filter), None
+    order = heatmap_order(portfolio, query.filter, query.sort, descending=query.descending)
+    return len(order), order
+
+
+__all__ = ["CompareScreen", "HeatQuery", "HeatmapSource", "matrix_layout", "matrix_rows"]

@@ -1,0 +1,562 @@
+"""The Portfolio view (key `1`, the start screen): every pilot in one table, filtered and sorted in SQL.
+
+The header names the portfolio and counts its pilots per stage; the table shows one pilot a row and reads
+the store page by page (see tui/pilot_source.py), so it stays quick at any size. Counting runs in a worker,
+and typing in the filter waits for a pause before it queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Static
+
+from caio_tui.domain.filters import PilotFilter, parse_filter
+from caio_tui.domain.stages import Stage
+from caio_tui.domain.text import clip, printable
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.queries import SortKey
+from caio_tui.tui.keymap import ViewBar
+from caio_tui.tui.pilot_source import SORT_ORDER, Palette, PilotQuery, PilotSource, layout_for
+from caio_tui.tui.screens.blocker_picker import BlockerPicker
+from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.screens.gate import GateModal
+from caio_tui.tui.screens.pilot_form import PilotForm
+from caio_tui.tui.widgets.virtual_table import VirtualTable
+
+if TYPE_CHECKING:
+    from caio_tui.tui.app import CaioApp
+
+DEBOUNCE_S = 0.15  # typing in the filter queries once the user pauses this long
+LOADING_AFTER_S = 0.1  # a load that takes longer than this shows the loading indicator
+
+STAGE_SHORT = {
+    Stage.INTAKE: "intake",
+    Stage.POC: "poc",
+    Stage.PILOT: "pilot",
+    Stage.READINESS: "readiness",
+    Stage.PRODUCTION: "production",
+    Stage.SCALED: "scaled",
+    Stage.RETIRED: "retired",
+}
+
+EMPTY_STATE = Content.assemble(
+    ("This portfolio has no pilots yet.", "bold"),
+    "\n\n",
+    "Load a sample to look around:\n",
+    ("    ctrl+p", "bold $text-accent"),
+    " → Load sample, or from a shell\n",
+    ("    caio-tui init --sample civilian-agency", "bold $text-accent"),
+    "\n\n",
+    "Import your AI use case inventory (OMB CSV) or a snapshot:\n",
+    ("    caio-tui import FILE", "bold $text-accent"),
+    "\n\n",
+    "Or add a pilot by hand: ",
+    ("n", "bold $text-accent"),
+)
+
+FILTER_HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact"
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The portfolio-wide numbers of the header: they change with the data, not with the filter or sort."""
+
+    name: str
+    total: int
+    stages: dict[Stage, int]
+    stalled: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What one load reads besides the rows: how many pilots are shown and where the kept pilot stands."""
+
+    shown: int
+    totals: Totals
+    position: int | None
+
+    @property
+    def total(self) -> int:
+        return self.totals.total
+
+
+def read_counts(portfolio: Portfolio, query: PilotQuery, keep: str | None, totals: Totals | None = None) -> Counts:
+    """Runs in a worker thread: at 100,000 pilots each of these queries takes tens to a couple of hundred
+    ms. `totals` from an earlier load are reused (a filter or a sort does not change them)."""
+    shown = portfolio.count(query.filter)
+    if totals is None:
+        totals = Totals(
+            name=portfolio.name,
+            total=shown if query.filter.is_empty else portfolio.count(),
+            stages=portfolio.stage_counts(),
+            stalled=portfolio.count(PilotFilter(stalled=True)),
+        )
+    position = None
+    if keep is not None:
+        position = portfolio.position(keep, query.filter, sort=query.sort, descending=query.descending)
+    return Counts(shown=shown, totals=totals, position=position)
+
+
+class FilterInput(Input):
+    """The filter line: free text and tokens, applied as you type."""
+
+    class Done(Message):
+        """enter or down: apply now and go to the results."""
+
+    class Cleared(Message):
+        """escape: clear the filter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter", "done", "Results", tooltip="Apply the filter and go to the results", id="portfolio.filter.results"
+        ),
+        Binding(
+            "down",
+            "done",
+            "Results",
+            show=False,
+            tooltip="Apply the filter and go to the results",
+            id="portfolio.filter.down",
+        ),
+        Binding("escape", "clear", "Clear", tooltip="Clear the filter", id="portfolio.filter.clear"),
+    ]
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())
+
+    def action_clear(self) -> None:
+        self.post_message(self.Cleared())
+
+
+class PilotTable(VirtualTable):
+    """The pilot table: the VirtualTable with `enter` left out of the footer (the footer's room at 80
+    columns goes to the Portfolio's own keys; help lists enter)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "activate", "Open", show=False, id="table.activate"),
+    ]
+
+
+class PortfolioScreen(Screen[None]):
+    """The table of pilots with the filter, the sort and the keys that act on the pilot under the cursor."""
+
+    AUTO_FOCUS = "#pilots"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash", "filter", "Filter", tooltip="Filter: free text and stage:, blocker:, …", id="portfolio.filter"
+        ),
+        Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="portfolio.clear_filter"),
+        Binding("s", "sort_next", "Sort", tooltip="Sort by the next column", id="portfolio.sort_next"),
+        Binding("S", "sort_reverse", "Reverse", show=False, tooltip="Reverse the order", id="portfolio.sort_reverse"),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            tooltip="Mark or unmark the pilot for comparison",
+            id="portfolio.toggle_mark",
+        ),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked pilots", id="portfolio.compare"),
+        Binding("b", "add_blocker", "Blocker", tooltip="Add a blocker to the pilot", id="portfolio.add_blocker"),
+        Binding("greater_than_sign", "promote", "Promote", tooltip="Promote through the gate", id="portfolio.promote"),
+        Binding(
+            "less_than_sign",
+            "demote",
+            "Demote",
+            show=False,
+            tooltip="Demote to the stage before",
+            id="portfolio.demote",
+        ),
+        Binding("n", "new_pilot", "New", tooltip="New pilot", id="portfolio.new_pilot"),
+        Binding("e", "edit_pilot", "Edit", show=False, tooltip="Edit the pilot's fields", id="portfolio.edit_pilot"),
+    ]
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        super().__init__(id="portfolio-view")
+        self.portfolio = portfolio
+        self.query_state = PilotQuery()
+        self.filter_text = ""
+        self.counts: Counts | None = None
+        self._totals: Totals | None = None  # None: read them again with the next load
+        self._last_error = ""
+        self._source: PilotSource | None = None
+        self._serial = 0
+        self._debounce: Timer | None = None
+        self._loading_timer: Timer | None = None
+        self._compact = False
+
+    # ---- the app this screen runs in -----------------------------------------------------------------
+
+    @property
+    def caio(self) -> CaioApp:
+        return cast("CaioApp", self.app)
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#pilots", VirtualTable)
+
+    # ---- building ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ViewBar("portfolio")
+        with Horizontal(id="summary"):
+            yield Static("", id="portfolio-name")
+            yield Static("", id="totals")
+        yield Static("", id="stages")
+        with Vertical(id="filter-area"):
+            with Horizontal(id="filter-bar"):
+                yield Label("Filter ", id="filter-label")
+                yield FilterInput(
+                    placeholder="text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact",
+                    id="filter",
+                    compact=True,
+                    select_on_focus=False,
+                )
+            yield Static("", id="filter-error")
+            yield Static(FILTER_HINT, id="filter-hint")
+        layout = layout_for(self.app.size.width - 1)
+        self._compact = layout.compact
+        yield PilotTable(
+            layout.columns,
+            None,
+            empty_message="No pilot matches the filter · esc clears it",
+            stretch_last=False,
+            id="pilots",
+        )
+        with Center(id="empty-state"):
+            yield Static(EMPTY_STATE, id="empty")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.table.set_sort(self.query_state.sort.value, self.query_state.descending)
+        self.table.focus()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._show_header()
+        self.load(reset_cursor=True)
+
+    def on_screen_resume(self) -> None:
+        # Marks may have changed on another view (Compare marks too): redraw them.
+        if self._source is not None:
+            self.table.reload_pages()
+            self._show_header()
+            self.refresh_bindings()
+
+    def on_resize(self) -> None:
+        layout = layout_for(self.size.width - 1)  # the table keeps one column for its scrollbar
+        if layout.columns != self.table.columns:
+            self.table.set_columns(layout.columns)
+        if layout.compact != self._compact:
+            self._compact = layout.compact
+            if self._source is not None:
+                self._source.compact = layout.compact
+                self.table.reload_pages()
+
+    def _theme_changed(self, _theme: object) -> None:
+        if self._source is not None:
+            self._source.palette = Palette.from_theme(self.app.theme_variables)
+            self.table.reload_pages()
+
+    # ---- loading -------------------------------------------------------------------------------------
+
+    def portfolio_changed(self, *, keep: str | None = None, announce: bool = False) -> None:
+        """The store changed (a modal, the detail screen, undo, a reload, another program): re-read it,
+        keeping the cursor on the same pilot (or on `keep`)."""
+        self._totals = None
+        self.load(keep=keep, announce=announce)
+
+    def load(
+        self, *, keep: str | None = None, follow: bool = True, reset_cursor: bool = False, announce: bool = False
+    ) -> None:
+        """Re-read the counts in a worker, then show the rows. The cursor goes to `keep` (default: the
+        pilot under the cursor, unless not `follow`); when that pilot is not shown, to the top if
+        `reset_cursor`, else it keeps its place. With `announce`, a kept pilot the filter hides is said so."""
+        self._serial += 1
+        target = keep if keep is not None else self.table.cursor_key if follow else None
+        if self._loading_timer is None:
+            self._loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
+        self._load(self.query_state, target, reset_cursor, announce, self._serial)
+
+    @work(exclusive=True, group="portfolio.load")
+    async def _load(self, query: PilotQuery, keep: str | None, reset_cursor: bool, announce: bool, serial: int) -> None:
+        try:
+            counts = await asyncio.to_thread(read_counts, self.portfolio, query, keep, self._totals)
+        except StoreError as exc:
+            if serial == self._serial:
+                self._loaded()
+                self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
+            return
+        if serial != self._serial:
+            return  # a newer load (another keystroke) is under way: its result is the one to show
+        self._loaded()
+        self._show(query, counts, reset_cursor)
+        if announce and keep is not None and counts.position is None:
+            self.notify(f"{keep} is not shown: the filter hides it (esc clears the filter)", markup=False)
+
+    def set_busy(self, busy: bool) -> None:
+        """Long work elsewhere (a sample, an import) is writing to the portfolio: show it."""
+        self.table.loading = busy
+        self.query_one("#empty-state").loading = busy
+
+    def _show_loading(self) -> None:
+        self._loading_timer = None
+        self.table.loading = True
+
+    def _loaded(self) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
+        self.table.loading = False
+
+    def _show(self, query: PilotQuery, counts: Counts, reset_cursor: bool) -> None:
+        self.counts = counts
+        self._totals = counts.totals
+        self._source = PilotSource(
+            self.portfolio,
+            query,
+            marked=self.caio.marked,
+            count=counts.shown,
+            compact=self._compact,
+            palette=Palette.from_theme(self.app.theme_variables),
+            on_error=self._read_failed,
+        )
+        table = self.table
+        table.set_source(self._source, keep_cursor_key=False)
+        if counts.position is not None:
+            table.move_cursor(counts.position)
+        elif reset_cursor:
+            table.move_cursor(0)
+        empty = counts.total == 0
+        self.set_class(empty, "-empty")
+        if empty:
+            self.set_focus(None)  # nothing to move through; the keys still reach the screen
+        elif not self.has_class("-filtering"):
+            table.focus()  # (while typing a filter, the input keeps the focus)
+        self._show_header()
+        self.refresh_bindings()
+
+    def _read_failed(self, message: str) -> None:
+        if message != self._last_error:  # once, not once per row drawn
+            self._last_error = message
+            self.notify(message, title="Cannot read the portfolio", severity="error", markup=False)
+
+    # ---- header --------------------------------------------------------------------------------------
+
+    def _show_header(self) -> None:
+        counts = self.counts
+        if counts is None:
+            self.query_one("#totals", Static).update(Content.styled("loading…", "$text-muted"))
+            return
+        name = printable(counts.totals.name)
+        self.query_one("#portfolio-name", Static).update(Content.styled(name, "bold"))
+        marked = len(self.caio.marked)
+        parts: list[Content | tuple[str, str] | str] = []
+        if counts.shown != counts.total:
+            parts += [(f"{counts.shown:,}", "bold"), f" of {counts.total:,} pilots"]
+        else:
+            parts += [(f"{counts.total:,}", "bold"), " pilots"]
+        if counts.totals.stalled:
+            parts += [" · ", (f"{counts.totals.stalled:,} stalled", "$text-warning")]
+        if marked:
+            parts += [" · ", (f"{marked} marked", "bold $text-accent")]
+        arrow = "▼" if self.query_state.descending else "▲"
+        parts += [" · sort: ", (f"{self.query_state.sort.value} {arrow}", "bold")]
+        self.query_one("#totals", Static).update(Content.assemble(*parts))
+        stages: list[Content | tuple[str, str] | str] = []
+        for stage in Stage:
+            if stages:
+                stages.append("  ")
+            number = counts.totals.stages.get(stage, 0)
+            stages += [(STAGE_SHORT[stage], "$text-muted"), " ", (str(number), "bold" if number else "$text-muted")]
+        self.query_one("#stages", Static).update(Content.assemble(*stages))
+
+    # ---- the filter ----------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#filter", FilterInput).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, lambda: self._apply_filter(event.value))
+
+    def _apply_filter(self, text: str, *, follow: bool = False) -> bool:
+        """Parse and apply the filter; False (with the reason under the input) when a token is wrong.
+        The cursor goes to the first result, or with `follow` stays on its pilot when still shown."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        error = self.query_one("#filter-error", Static)
+        try:
+            pilot_filter = parse_filter(text)
+        except ValueError as exc:
+            error.update(Content(clip(printable(str(exc)), 200)))
+            self.add_class("-filter-error")
+            return False
+        error.update("")
+        self.remove_class("-filter-error")
+        self.filter_text = text
+        self.set_class(bool(text.strip()), "-filtered")
+        if pilot_filter != self.query_state.filter:
+            self.query_state = replace(self.query_state, filter=pilot_filter)
+            self.load(follow=follow, reset_cursor=True)
+        return True
+
+    @on(FilterInput.Done)
+    def _filter_done(self) -> None:
+        if self._apply_filter(self.query_one("#filter", FilterInput).value):
+            self.remove_class("-filtering")
+            self.table.focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self) -> None:
+        self.action_clear_filter()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", FilterInput)
+        with field.prevent(Input.Changed):
+            field.value = ""
+        self._apply_filter("", follow=True)
+        self.remove_class("-filtering")
+        if not self.has_class("-empty"):
+            self.table.focus()
+
+    # ---- sorting -------------------------------------------------------------------------------------
+
+    def action_sort_next(self) -> None:
+        current = SORT_ORDER.index(self.query_state.sort)
+        self._sort(SORT_ORDER[(current + 1) % len(SORT_ORDER)], descending=False)
+
+    def action_sort_reverse(self) -> None:
+        self._sort(self.query_state.sort, descending=not self.query_state.descending)
+
+    @on(VirtualTable.HeaderSelected, "#pilots")
+    def _header_clicked(self, event: VirtualTable.HeaderSelected) -> None:
+        key = SortKey(event.column_key)
+        self._sort(key, descending=not self.query_state.descending if key is self.query_state.sort else False)
+
+    def sort_by(self, key: SortKey) -> None:
+        self._sort(key, descending=False)
+
+    def _sort(self, key: SortKey, *, descending: bool) -> None:
+        self.query_state = replace(self.query_state, sort=key, descending=descending)
+        self.table.set_sort(key.value, descending)
+        self._show_header()
+        self.load()
+
+    # ---- the pilot under the cursor ------------------------------------------------------------------
+
+    def cursor_pilot_id(self) -> str | None:
+        if self.has_class("-empty"):
+            return None
+        return self.table.cursor_key
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the keys that apply now show in the footer."""
+        if action == "clear_filter":
+            return bool(self.filter_text.strip()) or self.has_class("-filtering")
+        if action == "compare":
+            return bool(self.caio.marked)
+        if action in ("toggle_mark", "add_blocker", "edit_pilot", "promote", "demote"):
+            # Promote stays offered at the last stage: pressing it says why nothing moves.
+            return self.cursor_pilot_id() is not None
+        if action in ("sort_next", "sort_reverse", "filter"):
+            return not self.has_class("-empty") or bool(self.filter_text)
+        return True
+
+    @on(VirtualTable.CursorMoved, "#pilots")
+    def _cursor_moved(self) -> None:
+        self.refresh_bindings()
+
+    @on(VirtualTable.RowActivated, "#pilots")
+    def _open(self, event: VirtualTable.RowActivated) -> None:
+        self.app.push_screen(PilotDetailScreen(self.portfolio, event.key))
+
+    def action_toggle_mark(self) -> None:
+        pilot_id = self.cursor_pilot_id()
+        if pilot_id is None:
+            return
+        self.caio.toggle_mark(pilot_id)
+        self.table.reload_pages()
+        self.table.action_cursor_down()
+        self._show_header()
+        self.refresh_bindings()
+
+    def action_compare(self) -> None:
+        self.caio.show_view("compare")
+
+    def action_add_blocker(self) -> None:
+        pilot_id = self.cursor_pilot_id()
+        if pilot_id is None:
+            return
+
+        def opened(tag: str | None) -> None:
+            if tag:
+                self.notify(f"{pilot_id}: blocker {tag} opened", markup=False)
+                self.caio.portfolio_changed()
+
+        self.app.push_screen(BlockerPicker(self.portfolio, pilot_id), opened)
+
+    def action_promote(self) -> None:
+        self._gate(+1)
+
+    def action_demote(self) -> None:
+        self._gate(-1)
+
+    def _gate(self, step: int) -> None:
+        pilot_id = self.cursor_pilot_id()
+        if pilot_id is None:
+            return
+        try:
+            pilot = self.portfolio.get(pilot_id)  # the stage as stored now, not as last drawn
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        to_stage = pilot.stage.next() if step > 0 else pilot.stage.previous()
+        if to_stage is None:
+            where = "after" if step > 0 else "before"
+            self.notify(f"{pilot_id} is {pilot.stage.value}: there is no stage {where} it", markup=False)
+            return
+
+        def moved(result: bool | None) -> None:
+            if result:
+                self.notify(f"{pilot_id} moved to {to_stage.label}", markup=False)
+                self.caio.portfolio_changed()
+
+        self.app.push_screen(GateModal(self.portfolio, pilot_id, to_stage), moved)
+
+    def action_new_pilot(self) -> None:
+        def created(pilot_id: str | None) -> None:
+            if pilot_id:
+                self.notify(f"Created {pilot_id}", markup=False)
+                self.portfolio_changed(keep=pilot_id, announce=True)
+                self.caio.portfolio_changed(source=self)
+
+        self.app.push_screen(PilotForm(self.portfolio, None), created)
+
+    def action_edit_pilot(self) -> None:
+        pilot_id = self.cursor_pilot_id()
+        if pilot_id is None:
+            return
+
+        def saved(result: str | None) -> None:
+            if result:
+                self.notify(f"Saved {result}", markup=False)
+                self.caio.portfolio_changed()
+
+        self.app.push_screen(PilotForm(self.portfolio, pilot_id), saved)
+
+
+__all__ = ["Counts", "FilterInput", "PortfolioScreen", "Totals", "read_counts"]
