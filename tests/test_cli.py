@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from caio_tui import __version__
 from caio_tui.cli import cli
+from caio_tui.store import Portfolio
 
 ENV = {"COLUMNS": "120"}
 
@@ -129,6 +130,8 @@ def test_demo_loads_a_sample_into_a_fresh_file_and_opens_it(fake_app: list[Path]
     first, second = fake_app
     assert first == second and first.name == "demo.db"
     assert len(pilots(second)) == 8
+    with Portfolio.open(second, actor="reader") as demo:
+        assert demo.name == "Commission on Community Resilience (sample)"  # the header shows the sample's name
 
 
 def test_demo_never_overwrites_a_named_file(db: Path, tmp_path: Path, fake_app: list[Path]) -> None:

@@ -73,7 +73,7 @@ def db_path(ctx: click.Context) -> Path:
 
 
 @contextmanager
-def opened(ctx: click.Context, *, create: bool = False) -> Iterator[Portfolio]:
+def opened(ctx: click.Context, *, create: bool = False, name: str | None = None) -> Iterator[Portfolio]:
     """The portfolio, with store errors turned into one-line messages."""
     from caio_tui.config import load_settings
     from caio_tui.store import Portfolio, StoreError
@@ -81,7 +81,7 @@ def opened(ctx: click.Context, *, create: bool = False) -> Iterator[Portfolio]:
     settings = load_settings()
     try:
         with Portfolio.open(
-            db_path(ctx), actor=settings.actor, create=create, stalled_days=settings.stalled_days
+            db_path(ctx), actor=settings.actor, create=create, stalled_days=settings.stalled_days, name=name
         ) as portfolio:
             yield portfolio
     except StoreError as exc:
@@ -167,7 +167,7 @@ def demo(ctx: click.Context, sample: str) -> None:
     from caio_tui.store import StoreError
 
     try:
-        read_sample(sample)  # before any file is touched
+        title = read_sample(sample).name  # before any file is touched
     except StoreError as exc:
         raise CliError(str(exc)) from None
     root = ctx.find_root().obj or {}
@@ -178,7 +178,7 @@ def demo(ctx: click.Context, sample: str) -> None:
         ctx.find_root().ensure_object(dict)["db"] = target
     elif db_path(ctx).exists():
         raise CliError(f"{db_path(ctx)}: exists already; demo needs a fresh file (or leave out --db)")
-    with opened(ctx, create=True) as portfolio:
+    with opened(ctx, create=True, name=title) as portfolio:
         try:
             load_sample(portfolio, sample)
         except Exception as exc:
