@@ -158,7 +158,15 @@ FLOOR_LABELS = {
 }
 FLOOR_KINDS = {"start": "time", "frame": "time", "memory_first": "memory", "memory": "memory"}
 FLOOR_SESSION = ["pagedown"] * 5 + ["down"] * 5
-APP_SESSION = ["pagedown"] * 5 + ["slash", *"benefits", "enter", "s", "s", "enter", "escape", "5", "1"]
+# A key ending in "!" waits until the app has drawn nothing for QUIET_S (a view computing its figures
+# animates its loading indicator): each view is seen complete, with the memory its figures take.
+APP_SESSION = [
+    *["pagedown"] * 5,
+    *["slash", *"benefits", "enter", "s", "s", "enter!", "escape"],
+    *["2!", "3!", "4!", "5!", "1!"],
+]
+QUIET_S = 1.5
+SESSION_KEY_LIMIT_S = 180.0
 
 
 # ---- whole processes under a pseudo-terminal ---------------------------------------------------------
@@ -179,6 +187,7 @@ class Terminal:
             finally:
                 os._exit(127)
         self.screen = ""
+        self.received = 0  # bytes read so far (the screen text keeps only its end)
 
     def _read(self, wait: float) -> bool:
         """Read what the program wrote within `wait` seconds; False once it has closed the terminal."""
@@ -189,6 +198,7 @@ class Terminal:
             data = os.read(self.fd, 1 << 16)
         except OSError:
             return False
+        self.received += len(data)
         self.screen = (self.screen + data.decode("utf-8", errors="replace"))[-200_000:]
         return bool(data)
 
@@ -202,12 +212,24 @@ class Terminal:
         return None
 
     def press(self, keys: list[str]) -> None:
-        """Type the keys, each given time to take effect (enter opens screens: longer)."""
+        """Type the keys, each given 0.15 s to take effect; a key ending in "!" waits until the screen
+        has been still for QUIET_S (at most SESSION_KEY_LIMIT_S)."""
         for key in keys:
-            os.write(self.fd, _KEY_BYTES.get(key, key.encode()))
-            deadline = time.perf_counter() + (0.8 if key == "enter" else 0.15)
-            while time.perf_counter() < deadline and self._read(0.02):
-                pass
+            name, wait = key.removesuffix("!"), key.endswith("!")
+            os.write(self.fd, _KEY_BYTES.get(name, name.encode()))
+            started = time.perf_counter()
+            quiet_since = started
+            while True:
+                before = self.received
+                if not self._read(0.02):
+                    return
+                now = time.perf_counter()
+                if self.received != before:
+                    quiet_since = now
+                if not wait and now - started >= 0.15:
+                    break
+                if wait and (now - quiet_since >= QUIET_S or now - started >= SESSION_KEY_LIMIT_S):
+                    break
 
     def peak_memory(self) -> int:
         """The program's peak resident memory so far (VmHWM), in bytes. Not the rusage of the child:
@@ -386,7 +408,9 @@ async def _keys(
             else:
                 results.todo.append(f"{size}: switch to the dashboard: the dashboard view has not landed")
             if view("pipeline").screen is not None:
-                record("app.board", await run.switch("2", "Proof of concept", "Production readiness", times=times))
+                counts = reader.stage_counts()
+                lanes = (f"{counts[Stage.PILOT]:,}", f"{counts[Stage.PRODUCTION]:,}")
+                record("app.board", await run.switch("2", "⏎ open", *lanes, times=times))
             else:
                 results.todo.append(f"{size}: switch to the pipeline board: the board has not landed (placeholder)")
             for text in sorted(set(run.skipped)):

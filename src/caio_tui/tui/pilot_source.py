@@ -27,6 +27,7 @@ from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
 
 BAR_WIDTH = 5
 STALLED_MARK = "!"
+STALE_MARK = "≠"  # the state fell below what the last gate decision was made on
 
 # Column order is the order `s` walks through; each column's key is the SortKey it sorts by.
 SORT_ORDER: tuple[SortKey, ...] = (
@@ -235,9 +236,10 @@ class PilotSource:
 
     def _days(self, pilot: Pilot, now: datetime) -> Text:
         days = pilot.days_in_stage(now)
+        stale = (STALE_MARK, self.palette.error) if pilot.approval_stale else ""
         if is_stalled(pilot.stage, days, self.portfolio.stalled_days):
-            return Text.assemble((f"{days}{STALLED_MARK}", self.palette.warning))
-        return Text(f"{days} ")
+            return Text.assemble((f"{days}{STALLED_MARK}", self.palette.warning), stale)
+        return Text.assemble(f"{days}", stale or " ")
 
 
 __all__ = ["SORT_ORDER", "Layout", "Palette", "PilotQuery", "PilotSource", "layout_for"]

@@ -109,11 +109,14 @@ def fields_content(view: DetailView) -> Content:
     stalled: tuple[str, str] = ("", "")
     if view.stalled:
         stalled = (f"  STALLED (over {view.stalled_days} days)", "bold $text-warning")
+    stale: tuple[str, str] = ("", "")
+    if pilot.approval_stale:
+        stale = ("  APPROVAL STALE (re-check: caio-tui gates recheck)", "bold $text-error")
     bar = readiness_bar(pilot.readiness)
     return Content.assemble(
         (pilot.id, "bold $text-accent"), "  ", (printable(pilot.name), "bold"), "\n",
         ("Office ", MUTED), printable(pilot.office) or "—", ("   Owner ", MUTED), printable(pilot.owner) or "—", "\n",
-        ("Stage ", MUTED), (pilot.stage.label, "bold"), f" · {view.days_in_stage} days in stage", stalled,
+        ("Stage ", MUTED), (pilot.stage.label, "bold"), f" · {view.days_in_stage} days in stage", stalled, stale,
         ("   High-impact ", MUTED), "yes" if pilot.high_impact else "no", "\n",
         ("Readiness ", MUTED), f"{round(pilot.readiness * 100):>3}% ", (bar, "$text-success"),
         ("   Territory ", MUTED), (pilot.territory.value, TERRITORY_STYLE[pilot.territory]),
