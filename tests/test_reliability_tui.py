@@ -119,6 +119,7 @@ async def wait_for_check(pilot: Pilot[Any], guard: ChainGuard, done: int) -> Non
     for _ in range(100):
         await settle(pilot)
         if guard.checks >= done:
+            await settle(pilot)  # the banner is mounted after the check reports
             return
     raise AssertionError("the chain was never checked")
 
