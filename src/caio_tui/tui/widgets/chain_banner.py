@@ -88,9 +88,14 @@ class ChainGuard:
         # A screen shown for the first time is composed after this signal: place the banner after that.
         self.app.call_after_refresh(self._apply, screen)
 
-    def _apply(self, screen: Screen[Any]) -> None:
-        if isinstance(screen, ModalScreen) or not screen.is_mounted:
+    def _apply(self, screen: Screen[Any], tries: int = 0) -> None:
+        if isinstance(screen, ModalScreen):
             return  # a dialog floats over a screen that has the banner already
+        if not screen.is_mounted:
+            # The first check can finish before the start screen is composed: look again shortly.
+            if tries < 100:
+                self.app.set_timer(0.05, lambda: self._apply(screen, tries + 1))
+            return
         found = screen.query(ChainBanner)
         if self.problem is None:
             found.remove()
