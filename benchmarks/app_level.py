@@ -467,16 +467,18 @@ class _Runner:
         return found
 
     async def filters(self, texts: tuple[str, ...], times: int) -> list[float]:
-        """Type each filter in one burst (keys posted back to back: a slower typist lets the screen's pause
-        before it queries expire between keys, and a prefix's result can then match the final one's) and
-        time the last key to the frame with the rows and the count; then clear it (escape)."""
+        """Open the filter line (`/`), type each filter in one burst (keys posted back to back: a slower
+        typist lets the screen's pause before it queries expire between keys, and a prefix's result can then
+        match the final one's) and time the last key to the frame with the rows and the count; then clear
+        it (escape)."""
         found = []
         for index in range(times):
             text = texts[index % len(texts)]
             await self.recorder.settle()
             state, kept = self.screen.query_state, self.screen.table.cursor_key
             wanted = await asyncio.to_thread(expect, self.reader, text, state.sort, state.descending, kept)
-            took = await self.timed(["slash", *typed(text)], wanted.holds, f"filter {text}")
+            await self.untimed("slash")  # the filter line takes the focus before the burst
+            took = await self.timed(typed(text), wanted.holds, f"filter {text}")
             if took is not None:
                 found.append(took)
             await self.untimed("escape", "escape")
