@@ -35,6 +35,8 @@ def pressing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        await pilot.pause(0.3)  # past the filter's 150 ms pause, so a late timer cannot change the picture
+        await settle(pilot)
 
     return run_before
 
