@@ -8,6 +8,8 @@ import unicodedata
 def printable(text: str, *, single_line: bool = True) -> str:
     """Text with every control character shown as an escape (ESC as '\\x1b'); newlines become '⏎'
     on a single line. Right-to-left and combining characters are kept: they are text, not controls."""
+    if text.isprintable():  # the common case, on every cell of every page: nothing to escape
+        return text
     out = []
     for char in text:
         if char == "\n" and not single_line:
