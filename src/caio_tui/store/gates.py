@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 from caio_tui.domain import staleness
 from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
+from caio_tui.domain.pilots import PilotRecord
+from caio_tui.domain.stages import Stage
 from caio_tui.domain.staleness import DecidedState, GateState, Regression
 from caio_tui.store import rows
 from caio_tui.store.errors import StoreError
@@ -114,6 +116,35 @@ def _last_gated_move(portfolio: Portfolio, pilot_id: str) -> tuple[int, DecidedS
     return int(row["id"]), decided
 
 
+class RecheckPreview(BaseModel):
+    """What re-checking a pilot's approval would decide now, before anything is written."""
+
+    model_config = ConfigDict(frozen=True)
+    from_stage: Stage
+    to_stage: Stage
+    result: GateResult
+    regressions: tuple[Regression, ...]
+
+
+def _preview(portfolio: Portfolio, pilot_id: str) -> tuple[int, RecheckPreview, PilotRecord]:
+    move_id, decided = _last_gated_move(portfolio, pilot_id)
+    record = portfolio.record(pilot_id)
+    found = staleness.regressions(decided, GateState.of(record))
+    # Evaluate as the move did: from the stage it left, into the stage it entered.
+    before_move = record.model_copy(update={"pilot": record.pilot.model_copy(update={"stage": decided.from_stage})})
+    result = evaluate(before_move, decided.to_stage, portfolio.rules(), portfolio.catalog())
+    preview = RecheckPreview(
+        from_stage=decided.from_stage, to_stage=decided.to_stage, result=result, regressions=tuple(found)
+    )
+    return move_id, preview, before_move
+
+
+def preview_recheck(portfolio: Portfolio, pilot_id: str) -> RecheckPreview:
+    """The gate the pilot's last move passed, checked against its state now and the current rules, and
+    what has regressed since: what `recheck` would decide. Writes nothing."""
+    return _preview(portfolio, pilot_id)[1]
+
+
 def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None) -> Recheck:
     """Check again the gate(s) the pilot's last move passed, against its state now and the current rules.
 
@@ -124,13 +155,9 @@ def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None)
     if override is not None and not justification:
         raise StoreError("an override needs a written justification")
     with portfolio._transaction():
-        move_id, decided = _last_gated_move(portfolio, pilot_id)
-        record = portfolio.record(pilot_id)
-        found = staleness.regressions(decided, GateState.of(record))
-        # Evaluate as the move did: from the stage it left, into the stage it entered.
-        before_move = record.model_copy(update={"pilot": record.pilot.model_copy(update={"stage": decided.from_stage})})
+        move_id, preview, before_move = _preview(portfolio, pilot_id)
+        result, found = preview.result, list(preview.regressions)
         rules, catalog = portfolio.rules(), portfolio.catalog()
-        result = evaluate(before_move, decided.to_stage, rules, catalog)
         if not result.passed and not justification:
             raise GateRefused(result)
         if result.passed:
@@ -146,14 +173,14 @@ def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None)
         portfolio.conn.execute("UPDATE pilot SET approval_stale = 0 WHERE id = ?", (pilot_id,))
         portfolio._refresh(pilot_id)
         failed = [f"{f.rule}: {f.reason}" for f in result.failures]
-        summary = f"re-checked the gate into {decided.to_stage.value}: {fresh.result}"
+        summary = f"re-checked the gate into {preview.to_stage.value}: {fresh.result}"
         portfolio._event(
             "gate.recheck",
             pilot_id,
             {"approval_stale": stale_before, "regressions": [r.text for r in found]},
             {
                 "approval_stale": False,
-                "stage": decided.to_stage.value,
+                "stage": preview.to_stage.value,
                 "gate": fresh.result,
                 "override": justification,
                 "failed_rules": failed,
@@ -165,7 +192,9 @@ def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None)
 
 __all__ = [
     "Recheck",
+    "RecheckPreview",
     "RulesVersion",
+    "preview_recheck",
     "recheck",
     "replace_rules",
     "rules_at",

@@ -35,7 +35,7 @@ from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.screens.blocker_picker import BlockerPicker, category_style
 from caio_tui.tui.screens.coverage_edit import MUTED, STATUS_LABEL, CoverageEditor, hang, status_glyph
-from caio_tui.tui.screens.gate import GateModal
+from caio_tui.tui.screens.gate import GateModal, RecheckModal
 from caio_tui.tui.screens.pilot_form import PilotForm
 
 AUDIT_LIMIT = 50
@@ -111,7 +111,7 @@ def fields_content(view: DetailView) -> Content:
         stalled = (f"  STALLED (over {view.stalled_days} days)", "bold $text-warning")
     stale: tuple[str, str] = ("", "")
     if pilot.approval_stale:
-        stale = ("  APPROVAL STALE (re-check: caio-tui gates recheck)", "bold $text-error")
+        stale = ("  APPROVAL STALE (a: re-check)", "bold $text-error")
     bar = readiness_bar(pilot.readiness)
     return Content.assemble(
         (pilot.id, "bold $text-accent"), "  ", (printable(pilot.name), "bold"), "\n",
@@ -416,6 +416,13 @@ class PilotDetailScreen(Screen[None]):
         Binding(">", "promote", "Promote", id="detail.promote"),
         Binding("<", "demote", "Demote", id="detail.demote"),
         Binding("e", "edit_pilot", "Fields", id="detail.edit_pilot"),
+        Binding(
+            "a",
+            "recheck",
+            "Re-check",
+            tooltip="Re-check a stale approval: the gate of the last move, on today's state",
+            id="detail.recheck",
+        ),
     ]
 
     def __init__(self, portfolio: Portfolio, pilot_id: str) -> None:
@@ -571,6 +578,8 @@ class PilotDetailScreen(Screen[None]):
             return stage.next() is not None
         if action == "demote":
             return stage.previous() is not None
+        if action == "recheck":
+            return self.view.record.pilot.approval_stale
         return True
 
     def _show_item_panel(self) -> None:
@@ -649,6 +658,9 @@ class PilotDetailScreen(Screen[None]):
     def _gate(self, to_stage: Stage | None) -> None:
         if to_stage is not None:
             self.app.push_screen(GateModal(self.portfolio, self.pilot_id, to_stage), self._after_modal)
+
+    def action_recheck(self) -> None:
+        self.app.push_screen(RecheckModal(self.portfolio, self.pilot_id), self._after_modal)
 
     def action_edit_pilot(self) -> None:
         self.app.push_screen(PilotForm(self.portfolio, self.pilot_id), self._after_modal)

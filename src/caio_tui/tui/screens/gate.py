@@ -22,8 +22,10 @@ from textual.widgets import Footer, Input, Label, Static
 
 from caio_tui.domain.gates import GateResult
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.staleness import Regression
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.gates import preview_recheck, recheck
 from caio_tui.store.portfolio import GateRefused
 from caio_tui.tui.screens.coverage_edit import MUTED, hang
 
@@ -277,3 +279,77 @@ class GateModal(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class RecheckModal(GateModal):
+    """Re-checks a stale approval: the gate the pilot's last move passed, against its state now.
+
+    When it passes, enter decides the approval afresh on today's state; when it refuses, `o` re-approves
+    with a written justification (an override), as `caio-tui gates recheck` does. Dismisses True when the
+    approval was decided afresh."""
+
+    def __init__(self, portfolio: Portfolio, pilot_id: str) -> None:
+        super().__init__(portfolio, pilot_id, Stage.INTAKE)  # the real gate is read from the last move
+        self.regressions: tuple[Regression, ...] = ()
+
+    def _evaluate(self) -> None:
+        try:
+            pilot = self.portfolio.get(self.pilot_id)
+            preview = preview_recheck(self.portfolio, self.pilot_id)
+        except StoreError as exc:
+            self._show(GateMode.INVALID, None, Content(str(exc)))
+            return
+        self.to_stage, self.regressions = preview.to_stage, preview.regressions
+        heading = Content.assemble(
+            "Re-check the approval of ", (self.pilot_id, "bold"), " ", Content(printable(pilot.name)), "\n",
+            (f"the gate {preview.from_stage.label} → {preview.to_stage.label}, on today's state", f"not bold {MUTED}"),
+        )  # fmt: skip
+        self.query_one("#gate-heading", Static).update(heading)
+        self._show_result(preview.result)
+
+    def _regressed(self) -> list[Content]:
+        if not self.regressions:
+            return [Content.styled("Nothing has regressed since the approval.", MUTED), Content("")]
+        width = self.query_one("#gate-body", Static).size.width or 90
+        lines = [Content.styled("What regressed since the approval", "bold")]
+        lines += [hang(Content.assemble("  • ", printable(r.text)), width, 4) for r in self.regressions]
+        return [*lines, Content("")]
+
+    def _show_result(self, result: GateResult) -> None:
+        if result.passed:
+            verdict = Content.assemble(
+                ("✓ The gate passes", "bold $text-success"),
+                f" on today's state: every rule into {result.to_stage.label} holds.",
+            )
+            self.result = result
+            self._show(GateMode.PASS, result, Content("\n").join([*self._regressed(), verdict]))
+        else:
+            self._show(GateMode.FAIL, result, self._refusal(result))
+
+    def _refusal(self, result: GateResult) -> Content:
+        return Content("\n").join([*self._regressed(), super()._refusal(result)])
+
+    def _hints(self) -> str:
+        overriding = self.has_class("-overriding")
+        if self.mode is GateMode.FAIL and overriding:
+            return "enter or ctrl+s re-approve with this override · escape cancel"
+        if self.mode is GateMode.FAIL:
+            return "o re-approve with a written justification · escape cancel"
+        if self.mode is GateMode.INVALID:
+            return "escape close"
+        return "enter re-approve on today's state · escape cancel"
+
+    @work(group="gate.move")
+    async def _move(self, override: str | None) -> None:
+        try:
+            await asyncio.to_thread(recheck, self.portfolio, self.pilot_id, override=override)
+        except GateRefused as exc:
+            self._moving = False
+            self._show_result(exc.result)
+            self._show_error("The gate refuses the re-check now; see the rules above.")
+            return
+        except StoreError as exc:
+            self._moving = False
+            self._show_error(str(exc))
+            return
+        self.dismiss(True)
