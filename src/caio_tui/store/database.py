@@ -118,6 +118,37 @@ def _check_header(path: Path) -> None:
         raise PortfolioError(f"{path}: not a caio-tui portfolio (not a SQLite database)")
 
 
+def reader(path: Path) -> sqlite3.Connection:
+    """One more connection to a portfolio already opened (and upgraded) by `connect`, for reads only: in WAL
+    mode its reads neither wait for nor block the write connection's, so a long count in a worker does not
+    hold up the page the UI reads meanwhile. It never creates the file (a file gone since fails instead)."""
+    uri = "file:" + _uri_path(path) + "?mode=rw"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")  # a write through it would escape the one write transaction
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _uri_path(path: Path) -> str:
+    """The path part of a SQLite URI: absolute, with the characters a URI reserves escaped."""
+    text = str(path.absolute())
+    escaped = text.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return "//" + escaped if escaped.startswith("//") else escaped  # an empty authority before a '//' path
+
+
+def in_wal_mode(conn: sqlite3.Connection) -> bool:
+    """Whether the file is in WAL mode (a read-only folder can leave it in its rollback journal mode)."""
+    try:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"
+    except sqlite3.Error:
+        return False
+
+
 def _open(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row

@@ -4,6 +4,7 @@ audit event, so an interrupted program leaves the file as it was before the writ
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 import threading
@@ -12,9 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import sqlite_utils
 from pydantic import ValidationError
 
 from caio_tui.domain import blockers as blocker_rules
@@ -31,7 +31,26 @@ from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.store import audit, database, rows
 from caio_tui.store.database import busy_error, connect, is_busy, is_corrupt, out_of_space
 from caio_tui.store.errors import PortfolioError, StoreError
-from caio_tui.store.queries import STAGE_POSITION, SortKey, order_by, where
+from caio_tui.store.queries import (
+    STAGE_POSITION,
+    SortKey,
+    Text,
+    ascending,
+    before,
+    common_threshold,
+    conditions,
+    fts_query,
+    order_by,
+    order_by_column,
+    page_plan,
+    sort_column,
+    sort_value,
+    text_only,
+    where,
+)
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Clock = Callable[[], datetime]
 
@@ -48,8 +67,52 @@ class GateRefused(StoreError):
         self.result = result
 
 
+class _WriteLock:
+    """The write connection's lock: reentrant, and it knows which thread holds it, so that thread's reads
+    (inside a write, or a read that must see one state of the file) go through the write connection."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not self._lock.acquire(blocking):
+            return False
+        self._owner = threading.get_ident()
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+        self._lock.release()
+
+    def held(self) -> bool:
+        return self._owner == threading.get_ident()
+
+    def __enter__(self) -> _WriteLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+
+# What the whole list holds, for a position counted from the list's end: the table, or the word's matches.
+_TOTAL = {
+    Text.MATCHES: "SELECT count(*) FROM pilot",
+    Text.WALK: "SELECT count(*) FROM pilot_fts WHERE pilot_fts MATCH ?",
+}
+_REMEMBERED_WORDS = 32  # match counts kept to choose the plan of the pages that follow a count
+
+
 class Portfolio:
-    """One portfolio file. Safe to share between the UI thread and workers (calls are serialised)."""
+    """One portfolio file. Safe to share between the UI thread and workers: writes (and reads inside them)
+    go through one write connection, one thread at a time; a read that finds it busy takes a read
+    connection of its own, so a page read on the UI thread never waits for a worker's long count or write
+    (the file is in WAL mode, where readers and the writer do not block each other)."""
 
     def __init__(
         self,
@@ -61,12 +124,17 @@ class Portfolio:
         clock: Clock = _utcnow,
     ) -> None:
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.path = path
         self.actor = actor
         self.stalled_days = stalled_days
         self.clock = clock
-        self._lock = threading.RLock()
+        self._lock = _WriteLock()
+        self._readers: list[sqlite3.Connection] = []  # idle read connections
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        self._concurrent_reads = database.in_wal_mode(conn)
+        self._match_counts: dict[str, int] = {}  # recent full-text counts, only to choose a page's plan
+        self._middles: dict[SortKey, tuple[int, tuple[Any, str] | None]] = {}  # see _past_middle
         self._catalog: Catalog | None = None
         self._rules: GateRules | None = None
         self._rules_at = 0  # the version of the cached rules: another program may load new ones
@@ -94,7 +162,20 @@ class Portfolio:
             raise
         return portfolio
 
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils on the write connection, for the writes that use it. Imported at the first such
+        write: it costs about 50 ms of start-up, and no read needs it."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
     def close(self) -> None:
+        with self._readers_lock:
+            self._closed = True
+            idle, self._readers = self._readers, []
+        for reader in idle:
+            reader.close()
         with self._lock:
             self.conn.close()
 
@@ -192,20 +273,56 @@ class Portfolio:
         return rows.timestamp(self.clock())
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        # On the write connection when it is free, or ours already (a read inside a write must see it);
+        # while another thread holds it (a write, or a long count in a worker), on a read connection of its
+        # own, which waits for no one. One thread alone (the CLI, a bulk load) never opens a second one.
+        if self._lock.acquire(blocking=not self._concurrent_reads):
             try:
                 # Retried only outside a write: inside one, a busy read cannot happen (the lock is ours).
-                if self.conn.in_transaction:
-                    return self.conn.execute(sql, params).fetchall()
-                return _retry_busy(lambda: self.conn.execute(sql, params).fetchall(), _busy_deadline())
-            except sqlite3.DatabaseError as exc:
-                if is_busy(exc):
-                    raise busy_error(self.path) from None
-                if is_corrupt(exc):
-                    raise PortfolioError(
-                        f"{self.path}: the file is damaged ({exc}); restore it from a backup"
-                    ) from None
-                raise PortfolioError(f"{self.path}: cannot read the portfolio ({exc})") from None
+                return self._fetch(self.conn, sql, params, retry=not self.conn.in_transaction)
+            finally:
+                self._lock.release()
+        reader = self._reader()
+        if reader is None:
+            with self._lock:
+                return self._fetch(self.conn, sql, params, retry=not self.conn.in_transaction)
+        try:
+            return self._fetch(reader, sql, params, retry=True)
+        finally:
+            self._give_back(reader)
+
+    def _fetch(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any], *, retry: bool) -> list[sqlite3.Row]:
+        try:
+            if not retry:
+                return conn.execute(sql, params).fetchall()
+            return _retry_busy(lambda: conn.execute(sql, params).fetchall(), _busy_deadline())
+        except sqlite3.DatabaseError as exc:
+            if is_busy(exc):
+                raise busy_error(self.path) from None
+            if is_corrupt(exc):
+                raise PortfolioError(f"{self.path}: the file is damaged ({exc}); restore it from a backup") from None
+            raise PortfolioError(f"{self.path}: cannot read the portfolio ({exc})") from None
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """An idle read connection, or a new one; None when none can be opened (then reads share the
+        write connection, as they would have to anyway)."""
+        with self._readers_lock:
+            if self._closed:
+                return None
+            if self._readers:
+                return self._readers.pop()
+        try:
+            return database.reader(self.path)
+        except (sqlite3.Error, OSError):
+            self._concurrent_reads = False
+            return None
+
+    def _give_back(self, reader: sqlite3.Connection) -> None:
+        with self._readers_lock:
+            if not self._closed and len(self._readers) < _IDLE_READERS:
+                self._readers.append(reader)
+                return
+        reader.close()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         found = self._read(sql, params)
@@ -254,10 +371,12 @@ class Portfolio:
             return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
-        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        f = pilot_filter or PilotFilter()
+        clause, params = where(f, self.clock(), self.stalled_days)
         # Filtered, `+stage` keeps the planner off the (stage, stage_entered_at) index, whose row-by-row
-        # look-ups cost up to ten times a table scan; unfiltered, that index alone answers the count.
-        group = "+stage" if clause else "stage"
+        # look-ups cost up to ten times a table scan; unfiltered, that index alone answers the count, and
+        # for the high-impact pilots their partial index (stage, high_impact) does.
+        group = "+stage" if clause and f != PilotFilter(high_impact=True) else "stage"
         found = self._read(f"SELECT stage, count(*) AS n FROM pilot{clause} GROUP BY {group}", params)
         counts = {stage: 0 for stage in Stage}
         counts.update({Stage(r["stage"]): r["n"] for r in found})
@@ -266,7 +385,15 @@ class Portfolio:
     # ---- pilot reads ---------------------------------------------------------------------------------
 
     def count(self, pilot_filter: PilotFilter | None = None) -> int:
-        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        f = pilot_filter or PilotFilter()
+        if text_only(f):
+            # The full-text index counts its own matches: no pilot row is read (345 -> 15 ms at 1M).
+            match = fts_query(f.text)
+            row = self._one("SELECT count(*) AS n FROM pilot_fts WHERE pilot_fts MATCH ?", (match,))
+            found = int(row["n"]) if row else 0
+            self._remember_matches(match, found)
+            return found
+        clause, params = where(f, self.clock(), self.stalled_days)
         row = self._one(f"SELECT count(*) AS n FROM pilot{clause}", params)
         return int(row["n"]) if row else 0
 
@@ -279,9 +406,62 @@ class Portfolio:
         offset: int = 0,
         limit: int = 100,
     ) -> list[Pilot]:
-        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
+        f = pilot_filter or PilotFilter()
+        clause, params = where(f, self.clock(), self.stalled_days, plan=page_plan(sort), text=self._text_plan(f, limit))
         sql = f"SELECT {rows.PILOT_COLUMNS} FROM pilot{clause} ORDER BY {order_by(sort, descending)} LIMIT ? OFFSET ?"
         return [rows.pilot(r) for r in self._read(sql, [*params, limit, offset])]
+
+    def page_after(
+        self,
+        pilot_filter: PilotFilter | None = None,
+        *,
+        sort: SortKey = SortKey.ID,
+        descending: bool = False,
+        after: Pilot | None = None,
+        limit: int = 100,
+    ) -> list[Pilot]:
+        """The `limit` pilots that follow `after` in the filtered, sorted list (the first ones without
+        `after`). Keyset paging: a page deep in a million pilots costs what the first one does, where
+        page(offset=) reads every row before it. `after` is a pilot as a page returned it (its sort value
+        is taken from it); it need not be in the list any more."""
+        return self._keyset_page(pilot_filter, sort, descending, after, limit, backwards=False)
+
+    def page_before(
+        self,
+        pilot_filter: PilotFilter | None = None,
+        *,
+        sort: SortKey = SortKey.ID,
+        descending: bool = False,
+        before: Pilot | None = None,
+        limit: int = 100,
+    ) -> list[Pilot]:
+        """The `limit` pilots just before `before` in the filtered, sorted list, in list order; without
+        `before`, the last `limit` pilots of the list (its end, read as fast as its start)."""
+        return self._keyset_page(pilot_filter, sort, descending, before, limit, backwards=True)[::-1]
+
+    def _keyset_page(
+        self,
+        pilot_filter: PilotFilter | None,
+        sort: SortKey,
+        descending: bool,
+        anchor: Pilot | None,
+        limit: int,
+        *,
+        backwards: bool,
+    ) -> list[Pilot]:
+        f = pilot_filter or PilotFilter()
+        clauses, params = conditions(
+            f, self.clock(), self.stalled_days, plan=page_plan(sort), text=self._text_plan(f, limit)
+        )
+        if anchor is not None:
+            # Forwards: the rows after the anchor; backwards: the rows before it, read from the anchor up.
+            edge, edge_params = before(sort, descending, sort_value(anchor, sort), anchor.id, reverse=not backwards)
+            clauses.append(edge)
+            params += edge_params
+        clause = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        order = order_by(sort, descending, reverse=backwards)
+        sql = f"SELECT {rows.PILOT_COLUMNS} FROM pilot{clause} ORDER BY {order} LIMIT ?"
+        return [rows.pilot(r) for r in self._read(sql, [*params, limit])]
 
     def pilots(
         self, pilot_filter: PilotFilter | None = None, *, sort: SortKey = SortKey.ID, descending: bool = False
@@ -296,14 +476,84 @@ class Portfolio:
         sort: SortKey = SortKey.ID,
         descending: bool = False,
     ) -> int | None:
-        """Where a pilot stands in the filtered, sorted list (so a view can keep its cursor on it)."""
-        clause, params = where(pilot_filter or PilotFilter(), self.clock(), self.stalled_days)
-        sql = (
-            f"SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {order_by(sort, descending)}) - 1 AS n "
-            f"FROM pilot{clause}) WHERE id = ?"
+        """Where a pilot stands in the filtered, sorted list (so a view can keep its cursor on it): how
+        many listed pilots come before it, counted on a range of the sort column's index; nothing is
+        numbered (a window function numbering every row took 570 ms at 1M pilots)."""
+        f = pilot_filter or PilotFilter()
+        now = self.clock()
+        # Its own sort value, if it is in the list at all (the text asked of the full-text index for it alone).
+        found, params = conditions(f, now, self.stalled_days, text=Text.PROBE)
+        own = self._one(
+            f"SELECT {sort_column(sort)} AS value FROM pilot WHERE {' AND '.join(['id = ?', *found])}",
+            [pilot_id, *params],
         )
-        row = self._one(sql, [*params, pilot_id])
-        return None if row is None else int(row["n"])
+        if own is None:
+            return None
+        value = own["value"]
+        text = self._text_plan(f, 1)
+        clauses, params = conditions(f, now, self.stalled_days, text=text)
+        total = _TOTAL.get(text) if f.is_empty or text is Text.WALK else None
+        if total is not None and self._past_middle(sort, descending, value, pilot_id):
+            # Far down the list: all of it (which the full-text index or the table's b-tree counts at once)
+            # less the rows after the pilot, so the index range walked is never more than half of it.
+            edge, edge_params = before(sort, descending, value, pilot_id, reverse=True)
+            sql = f"SELECT ({total}) - count(*) - 1 AS n FROM pilot WHERE {' AND '.join([*clauses, edge])}"
+            total_params = [fts_query(f.text)] if f.text else []
+            row = self._one(sql, [*total_params, *params, *edge_params])
+        else:
+            edge, edge_params = before(sort, descending, value, pilot_id)
+            sql = f"SELECT count(*) AS n FROM pilot WHERE {' AND '.join([*clauses, edge])}"
+            row = self._one(sql, [*params, *edge_params])
+        return int(row["n"]) if row else 0
+
+    def _past_middle(self, sort: SortKey, descending: bool, value: Any, pilot_id: str) -> bool:
+        """Whether a pilot is in the second half of the whole portfolio in this sort order, by the pilot in
+        the middle of the sort column's index (remembered: a middle gone stale only makes a count slower)."""
+        estimate = self._pilots_estimate()
+        known = self._middles.get(sort)
+        if known is None or abs(known[0] - estimate) > estimate // 20:
+            row = self._one(
+                f"SELECT {sort_column(sort)} AS value, id FROM pilot ORDER BY {order_by_column(sort)} LIMIT 1 OFFSET ?",
+                (estimate // 2,),
+            )
+            known = (estimate, None if row is None else (row["value"], row["id"]))
+            self._middles[sort] = known
+        middle = known[1]
+        if middle is None:
+            return False
+        past = (value, pilot_id) > middle
+        return past if ascending(sort, descending) else not past
+
+    def _text_plan(self, f: PilotFilter, limit: int) -> Text:
+        """How a page (or a count of rows before a pilot) reads a free-text filter: a common word walks the
+        sort index, checking each row against the matches, and stops after the page (188 -> 39 ms for a
+        word in a quarter of 1M pilots); a rare word reads its matches and sorts them (2 ms, where the walk
+        would read the whole index). Words with other tokens keep the planner's choice."""
+        if limit < 0 or not text_only(f):
+            return Text.MATCHES
+        match = fts_query(f.text)
+        threshold = common_threshold(self._pilots_estimate())
+        known = self._match_counts.get(match)
+        if known is None:  # not counted lately: count up to the threshold, which is all the choice needs
+            row = self._one(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM pilot_fts WHERE pilot_fts MATCH ? LIMIT ?)",
+                (match, threshold),
+            )
+            known = int(row["n"]) if row else 0
+        return Text.WALK if known >= threshold else Text.MATCHES
+
+    def _pilots_estimate(self) -> int:
+        """About how many pilots there are, read from the end of the table alone (rowids are never reused
+        while the last row stays; a deletion only makes this an overestimate)."""
+        row = self._one("SELECT max(rowid) AS n FROM pilot")
+        return int(row["n"] or 0) if row else 0
+
+    def _remember_matches(self, match: str, found: int) -> None:
+        with self._readers_lock:
+            self._match_counts.pop(match, None)
+            self._match_counts[match] = found
+            while len(self._match_counts) > _REMEMBERED_WORDS:
+                del self._match_counts[next(iter(self._match_counts))]
 
     def days_in_stage(self, pilot: Pilot) -> int:
         return pilot.days_in_stage(self.clock())
@@ -866,6 +1116,7 @@ class Portfolio:
 
 
 R = TypeVar("R")
+_IDLE_READERS = 4  # read connections kept open between reads (the UI thread and a few workers)
 
 
 def _busy_deadline() -> float:
