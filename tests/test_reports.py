@@ -8,9 +8,10 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker
@@ -24,7 +25,6 @@ from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.io.inventory import EXPORT_FORMATS, export_bytes
 from caio_tui.io.reports import (
     STALLED_SHOWN,
-    AreaScorer,
     briefing_html,
     briefing_markdown,
     build_briefing,
@@ -111,22 +111,6 @@ def test_csv_neutralizes_user_text(sample_portfolio: Portfolio) -> None:
     row = next(r for r in read_csv(pilots_csv(sample_portfolio)) if r["id"] == "DCS-003")
     assert row["name"] == '\'=HYPERLINK("http://evil.example","x")'
     assert (row["office"], row["owner"], row["description"]) == ("'+1 Office", "'@owner", "'-2")
-
-
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    statuses=st.dictionaries(
-        st.sampled_from([i.id for i in default_catalog().items()]), st.sampled_from(list(CoverageStatus))
-    ),
-    high_impact=st.booleans(),
-)
-def test_area_scorer_agrees_with_domain_readiness(statuses: dict[str, CoverageStatus], high_impact: bool) -> None:
-    catalog = default_catalog()
-    overall, by_area = AreaScorer(catalog)({k: v.value for k, v in statuses.items()}, high_impact)
-    score = readiness(catalog, statuses, high_impact)
-    assert overall == score.score
-    for area in score.areas:
-        assert by_area[area.area] == (area.score if area.counted else -1.0)
 
 
 # ---- gates, leverage, distance ---------------------------------------------------------------------
@@ -359,3 +343,34 @@ def test_empty_portfolio_briefing(portfolio: Portfolio) -> None:
     assert "No open blockers." in text and "No stalled pilot." in text and "No moves yet." in text
     assert "0 pilots; 0 of 0 active" in text
     assert "No open blockers." in briefing_html(b)
+
+
+def test_briefing_of_a_large_portfolio_agrees_with_the_full_records(tmp_path: Path) -> None:
+    """The briefing reads each pilot's facts (not its full record) and builds records only for the pilots
+    a section needs: on a generated portfolio (waivers, every blocker kind, many moves) its leverage,
+    closest pilots and recent moves are what the domain computes from every full record."""
+    from caio_tui.domain.leverage import Distance, closest_to_production
+    from caio_tui.io.generate import generate
+
+    with Portfolio.open(tmp_path / "big.db", actor="tester", create=True, clock=lambda: NOW) as portfolio:
+        generate(portfolio, 400, seed=7)
+        records = read_records(portfolio)
+        rules, catalog, tags = portfolio.rules(), portfolio.catalog(), portfolio.tags()
+        briefing = build_briefing(portfolio)
+    expected = tag_leverage(records, tags, rules, catalog)[:10]
+    assert [(t.tag, t.open_on, t.unlocks) for t in briefing.leverage] == [
+        (t.tag, t.open_on, t.unlocks) for t in expected
+    ]
+    assert any(t.leverage for t in briefing.leverage), "the portfolio should have a fix that unlocks pilots"
+    closest = closest_to_production(records, rules, catalog, 10)
+
+    def shown(d: Distance) -> tuple[dict[str, Any], int]:  # blocker ids are numbered per read path
+        return d.record.model_dump(exclude={"blockers": {"__all__": {"id"}}}), d.changes
+
+    assert [shown(d) for d in briefing.closest] == [shown(d) for d in closest]
+    moves = sorted(
+        ((m.moved_at, r.pilot.id, m) for r in records for m in r.stage_history if m.from_stage is not None),
+        key=lambda e: e[:2],
+        reverse=True,
+    )
+    assert [(m.pilot_id, m.move) for m in briefing.recent] == [(pilot_id, m) for _, pilot_id, m in moves[:10]]

@@ -15,11 +15,15 @@ import pytest
 from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
+from caio_tui.io import snapshot as snapshot_module
 from caio_tui.io.snapshot import (
+    PILOT_LINE,
     Snapshot,
     SnapshotError,
+    SnapshotPilot,
     digest_of,
     import_snapshot,
+    import_snapshot_file,
     parse,
     schema_text,
     snapshot_bytes,
@@ -344,6 +348,195 @@ def test_a_refused_snapshot_writes_nothing(sample_portfolio: Portfolio, tmp_path
             import_snapshot(target, parse(to_bytes(resign(data)), "bad.json"), source="bad.json")
         assert target.count() == 0
         assert len(target.history()) == events
+
+
+# ---- streaming import from a file ------------------------------------------------------------------
+
+
+def import_file(target: Portfolio, path: Path, **kwargs: Any) -> int:
+    return import_snapshot_file(target, path, source=str(path), event_source=path.name, **kwargs)
+
+
+@pytest.fixture
+def no_whole_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exporter's files are read pilot by pilot: the whole-document parse must not be needed."""
+
+    def refuse(data: bytes, source: str) -> Snapshot:
+        raise AssertionError(f"{source} was parsed as a whole")
+
+    monkeypatch.setattr(snapshot_module, "parse", refuse)
+
+
+def test_streamed_import_round_trips(sample_portfolio: Portfolio, tmp_path: Path, no_whole_parse: None) -> None:
+    first = snapshot_of(sample_portfolio)
+    path = tmp_path / "q3.json"
+    path.write_bytes(snapshot_bytes(sample_portfolio))
+    with fresh(tmp_path / "copy.db") as target:
+        assert import_file(target, path) == 30
+        assert target.pilots() == sample_portfolio.pilots()  # derived columns included
+        second = snapshot_of(target)
+        events = target.history()
+        assert events[-1].action == "import" and events[-1].source == "q3.json"
+        assert "imported 30 pilots from the snapshot q3.json" in events[-1].summary()
+        assert target.verify_chain()[1] is None
+    assert {k for k in first if first[k] != second[k]} == {"taken_by"}
+
+
+def test_streamed_import_of_an_empty_portfolio(portfolio: Portfolio, tmp_path: Path, no_whole_parse: None) -> None:
+    path = tmp_path / "empty.json"
+    path.write_bytes(snapshot_bytes(portfolio))
+    with fresh(tmp_path / "copy.db") as target:
+        assert import_file(target, path) == 0
+        assert target.count() == 0 and target.history()[-1].action == "import"
+
+
+def test_windows_line_ends_and_a_byte_order_mark_still_stream(
+    sample_portfolio: Portfolio, tmp_path: Path, no_whole_parse: None
+) -> None:
+    path = tmp_path / "q3.json"
+    path.write_bytes(b"\xef\xbb\xbf" + snapshot_bytes(sample_portfolio).replace(b"\n", b"\r\n"))
+    with fresh(tmp_path / "copy.db") as target:
+        assert import_file(target, path) == 30
+        assert target.pilots() == sample_portfolio.pilots()
+
+
+def test_a_file_in_another_layout_imports_the_same(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    """Any JSON formatting of a valid snapshot imports (read as a whole when it is not the exporter's)."""
+    data = snapshot_of(sample_portfolio)
+    for name, text in (("indented.json", json.dumps(data, indent=1)), ("one-line.json", json.dumps(data))):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with fresh(tmp_path / f"{name}.db") as target:
+            assert import_file(target, path) == 30
+            assert target.pilots() == sample_portfolio.pilots()
+
+
+def test_a_pilot_line_in_another_form_still_verifies(
+    sample_portfolio: Portfolio, tmp_path: Path, no_whole_parse: None
+) -> None:
+    """A pilot line re-serialised (other key order, spaces) is the same content: the digest, which covers
+    the canonical form, still holds."""
+    lines = snapshot_bytes(sample_portfolio).decode("utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith('    {"blockers":'))
+    pilot = json.loads(lines[at].rstrip(","))
+    lines[at] = "    " + json.dumps(dict(reversed(pilot.items())), indent=None) + ","
+    path = tmp_path / "edited.json"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with fresh(tmp_path / "copy.db") as target:
+        assert import_file(target, path) == 30
+
+
+def refused_file(target: Portfolio, path: Path, match: str) -> str:
+    events = len(target.history())
+    with pytest.raises(SnapshotError, match=match) as caught:
+        import_file(target, path)
+    assert target.count() == 0 and len(target.history()) == events, "a refused snapshot writes nothing"
+    message = str(caught.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    return message
+
+
+def test_a_changed_pilot_is_refused_after_streaming_and_nothing_stays(
+    sample_portfolio: Portfolio, tmp_path: Path, no_whole_parse: None
+) -> None:
+    lines = snapshot_bytes(sample_portfolio).decode("utf-8").split("\n")
+    last = max(i for i, line in enumerate(lines) if line.startswith('    {"blockers":'))
+    lines[last] = lines[last].replace('"stage":"', '"stage":"production","x":"', 1)  # still one pilot per line
+    lines[last] = lines[last].replace(',"x":"' + json.loads(lines[last])["x"] + '"', "", 1)
+    path = tmp_path / "q3.json"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with fresh(tmp_path / "copy.db") as target:
+        refused_file(target, path, "the digest does not match the content")
+
+
+def test_an_invalid_pilot_line_names_the_line(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    data = snapshot_of(sample_portfolio)
+    data["pilots"][2]["stage"] = "stuck"
+    text = to_bytes(resign(data)).decode("utf-8")
+    line = next(n for n, t in enumerate(text.split("\n"), start=1) if '"id":"DCS-003"' in t)
+    path = tmp_path / "q3.json"
+    path.write_text(text, encoding="utf-8")
+    with fresh(tmp_path / "copy.db") as target:
+        refused_file(target, path, rf"^{path}:{line}: pilot 3 \(DCS-003\): stage: Input should be 'intake'")
+
+
+def test_an_inconsistent_pilot_line_names_the_line(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    data = snapshot_of(sample_portfolio)
+    data["pilots"][3]["id"] = "DCS-001"
+    text = to_bytes(resign(data)).decode("utf-8")
+    path = tmp_path / "q3.json"
+    path.write_text(text, encoding="utf-8")
+    with fresh(tmp_path / "copy.db") as target:
+        refused_file(target, path, rf"^{path}:\d+: pilot 4 \(DCS-001\): id repeats pilot 1$")
+
+
+def test_broken_json_in_a_pilot_line_names_line_and_column(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    lines = snapshot_bytes(sample_portfolio).decode("utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith('    {"blockers":'))
+    lines[at] = lines[at].replace('":', '"', 1)
+    path = tmp_path / "q3.json"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with fresh(tmp_path / "copy.db") as target:
+        refused_file(target, path, rf"^{path}:{at + 1}:\d+: not valid JSON \(Expecting ':' delimiter\)$")
+
+
+def test_a_wrong_version_is_refused_before_any_pilot(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    text = snapshot_bytes(sample_portfolio).decode("utf-8").replace('"version": 1,', '"version": 2,', 1)
+    path = tmp_path / "q3.json"
+    path.write_text(text, encoding="utf-8")
+    with fresh(tmp_path / "copy.db") as target:
+        refused_file(target, path, "snapshot version 2 is newer than this caio-tui reads")
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with fresh(tmp_path / "copy.db") as target:
+        refused_file(target, tmp_path / "nowhere.json", "cannot read")
+
+
+def test_a_dry_run_checks_the_whole_file_and_writes_nothing(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    path = tmp_path / "q3.json"
+    path.write_bytes(snapshot_bytes(sample_portfolio))
+    with fresh(tmp_path / "copy.db") as target:
+        events = len(target.history())
+        assert import_file(target, path, dry_run=True) == 30
+        assert target.count() == 0 and len(target.history()) == events
+    data = snapshot_of(sample_portfolio)
+    data["pilots"][29]["coverage"].append({**data["pilots"][29]["coverage"][0], "item": "nope"})
+    path.write_bytes(to_bytes(resign(data)))
+    with fresh(tmp_path / "copy2.db") as target, pytest.raises(SnapshotError, match="'nope' is not in the snapshot"):
+        import_file(target, path, dry_run=True)
+
+
+def test_the_line_validator_has_the_pilot_model_s_shape() -> None:
+    """Pilot lines are validated by a TypedDict twin of SnapshotPilot (faster): the same fields, the same
+    required ones and the same types at every level, so both accept and refuse the same pilots."""
+
+    def shape(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+        if "$ref" in schema:
+            return shape(defs[schema["$ref"].split("/")[-1]], defs)
+        kept = {k: v for k, v in schema.items() if k not in ("title", "description", "default", "$defs")}
+        if "enum" in kept:  # an enum (the model) and a Literal (the twin) of the same values
+            return {"enum": sorted(kept["enum"])}
+        if "const" in kept:
+            return {"enum": [kept["const"]]}
+        return {
+            k: (
+                {name: shape(v, defs) for name, v in value.items()}
+                if k == "properties"
+                else [shape(v, defs) for v in value]
+                if k == "anyOf"
+                else shape(value, defs)
+                if isinstance(value, dict)
+                else sorted(value)
+                if k == "required"
+                else value
+            )
+            for k, value in kept.items()
+        }
+
+    model = SnapshotPilot.model_json_schema(by_alias=True)
+    twin = PILOT_LINE.json_schema(by_alias=True)
+    assert shape(twin, twin.get("$defs", {})) == shape(model, model.get("$defs", {}))
 
 
 # ---- schema ----------------------------------------------------------------------------------------

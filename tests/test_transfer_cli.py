@@ -143,6 +143,18 @@ def test_snapshot_import_into_a_used_portfolio_is_refused(db: Path, tmp_path: Pa
     assert db.exists()
 
 
+def test_snapshot_dry_run_checks_the_file_and_writes_nothing(db: Path, tmp_path: Path) -> None:
+    snap = tmp_path / "q3.json"
+    ok(run("--db", db, "export", "-o", snap))
+    copy = tmp_path / "copy.db"
+    ok(run("--db", copy, "init"))
+    history = ok(run("--db", copy, "history", "--json")).stdout
+    result = ok(run("--db", copy, "import", snap, "--dry-run"))
+    assert result.stdout.strip() == f"30 pilots would be imported from the snapshot {snap}"
+    assert ok(run("--db", copy, "history", "--json")).stdout == history
+    assert ok(run("--db", copy, "list")).stdout.count("DCS-") == 0
+
+
 def inventory_file(tmp_path: Path) -> Path:
     rows = [
         COLUMNS_2025,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import heapq
 import html
 import io
 import json
@@ -22,15 +21,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from caio_tui.domain.blockers import CATEGORY_WEIGHT, BlockerCategory, Territory
-from caio_tui.domain.coverage import Catalog, CoverageStatus
+from caio_tui.domain.blockers import CATEGORY_WEIGHT, Blocker, BlockerCategory, Territory
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.derived import Derivation
 from caio_tui.domain.gates import Change
 from caio_tui.domain.leverage import ClosestCounter, Distance, GateFacts, LeverageCounter, TagLeverage
-from caio_tui.domain.pilots import PilotRecord, StageMove
+from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio
-from caio_tui.store.transfer import MoveRow, Progress, StoredPilot, categories_of, record_of, stream_pilots
+from caio_tui.store.transfer import (
+    MoveRow,
+    PilotFacts,
+    Progress,
+    StoredPilot,
+    categories_of,
+    read_records,
+    recent_moves,
+    stream_facts,
+    stream_pilots,
+)
 
 # Public reviews of the inventories found fewer than a third of AI initiatives in production.
 PRODUCTION_BENCHMARK = 1 / 3
@@ -84,7 +94,7 @@ def write_pilots_csv(portfolio: Portfolio, out: BinaryIO, progress: Progress | N
     categories = categories_of(portfolio)
     now, stalled_days = portfolio.clock(), portfolio.stalled_days
     areas = [a.id for a in catalog.areas(high_impact=True)]
-    scorer = AreaScorer(catalog)
+    scorer = Derivation(catalog)
     total = portfolio.count() if progress else 0
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -120,7 +130,7 @@ CSV_COLUMNS_AFTER_AREAS = ["territory", "open_blockers", "top_blocker"]
 
 def _csv_row(
     stored: StoredPilot,
-    scorer: AreaScorer,
+    scorer: Derivation,
     categories: dict[str, BlockerCategory],
     areas: list[str],
     now: datetime,
@@ -128,7 +138,7 @@ def _csv_row(
 ) -> list[Any]:
     p = stored.rows.pilot
     stage = Stage(p.stage)
-    overall, by_area = scorer({c.item_id: c.status for c in stored.rows.coverage}, p.high_impact)
+    overall, by_area = scorer.by_area({c.item_id: c.status for c in stored.rows.coverage}, p.high_impact)
     days = _days(now, p.stage_entered_at)
     open_tags = _open_tags(stored, categories)
     row: list[Any] = [
@@ -145,38 +155,12 @@ def _csv_row(
         round(overall * 100),
     ]
     for area in areas:
-        found = by_area.get(area)
-        row.append("" if found is None else "waived" if found is _ALL_WAIVED else round(found * 100))
+        if area not in by_area:  # an M-25-21 practice area of a use case that is not high-impact
+            row.append("")
+        else:  # None: every item waived or not applicable
+            found = by_area[area]
+            row.append("waived" if found is None else round(found * 100))
     return [*row, stored.territory, "; ".join(open_tags), open_tags[0] if open_tags else ""]
-
-
-_ALL_WAIVED = -1.0  # an area whose every item is waived or not applicable: no score to show
-_CREDIT = {"met": 1.0, "partial": 0.5}
-_LEFT_OUT = frozenset({"waived", "not_applicable"})
-
-
-class AreaScorer:
-    """Readiness overall and per area from status strings, by domain.scoring.readiness's formula (met 1,
-    partial 0.5, waived and not_applicable out of the denominator) without its pydantic models: a CSV of
-    100,000 pilots would otherwise build nearly a million of them. A test holds the two equal."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.areas = {hi: [(a.id, [i.id for i in a.items]) for a in catalog.areas(hi)] for hi in (False, True)}
-
-    def __call__(self, statuses: dict[str, str], high_impact: bool) -> tuple[float, dict[str, float]]:
-        by_area: dict[str, float] = {}
-        credit_sum, counted_sum = 0.0, 0
-        for area, items in self.areas[high_impact]:
-            credit, counted = 0.0, 0
-            for item in items:
-                status = statuses.get(item, "not_assessed")
-                if status not in _LEFT_OUT:
-                    counted += 1
-                    credit += _CREDIT.get(status, 0.0)
-            by_area[area] = credit / counted if counted else _ALL_WAIVED
-            credit_sum += credit
-            counted_sum += counted
-        return (credit_sum / counted_sum if counted_sum else 0.0), by_area
 
 
 def _days(now: datetime, entered: str) -> int:
@@ -243,7 +227,8 @@ STALLED_SHOWN = 15
 
 
 def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Briefing:
-    """Everything the briefing shows, in one pass over the pilots: full records and gate evaluations only
+    """Everything the briefing shows, in one pass over the pilots' facts (fields, derived columns, item
+    statuses and open blocker tags: no evidence, notes or history); full records and gate evaluations only
     for the few pilots a section shows or a leverage check needs."""
     catalog, rules, tags = portfolio.catalog(), portfolio.rules(), portfolio.tags()
     categories = {t.tag: t.category for t in tags}
@@ -253,42 +238,36 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
     counts = {s: 0 for s in Stage}
     territory = {t: 0 for t in Territory}
     stalled: list[Stalled] = []
-    recent: list[tuple[str, str, str, MoveRow]] = []  # a min-heap of the latest moves: (moved_at, id, name, move)
     total = portfolio.count() if progress else 0
-    with stream_pilots(portfolio) as stream:
-        for index, stored in enumerate(stream, start=1):
-            p = stored.rows.pilot
-            stage = Stage(p.stage)
+    stages = {s.value: s for s in Stage}
+    with stream_facts(portfolio) as stream:
+        for index, p in enumerate(stream, start=1):
+            stage = stages[p.stage]
             counts[stage] += 1
             if stage is not Stage.RETIRED:
-                territory[Territory(stored.territory)] += 1
+                territory[Territory(p.territory)] += 1
             days = _days(now, p.stage_entered_at)
             if is_stalled(stage, days, stalled_days):
-                stalled.append(Stalled(p.id, p.name, p.office, stage, days, stored.territory, stored.top_blocker))
-            for move in stored.rows.moves:
-                if move.from_stage is not None:
-                    entry = (move.moved_at, p.id, p.name, move)
-                    if len(recent) < TOP:
-                        heapq.heappush(recent, entry)
-                    elif entry[:2] > recent[0][:2]:
-                        heapq.heapreplace(recent, entry)
+                stalled.append(Stalled(p.id, p.name, p.office, stage, days, p.territory, p.top_blocker))
             facts = GateFacts(
                 stage=stage,
                 high_impact=p.high_impact,
                 fields={"name": p.name, "office": p.office, "owner": p.owner, "description": p.description},
-                statuses={c.item_id: _STATUS[c.status] for c in stored.rows.coverage},
-                open_blockers=[(b.tag, categories[b.tag]) for b in stored.rows.blockers if b.resolved_at is None],
+                statuses={item: _STATUS[status] for item, status in p.statuses.items()},
+                open_blockers=[(tag, categories[tag]) for tag in p.open_tags],
             )
 
-            def record(stored: StoredPilot = stored) -> PilotRecord:
-                return record_of(stored, categories)
+            def gate_record(p: PilotFacts = p, facts: GateFacts = facts) -> PilotRecord:
+                return _gate_record(p, facts)
 
-            leverage.add(p.id, facts, record)
-            closest.add(p.id, facts, stored.readiness, record)
+            def full_record(pilot_id: str = p.id) -> PilotRecord:
+                return read_records(portfolio, [pilot_id])[0]
+
+            leverage.add(p.id, facts, gate_record)
+            closest.add(p.id, facts, p.readiness, full_record)
             if progress and index % 1000 == 0:
                 progress(index, total)
     stalled.sort(key=lambda s: (-s.days, s.id))
-    latest = sorted(recent, key=lambda e: e[:2], reverse=True)
     return Briefing(
         name=portfolio.name,
         taken_at=now,
@@ -301,10 +280,34 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         leverage=leverage.result()[:TOP],
         closest=closest.result(),
         stalled=stalled,
-        recent=[RecentMove(pilot_id, name, _move(pilot_id, m)) for _, pilot_id, name, m in latest],
+        recent=[RecentMove(pilot_id, name, _move(pilot_id, m)) for pilot_id, name, m in recent_moves(portfolio, TOP)],
         in_production=counts[Stage.PRODUCTION] + counts[Stage.SCALED],
         active=sum(counts.values()) - counts[Stage.RETIRED],
     )
+
+
+def _gate_record(p: PilotFacts, facts: GateFacts) -> PilotRecord:
+    """A record holding what a gate looks at (fields, item statuses, open blockers), for a leverage check:
+    evaluated, never shown. Times the facts do not carry are the stage's entry."""
+    entered = datetime.fromisoformat(p.stage_entered_at)
+    pilot = Pilot(
+        id=p.id,
+        name=p.name,
+        office=p.office,
+        owner=p.owner,
+        stage=facts.stage,
+        high_impact=p.high_impact,
+        description=p.description,
+        created_at=entered,
+        stage_entered_at=entered,
+    )
+    # Constructed, not validated: the statuses are the store's (a waiver's justification is not carried).
+    coverage = {item: Coverage.model_construct(item=item, status=status) for item, status in facts.statuses.items()}
+    blockers = tuple(
+        Blocker(id=index, pilot_id=p.id, tag=tag, category=category, opened_at=entered, opened_by="")
+        for index, (tag, category) in enumerate(facts.open_blockers, start=1)
+    )
+    return PilotRecord.model_construct(pilot=pilot, coverage=coverage, blockers=blockers, stage_history=())
 
 
 def _move(pilot_id: str, m: MoveRow) -> StageMove:

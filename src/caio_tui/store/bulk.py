@@ -1,12 +1,13 @@
-"""The fast path for filling an empty portfolio with many whole pilots (`caio-tui generate`).
+"""The fast path for filling an empty portfolio with many whole pilots: `caio-tui generate` (bulk_add)
+and a snapshot import (store.transfer.replace_contents, through loading and insert_batch).
 
 `Portfolio.import_records` adds a pilot at a time through sqlite-utils, which is right for a sample of
 thirty and far too slow for a hundred thousand (about 1 ms a pilot). Here the rows go in with raw INSERT
-statements of a few hundred rows each, all inside ONE transaction with ONE audit event. The derived
-columns the table sorts and filters by (readiness, not_assessed, territory, open_blockers, top_blocker,
-stage_pos) are computed here by the rules `Portfolio._refresh` applies: the domain's territory() and
-blocker weights, and readiness by domain.scoring's rule (tests check every generated pilot against
-readiness() itself), so a generated pilot reads exactly as if it had been built change by change.
+statements of a few hundred rows each, batch after batch (the caller may stream them: memory stays flat),
+all inside ONE transaction with ONE audit event. The derived columns the table sorts and filters by
+(readiness, not_assessed, territory, open_blockers, top_blocker) come from domain.derived, the same
+computation `Portfolio._refresh` applies, so a loaded pilot reads exactly as if it had been built change
+by change (tests check every generated pilot against the domain's readiness() and territory()).
 
 Secondary indexes and the full-text triggers are dropped for the load and rebuilt from the full tables at
 the end (from their own SQL in sqlite_schema, so a later migration's indexes come back too): building an
@@ -27,9 +28,9 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any, NamedTuple
 
-from caio_tui.domain import blockers as blocker_rules
 from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.coverage import CoverageStatus
+from caio_tui.domain.derived import Derivation, DerivedColumns, OpenBlocker
 from caio_tui.domain.stages import Stage
 from caio_tui.store import audit, rows
 from caio_tui.store.errors import StoreError
@@ -86,6 +87,70 @@ Progress = Callable[[str, int], None]
 indexes and the full-text index are built, the last long step."""
 
 
+class RowBatch(NamedTuple):
+    """Rows for the four bulk tables, each table's values in one flat list in its column order (no tuple
+    per row: the flat list is what a multi-row INSERT binds). `pilots` counts the pilots in it."""
+
+    pilots: int
+    pilot_values: list[Any]
+    coverage_values: list[Any]
+    blocker_values: list[Any]
+    move_values: list[Any]
+
+
+PILOT_COLUMNS = (
+    "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra", "created_at",
+    "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker",
+)  # fmt: skip
+COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
+BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by")
+MOVE_COLUMNS = ("pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules")
+
+
+def insert_batch(portfolio: Portfolio, batch: RowBatch) -> None:
+    """Insert a batch inside the caller's transaction; StoreError (nothing kept once the caller's
+    transaction rolls back) on a constraint the rows break."""
+    conn = portfolio.conn
+    try:
+        for table, columns, values in (
+            ("pilot", PILOT_COLUMNS, batch.pilot_values),
+            ("coverage", COVERAGE_COLUMNS, batch.coverage_values),
+            ("blocker", BLOCKER_COLUMNS, batch.blocker_values),
+            ("stage_move", MOVE_COLUMNS, batch.move_values),
+        ):
+            for sql, params in _inserts(table, columns, values):
+                conn.execute(sql, params)
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(f"{portfolio.path}: cannot add the pilots ({exc}); nothing was added") from None
+
+
+@contextmanager
+def loading(portfolio: Portfolio, *, refuse: Callable[[int], str]) -> Iterator[Callable[[], None]]:
+    """The bulk load of an EMPTY portfolio: one transaction in load mode (see _load_mode) with the
+    secondary indexes and full-text triggers dropped. The caller inserts its batches with insert_batch
+    and appends its audit event inside the block; on leaving it the indexes and the full-text index are
+    built from the loaded rows and the transaction commits. Any exception in the block rolls everything
+    back (indexes included). refuse(pilots) is the StoreError message when the portfolio has pilots.
+
+    Yields a function the caller may call once all rows are in, to build the indexes before its own last
+    steps (e.g. to report "indexing" progress); otherwise they are built on leaving."""
+    with _no_cycle_collection(), _load_mode(portfolio), portfolio._transaction():
+        found = portfolio.conn.execute("SELECT count(*) FROM pilot").fetchone()[0]
+        if found:
+            raise StoreError(refuse(int(found)))
+        rebuild = _drop_derived_structures(portfolio.conn)
+        built = False
+
+        def build() -> None:
+            nonlocal built
+            if not built:
+                built = True
+                _rebuild(portfolio.conn, rebuild)
+
+        yield build
+        build()
+
+
 def bulk_add(
     portfolio: Portfolio,
     pilots: Iterable[NewPilot],
@@ -102,25 +167,21 @@ def bulk_add(
     pilots were added. Raises StoreError when the portfolio has pilots already or a pilot is invalid
     (unknown item or tag, a waiver without justification, a repeated id); nothing is added then."""
     loader = _Loader(portfolio, by)
-    with _no_cycle_collection(), _load_mode(portfolio), portfolio._transaction():
-        found = portfolio.conn.execute("SELECT count(*) FROM pilot").fetchone()[0]
-        if found:
-            raise StoreError(f"{portfolio.path}: the portfolio has {found} pilot(s); bulk loading needs an empty one")
-        rebuild = _drop_derived_structures(portfolio.conn)
+
+    def refuse(found: int) -> str:
+        return f"{portfolio.path}: the portfolio has {found} pilot(s); bulk loading needs an empty one"
+
+    with loading(portfolio, refuse=refuse) as build_indexes:
         added = 0
-        try:
-            for chunk in _chunks(pilots, CHUNK):
-                count, statements = loader.statements(chunk)
-                for sql, params in statements:
-                    portfolio.conn.execute(sql, params)
-                added += count
-                if progress is not None:
-                    progress("adding", added)
-        except sqlite3.IntegrityError as exc:
-            raise StoreError(f"{portfolio.path}: cannot add the pilots ({exc}); nothing was added") from None
+        for chunk in _chunks(pilots, CHUNK):
+            batch = loader.batch(chunk)
+            insert_batch(portfolio, batch)
+            added += batch.pilots
+            if progress is not None:
+                progress("adding", added)
         if progress is not None:
             progress("indexing", added)
-        _rebuild(portfolio.conn, rebuild)
+        build_indexes()
         audit.append(
             portfolio.conn,
             at=rows.timestamp(portfolio.clock()),
@@ -131,7 +192,17 @@ def bulk_add(
             after={**details, "pilots": added},
             source=source,
         )
+    after_load(portfolio)
     return added
+
+
+def after_load(portfolio: Portfolio) -> None:
+    """Fresh statistics for the query planner once a bulk load has committed (the tables went from empty
+    to full in one step). Portfolio.optimize (ANALYZE) is being added by another change; until it is
+    there this does nothing."""
+    optimize = getattr(portfolio, "optimize", None)
+    if callable(optimize):
+        optimize()
 
 
 @contextmanager
@@ -205,16 +276,16 @@ def _rebuild(conn: sqlite3.Connection, statements: list[str]) -> None:
 
 
 class _Loader:
-    """Turns chunks of NewPilot into rows, with their derived columns, and inserts them."""
+    """Turns chunks of NewPilot into rows with their derived columns, checking what the schema's foreign
+    keys and CHECKs would (they are off or costly during the load)."""
 
     def __init__(self, portfolio: Portfolio, by: str) -> None:
-        self.conn = portfolio.conn
         catalog = portfolio.catalog()
         self.by = by
         self.categories = {t.tag: t.category for t in portfolio.tags()}
         self.items = {i.id for i in catalog.items()}
         self.high_impact_items = self.items - {i.id for i in catalog.items(high_impact=False)}
-        self.applicable = {False: len(catalog.items(high_impact=False)), True: len(catalog.items(high_impact=True))}
+        self.derivation = Derivation(catalog)
         self._stamps: dict[datetime, str] = {}
 
     def stamp(self, moment: datetime) -> str:
@@ -223,9 +294,7 @@ class _Loader:
             text = self._stamps[moment] = rows.timestamp(moment)
         return text
 
-    def statements(self, chunk: list[NewPilot]) -> tuple[int, list[tuple[str, list[Any]]]]:
-        """The INSERT statements, with their parameters, that add a chunk of pilots. Each table's values
-        go straight into one flat list (no tuple per row): that list is what the statements bind."""
+    def batch(self, chunk: list[NewPilot]) -> RowBatch:
         pilots: list[Any] = []
         coverage: list[Any] = []
         blockers: list[Any] = []
@@ -235,22 +304,19 @@ class _Loader:
             self._add_coverage(p, coverage)
             self._add_blockers(p, blockers)
             self._add_moves(p, moves)
-        return len(chunk), [
-            *_inserts("pilot", _PILOT_COLUMNS, pilots),
-            *_inserts("coverage", _COVERAGE_COLUMNS, coverage),
-            *_inserts("blocker", _BLOCKER_COLUMNS, blockers),
-            *_inserts("stage_move", _MOVE_COLUMNS, moves),
+        return RowBatch(len(chunk), pilots, coverage, blockers, moves)
+
+    def derived(self, p: NewPilot) -> DerivedColumns:
+        statuses = {c.item: c.status for c in p.coverage}
+        open_blockers = [
+            OpenBlocker(b.tag, self._category(p.id, b.tag), self.stamp(b.opened_at))
+            for b in p.blockers
+            if b.resolved_at is None
         ]
+        return self.derivation.columns(statuses, p.high_impact, open_blockers)
 
     def _add_pilot(self, p: NewPilot, out: list[Any]) -> None:
-        score, not_assessed = self._readiness(p)
-        open_blockers = [b for b in p.blockers if b.resolved_at is None]
-        categories = [self._category(p.id, b.tag) for b in open_blockers]
-        top = ""
-        if open_blockers:
-            weight = blocker_rules.CATEGORY_WEIGHT
-            ranked = zip(open_blockers, categories, strict=True)
-            top = min(ranked, key=lambda pair: (weight[pair[1]], pair[0].opened_at, pair[0].tag))[0].tag
+        d = self.derived(p)
         out += (
             p.id,
             p.name,
@@ -263,31 +329,12 @@ class _Loader:
             "{}",
             self.stamp(p.created_at),
             self.stamp(p.stage_entered_at),
-            score,
-            not_assessed,
-            _TEXT[blocker_rules.territory(categories)],
-            len(open_blockers),
-            top,
+            d.readiness,
+            d.not_assessed,
+            _TEXT[d.territory],
+            d.open_blockers,
+            d.top_blocker,
         )
-
-    def _readiness(self, p: NewPilot) -> tuple[float, int]:
-        """Readiness and items not assessed, by the rules of domain.scoring.readiness (met = 1, partial =
-        0.5, waived and not_applicable leave the denominator) without its per-area models, which would
-        cost more than the whole load. Credits are multiples of 0.5, exact in binary, so the sum does not
-        depend on the order: the score is the one readiness() gives (a test checks every generated pilot)."""
-        credit = 0.0
-        left_out = 0
-        marked_not_assessed = 0
-        for c in p.coverage:
-            credit += _CREDIT[c.status]
-            if c.status in _LEFT_OUT:
-                left_out += 1
-            elif c.status is CoverageStatus.NOT_ASSESSED:
-                marked_not_assessed += 1
-        applicable = self.applicable[p.high_impact]
-        counted = applicable - left_out
-        score = credit / counted if counted else 0.0
-        return round(score, 4), applicable - len(p.coverage) + marked_not_assessed
 
     def _category(self, pilot_id: str, tag: str) -> BlockerCategory:
         category = self.categories.get(tag)
@@ -322,18 +369,9 @@ class _Loader:
             out += (p.id, before, _TEXT[m.to_stage], self.stamp(m.moved_at), self.by, m.override, "[]")
 
 
-_CREDIT = {s: s.credit for s in CoverageStatus}
 # Enum .value goes through a descriptor; a dict look-up is several times cheaper, a million rows over.
 _TEXT: dict[StrEnum, str] = {e: e.value for kind in (CoverageStatus, Stage, Territory) for e in kind}
 _LEFT_OUT = frozenset(s for s in CoverageStatus if not s.counts_in_readiness)
-
-_PILOT_COLUMNS = (
-    "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra", "created_at",
-    "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker",
-)  # fmt: skip
-_COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
-_BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by")
-_MOVE_COLUMNS = ("pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules")
 
 _MAX_PARAMETERS = 30_000  # under SQLite's default limit of 32,766 bound parameters per statement
 _ROWS_PER_STATEMENT = 300

@@ -11,19 +11,20 @@ import contextlib
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple
+from itertools import islice
+from typing import Any, NamedTuple
 
-from caio_tui.domain import blockers as blocker_rules
 from caio_tui.domain.blockers import Blocker, BlockerCategory, BlockerTag, Territory
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.derived import Derivation, OpenBlocker
 from caio_tui.domain.gates import GateRules, evaluate, parse_rules
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
-from caio_tui.store import rows
+from caio_tui.store import bulk, rows
 from caio_tui.store.errors import StoreError
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
@@ -220,6 +221,94 @@ def stream_pilots(portfolio: Portfolio) -> Iterator[Iterator[StoredPilot]]:
             _end_read(conn, cursors)
 
 
+class PilotFacts(NamedTuple):
+    """A pilot as a portfolio-wide report reads it: its fields, the stored derived columns, the status of
+    each assessed item and the tags of its open blockers (not the evidence, notes or history)."""
+
+    id: str
+    name: str
+    office: str
+    owner: str
+    description: str
+    stage: str
+    high_impact: bool
+    stage_entered_at: str
+    readiness: float
+    territory: str
+    top_blocker: str
+    statuses: dict[str, str]  # item id -> status, assessed items only
+    open_tags: list[str]  # in the order they were opened
+
+
+# One row per pilot: each pilot's coverage and open blockers gathered by SQLite from their indexes, as
+# JSON (any text is safe in it). Reading every coverage row into Python instead took half of a briefing.
+_FACTS_SQL = (
+    "SELECT id, name, office, owner, description, stage, high_impact, stage_entered_at, readiness, territory, "
+    "top_blocker, "
+    "(SELECT json_group_object(c.item_id, c.status) FROM coverage c WHERE c.pilot_id = pilot.id), "
+    "(SELECT json_group_array(b.tag) FROM (SELECT tag FROM blocker WHERE pilot_id = pilot.id "
+    "AND resolved_at IS NULL ORDER BY id) b) "
+    "FROM pilot ORDER BY id"
+)
+
+
+@contextmanager
+def stream_facts(portfolio: Portfolio) -> Iterator[Iterator[PilotFacts]]:
+    """Every pilot's PilotFacts in id order, one at a time, inside one read transaction (flat memory)."""
+    with portfolio._lock:
+        conn = portfolio.conn
+        cursors: list[sqlite3.Cursor] = []
+        try:
+            conn.execute("BEGIN")
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            cursors.append(cursor.execute(_FACTS_SQL))
+        except sqlite3.DatabaseError as exc:
+            _end_read(conn, cursors)
+            raise StoreError(f"{portfolio.path}: cannot read the portfolio ({exc})") from None
+        try:
+            yield _facts(cursors[0])
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{portfolio.path}: cannot read the portfolio ({exc})") from None
+        finally:
+            _end_read(conn, cursors)
+
+
+def _facts(cursor: sqlite3.Cursor) -> Iterator[PilotFacts]:
+    loads = json.loads
+    while batch := cursor.fetchmany(1000):
+        for r in batch:
+            statuses = r[11]
+            tags = r[12]
+            yield PilotFacts(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                bool(r[6]),
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                loads(statuses) if statuses != "{}" else {},
+                loads(tags) if tags != "[]" else [],
+            )
+
+
+def recent_moves(portfolio: Portfolio, limit: int) -> list[tuple[str, str, MoveRow]]:
+    """The latest `limit` moves between stages (not a pilot's first stage), latest first: (pilot id,
+    pilot name, move)."""
+    found = portfolio._read(
+        "SELECT m.pilot_id, p.name, m.from_stage, m.to_stage, m.moved_at, m.actor, m.override, m.failed_rules "
+        "FROM stage_move m JOIN pilot p ON p.id = m.pilot_id WHERE m.from_stage IS NOT NULL "
+        "ORDER BY m.moved_at DESC, m.pilot_id DESC, m.id LIMIT ?",
+        (limit,),
+    )
+    return [(r[0], r[1], MoveRow(*r[2:])) for r in found]
+
+
 def _end_read(conn: sqlite3.Connection, cursors: list[sqlite3.Cursor]) -> None:
     for cursor in cursors:
         cursor.close()
@@ -382,41 +471,6 @@ def is_empty(portfolio: Portfolio) -> bool:
     return portfolio.count() == 0
 
 
-class _Derived:
-    """The pilot's stored derived columns, computed as Portfolio._refresh computes them but without its
-    three queries and its pydantic models per pilot. The readiness formula is domain.scoring.readiness's:
-    met 1, partial 0.5, waived and not_applicable out of the denominator (a test checks they agree)."""
-
-    _CREDIT: ClassVar[dict[str, float]] = {"met": 1.0, "partial": 0.5}
-    _LEFT_OUT: ClassVar[frozenset[str]] = frozenset({"waived", "not_applicable"})
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.items = {hi: [i.id for i in catalog.items(hi)] for hi in (False, True)}
-
-    def __call__(
-        self, statuses: Mapping[str, str], high_impact: bool, open_blockers: Sequence[tuple[str, BlockerCategory, str]]
-    ) -> tuple[float, int, str, int, str]:
-        """(readiness, not_assessed, territory, open blocker count, top blocker); open_blockers are
-        (tag, category, opened_at text)."""
-        credit, counted, not_assessed = 0.0, 0, 0
-        for item in self.items[high_impact]:
-            status = statuses.get(item, "not_assessed")
-            if status in self._LEFT_OUT:
-                continue
-            counted += 1
-            credit += self._CREDIT.get(status, 0.0)
-            not_assessed += status == "not_assessed"
-        weight = blocker_rules.CATEGORY_WEIGHT
-        top = min(open_blockers, key=lambda b: (weight[b[1]], b[2], b[0]), default=None)
-        return (
-            round(credit / counted if counted else 0.0, 4),
-            not_assessed,
-            blocker_rules.territory(b[1] for b in open_blockers).value,
-            len(open_blockers),
-            top[0] if top else "",
-        )
-
-
 # ---- replacing an empty portfolio's contents (snapshot import) -------------------------------------
 
 
@@ -427,20 +481,27 @@ def replace_contents(
     catalog: Catalog,
     tags: Sequence[BlockerTag],
     rules: RulesRevision,
-    pilots: Sequence[PilotRows],
+    pilots: Iterable[PilotRows],
     source: str,
-    summary: str,
+    summary: Callable[[int], str],
+    total: int = 0,
     progress: Progress | None = None,
 ) -> int:
     """Make an empty portfolio hold exactly this content: its name, frameworks, tags, gate rules and pilots
-    (with coverage, blockers and stage history, times and actors kept). One transaction, one event."""
-    with portfolio._lock, _foreign_keys_checked_here(portfolio.conn), portfolio._transaction():
-        pilots_now = portfolio._one("SELECT count(*) AS n FROM pilot")
-        if pilots_now and pilots_now["n"]:
-            raise StoreError(
-                f"{portfolio.path}: holds {pilots_now['n']} pilot(s); a snapshot imports only into an empty "
-                "portfolio (create one with 'caio-tui --db NEW.db init'); nothing was imported"
-            )
+    (with coverage, blockers and stage history, times and actors kept). One transaction, one event whose
+    summary is summary(pilots loaded); returns the number of pilots.
+
+    `pilots` is consumed once, in batches, through the bulk load (store.bulk.loading): a caller can stream
+    them from a file, and an exception it raises while they are read (e.g. a digest that does not match
+    once the last pilot is read) rolls the whole import back. `total` (when known) is for progress."""
+
+    def refuse(found: int) -> str:
+        return (
+            f"{portfolio.path}: holds {found} pilot(s); a snapshot imports only into an empty portfolio "
+            "(create one with 'caio-tui --db NEW.db init'); nothing was imported"
+        )
+
+    with portfolio._lock, bulk.loading(portfolio, refuse=refuse):
         conn = portfolio.conn
         conn.execute("DELETE FROM item")
         conn.execute("DELETE FROM framework")
@@ -457,123 +518,81 @@ def replace_contents(
         conn.execute("UPDATE meta SET value = ? WHERE key = 'name'", (name,))
         portfolio._catalog = None
         portfolio._rules = None
-        with _indexes_built_after(conn):
-            _insert_rows(portfolio, pilots, catalog, {t.tag: t.category for t in tags}, progress)
+        batcher = _Batcher(catalog, {t.tag: t.category for t in tags}, "imported")
+        loaded = 0
+        for chunk in _chunks(pilots, _BATCH):
+            bulk.insert_batch(portfolio, batcher.batch(chunk))
+            loaded += len(chunk)
+            if progress:
+                progress(loaded, max(total, loaded))
         portfolio._event(
             "import",
             None,
             None,
-            {"summary": summary, "pilots": len(pilots), "name": name, "rules_revision": rules.revision},
+            {"summary": summary(loaded), "pilots": loaded, "name": name, "rules_revision": rules.revision},
             source=source,
         )
-    return len(pilots)
-
-
-_BULK_TABLES = ("pilot", "coverage", "blocker", "stage_move")
-
-
-@contextmanager
-def _foreign_keys_checked_here(conn: sqlite3.Connection) -> Iterator[None]:
-    """SQLite's per-row foreign-key look-ups cost about half of a large load; _insert_rows checks every
-    item and tag itself and the pilots are the ones it inserts, so they are off for the load (the pragma
-    only works outside a transaction; the caller holds the portfolio's lock)."""
-    conn.execute("PRAGMA foreign_keys = OFF")
-    try:
-        yield
-    finally:
-        conn.execute("PRAGMA foreign_keys = ON")
-
-
-@contextmanager
-def _indexes_built_after(conn: sqlite3.Connection) -> Iterator[None]:
-    """Inside the caller's transaction: drop the secondary indexes of the bulk tables and the full-text
-    triggers, and build them again from the loaded rows at the end (from their own SQL, so an index a later
-    migration adds comes back too). Building an index once is several times cheaper than updating it a
-    row at a time: at 100,000 pilots this takes most of the insert time off. Primary keys stay."""
-    marks = ", ".join("?" * len(_BULK_TABLES))
-    found = conn.execute(
-        f"SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks}) ORDER BY type, name",
-        _BULK_TABLES,
-    ).fetchall()
-    for kind, name, _sql in found:
-        conn.execute(f'DROP {str(kind).upper()} "{name}"')
-    yield
-    for _kind, _name, sql in found:
-        conn.execute(sql)
-    conn.execute("INSERT INTO pilot_fts (pilot_fts) VALUES ('rebuild')")  # external content: one pass
+    bulk.after_load(portfolio)
+    return loaded
 
 
 _BATCH = 2000
 
 
-def _insert_rows(
-    portfolio: Portfolio,
-    pilots: Sequence[PilotRows],
-    catalog: Catalog,
-    categories: Mapping[str, BlockerCategory],
-    progress: Progress | None,
-) -> None:
-    known_items = {i.id for i in catalog.items()}
-    derive = _Derived(catalog)
-    total = len(pilots)
-    for start in range(0, total, _BATCH):
-        pilot_rows: list[tuple[Any, ...]] = []
-        coverage_rows: list[tuple[Any, ...]] = []
-        blocker_rows: list[tuple[Any, ...]] = []
-        move_rows: list[tuple[Any, ...]] = []
-        for whole in pilots[start : start + _BATCH]:
+def _chunks(pilots: Iterable[PilotRows], size: int) -> Iterator[list[PilotRows]]:
+    iterator = iter(pilots)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _Batcher:
+    """PilotRows into the bulk load's flat rows, with the derived columns (domain.derived), checking the
+    items and tags the foreign keys would (they are off during a bulk load)."""
+
+    def __init__(self, catalog: Catalog, categories: Mapping[str, BlockerCategory], verb: str) -> None:
+        self.known_items = {i.id for i in catalog.items()}
+        self.categories = categories
+        self.derivation = Derivation(catalog)
+        self.verb = verb  # "nothing was {verb}" in errors
+
+    def batch(self, chunk: Sequence[PilotRows]) -> bulk.RowBatch:
+        pilot_values: list[Any] = []
+        coverage_values: list[Any] = []
+        blocker_values: list[Any] = []
+        move_values: list[Any] = []
+        known_items, categories = self.known_items, self.categories
+        for whole in chunk:
             p = whole.pilot
+            pilot_id = p.id
+            statuses = {}
             for c in whole.coverage:
                 if c.item_id not in known_items:
-                    raise StoreError(f"{p.id}: unknown requirement item {c.item_id!r}; nothing was imported")
-                coverage_rows.append((p.id, *c))
+                    raise StoreError(f"{pilot_id}: unknown requirement item {c.item_id!r}; nothing was {self.verb}")
+                coverage_values += (pilot_id, *c)
+                statuses[c.item_id] = c.status
             open_blockers = []
             for b in whole.blockers:
                 category = categories.get(b.tag)
                 if category is None:
-                    raise StoreError(f"{p.id}: unknown blocker tag {b.tag!r}; nothing was imported")
-                blocker_rows.append((p.id, *b))
+                    raise StoreError(f"{pilot_id}: unknown blocker tag {b.tag!r}; nothing was {self.verb}")
+                blocker_values += (pilot_id, *b)
                 if b.resolved_at is None:
-                    open_blockers.append((b.tag, category, b.opened_at))
-            move_rows += [(p.id, *m) for m in whole.moves]
-            statuses = {c.item_id: c.status for c in whole.coverage}
-            derived = derive(statuses, p.high_impact, open_blockers)
-            pilot_rows.append((*p[:5], STAGE_POSITION[p.stage], int(p.high_impact), *p[6:], *derived))
-        _insert_many(portfolio, _PILOT_INSERT, pilot_rows)
-        _insert_many(portfolio, _COVERAGE_INSERT, coverage_rows)
-        _insert_many(portfolio, _BLOCKER_INSERT, blocker_rows)
-        _insert_many(portfolio, _MOVE_INSERT, move_rows)
-        if progress:
-            progress(min(start + _BATCH, total), total)
-
-
-_PILOT_INSERT = (
-    "INSERT INTO pilot (id, name, office, owner, stage, stage_pos, high_impact, description, extra, created_at, "
-    "stage_entered_at, readiness, not_assessed, territory, open_blockers, top_blocker) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_COVERAGE_INSERT = (
-    "INSERT INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, updated_by) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_BLOCKER_INSERT = (
-    "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_MOVE_INSERT = (
-    "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def _insert_many(portfolio: Portfolio, sql: str, found: list[tuple[Any, ...]]) -> None:
-    if not found:
-        return
-    try:
-        portfolio.conn.executemany(sql, found)
-    except sqlite3.IntegrityError as exc:
-        raise StoreError(f"cannot import: {exc}; nothing was imported") from None
+                    open_blockers.append(OpenBlocker(b.tag, category, b.opened_at))
+            for m in whole.moves:
+                move_values += (pilot_id, *m)
+            d = self.derivation.columns(statuses, p.high_impact, open_blockers)
+            pilot_values += (
+                *p[:5],
+                STAGE_POSITION[p.stage],
+                int(p.high_impact),
+                *p[6:],
+                d.readiness,
+                d.not_assessed,
+                d.territory.value,
+                d.open_blockers,
+                d.top_blocker,
+            )
+        return bulk.RowBatch(len(chunk), pilot_values, coverage_values, blocker_values, move_values)
 
 
 # ---- update in place (inventory import) ------------------------------------------------------------
@@ -771,7 +790,9 @@ def _compare(record: PilotRecord, wanted: IncomingPilot, rules: GateRules, catal
 
 def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update]) -> None:
     categories = {t.tag: t.category for t in portfolio.tags()}
-    _insert_rows(portfolio, [rows_of(r, portfolio.actor) for r in added], portfolio.catalog(), categories, None)
+    batcher = _Batcher(portfolio.catalog(), categories, "imported")
+    for chunk in _chunks((rows_of(r, portfolio.actor) for r in added), _BATCH):
+        bulk.insert_batch(portfolio, batcher.batch(chunk))
     now = portfolio._now()
     conn = portfolio.conn
     for update in updates:

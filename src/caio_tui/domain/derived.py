@@ -1,0 +1,120 @@
+"""The derived values the store keeps on each pilot row, computed in one place.
+
+The portfolio table sorts and filters by readiness, territory, open blockers and the top blocker, so the
+store keeps them as columns and recomputes them on every change (Portfolio._refresh), on every bulk load
+(store.bulk, store.transfer) and the reports show readiness per area. All of them call `Derivation`, so
+a pilot reads the same whichever way it was written.
+
+Readiness follows domain.scoring.readiness (met 1, partial 0.5, gap and not_assessed 0; waived and
+not_applicable leave the denominator) without building its pydantic models: a bulk load of a million
+pilots calls this a million times (tests hold the two equal). Credits are multiples of 0.5, exact in
+binary, so the sums do not depend on the order the items are visited in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from caio_tui.domain import blockers as blocker_rules
+from caio_tui.domain import staleness
+from caio_tui.domain.blockers import BlockerCategory, Territory
+from caio_tui.domain.coverage import Catalog, CoverageStatus
+
+# Statuses are looked up as plain text: CoverageStatus is a StrEnum, so its members hash and compare
+# like their values and either kind of mapping works.
+_CREDIT: dict[str, float] = {s.value: s.credit for s in CoverageStatus if s.credit}
+_LEFT_OUT = frozenset(s.value for s in CoverageStatus if not s.counts_in_readiness)
+_NOT_ASSESSED = CoverageStatus.NOT_ASSESSED.value
+_WEIGHT: dict[str, int] = {c.value: w for c, w in blocker_rules.CATEGORY_WEIGHT.items()}
+
+
+class OpenBlocker(NamedTuple):
+    """An open blocker as the derivation needs it; opened_at is the stored text (ISO 8601 in UTC, so text
+    order is time order)."""
+
+    tag: str
+    category: BlockerCategory
+    opened_at: str
+
+
+class DerivedColumns(NamedTuple):
+    """The pilot row's derived columns, in the table's column order."""
+
+    readiness: float  # 0..1, rounded to 4 places as stored
+    not_assessed: int  # applicable items not assessed
+    territory: Territory
+    open_blockers: int
+    top_blocker: str  # the most important open blocker's tag, "" when none
+
+
+class Derivation:
+    """The derived columns of any pilot of one catalog (the catalog's item lists are worked out once)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.areas: dict[bool, tuple[tuple[str, tuple[str, ...]], ...]] = {
+            hi: tuple((a.id, tuple(i.id for i in a.items)) for a in catalog.areas(hi)) for hi in (False, True)
+        }
+        self.items: dict[bool, tuple[str, ...]] = {
+            hi: tuple(i for _, items in self.areas[hi] for i in items) for hi in (False, True)
+        }
+
+    def columns(
+        self, statuses: Mapping[str, str], high_impact: bool, open_blockers: Iterable[OpenBlocker]
+    ) -> DerivedColumns:
+        """statuses: item id -> status (CoverageStatus or its value; absent items are not assessed)."""
+        score, not_assessed = self.readiness(statuses, high_impact)
+        found = list(open_blockers)
+        return DerivedColumns(
+            score, not_assessed, territory_of(b.category for b in found), len(found), top_blocker(found)
+        )
+
+    def readiness(self, statuses: Mapping[str, str], high_impact: bool) -> tuple[float, int]:
+        """(readiness rounded to 4 places, applicable items not assessed)."""
+        credit, counted, not_assessed = 0.0, 0, 0
+        get, credits, left_out = statuses.get, _CREDIT, _LEFT_OUT
+        for item in self.items[high_impact]:
+            status = get(item, _NOT_ASSESSED)
+            if status in left_out:
+                continue
+            counted += 1
+            if status == _NOT_ASSESSED:
+                not_assessed += 1
+            else:
+                credit += credits.get(status, 0.0)
+        return round(credit / counted if counted else 0.0, 4), not_assessed
+
+    def by_area(self, statuses: Mapping[str, str], high_impact: bool) -> tuple[float, dict[str, float | None]]:
+        """Readiness overall (not rounded) and per area; None for an area whose every item is waived or
+        not applicable (no score to show)."""
+        by_area: dict[str, float | None] = {}
+        credit_sum, counted_sum = 0.0, 0
+        get, credits, left_out = statuses.get, _CREDIT, _LEFT_OUT
+        for area, items in self.areas[high_impact]:
+            credit, counted = 0.0, 0
+            for item in items:
+                status = get(item, _NOT_ASSESSED)
+                if status not in left_out:
+                    counted += 1
+                    credit += credits.get(status, 0.0)
+            by_area[area] = credit / counted if counted else None
+            credit_sum += credit
+            counted_sum += counted
+        return (credit_sum / counted_sum if counted_sum else 0.0), by_area
+
+
+def territory_of(categories: Iterable[BlockerCategory]) -> Territory:
+    """Which kind of gap holds a pilot back, from the categories of its open blockers."""
+    return blocker_rules.territory(categories)
+
+
+def top_blocker(open_blockers: Iterable[OpenBlocker]) -> str:
+    """The tag of the most important open blocker: by category weight, then the oldest, then the tag."""
+    best = min(open_blockers, key=lambda b: (_WEIGHT[b.category], b.opened_at, b.tag), default=None)
+    return best.tag if best else ""
+
+
+def approval_stale(was_stale: bool, decided: staleness.DecidedState | None, now: staleness.GateState) -> bool:
+    """Whether the pilot's last gate approval is stale. Once stale it stays stale until a re-check or a new
+    move decides afresh (which writes a new decision and clears the flag), so the stored flag is an input."""
+    return was_stale or staleness.is_stale(decided, now)
