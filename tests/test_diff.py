@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from caio_tui.domain.diff import PortfolioState, compare
 from caio_tui.domain.gates import CoverageRule, Gate, GateRules
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
-from caio_tui.io.diff import render, render_json, render_markdown, render_text
+from caio_tui.io.diff import counts, diff_files, load_side, render, render_json, render_markdown, render_text
 from caio_tui.io.snapshot import Snapshot, snapshot_of, state_of
 from caio_tui.store import Portfolio
 
@@ -167,3 +168,59 @@ def test_user_text_is_shown_as_typed(sample_portfolio: Portfolio, before: Portfo
     assert "<script>" not in markdown and "\\<script\\>" in markdown
     assert "x \\| " in markdown  # a pipe in a name does not split the table row
     assert "\x1b" not in markdown
+
+
+# ---- reading a side never changes its file ---------------------------------------------------------------
+
+
+def test_a_portfolio_of_an_older_schema_is_read_without_upgrading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caio_tui.io.samples import load_sample
+    from caio_tui.store import database
+
+    old_path = tmp_path / "last-year.db"
+    with Portfolio.open(old_path, actor="tester", create=True) as old:
+        load_sample(old, "small-agency")
+        retired = old.pilots()[0].id
+        old.move(retired, Stage.RETIRED)
+        ids = {p.id for p in old.pilots()}
+    before = old_path.read_bytes()
+    # This caio-tui knows one migration more than the file has: opening the file in place would upgrade it.
+    shipped = database.migration_files()
+    later = (shipped[-1][0] + 1, "later", "CREATE TABLE later_table (x INTEGER);")
+    monkeypatch.setattr(database, "migration_files", lambda: [*shipped, later])
+
+    state_then = load_side(old_path, actor="tester")
+    assert old_path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last-year.db"]  # no backup, no -wal left beside it
+    assert {r.pilot.id for r in state_then.records} == ids
+    assert next(r for r in state_then.records if r.pilot.id == retired).pilot.stage is Stage.RETIRED
+    assert diff_files(old_path, old_path, actor="tester").identical
+
+
+def test_a_side_reads_its_last_commits_from_the_write_ahead_log(
+    sample_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caio_tui.store import database
+
+    sample_portfolio.move("DCS-001", Stage.POC)  # committed to the -wal file; the fixture keeps it open
+    shipped = database.migration_files()
+    monkeypatch.setattr(database, "migration_files", lambda: [*shipped, (shipped[-1][0] + 1, "later", "SELECT 1;")])
+    copied = load_side(sample_portfolio.path, actor="tester")  # read from a copy: the file looks older
+    assert next(r for r in copied.records if r.pilot.id == "DCS-001").pilot.stage is Stage.POC
+
+
+def test_counts_name_every_kind_of_change(sample_portfolio: Portfolio, before: PortfolioState) -> None:
+    sample_portfolio.move("DCS-001", Stage.POC)
+    found = counts(compare(before, state(sample_portfolio)))
+    assert found == {
+        "added": 0,
+        "removed": 0,
+        "stage_moves": 1,
+        "coverage_changes": 0,
+        "blockers_opened": 0,
+        "blockers_resolved": 0,
+        "gate_overrides": 0,
+        "rule_changes": 0,
+    }

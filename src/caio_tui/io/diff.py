@@ -4,7 +4,11 @@ as text, Markdown or JSON. The comparison itself is domain.diff.compare."""
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +16,97 @@ from caio_tui.domain.diff import PilotDelta, PortfolioDiff, PortfolioState, comp
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.reports import md
 from caio_tui.io.snapshot import Snapshot, SnapshotError, no_cycle_collection, parse, snapshot_of, state_of
-from caio_tui.store import Portfolio
+from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.database import latest_version
 
 DIFF_FORMATS = ("text", "markdown", "json")
+Clock = Callable[[], datetime]
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_HEADER_SIZE = 100  # SQLite's file header; its schema version (PRAGMA user_version) is at bytes 60-63
 
 
-def load_side(path: Path, *, actor: str) -> PortfolioState:
-    """A snapshot file or a portfolio database, as a state to compare. Errors name the file."""
+def load_side(path: Path, *, actor: str, clock: Clock | None = None) -> PortfolioState:
+    """A snapshot file or a portfolio database, as a state to compare. Errors name the file.
+
+    Reading a side never changes its file: a portfolio of an older schema is read from a private copy,
+    since opening it in place would upgrade it (and leave a backup beside it). clock is the portfolio's
+    "now" (the time the state of a portfolio file is taken at)."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(len(_SQLITE_HEADER))
+            head = handle.read(_HEADER_SIZE)
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
     with no_cycle_collection():
-        if head == _SQLITE_HEADER:
-            with Portfolio.open(path, actor=actor) as portfolio:
-                return state_of(Snapshot.model_validate(snapshot_of(portfolio)))
+        if head[: len(_SQLITE_HEADER)] == _SQLITE_HEADER:
+            if _schema_version(head) < latest_version():
+                return _state_of_copy(path, actor, clock)
+            return _state_of_database(path, actor, clock)
         return state_of(parse(path.read_bytes(), str(path)))
 
 
-def diff_files(old: Path, new: Path, *, actor: str) -> PortfolioDiff:
-    return compare(load_side(old, actor=actor), load_side(new, actor=actor))
+def _schema_version(head: bytes) -> int:
+    return int.from_bytes(head[60:64], "big") if len(head) >= 64 else 0
+
+
+def _state_of_database(path: Path, actor: str, clock: Clock | None) -> PortfolioState:
+    opened = Portfolio.open(path, actor=actor) if clock is None else Portfolio.open(path, actor=actor, clock=clock)
+    with opened as portfolio:
+        return state_of(Snapshot.model_validate(snapshot_of(portfolio)))
+
+
+def _state_of_copy(path: Path, actor: str, clock: Clock | None) -> PortfolioState:
+    """The state of a portfolio file read from a copy in a temporary folder (with its write-ahead log,
+    which holds the last commits), so the upgrade on opening happens to the copy only."""
+    with tempfile.TemporaryDirectory(prefix="caio-tui-diff-") as folder:
+        copy = Path(folder) / path.name
+        try:
+            shutil.copyfile(path, copy)
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists():
+                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        except OSError as exc:
+            raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
+        try:
+            return _state_of_database(copy, actor, clock)
+        except StoreError as exc:  # name the user's file, not the copy
+            raise StoreError(str(exc).replace(str(copy), str(path))) from None
+
+
+def diff_files(old: Path, new: Path, *, actor: str, clock: Clock | None = None) -> PortfolioDiff:
+    return compare(load_side(old, actor=actor, clock=clock), load_side(new, actor=actor, clock=clock))
+
+
+def report(
+    old: Path, new: Path, *, actor: str, at: datetime | None = None, old_label: str = "old", new_label: str = "new"
+) -> dict[str, Any]:
+    """What the TUI shows, in plain data (it crosses a process boundary as JSON): the text form, the counts
+    of io.diff.counts and whether the sides are identical. at is "now" for a portfolio file's side."""
+    clock = None if at is None else (lambda: at)
+    found = diff_files(old, new, actor=actor, clock=clock)
+    return {"text": render_text(found, old_label, new_label), "counts": counts(found), "identical": found.identical}
+
+
+def main(argv: list[str]) -> int:
+    """`python -m caio_tui.io.diff REQUEST`: report() in a process of its own, so that parsing a large
+    snapshot (json.loads and pydantic hold the GIL for seconds) never freezes the app that asked. REQUEST is
+    a JSON object with report()'s arguments; the answer is one JSON object on stdout, {"error": line} and
+    exit code 1 for a side that cannot be read."""
+    request = json.loads(argv[0])
+    at = datetime.fromisoformat(request["at"]) if request.get("at") else None
+    try:
+        answer = report(
+            Path(request["old"]),
+            Path(request["new"]),
+            actor=request["actor"],
+            at=at,
+            old_label=request.get("old_label", "old"),
+            new_label=request.get("new_label", "new"),
+        )
+    except (SnapshotError, StoreError, OSError) as exc:
+        sys.stdout.write(json.dumps({"error": str(exc)}))
+        return 1
+    sys.stdout.write(json.dumps(answer))  # ASCII: whatever the locale of the pipe
+    return 0
 
 
 def render(diff: PortfolioDiff, fmt: str, *, old_label: str = "old", new_label: str = "new") -> str:
@@ -50,12 +123,13 @@ def render(diff: PortfolioDiff, fmt: str, *, old_label: str = "old", new_label: 
 
 def render_json(diff: PortfolioDiff) -> str:
     data: dict[str, Any] = diff.model_dump(mode="json")
-    data["summary"] = _counts(diff)
+    data["summary"] = counts(diff)
     data["identical"] = diff.identical
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _counts(diff: PortfolioDiff) -> dict[str, int]:
+def counts(diff: PortfolioDiff) -> dict[str, int]:
+    """How many of each kind of change, in the order every form shows them (keys with underscores)."""
     return {
         "added": len(diff.added),
         "removed": len(diff.removed),
@@ -87,8 +161,7 @@ def render_text(diff: PortfolioDiff, old_label: str = "old", new_label: str = "n
     ]
     if diff.identical:
         return "\n".join([*out, "", "no differences"]) + "\n"
-    counts = _counts(diff)
-    out.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
+    out.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts(diff).items()))
     out += ["", "funnel: " + "  ".join(_funnel_cell(c.stage.value, c.old, c.new) for c in diff.funnel)]
 
     def section(title: str, lines: list[str]) -> None:
@@ -157,7 +230,7 @@ def render_markdown(diff: PortfolioDiff, old_label: str = "old", new_label: str 
     if diff.identical:
         return "\n".join([*out, "No differences.", ""])
     out += ["| | count |", "|---|---:|"]
-    out += [f"| {k.replace('_', ' ')} | {n} |" for k, n in _counts(diff).items()]
+    out += [f"| {k.replace('_', ' ')} | {n} |" for k, n in counts(diff).items()]
     out += ["", "## Funnel", "", "| stage | old | new | change |", "|---|---:|---:|---:|"]
     out += [f"| {c.stage.label} | {c.old} | {c.new} | {c.new - c.old:+d} |" for c in diff.funnel]
 
@@ -232,3 +305,7 @@ def render_markdown(diff: PortfolioDiff, old_label: str = "old", new_label: str 
         if names:
             out += ["", f"## {title}", "", *(f"- {md(n)}" for n in names)]
     return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

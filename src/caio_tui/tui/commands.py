@@ -1,8 +1,11 @@
-"""The command palette (`ctrl+p`): switch views, load a sample, export, import, change theme; the Portfolio
-view adds its own (filter, sort by a column, marks). Also the two small dialogs the commands open.
+"""The command palette (`ctrl+p`): switch views, load a sample, export, import, compare with a snapshot,
+change theme; the Portfolio view adds its own (filter, sort by a column, marks). Also the two small dialogs
+the commands open.
 
-Long work (a sample, an export or an import of a large portfolio) runs in a worker with the views' loading
-indicator; its result is a notification, and a store or file error is a notification too.
+Long work runs in a worker: a sample with the views' loading indicator; an export, an import or a
+comparison on a screen of its own with a progress bar or a loading indicator (tui/screens/export_dialog.py,
+import_dialog.py, snapshot_diff.py). Results and errors are notifications. The app imports this module on its
+first use (the palette, the x key): io/, the store and those screens only when a command runs.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from caio_tui.domain.text import printable
-from caio_tui.store import StoreError
 from caio_tui.tui.keymap import VIEWS
 
 if TYPE_CHECKING:
@@ -111,12 +113,22 @@ class PathPrompt(ModalScreen[Path | None]):
 # ---- what the commands do --------------------------------------------------------------------------------
 
 
+def shown_path(path: Path) -> str:
+    """A file name as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _caio(app: Any) -> CaioApp:
     return cast("CaioApp", app)
 
 
 def ask_load_sample(app: CaioApp, name: str) -> None:
     """Confirmation first: a sample adds its pilots to the open portfolio."""
+    from caio_tui.store import StoreError
+
     try:
         target = f"{printable(app.portfolio.name)} ({app.portfolio.path})"
     except StoreError:
@@ -138,6 +150,7 @@ def ask_load_sample(app: CaioApp, name: str) -> None:
 
 async def _load_sample(app: CaioApp, name: str) -> None:
     from caio_tui.io.samples import load_sample
+    from caio_tui.store import StoreError
 
     app.set_busy(True)
     try:
@@ -152,42 +165,38 @@ async def _load_sample(app: CaioApp, name: str) -> None:
 
 
 def default_export_path(app: CaioApp, fmt: str) -> Path:
+    """<portfolio>-<day><suffix> in the working folder; the OMB inventory says so in its name, so it never
+    takes the name of the CSV of pilots."""
     from caio_tui.io.inventory import EXPORT_SUFFIX
 
     day = app.portfolio.clock().date().isoformat()
-    return Path.cwd() / f"{app.portfolio.path.stem}-{day}{EXPORT_SUFFIX[fmt]}"
+    kind = "-omb-2025" if fmt == "omb-2025" else ""
+    return Path.cwd() / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
 
 
-def ask_export(app: CaioApp, fmt: str, label: str) -> None:
-    def chosen(path: Path | None) -> None:
-        if path is not None:
-            app.run_worker(_export(app, fmt, path), group="commands.transfer", exclusive=True)
+def open_export_dialog(app: CaioApp, fmt: str | None = None) -> None:
+    """The export dialog (key x, the palette's Export commands), with fmt chosen (default: snapshot)."""
+    from caio_tui.tui.screens.export_dialog import ExportDialog
 
+    if isinstance(app.screen, ExportDialog):
+        return  # already open
     app.push_screen(
-        PathPrompt(f"Export the {label} to", str(default_export_path(app, fmt)), "an existing file is kept"),
-        chosen,
+        ExportDialog(
+            app.portfolio.path,
+            actor=app.settings.actor,
+            stalled_days=app.settings.stalled_days,
+            default_path=partial(default_export_path, app),
+            fmt=fmt or "snapshot",
+        )
     )
 
 
-async def _export(app: CaioApp, fmt: str, path: Path) -> None:
-    from caio_tui.io.files import FileWriteError
-    from caio_tui.io.inventory import TransferError, export_to
-
-    app.set_busy(True)
-    try:
-        written = await asyncio.to_thread(export_to, app.portfolio, fmt, path)
-    except (StoreError, TransferError, FileWriteError, OSError) as exc:
-        app.notify(str(exc), title="Nothing was exported", severity="error", markup=False)
-        return
-    finally:
-        app.set_busy(False)
-    app.notify(f"Wrote {path} ({written:,} bytes)", title="Exported", markup=False)
-
-
 def ask_import(app: CaioApp) -> None:
+    """A file name, then the import with its progress bar and its summary (tui/screens/import_dialog.py)."""
+
     def chosen(path: Path | None) -> None:
         if path is not None:
-            app.run_worker(_import(app, path), group="commands.transfer", exclusive=True)
+            start_import(app, path)
 
     app.push_screen(
         PathPrompt(
@@ -199,27 +208,36 @@ def ask_import(app: CaioApp) -> None:
     )
 
 
-async def _import(app: CaioApp, path: Path) -> None:
-    from caio_tui.io.inventory import TransferError, import_file
+def start_import(app: CaioApp, path: Path) -> None:
+    from caio_tui.tui.screens.import_dialog import ImportScreen
 
-    app.set_busy(True)
-    try:
-        result = await asyncio.to_thread(import_file, app.portfolio, path)
-    except (StoreError, TransferError, OSError) as exc:
-        app.notify(str(exc), title="Nothing was imported", severity="error", markup=False)
-        return
-    finally:
-        app.set_busy(False)
-    app.notify(printable(result.summary), title="Imported", markup=False)
-    if result.issues:
-        shown = "\n".join(printable(line) for line in result.issues[:3])
-        more = (
-            f"\n… and {len(result.issues) - 3} more (caio-tui import --dry-run lists them)"
-            if len(result.issues) > 3
-            else ""
-        )
-        app.notify(shown + more, title=f"{len(result.issues)} row issue(s)", severity="warning", markup=False)
-    app.portfolio_changed(details=True)
+    def imported(_result: object) -> None:
+        app.portfolio_changed(details=True)
+
+    app.push_screen(ImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
+
+
+def ask_compare_snapshot(app: CaioApp) -> None:
+    """A snapshot (or portfolio) file, then what moved between it and this portfolio."""
+
+    def chosen(path: Path | None) -> None:
+        if path is not None:
+            show_snapshot_diff(app, path)
+
+    app.push_screen(
+        PathPrompt(
+            "Compare this portfolio with the snapshot",
+            "",
+            "a snapshot file (caio-tui export --format snapshot) or another portfolio's .db; neither is changed",
+        ),
+        chosen,
+    )
+
+
+def show_snapshot_diff(app: CaioApp, old: Path) -> None:
+    from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
+
+    app.push_screen(SnapshotDiffScreen(old, app.portfolio.path, actor=app.settings.actor, clock=app.portfolio.clock))
 
 
 def set_theme(app: CaioApp, name: str) -> None:
@@ -256,12 +274,19 @@ def commands_for(app: CaioApp, screen: object) -> Iterator[Command]:
         )
     for fmt, label in EXPORTS:
         yield Command(
-            f"Export {label}…", f"Write the portfolio as {fmt} to a file", partial(ask_export, app, fmt, label)
+            f"Export {label}…",
+            f"Write the portfolio as {fmt} to a file (key x: every format)",
+            partial(open_export_dialog, app, fmt),
         )
     yield Command(
         "Import…",
         "Import an OMB AI use case inventory CSV or a snapshot file",
         partial(ask_import, app),
+    )
+    yield Command(
+        "Compare with snapshot…",
+        "What moved since a snapshot: pilots added and removed, stage moves, coverage, blockers, rules",
+        partial(ask_compare_snapshot, app),
     )
     if app.theme != LIGHT_THEME:
         yield Command(
@@ -309,4 +334,15 @@ class CaioCommands(Provider):
                 yield Hit(score, matcher.highlight(command.title), command.run, help=command.help)
 
 
-__all__ = ["CaioCommands", "ConfirmScreen", "PathPrompt", "commands_for"]
+__all__ = [
+    "EXPORTS",
+    "CaioCommands",
+    "ConfirmScreen",
+    "PathPrompt",
+    "ask_compare_snapshot",
+    "ask_import",
+    "commands_for",
+    "default_export_path",
+    "open_export_dialog",
+    "shown_path",
+]
