@@ -112,22 +112,14 @@ def register(cli: click.Group) -> None:
     def import_(ctx: click.Context, file: Path, fmt: str, dry_run: bool) -> None:
         """Import FILE: a snapshot (into an empty portfolio) or an OMB AI use case inventory CSV (2023, 2024,
         2024 long-header, 2025), whose pilots are added or updated in place."""
-        from caio_tui.io.inventory import ImportResult, TransferError, import_file
-        from caio_tui.io.snapshot import SnapshotError, import_snapshot_file
+        from caio_tui.io.inventory import TransferError, import_file
 
         target = db_path(ctx)
         created = not target.exists() and not dry_run
         try:
             with opened(ctx, create=created) as portfolio, progress_bar(f"import {file.name}") as progress:
-                if fmt == "snapshot" or (fmt == "auto" and _starts_like_snapshot(file)):
-                    # Streamed from the file: flat memory however many pilots it holds.
-                    count = import_snapshot_file(
-                        portfolio, file, source=str(file), event_source=file.name, dry_run=dry_run, progress=progress
-                    )
-                    result = ImportResult(str(file), "snapshot", "snapshot", dry_run, pilots=count)
-                else:
-                    result = import_file(portfolio, file, fmt=fmt, dry_run=dry_run, progress=progress)
-        except (TransferError, SnapshotError) as exc:
+                result = import_file(portfolio, file, fmt=fmt, dry_run=dry_run, progress=progress)
+        except TransferError as exc:
             _discard(target, created)
             raise CliError(str(exc)) from None
         except BaseException:
@@ -160,18 +152,6 @@ def register(cli: click.Group) -> None:
         from caio_tui.io.snapshot import schema_text
 
         click.echo(schema_text(), nl=False)
-
-
-def _starts_like_snapshot(file: Path) -> bool:
-    """A file whose text starts like a JSON object: a snapshot (or a broken one). Anything unreadable goes
-    the inventory way, whose messages say why."""
-    from caio_tui.io.snapshot import looks_like_snapshot
-
-    try:
-        with file.open("rb") as stream:
-            return looks_like_snapshot(stream.read(4096))
-    except OSError:
-        return False
 
 
 def _discard(target: Path, created: bool) -> None:

@@ -35,21 +35,13 @@ from caio_tui.io.omb import (
     write_inventory_2025,
 )
 from caio_tui.io.reports import briefing_html, briefing_markdown, build_briefing, write_pilots_csv
-from caio_tui.io.snapshot import (
-    SnapshotError,
-    import_snapshot,
-    looks_like_snapshot,
-    no_cycle_collection,
-    parse,
-    write_snapshot,
-)
-from caio_tui.store import Portfolio, StoreError
+from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
+from caio_tui.store import Portfolio
 from caio_tui.store.transfer import (
     IncomingPilot,
     PilotRows,
     Progress,
     UpsertReport,
-    is_empty,
     read_records,
     stream_pilots,
     upsert_pilots,
@@ -206,10 +198,10 @@ def import_file(
     inventory are reported in ImportResult.issues and the rest of the file is imported."""
     if fmt not in IMPORT_FORMATS:
         raise TransferError(f"unknown import format {fmt!r}; expected one of {', '.join(IMPORT_FORMATS)}")
-    data = read_source(path)
     source = str(path)
-    if fmt == "snapshot" or (fmt == "auto" and looks_like_snapshot(data)):
-        return _import_snapshot(portfolio, data, source, path.name, dry_run, progress)
+    if fmt == "snapshot" or (fmt == "auto" and _starts_like_snapshot(path)):
+        return _import_snapshot(portfolio, path, source, dry_run, progress)
+    data = read_source(path)
     try:
         result = read_inventory(data, source_name=source, fmt=None if fmt == "auto" else OmbFormat(fmt))
     except OmbFormatError as exc:
@@ -241,29 +233,30 @@ def import_into(
         return import_file(portfolio, path, fmt=fmt, dry_run=dry_run, progress=progress)
 
 
-def _import_snapshot(
-    portfolio: Portfolio, data: bytes, source: str, event_source: str, dry_run: bool, progress: Progress | None
-) -> ImportResult:
-    with no_cycle_collection():
-        return _parse_and_import(portfolio, data, source, event_source, dry_run, progress)
-
-
-def _parse_and_import(
-    portfolio: Portfolio, data: bytes, source: str, event_source: str, dry_run: bool, progress: Progress | None
-) -> ImportResult:
+def _starts_like_snapshot(path: Path) -> bool:
+    """A file whose text starts like a JSON object: a snapshot (or a broken one). Anything unreadable goes
+    the inventory way, whose messages say why."""
     try:
-        snapshot = parse(data, source)
+        with path.open("rb") as stream:
+            return looks_like_snapshot(stream.read(4096))
+    except OSError:
+        return False
+
+
+def _import_snapshot(
+    portfolio: Portfolio, path: Path, source: str, dry_run: bool, progress: Progress | None
+) -> ImportResult:
+    """Streamed from the file: flat memory however many pilots it holds (and the GIL is released between
+    lines often enough for the TUI to keep drawing)."""
+    if path.is_dir():
+        raise TransferError(f"{path}: is a folder, not a file")
+    try:
+        count = import_snapshot_file(
+            portfolio, path, source=source, event_source=path.name, dry_run=dry_run, progress=progress
+        )
     except SnapshotError as exc:
         raise TransferError(str(exc)) from None
-    if dry_run:
-        if not is_empty(portfolio):
-            raise StoreError(
-                f"{portfolio.path}: holds {portfolio.count()} pilot(s); a snapshot imports only into an empty "
-                "portfolio; nothing would be imported"
-            )
-    else:
-        import_snapshot(portfolio, snapshot, source=event_source, progress=progress)
-    return ImportResult(source=source, kind="snapshot", format="snapshot", dry_run=dry_run, pilots=len(snapshot.pilots))
+    return ImportResult(source=source, kind="snapshot", format="snapshot", dry_run=dry_run, pilots=count)
 
 
 def import_inventory(

@@ -835,6 +835,10 @@ class SnapshotFile:
         self.source = source
         self.size = size
         raw = self.reader.head()
+        if not raw.keys() >= SnapshotHead.model_fields.keys():
+            # The exporter writes every head key before the pilots: a missing one means another layout or a
+            # cut file, which the whole-document parse names exactly (line and column, or the missing key).
+            raise _NotLineLayout
         _check_format(raw, source)
         try:
             self.head = SnapshotHead.model_validate(raw)

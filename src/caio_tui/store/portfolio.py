@@ -22,11 +22,11 @@ from caio_tui.domain import staleness
 from caio_tui.domain.blockers import BUILTIN_TAGS, BlockerCategory, BlockerTag
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework
 from caio_tui.domain.defaults import default_catalog, default_rules
+from caio_tui.domain.derived import Derivation, OpenBlocker, approval_stale
 from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
 from caio_tui.domain.history import UNDOABLE, AuditEvent
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotFields, PilotRecord
-from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.store import audit, database, rows
 from caio_tui.store.database import busy_error, connect, is_busy, is_corrupt, out_of_space
@@ -136,6 +136,8 @@ class Portfolio:
         self._match_counts: dict[str, int] = {}  # recent full-text counts, only to choose a page's plan
         self._middles: dict[SortKey, tuple[int, tuple[Any, str] | None]] = {}  # see _past_middle
         self._catalog: Catalog | None = None
+        self._derived: Derivation | None = None
+        self._derived_for: Catalog | None = None
         self._rules: GateRules | None = None
         self._rules_at = 0  # the version of the cached rules: another program may load new ones
 
@@ -1031,42 +1033,44 @@ class Portfolio:
         if row is None:
             return
         statuses = {
-            r["item_id"]: CoverageStatus(r["status"])
+            r["item_id"]: r["status"]
             for r in self._read("SELECT item_id, status FROM coverage WHERE pilot_id = ?", (pilot_id,))
         }
-        score = readiness(self.catalog(), statuses, bool(row["high_impact"]))
         open_rows = self._read(
             "SELECT b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
             "WHERE b.pilot_id = ? AND b.resolved_at IS NULL",
             (pilot_id,),
         )
-        categories = [BlockerCategory(r["category"]) for r in open_rows]
-        weight = blocker_rules.CATEGORY_WEIGHT
-        top = min(
-            open_rows,
-            key=lambda r: (weight[BlockerCategory(r["category"])], r["opened_at"], r["tag"]),
-            default=None,
-        )
+        open_blockers = [OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]) for r in open_rows]
+        derived = self._derivation().columns(statuses, bool(row["high_impact"]), open_blockers)
         now = staleness.GateState(
-            statuses=statuses,
-            open_blockers=tuple((r["tag"], BlockerCategory(r["category"])) for r in open_rows),
+            statuses={item: CoverageStatus(status) for item, status in statuses.items()},
+            open_blockers=tuple((b.tag, b.category) for b in open_blockers),
             fields={name: row[name] for name in ("name", "office", "owner", "description")},
             high_impact=bool(row["high_impact"]),
         )
+        stale = approval_stale(bool(row["approval_stale"]), self.decided_state(pilot_id), now)
         self.conn.execute(
             "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
             "approval_stale = ? WHERE id = ?",
             (
-                round(score.score, 4),
-                score.not_assessed,
-                blocker_rules.territory(categories).value,
-                len(open_rows),
-                top["tag"] if top else "",
-                # Once stale, an approval stays stale until a re-check or a new move decides afresh.
-                int(bool(row["approval_stale"]) or staleness.is_stale(self.decided_state(pilot_id), now)),
+                derived.readiness,
+                derived.not_assessed,
+                derived.territory.value,
+                derived.open_blockers,
+                derived.top_blocker,
+                int(stale),
                 pilot_id,
             ),
         )
+
+    def _derivation(self) -> Derivation:
+        """The derived-column calculator of the current catalog (rebuilt when the catalog is re-read)."""
+        catalog = self.catalog()
+        if self._derived_for is not catalog:
+            self._derived, self._derived_for = Derivation(catalog), catalog
+        assert self._derived is not None
+        return self._derived
 
     def decided_state(self, pilot_id: str) -> staleness.DecidedState | None:
         """The state the gate decision of the pilot's last move was made on, or of its latest re-check

@@ -532,7 +532,6 @@ def replace_contents(
             {"summary": summary(loaded), "pilots": loaded, "name": name, "rules_revision": rules.revision},
             source=source,
         )
-    bulk.after_load(portfolio)
     return loaded
 
 
