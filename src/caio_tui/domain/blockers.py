@@ -33,7 +33,7 @@ _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
 
 class BlockerTag(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     tag: str
     category: BlockerCategory
     areas: tuple[str, ...] = ()
@@ -49,7 +49,7 @@ class BlockerTag(BaseModel):
 
 
 class Blocker(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     id: int
     pilot_id: str
     tag: str

@@ -63,14 +63,14 @@ def parse_status(text: str) -> CoverageStatus:
 
 
 class Item(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     id: str
     text: str
     omb_column: str | None = None
 
 
 class Area(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     id: str
     name: str
     items: tuple[Item, ...]
@@ -79,7 +79,7 @@ class Area(BaseModel):
 class Framework(BaseModel):
     """A requirement framework: areas of items. Data, not code: a user can add one."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     id: str
     name: str
     applies_to: Literal["all", "high_impact"] = "all"
@@ -100,7 +100,7 @@ class Framework(BaseModel):
 class Coverage(BaseModel):
     """One item's status on one pilot, with who set it and why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     item: str
     status: CoverageStatus = CoverageStatus.NOT_ASSESSED
     evidence: str = ""
@@ -118,7 +118,7 @@ class Coverage(BaseModel):
 class Catalog(BaseModel):
     """Every framework of a portfolio, with look-ups by item and area."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     frameworks: tuple[Framework, ...] = Field(default_factory=tuple)
 
     def areas(self, high_impact: bool = True) -> list[Area]:

@@ -16,7 +16,7 @@ TOKENS = ("stage:", "blocker:", "territory:", "office:", "stalled", "high-impact
 
 
 class PilotFilter(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     text: tuple[str, ...] = ()
     stages: tuple[Stage, ...] = ()
     blockers: tuple[str, ...] = ()

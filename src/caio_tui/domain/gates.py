@@ -29,7 +29,7 @@ GATED_FIELDS = ("name", "office", "owner", "description")
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
     description: str = ""
 
 
@@ -92,7 +92,7 @@ UNGATED: frozenset[Stage] = frozenset({Stage.INTAKE, Stage.RETIRED})
 
 
 class Gate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
     to: Stage
     rules: tuple[Rule, ...] = ()
 
@@ -108,7 +108,7 @@ class Gate(BaseModel):
 class RuleProblem(BaseModel):
     """Something wrong with valid-looking rules, at a place in them (indexes from 0, as in the file)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     gate: int
     rule: int | None = None  # None: the gate itself
     key: str = ""  # the key of the gate or rule at fault
@@ -116,7 +116,7 @@ class RuleProblem(BaseModel):
 
 
 class GateRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
     version: int = 1
     gates: tuple[Gate, ...] = Field(default=(), alias="gate")
 
@@ -215,7 +215,7 @@ def high_impact_items(catalog: Catalog) -> list[str]:
 class Change(BaseModel):
     """One change that would make a gate pass."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     kind: Literal["set_coverage", "resolve_blocker", "set_field"]
     target: str  # item id, blocker tag or field name
     to: str = ""  # the status an item must reach
@@ -223,14 +223,14 @@ class Change(BaseModel):
 
 
 class RuleFailure(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     rule: str  # e.g. "production #3"
     reason: str
     changes: tuple[Change, ...]
 
 
 class GateResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     pilot_id: str
     from_stage: Stage
     to_stage: Stage

@@ -22,7 +22,7 @@ UNDOABLE = frozenset(
 
 
 class AuditEvent(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     id: int
     at: datetime
     actor: str

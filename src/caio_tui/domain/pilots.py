@@ -18,7 +18,7 @@ EDITABLE_FIELDS: tuple[str, ...] = ("name", "office", "owner", "high_impact", "d
 class PilotFields(BaseModel):
     """What a user types when creating or editing a pilot."""
 
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, str_strip_whitespace=True)
     name: str = Field(max_length=10_000)  # blank names are refused with a message of our own below
     office: str = Field(default="", max_length=10_000)
     owner: str = Field(default="", max_length=10_000)
@@ -34,7 +34,7 @@ class PilotFields(BaseModel):
 
 
 class Pilot(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     id: str
     name: str
     office: str = ""
@@ -57,7 +57,7 @@ class Pilot(BaseModel):
 
 
 class StageMove(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     pilot_id: str
     from_stage: Stage | None
     to_stage: Stage
@@ -71,7 +71,7 @@ class StageMove(BaseModel):
 class PilotRecord(BaseModel):
     """A pilot with everything attached to it: what `show` prints and gates evaluate."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     pilot: Pilot
     coverage: dict[str, Coverage] = Field(default_factory=dict)
     blockers: tuple[Blocker, ...] = ()

@@ -10,7 +10,7 @@ from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 
 
 class AreaScore(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     area: str
     score: float  # 0..1 over the items that count; 0 when none count
     counted: int  # items in the denominator (waived and not_applicable are left out)
@@ -19,7 +19,7 @@ class AreaScore(BaseModel):
 
 
 class Readiness(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     score: float
     counted: int
     not_assessed: int

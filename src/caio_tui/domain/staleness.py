@@ -53,7 +53,7 @@ _ACCEPTED = 3
 class ItemRequirement(BaseModel):
     """What the gates crossed asked of one item, and the item's status when the move was decided."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     item: str
     accept: tuple[CoverageStatus, ...]  # the statuses every gate crossed accepts
     decided: CoverageStatus
@@ -63,7 +63,7 @@ class ItemRequirement(BaseModel):
 class DecidedState(BaseModel):
     """The gate-relevant state a pass or an override was decided on (kept with the stage move)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     from_stage: Stage
     to_stage: Stage
     passed: bool
@@ -84,7 +84,7 @@ class DecidedState(BaseModel):
 class GateState(BaseModel):
     """A pilot's gate-relevant state now."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     statuses: dict[str, CoverageStatus] = Field(default_factory=dict)  # absent: not assessed
     open_blockers: tuple[tuple[str, BlockerCategory], ...] = ()  # (tag, category)
     fields: dict[str, str] = Field(default_factory=dict)
@@ -106,7 +106,7 @@ class GateState(BaseModel):
 class Regression(BaseModel):
     """One way the state fell below what an approval was decided on."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
     kind: Literal["coverage", "blocker", "field", "high_impact"]
     target: str  # item id, blocker tag or field name
     text: str

@@ -3,34 +3,43 @@
 Each view of tui/keymap.py's VIEWS is a Textual mode with its own screen stack; `1` to `5` switch between
 them. The app owns what every view shares: the open Portfolio, the pilots marked for comparison, undo,
 reload, the theme (remembered in the config file) and the watch for changes made by other programs.
+
+Start-up time is a promise (issue 8: at most 1.5x a bare Textual app), so this module does not import
+help, the command palette's provider, the pilot detail screen or the other views: each is imported when
+first used (tests/test_startup.py guards this). Work the first screen does not need (the audit chain walk,
+a theme warning) waits until the start view has read its rows.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
-from textual.theme import Theme
 
 from caio_tui.config import Settings, save_setting
-from caio_tui.domain.history import AuditEvent
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.tui.commands import CaioCommands
 from caio_tui.tui.keymap import START_VIEW, VIEWS, View, view
-from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.help import HelpScreen
-from caio_tui.tui.screens.placeholder import PlaceholderScreen
 from caio_tui.tui.widgets.chain_banner import ChainGuard
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+    from textual.theme import Theme
+
+    from caio_tui.domain.history import AuditEvent
+    from caio_tui.tui.screens.detail import PilotDetailScreen
+
 WATCH_INTERVAL_S = 1.0  # how often the app looks for changes committed by another program (seen within 2 s)
+START_WAIT_S = 2.0  # the longest the chain check waits for the start view's first rows
+DETAIL_MODULE = "caio_tui.tui.screens.detail"
 
 # What an undone change was, in the user's words.
 UNDONE: dict[str, str] = {
@@ -51,13 +60,21 @@ def undone_message(event: AuditEvent) -> str:
     return printable(f"Undid {subject}{what}" + (f": {summary}" if summary else ""))
 
 
+def caio_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens (Textual's COMMANDS takes a
+    callable that returns a provider class for this)."""
+    from caio_tui.tui.commands import CaioCommands
+
+    return CaioCommands
+
+
 class CaioApp(App[None]):
     """caio-tui. `clock` fixes the portfolio's "now" (tests and snapshots); `watch_interval` is how often
     to look for changes by other programs (None: never)."""
 
     TITLE = "caio-tui"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"  # absolute: subclasses live elsewhere
-    COMMANDS: ClassVar[set[Any]] = {CaioCommands}  # which yields Textual's system commands after its own
+    COMMANDS: ClassVar[set[Any]] = {caio_commands}  # which yields Textual's system commands after its own
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority, so they work over dialogs too; a focused input still gets `q` and `?` as text.
         Binding(
@@ -74,6 +91,13 @@ class CaioApp(App[None]):
         ),
         Binding("question_mark,f1", "help", "Help", priority=True, tooltip="These keys", id="app.help"),
         Binding("u", "undo", "Undo", tooltip="Undo your last change", id="app.undo"),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            tooltip="Export the portfolio (snapshot, CSV, Markdown, HTML briefing, OMB 2025 CSV)",
+            id="app.export",
+        ),
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Reload from disk", id="app.reload"),
         *(
             Binding(v.key, f"view('{v.id}')", v.title, show=False, tooltip=f"The {v.title} view", id=f"app.view_{v.id}")
@@ -111,27 +135,46 @@ class CaioApp(App[None]):
         screen_class = v.screen_class()
         # A view's screen is built from the portfolio alone (see keymap.py).
         make: Callable[[Portfolio], Screen[Any]] | None = screen_class
-        screen: Screen[Any] = PlaceholderScreen(v) if make is None else make(self.portfolio)
+        if make is None:
+            from caio_tui.tui.screens.placeholder import PlaceholderScreen
+
+            screen: Screen[Any] = PlaceholderScreen(v)
+        else:
+            screen = make(self.portfolio)
         self.views[v.id] = screen
         return screen
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        if self._unknown_theme:
-            self.notify(
-                f"Unknown theme {self.settings.theme!r} in the config file; using {self.theme}",
-                severity="warning",
-                markup=False,
-            )
         self.switch_mode(START_VIEW)
         self.chain_guard = ChainGuard(self, self.portfolio)  # a red banner while the audit trail does not verify
-        self.chain_guard.start()
         if self._watch_interval:
             try:  # the first look now (a PRAGMA, well under a ms): a change made from now on is seen
                 self._data_version = self.portfolio.data_version()
             except StoreError:
                 self._data_version = None
             self.set_interval(self._watch_interval, self._watch)
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: what the start view does not need waits for its rows."""
+        self._after_start(waited=0.0)
+
+    def _after_start(self, waited: float) -> None:
+        # The chain walk holds the portfolio's lock (tens of thousands of events: a fraction of a second),
+        # so it waits for the start view's first load rather than delaying its rows.
+        start_view = self.views.get(START_VIEW)
+        loading = start_view is None or not start_view.is_mounted  # its first load starts once it is mounted
+        loading = loading or any(worker.node is start_view and not worker.is_finished for worker in self.workers)
+        if loading and waited < START_WAIT_S:
+            self.set_timer(0.05, lambda: self._after_start(waited + 0.05))
+            return
+        self.chain_guard.start()
+        if self._unknown_theme:
+            self.notify(
+                f"Unknown theme {self.settings.theme!r} in the config file; using {self.theme}",
+                severity="warning",
+                markup=False,
+            )
 
     def on_unmount(self) -> None:
         self.portfolio.close()
@@ -179,9 +222,18 @@ class CaioApp(App[None]):
             if screen is not source and hasattr(screen, "portfolio_changed"):
                 screen.portfolio_changed()
         if details:
-            for screen in self.screen_stack:
-                if isinstance(screen, PilotDetailScreen):
-                    screen.reload()
+            for screen in self._detail_screens():
+                screen.reload()
+
+    def _detail_screens(self) -> Iterator[PilotDetailScreen]:
+        """The pilot screens open on the current view. Until the detail module is imported (the first
+        pilot opened), there are none: looking must not import it."""
+        detail = sys.modules.get(DETAIL_MODULE)
+        if detail is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, detail.PilotDetailScreen):
+                yield screen
 
     def on_pilot_detail_screen_changed(self, _message: PilotDetailScreen.Changed) -> None:
         self.portfolio_changed()
@@ -221,10 +273,18 @@ class CaioApp(App[None]):
     # ---- keys that work anywhere ---------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from caio_tui.tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
         else:
             self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        """x: the export dialog (snapshot, CSV, Markdown, HTML briefing, OMB 2025 CSV)."""
+        from caio_tui.tui.commands import open_export_dialog
+
+        open_export_dialog(self)
 
     def action_quit_or_back(self) -> None:
         """q: close a dialog, leave a screen opened over a view (a pilot, help), or quit from a view."""

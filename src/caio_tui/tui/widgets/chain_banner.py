@@ -3,16 +3,17 @@
 The app owns one ChainGuard. It walks the hash chain in a thread (the walk reads every event: a fraction
 of a second for tens of thousands) when the app starts and whenever told the file changed under it
 (`check()`, from the app's data_version watch), and keeps a ChainBanner on each view screen while the chain
-is broken, taking it away once it verifies again. Mounting it in the app takes three lines:
+is broken, taking it away once it verifies again. Mounting it in the app:
 
     from caio_tui.tui.widgets.chain_banner import ChainGuard
-    self.chain_guard = ChainGuard(self, self.portfolio); self.chain_guard.start()   # in on_mount
+    self.chain_guard = ChainGuard(self, self.portfolio)     # in on_mount
+    self.chain_guard.start()                                # once the first screen shows its rows
     self.chain_guard.check()                                # where the watch sees another program's change
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.content import Content
@@ -20,8 +21,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from caio_tui.domain.text import printable
-from caio_tui.store import Portfolio, StoreError
-from caio_tui.store.audit import ChainBreak
+from caio_tui.store import StoreError
+
+if TYPE_CHECKING:
+    from caio_tui.store import Portfolio
+    from caio_tui.store.audit import ChainBreak
 
 
 def warning_text(broken: ChainBreak) -> str:

@@ -1,0 +1,99 @@
+"""Start-up (issue 8): the app imports only what its first screen needs, and the work the first screen
+does not need waits until the start view has shown its rows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from textual.pilot import Pilot
+
+from caio_tui.config import Settings
+from caio_tui.store import Portfolio
+from caio_tui.tui.app import CaioApp
+from caio_tui.tui.screens.portfolio import PortfolioScreen
+
+# Modules the first screen does not need: each is imported when the user first asks for what it does.
+NOT_AT_START = (
+    "caio_tui.io",  # files in and out: import, export, samples
+    "caio_tui.tui.commands",  # the command palette's provider and its dialogs
+    "caio_tui.tui.screens.detail",
+    "caio_tui.tui.screens.help",
+    "caio_tui.tui.screens.placeholder",
+    "caio_tui.tui.screens.pipeline",
+    "caio_tui.tui.screens.compare",
+    "caio_tui.tui.screens.blockers",
+    "caio_tui.tui.screens.dashboard",
+    "sqlite_utils",  # the store runs its reads with sqlite3 alone
+)
+
+
+def modules_after_import(module: str) -> list[str]:
+    """The modules a fresh interpreter holds after importing `module` (in a subprocess: this test
+    process has imported everything already)."""
+    code = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    found: list[str] = json.loads(done.stdout)
+    return found
+
+
+def test_importing_the_app_leaves_out_what_the_first_screen_does_not_need() -> None:
+    loaded = modules_after_import("caio_tui.tui.app")
+    assert "caio_tui.tui.app" in loaded  # the check would pass vacuously if the import had failed
+    for name in NOT_AT_START:
+        assert not [m for m in loaded if m == name or m.startswith(name + ".")], f"{name} is imported at start"
+
+
+def test_the_command_palette_provider_is_loaded_when_the_palette_opens() -> None:
+    from caio_tui.tui.commands import CaioCommands
+
+    providers = [p() if not isinstance(p, type) else p for p in CaioApp.COMMANDS]
+    assert providers == [CaioCommands]
+
+
+def make_app(portfolio: Portfolio) -> CaioApp:
+    return CaioApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_the_chain_check_starts_after_the_start_view_has_read_its_rows(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    walks: list[bool] = []  # for each walk of the chain: had the start view read its rows by then?
+    verify = app.portfolio.verify_chain
+
+    def watched() -> Any:
+        start_view = app.views.get("portfolio")
+        walks.append(isinstance(start_view, PortfolioScreen) and start_view.counts is not None)
+        return verify()
+
+    app.portfolio.verify_chain = watched  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await settle(pilot)
+            if app.chain_guard.checks:
+                break
+        assert app.chain_guard.checks == 1
+    assert walks == [True]
+
+
+async def test_an_unknown_theme_is_still_reported_once_the_app_has_started(sample_portfolio: Portfolio) -> None:
+    app = CaioApp(
+        sample_portfolio.path,
+        Settings(actor="tester", theme="no-such-theme"),
+        clock=sample_portfolio.clock,
+        watch_interval=None,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await settle(pilot)
+            if app.chain_guard.checks:
+                break
+        messages = [n.message for n in app._notifications]
+    assert any("Unknown theme 'no-such-theme'" in m for m in messages)
