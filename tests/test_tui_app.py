@@ -23,11 +23,14 @@ from caio_tui.tui.keymap import VIEWS, View
 from caio_tui.tui.screens.blocker_picker import BlockerPicker
 from caio_tui.tui.screens.coverage_edit import CoverageEditor
 from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.screens.export_dialog import ExportDialog
 from caio_tui.tui.screens.gate import GateModal
 from caio_tui.tui.screens.help import HelpScreen, help_sections
+from caio_tui.tui.screens.import_dialog import ImportScreen
 from caio_tui.tui.screens.pilot_form import PilotForm
 from caio_tui.tui.screens.placeholder import PlaceholderScreen
 from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
+from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
 
 
@@ -204,7 +207,7 @@ async def test_help_lists_every_key_of_every_screen(sample_portfolio: Portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "question_mark")
-        shown = "\n".join(plain(s) for s in app.screen.query(".help-section").results(Static))
+        shown = " ".join("\n".join(plain(s) for s in app.screen.query(".help-section").results(Static)).split())
         titles = [s.title for s in help_sections(app)]
         screens: list[type[Any]] = [
             type(app),
@@ -219,13 +222,16 @@ async def test_help_lists_every_key_of_every_screen(sample_portfolio: Portfolio)
             ConfirmScreen,
             PathPrompt,
             HelpScreen,
+            ExportDialog,
+            ImportScreen,
+            SnapshotDiffScreen,
         ]
         screens += [cls for v in VIEWS if (cls := v.screen_class()) is not None]
         for cls in screens:
             for binding in Binding.make_bindings(cls.BINDINGS):
                 if binding.system:
                     continue
-                description = binding.tooltip or binding.description
+                description = " ".join((binding.tooltip or binding.description).split())
                 assert description in shown, f"{cls.__name__}: {binding.key} ({description}) is not in the help"
                 assert app.get_key_display(binding) in shown
         for title in ("Anywhere", "Views", "Portfolio", "Pilot detail", "Blocker picker", "Gate", "Pilot form"):
@@ -349,11 +355,13 @@ async def test_export_then_import_a_snapshot(sample_portfolio: Portfolio, tmp_pa
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await run_command(pilot, "Export snapshot")
-        prompt = app.screen
-        assert isinstance(prompt, PathPrompt)
-        assert prompt.query_one("#path", Input).value.endswith(".json")
-        prompt.query_one("#path", Input).value = str(target)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.query_one("#export-path", Input).value.endswith(".json")
+        dialog.query_one("#export-path", Input).value = str(target)
         await press(pilot, "enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
         assert isinstance(app.screen, PortfolioScreen)
     assert len(json.loads(target.read_text(encoding="utf-8"))["pilots"]) == 30
     assert any(message.startswith(f"Wrote {target}") for message, _ in app.notes)
@@ -372,17 +380,17 @@ async def test_export_then_import_a_snapshot(sample_portfolio: Portfolio, tmp_pa
 
 
 async def test_an_export_that_fails_is_a_notification(sample_portfolio: Portfolio, tmp_path: Path) -> None:
-    existing = tmp_path / "kept.csv"
-    existing.write_text("mine", encoding="utf-8")
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await run_command(pilot, "Export CSV of pilots")
-        assert isinstance(app.screen, PathPrompt)
-        app.screen.query_one("#path", Input).value = str(existing)
+        assert isinstance(app.screen, ExportDialog)
+        app.screen.query_one("#export-path", Input).value = str(tmp_path)  # a folder
         await press(pilot, "enter")
+        await settle(pilot)
         assert app.notes[-1][1] == "error"
-        assert existing.read_text(encoding="utf-8") == "mine"
+        assert isinstance(app.screen, ExportDialog)  # the choices are kept for another try
+    assert not any(p.suffix == ".csv" for p in tmp_path.iterdir())
 
 
 async def test_an_import_of_a_missing_file_is_a_notification(sample_portfolio: Portfolio, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from caio_tui.store.portfolio import GateRefused, Portfolio
 class RulesVersion(BaseModel):
     """One version of a portfolio's gate rules: who made it current, and when."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     version: int
     created_at: datetime
     actor: str
@@ -35,7 +35,7 @@ class RulesVersion(BaseModel):
 class Recheck(BaseModel):
     """What a re-check found: the gate result, and what had made the approval stale (if anything)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     result: GateResult
     regressions: tuple[Regression, ...]
     override: str = ""
@@ -119,7 +119,7 @@ def _last_gated_move(portfolio: Portfolio, pilot_id: str) -> tuple[int, DecidedS
 class RecheckPreview(BaseModel):
     """What re-checking a pilot's approval would decide now, before anything is written."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     from_stage: Stage
     to_stage: Stage
     result: GateResult

@@ -120,6 +120,7 @@ class CaioApp(App[None]):
         self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days, **extra)
         self.marked: dict[str, None] = {}  # pilots marked for comparison, in the order they were marked
         self.views: dict[str, Screen[Any]] = {}  # the view screens made so far, by view id
+        self._no_update_delay = False
         self._watch_interval = watch_interval
         self._data_version: int | None = None
         self._saved_theme = settings.theme
@@ -185,7 +186,17 @@ class CaioApp(App[None]):
             while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
                 self.pop_screen()
             return
-        self.switch_mode(view_id)
+        # Textual's switch_mode holds every frame for 50 ms (delay_update) to hide a screen being composed.
+        # A view shown before is already composed: its frame can go out at once (60 -> 10 ms to the board).
+        self._no_update_delay = view_id in self.views
+        try:
+            self.switch_mode(view_id)
+        finally:
+            self._no_update_delay = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._no_update_delay:
+            super().delay_update(delay)
 
     def action_view(self, view_id: str) -> None:
         self.show_view(view(view_id).id)

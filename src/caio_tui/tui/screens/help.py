@@ -61,10 +61,13 @@ def help_sections(app: App[Any]) -> list[HelpSection]:
     from caio_tui.tui.screens.blocker_picker import BlockerPicker
     from caio_tui.tui.screens.coverage_edit import CoverageEditor
     from caio_tui.tui.screens.detail import CoverageList, PilotDetailScreen
+    from caio_tui.tui.screens.export_dialog import ExportDialog
     from caio_tui.tui.screens.gate import GateModal
+    from caio_tui.tui.screens.import_dialog import ImportScreen
     from caio_tui.tui.screens.pilot_form import PilotForm
     from caio_tui.tui.screens.placeholder import PlaceholderScreen
     from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
+    from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
     from caio_tui.tui.widgets.virtual_table import VirtualTable
 
     app_bindings = list(Binding.make_bindings(_bindings_of(type(app))))
@@ -95,6 +98,9 @@ def help_sections(app: App[Any]) -> list[HelpSection]:
     if any(view.screen is None for view in VIEWS):
         sections.append(HelpSection("Views still to come", binding_rows(app, _bindings_of(PlaceholderScreen))))
     sections += [
+        HelpSection("Export (x)", binding_rows(app, _bindings_of(ExportDialog))),
+        HelpSection("Import (palette)", binding_rows(app, _bindings_of(ImportScreen))),
+        HelpSection("Compare with snapshot (palette)", binding_rows(app, _bindings_of(SnapshotDiffScreen))),
         HelpSection("Questions", binding_rows(app, _bindings_of(ConfirmScreen))),
         HelpSection("File name", binding_rows(app, _bindings_of(PathPrompt))),
         HelpSection("Help", binding_rows(app, _bindings_of(HelpScreen))),
