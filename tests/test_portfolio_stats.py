@@ -241,3 +241,47 @@ def test_leverage_read_in_small_chunks_matches_the_reference(
     stats, table = _reference(crafted)
     assert blocker_table(crafted) == table
     assert dashboard(crafted) == stats
+
+
+def test_leverage_is_the_same_whatever_the_chunk(sample_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leverage streams the candidates a chunk at a time (keyset paging by id): chunks of one, chunks
+    that end exactly on the last candidate, one short of it or one past it all give what one chunk of
+    everything gives, and what the definition gives over whole records."""
+    from caio_tui.domain.leverage import tag_leverage
+    from caio_tui.store import analytics
+
+    gated = [
+        r
+        for r in read_records(sample_portfolio)
+        if r.pilot.stage not in (Stage.SCALED, Stage.RETIRED) and r.open_blockers
+    ]
+    expected = tag_leverage(gated, sample_portfolio.tags(), sample_portfolio.rules(), sample_portfolio.catalog())
+    assert sum(t.leverage for t in expected) > 0  # the sample has pilots a single fix unlocks
+    counted = [t.model_copy(update={"open_on": ()}) for t in expected]
+    assert [t.carriers for t in counted] == [len(t.open_on) for t in expected]
+    candidates = len(gated)
+    for chunk in (1, 2, 3, candidates - 1, candidates, candidates + 1, 100_000):
+        monkeypatch.setattr(analytics, "CHUNK", chunk)
+        assert analytics.compute_leverage(sample_portfolio) == expected, chunk
+        # The views' variant counts the carriers instead of listing them; everything else is the same.
+        assert analytics.compute_leverage(sample_portfolio, carriers=False) == counted, chunk
+
+
+def test_the_views_leverage_without_carriers_gives_the_same_table(sample_portfolio: Portfolio) -> None:
+    full = leverage(sample_portfolio)
+    assert blocker_table(sample_portfolio) == blocker_table(sample_portfolio, full)
+    assert leverage(sample_portfolio, carriers=False) is full  # a kept result with the carriers answers too
+
+
+def test_open_blockers_counted_in_one_pass_match_each_split(sample_portfolio: Portfolio) -> None:
+    from caio_tui.store import analytics
+
+    figures = analytics.open_blockers(sample_portfolio)
+    open_rows = sample_portfolio.conn.execute(
+        "SELECT b.tag, t.category, p.territory, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
+        "JOIN pilot p ON p.id = b.pilot_id WHERE b.resolved_at IS NULL AND p.stage != 'retired'"
+    ).fetchall()
+    assert sum(figures.by_tag.values()) == len(open_rows) > 0
+    assert sum(figures.by_category.values()) == sum(figures.by_territory.values()) == len(open_rows)
+    for tag in figures.by_tag:
+        assert figures.by_tag[tag] == sum(1 for r in open_rows if r[0] == tag)

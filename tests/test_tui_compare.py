@@ -161,6 +161,27 @@ async def test_space_marks_in_the_heatmap_and_c_compares(sample_portfolio: Portf
         assert [c.key for c in screen(app).matrix.columns[1:]] == ["DCS-001", "DCS-002"]
 
 
+def footer_keys(app: CaioApp) -> list[str]:
+    return [str(getattr(key, "description", "")) for key in app.screen.query("FooterKey")]
+
+
+async def test_the_footer_follows_the_keys_but_is_not_rebuilt_when_they_stay(sample_portfolio: Portfolio) -> None:
+    """Coming back to a view keeps its footer as drawn (a rebuild costs a view switch tens of ms); a key
+    that comes into use (c, once a pilot is marked) shows."""
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        assert "Compare" not in footer_keys(app)
+        drawn = [id(key) for key in app.screen.query("FooterKey")]
+        await press(pilot, "1", "3")
+        assert [id(key) for key in app.screen.query("FooterKey")] == drawn
+        await press(pilot, "space")
+        assert "Compare" in footer_keys(app)
+        await press(pilot, "c")
+        assert "Clear marks" in footer_keys(app) and "Compare" not in footer_keys(app)
+
+
 async def test_enter_in_the_heatmap_opens_the_pilot(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -256,7 +277,7 @@ async def test_left_and_right_scroll_the_pilots_when_more_are_marked_than_fit(sa
         assert [c.key for c in s.matrix.columns[1:]][-1] == marked[-2]
 
 
-async def test_x_clears_the_marks_and_h_shows_the_heatmap_with_marks_kept(sample_portfolio: Portfolio) -> None:
+async def test_shift_x_clears_the_marks_and_h_shows_the_heatmap_with_marks_kept(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -266,7 +287,11 @@ async def test_x_clears_the_marks_and_h_shows_the_heatmap_with_marks_kept(sample
         assert "2 marked" in title(app)
         await press(pilot, "c")
         assert screen(app).mode == "compare"
-        await press(pilot, "x")
+        await press(pilot, "x")  # the app's export key: it leaves the marks alone
+        assert app.marked_ids() == ["DCS-004", "DCS-010"]
+        await press(pilot, "escape")
+        assert screen(app).mode == "compare"
+        await press(pilot, "X")
         assert app.marked_ids() == [] and screen(app).mode == "heatmap"
         await press(pilot, "1")
         assert not table_marks(app)

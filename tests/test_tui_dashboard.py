@@ -4,6 +4,7 @@ clock); snapshots at 120x40 and 80x24."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.widgets import Static
 
 from caio_tui.config import Settings
 from caio_tui.domain.blockers import BlockerCategory
+from caio_tui.domain.portfolio_stats import FUNNEL
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio
 from caio_tui.store.analytics import dashboard
@@ -127,6 +129,44 @@ async def test_a_narrow_terminal_wraps_the_splits_instead_of_clipping(sample_por
         assert all(len(line) <= width for line in lines)
         organizational = dashboard(sample_portfolio).blockers_by_category[BlockerCategory.ORGANIZATIONAL]
         assert f"org {organizational}" in " ".join(lines)
+
+
+async def test_the_frame_and_the_funnel_come_before_the_slower_figures(
+    sample_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a large portfolio the GROUP BY figures take seconds: every panel shows its heading at once, the
+    funnel and the share as soon as the stage counts are in, the rest as they come."""
+    from caio_tui.tui.screens import dashboard as dashboard_module
+
+    release = threading.Event()
+    real = dashboard_module.dashboard
+
+    def slow(*args: Any) -> Any:
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(dashboard_module, "dashboard", slow)
+    counts = sample_portfolio.stage_counts()
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        for _ in range(100):  # the stage counts are read in a worker too
+            await pilot.pause(0.02)
+            if len(panel(app, "funnel")) > 2:
+                break
+        funnel = panel(app, "funnel")
+        assert [int(line.split()[-1]) for line in funnel[1:]] == [counts[s] for s in FUNNEL]
+        assert panel(app, "share")[0].startswith("In production or scaled ")
+        assert panel(app, "territories") == ["Territory of active pilots", "loading…"]
+        assert panel(app, "top-blockers") == ["Top blockers by leverage", "loading…"]
+        assert panel(app, "stale-approvals") == ["Stale approvals loading…"]
+        title = str(app.screen.query_one("#dashboard-title", Static).content)
+        assert title.endswith(f" · {sum(counts.values())} pilots")
+        release.set()
+        await settle(pilot)
+        assert panel(app, "territories")[1].split()[0] == "clear"
+        assert panel(app, "top-blockers")[1] != "loading…"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])

@@ -317,6 +317,35 @@ async def test_a_change_elsewhere_shows_on_the_board(sample_portfolio: Portfolio
         assert stale == ["DCS-008"]
 
 
+async def test_coming_back_to_the_board_reads_the_store_only_after_a_change(
+    sample_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lanes show at once on return; a change made while the board was hidden is read on return."""
+    from caio_tui.tui.screens import pipeline
+
+    reads: list[int] = []
+    real = pipeline.read_board
+
+    def counted(*args: Any) -> Any:
+        reads.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "read_board", counted)
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "2", "1", "2")
+        assert len(reads) == 1
+        await press(pilot, "1")
+        make_stale(app.portfolio)
+        app.portfolio_changed()
+        await settle(pilot)
+        assert len(reads) == 1  # hidden: nothing read yet
+        await press(pilot, "2")
+        assert len(reads) == 2
+        stale = [c.id for c in board(app).lane_view(Stage.READINESS).lane.cards if c.stale]
+        assert stale == ["DCS-008"]
+
+
 # ---- the filter -------------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -642,3 +643,92 @@ def test_read_counts_finds_the_kept_pilot(sample_portfolio: Portfolio) -> None:
     assert read_counts(sample_portfolio, PilotQuery(parse_filter("stalled")), "DCS-001").position is None
     reused = read_counts(sample_portfolio, PilotQuery(), None, counts.totals)
     assert reused.totals is counts.totals and reused.shown == 30
+
+
+# ---- at a size where paging matters ----------------------------------------------------------------------
+
+
+class ThreadNotingPortfolio:
+    """Notes, for each `page()` the app's Portfolio runs, whether the UI thread ran it."""
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        self.on_ui_thread = 0
+        original = portfolio.page
+
+        def page(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                self.on_ui_thread += 1
+            return original(*args, **kwargs)
+
+        portfolio.page = page  # type: ignore[method-assign]
+
+
+async def test_filter_and_sort_show_their_rows_without_reading_on_the_ui_thread(portfolio: Portfolio) -> None:
+    from caio_tui.io.generate import generate
+
+    generate(portfolio, 450, seed=5)
+    app = make_app(portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await press(pilot, "G", "k", "k")  # deep in the list, on the fifth page
+        kept = t.cursor_key
+        assert kept is not None and t.cursor_index == 447
+        noted = ThreadNotingPortfolio(app.portfolio)
+        await press(pilot, "s")  # by name: the kept pilot moves, the cursor with it
+        by_name = [p.id for p in portfolio.pilots(sort=SortKey.NAME)]
+        assert t.cursor_key == kept and t.cursor_index == by_name.index(kept)
+        lit = t.cursor_index - round(t.scroll_y) + 1
+        assert t.render_line(lit).text.startswith(f"  {kept}")
+        assert kept not in t.render_line(lit - 1).text
+        await type_filter(pilot, "stage:pilot")
+        expected = [p.id for p in portfolio.pilots(parse_filter("stage:pilot"), sort=SortKey.NAME)]
+        assert totals(app).startswith(f"{len(expected)} of 450 pilots")
+        assert [t.render_line(y).text.split()[0] for y in (1, 2, 3)] == expected[:3]
+        assert noted.on_ui_thread == 0  # the counts and the rows shown were read in workers
+
+
+async def test_page_down_through_a_long_list_shows_the_stores_rows(portfolio: Portfolio) -> None:
+    from caio_tui.io.generate import generate
+
+    generate(portfolio, 450, seed=5)
+    app = make_app(portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        for _ in range(5):  # past the first page of 100 rows: the next one was read ahead
+            await press(pilot, "pagedown")
+        ids = [p.id for p in portfolio.pilots()]
+        top = round(t.scroll_y)
+        assert top > 100
+        assert [t.render_line(y).text.split()[0] for y in range(1, 6)] == ids[top : top + 5]
+
+
+def test_read_view_reads_the_pages_the_table_will_show(sample_portfolio: Portfolio) -> None:
+    from caio_tui.tui.pilot_source import PilotQuery
+    from caio_tui.tui.screens.portfolio import Window, read_view
+
+    by_name = [p.id for p in sample_portfolio.pilots(sort=SortKey.NAME)]
+    kept = by_name[25]
+    window = Window(top=0, visible=8, cursor=3, page_size=10)
+    view = read_view(sample_portfolio, PilotQuery(sort=SortKey.NAME), kept, window=window)
+    assert view is not None
+    # The cursor goes to row 25 and the table scrolls to show rows 18..25: pages 10-19 and 20-29.
+    assert view.counts.position == 25
+    assert sorted(view.pages) == [10, 20]
+    assert [p.id for p in [*view.pages[10], *view.pages[20]]] == by_name[10:30]
+    gone = read_view(sample_portfolio, PilotQuery(), None, window=window, superseded=lambda: True)
+    assert gone is None  # a newer load made it useless: it stops after its first query
+
+
+def test_shown_rows_scroll_the_least_to_show_the_cursor() -> None:
+    from caio_tui.tui.screens.portfolio import Window, shown_rows
+
+    window = Window(top=40, visible=20, cursor=45)
+    assert shown_rows(window, 1000, 50, reset_cursor=False) == range(40, 60)  # already on screen
+    assert shown_rows(window, 1000, 70, reset_cursor=False) == range(51, 71)  # below: at the bottom
+    assert shown_rows(window, 1000, 3, reset_cursor=False) == range(3, 23)  # above: at the top
+    assert shown_rows(window, 1000, None, reset_cursor=True) == range(0, 20)
+    assert shown_rows(window, 1000, None, reset_cursor=False) == range(40, 60)  # the cursor keeps its index
+    assert shown_rows(window, 12, None, reset_cursor=False) == range(0, 12)  # fewer rows than fit
+    assert shown_rows(window, 0, None, reset_cursor=True) == range(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
@@ -61,23 +62,39 @@ class ListSource:
         return self.rows[offset : offset + limit]
 
 
+class ThreadedSource(LazySource):
+    """LazySource that notes which thread read each page."""
+
+    def __init__(self, total: int = 100_000) -> None:
+        super().__init__(total)
+        self.threads: dict[int, str] = {}
+
+    def page(self, offset: int, limit: int) -> Sequence[TableRow]:
+        self.threads[offset] = "main" if threading.current_thread() is threading.main_thread() else "worker"
+        return super().page(offset, limit)
+
+
 class TableApp(App[None]):
     def __init__(
         self,
         source: RowSource | None,
         columns: Sequence[Column] = COLUMNS,
         empty_message: str = "No rows",
+        prefetch: bool = False,
     ) -> None:
         super().__init__()
         self.source = source
         self.columns = columns
         self.empty_message = empty_message
+        self.prefetch = prefetch
         self.moved: list[VirtualTable.CursorMoved] = []
         self.activated: list[VirtualTable.RowActivated] = []
         self.headers: list[VirtualTable.HeaderSelected] = []
 
     def compose(self) -> ComposeResult:
-        yield VirtualTable(self.columns, self.source, page_size=100, empty_message=self.empty_message)
+        yield VirtualTable(
+            self.columns, self.source, page_size=100, empty_message=self.empty_message, prefetch=self.prefetch
+        )
 
     def on_virtual_table_cursor_moved(self, message: VirtualTable.CursorMoved) -> None:
         self.moved.append(message)
@@ -331,6 +348,40 @@ async def test_set_source_finds_the_key_through_index_of() -> None:
         assert table.cursor_key == "p2"
         assert table.cursor_index == 1000
         assert app.moved[-1].key == "p2"
+
+
+async def test_prefetch_reads_the_next_page_in_a_worker_before_page_down_needs_it() -> None:
+    source = ThreadedSource()
+    app = TableApp(source, prefetch=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for _ in range(4):  # 23 rows a screen: the fourth page down draws rows 92..114, on page 1
+            await pilot.press("pagedown")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert table.cursor_key == "p92"
+        assert "pilot 100" in line_text(table, 9)  # the rows drawn are the source's, in order
+        assert source.threads[0] == "main"  # the first screen is drawn at once
+        assert source.threads[100] == "worker"  # read ahead, off the UI thread
+        assert [offset for offset, _limit in source.pages].count(100) == 1  # and not read again
+
+
+async def test_a_prefetched_page_of_a_replaced_source_is_not_shown() -> None:
+    first = ThreadedSource()
+    app = TableApp(first, prefetch=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        second = SequenceSource([TableRow(f"q{i}", (f"other {i}", "", "")) for i in range(250)])
+        table.set_source(second)  # while the first source's next page may still be read
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown", "pagedown")
+        assert table.cursor_key == "q115"
+        assert all("other" in line_text(table, y) for y in range(1, table.visible_rows + 1))
 
 
 def test_snapshot(snap_compare: Callable[..., bool]) -> None:

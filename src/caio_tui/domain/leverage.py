@@ -133,8 +133,9 @@ class TagLeverage(BaseModel):
     tag: str
     category: BlockerCategory
     areas: tuple[str, ...]
-    open_on: tuple[str, ...]  # pilots with an open blocker of this tag
+    open_on: tuple[str, ...]  # pilots with an open blocker of this tag (empty when only counted: see carriers)
     unlocks: tuple[str, ...]  # of those, the ones that would then pass their next gate
+    carriers: int  # how many pilots have an open blocker of this tag (len(open_on) when they are kept)
 
     @property
     def leverage(self) -> int:
@@ -162,13 +163,19 @@ def resolve_tag(record: PilotRecord, tag: BlockerTag, catalog: Catalog) -> Pilot
 
 class LeverageCounter:
     """Tag leverage over a stream of pilots: add() each pilot (a full record is built only for the few
-    whose next gate a single tag's fix could open), then result()."""
+    whose next gate a single tag's fix could open), then result(). With keep_carriers=False the pilots
+    that carry a tag are counted, not kept (open_on stays empty): what a view that shows only the counts
+    needs, in memory that does not grow with the portfolio."""
 
-    def __init__(self, tags: Sequence[BlockerTag], rules: GateRules, catalog: Catalog) -> None:
+    def __init__(
+        self, tags: Sequence[BlockerTag], rules: GateRules, catalog: Catalog, *, keep_carriers: bool = True
+    ) -> None:
         self.index = GateIndex(rules, catalog)
         self.by_tag = {t.tag: t for t in tags}
         self.fixes = {t.tag: self.index.fix_keys(t) for t in tags}
+        self.keep_carriers = keep_carriers
         self.open_on: dict[str, list[str]] = {}
+        self.carriers: dict[str, int] = {}
         self.unlocks: dict[str, list[str]] = {}
 
     def add(self, pilot_id: str, facts: GateFacts, record: Callable[[], PilotRecord]) -> None:
@@ -176,7 +183,9 @@ class LeverageCounter:
         if not open_tags:
             return
         for name in open_tags:
-            self.open_on.setdefault(name, []).append(pilot_id)
+            self.carriers[name] = self.carriers.get(name, 0) + 1
+            if self.keep_carriers:
+                self.open_on.setdefault(name, []).append(pilot_id)
         target = facts.stage.next()
         if target is None:
             return
@@ -199,12 +208,13 @@ class LeverageCounter:
                 tag=name,
                 category=self.by_tag[name].category,
                 areas=self.by_tag[name].areas,
-                open_on=tuple(ids),
+                open_on=tuple(self.open_on.get(name, ())),
                 unlocks=tuple(self.unlocks.get(name, ())),
+                carriers=count,
             )
-            for name, ids in self.open_on.items()
+            for name, count in self.carriers.items()
         ]
-        return sorted(found, key=lambda t: (-t.leverage, -len(t.open_on), t.tag))
+        return sorted(found, key=lambda t: (-t.leverage, -t.carriers, t.tag))
 
 
 def tag_leverage(

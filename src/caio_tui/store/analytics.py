@@ -3,26 +3,31 @@ for a few pilots in a few queries, and the coverage heatmap a page at a time.
 
 Every function takes an open Portfolio and reads through it (its lock serialises the UI thread and the
 workers). Figures over blockers and territories leave retired pilots out (see domain/portfolio_stats.py).
-Nothing here holds the whole portfolio in models: the leverage, which evaluates the gates of every pilot
-with an open blocker and a gate ahead, reads and folds them a chunk at a time and keeps its result until
-the portfolio changes. It still takes seconds on a large portfolio: the views run it in a worker.
+Nothing here holds the whole portfolio, in models or in rows: the leverage, which evaluates the gates of
+every pilot with an open blocker and a gate ahead, streams them CHUNK at a time (keyset paging by id),
+keeps only per-tag tallies, builds a pilot's models only when a fix could open its gate, and keeps its
+result until the portfolio changes. It still takes seconds on a large portfolio (about a minute at a
+million pilots): the views run it in a worker, after the cheaper figures are on screen.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from caio_tui.domain.blockers import Blocker, BlockerCategory, Territory
+from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.compare import Comparison, compare
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.filters import PilotFilter
-from caio_tui.domain.leverage import TagLeverage, tag_leverage
+from caio_tui.domain.gates import GATED_FIELDS
+from caio_tui.domain.leverage import GateFacts, LeverageCounter, TagLeverage
 from caio_tui.domain.pilots import Pilot, PilotRecord
 from caio_tui.domain.portfolio_stats import (
     PortfolioStats,
@@ -91,26 +96,48 @@ _OPEN_BLOCKERS = (
 )
 
 
+class OpenBlockers(NamedTuple):
+    """The open blockers on pilots not retired, counted four ways."""
+
+    by_tag: dict[str, int]
+    oldest_days: dict[str, int]  # per tag: the age of the oldest open blocker
+    by_category: dict[BlockerCategory, int]  # every category present, zero when none
+    by_territory: dict[Territory, int]  # by the territory of the pilot that carries them; every territory
+
+
+def open_blockers(portfolio: Portfolio) -> OpenBlockers:
+    """Every count of open blockers in one pass over them (a group per tag and territory): on a large
+    portfolio each pass is seconds, so the views ask once instead of once per split."""
+    found = portfolio._read(
+        "SELECT b.tag, t.category, p.territory, count(*) AS n, min(b.opened_at) AS oldest "
+        f"{_OPEN_BLOCKERS} GROUP BY b.tag, p.territory"
+    )
+    now = portfolio.clock()
+    figures = OpenBlockers({}, {}, {c: 0 for c in BlockerCategory}, {t: 0 for t in Territory})
+    oldest: dict[str, str] = {}
+    for r in found:
+        tag, n = r["tag"], r["n"]
+        figures.by_tag[tag] = figures.by_tag.get(tag, 0) + n
+        oldest[tag] = min(oldest.get(tag, r["oldest"]), r["oldest"])
+        figures.by_category[BlockerCategory(r["category"])] += n
+        figures.by_territory[Territory(r["territory"])] += n
+    figures.oldest_days.update({tag: _days(now, moment) for tag, moment in oldest.items()})
+    return figures
+
+
 def blockers_by_category(portfolio: Portfolio) -> dict[BlockerCategory, int]:
-    found = portfolio._read(f"SELECT t.category, count(*) AS n {_OPEN_BLOCKERS} GROUP BY t.category")
-    counts = {c: 0 for c in BlockerCategory}
-    counts.update({BlockerCategory(r["category"]): r["n"] for r in found})
-    return counts
+    return open_blockers(portfolio).by_category
 
 
 def blockers_by_territory(portfolio: Portfolio) -> dict[Territory, int]:
     """Open blockers, by the territory of the pilot that carries them."""
-    found = portfolio._read(f"SELECT p.territory, count(*) AS n {_OPEN_BLOCKERS} GROUP BY p.territory")
-    counts = {t: 0 for t in Territory}
-    counts.update({Territory(r["territory"]): r["n"] for r in found})
-    return counts
+    return open_blockers(portfolio).by_territory
 
 
 def open_by_tag(portfolio: Portfolio) -> tuple[dict[str, int], dict[str, int]]:
     """Per tag: open blockers, and the age in days of the oldest of them."""
-    found = portfolio._read(f"SELECT b.tag, count(*) AS n, min(b.opened_at) AS oldest {_OPEN_BLOCKERS} GROUP BY b.tag")
-    now = portfolio.clock()
-    return {r["tag"]: r["n"] for r in found}, {r["tag"]: _days(now, r["oldest"]) for r in found}
+    figures = open_blockers(portfolio)
+    return figures.by_tag, figures.oldest_days
 
 
 # ---- records and leverage ---------------------------------------------------------------------------
@@ -131,72 +158,93 @@ def comparison(portfolio: Portfolio, pilot_ids: Sequence[str]) -> Comparison:
     return compare(records(portfolio, wanted), portfolio.catalog(), portfolio.rules(), portfolio.clock())
 
 
-_CANDIDATES = "SELECT id FROM pilot WHERE open_blockers > 0 AND stage IN ({})".format(", ".join("?" * len(_GATED)))
+CHUNK = 500
+"""Pilots per chunk of the leverage (three queries of a few milliseconds each): at 100k pilots a chunk of
+2,000 held 14 MB at its peak, 500 hold 7 MB, and the whole takes no longer."""
+
+# `+` keeps the planner on the primary key, so each chunk walks on from the last id (keyset paging)
+# instead of sorting every candidate again (the stage and blocker-count indexes would make it do so).
+_CANDIDATES = (
+    f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE +open_blockers > 0 AND +stage IN ({', '.join('?' * len(_GATED))}) "
+    "AND id > ? ORDER BY id LIMIT ?"
+)
+_STAGES = {s.value: s for s in Stage}
+_STATUSES = {s.value: s for s in CoverageStatus}
+_CATEGORIES = {c.value: c for c in BlockerCategory}
+
+Candidate = tuple[str, GateFacts, Callable[[], PilotRecord]]
 
 
-def gate_records(portfolio: Portfolio) -> list[PilotRecord]:
-    """Lean records of the pilots a fix could unlock (open blockers, a gate ahead), in id order: pilot,
-    coverage statuses and open blockers only (no evidence, no history). See gate_chunks."""
-    return [r for chunk in gate_chunks(portfolio) for r in chunk]
-
-
-def gate_chunks(portfolio: Portfolio) -> Iterator[list[PilotRecord]]:
-    """gate_records a chunk of ids at a time, three queries each: the UI thread's page reads are never held
-    up for the whole load, and a caller that folds the chunks keeps one chunk in memory. Coverage objects
-    are shared between pilots (one per item and status): at 100k pilots building one per row costs seconds."""
-    ids = [r["id"] for r in portfolio._read(f"{_CANDIDATES} ORDER BY id", _GATED)]
+def gate_candidates(portfolio: Portfolio) -> Iterator[Candidate]:
+    """The pilots a fix could unlock (open blockers, a gate ahead), in id order, as (id, gate facts, a
+    function that builds the pilot's lean record: pilot, coverage statuses and open blockers, no evidence
+    or history). Read CHUNK pilots at a time and built from plain rows: only one chunk is ever held, and a
+    record (pydantic models) is built only for a pilot whose gate a fix could open."""
+    after = ""
     shared: dict[tuple[str, str], Coverage] = {}
-    for start in range(0, len(ids), CHUNK):
-        yield _gate_chunk(portfolio, ids[start : start + CHUNK], shared)
+    while True:
+        found = portfolio._read(_CANDIDATES, [*_GATED, after, CHUNK])
+        yield from _chunk(portfolio, found, shared)
+        if len(found) < CHUNK:
+            return
+        after = found[-1]["id"]
 
 
-CHUNK = 2_000
-"""Pilots per query of gate_records: a few tens of milliseconds each on a large portfolio."""
-
-
-def _gate_chunk(portfolio: Portfolio, ids: list[str], shared: dict[tuple[str, str], Coverage]) -> list[PilotRecord]:
+def _chunk(
+    portfolio: Portfolio, pilots: list[sqlite3.Row], shared: dict[tuple[str, str], Coverage]
+) -> Iterator[Candidate]:
+    if not pilots:
+        return
+    ids = [r["id"] for r in pilots]
     marks = ", ".join("?" * len(ids))
-    pilots = [
-        rows.pilot(r) for r in portfolio._read(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id IN ({marks})", ids)
-    ]
-    coverage: dict[str, dict[str, Coverage]] = defaultdict(dict)
+    statuses: dict[str, dict[str, str]] = defaultdict(dict)
     for r in portfolio._read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", ids):
-        key = (r["item_id"], r["status"])
-        cov = shared.get(key)
-        if cov is None:
-            cov = shared[key] = Coverage.model_construct(item=key[0], status=CoverageStatus(key[1]))
-        coverage[r["pilot_id"]][key[0]] = cov
-    blockers: dict[str, list[Blocker]] = defaultdict(list)
+        statuses[r["pilot_id"]][r["item_id"]] = r["status"]
+    blockers: dict[str, list[sqlite3.Row]] = defaultdict(list)
     for r in portfolio._read(
         "SELECT b.*, t.category FROM blocker b JOIN blocker_tag t USING (tag) "
         f"WHERE b.resolved_at IS NULL AND b.pilot_id IN ({marks}) ORDER BY b.id",
         ids,
     ):
-        blockers[r["pilot_id"]].append(rows.blocker(r))
-    return [
-        PilotRecord.model_construct(
-            pilot=p, coverage=coverage.get(p.id, {}), blockers=tuple(blockers.get(p.id, ())), stage_history=()
+        blockers[r["pilot_id"]].append(r)
+    for row in pilots:
+        pilot_id = row["id"]
+        own_statuses = statuses.get(pilot_id, {})
+        own_blockers = blockers.get(pilot_id, [])
+        facts = GateFacts(
+            stage=_STAGES[row["stage"]],
+            high_impact=bool(row["high_impact"]),
+            fields={name: row[name] for name in GATED_FIELDS},
+            statuses={item: _STATUSES[status] for item, status in own_statuses.items()},
+            open_blockers=[(b["tag"], _CATEGORIES[b["category"]]) for b in own_blockers],
         )
-        for p in sorted(pilots, key=lambda p: p.id)
-    ]
+        yield pilot_id, facts, partial(_lean_record, row, own_statuses, own_blockers, shared)
 
 
-def _fold_leverage(portfolio: Portfolio, chunks: Iterable[list[PilotRecord]]) -> list[TagLeverage]:
-    """domain.leverage.tag_leverage over the chunks, merged: a pilot's leverage depends on its own record
-    only, so the union of the chunks' results is the result over all of them."""
-    tags, rules, catalog = portfolio.tags(), portfolio.rules(), portfolio.catalog()
-    merged: dict[str, TagLeverage] = {}
-    for chunk in chunks:
-        for part in tag_leverage(chunk, tags, rules, catalog):
-            kept = merged.get(part.tag)
-            merged[part.tag] = (
-                part
-                if kept is None
-                else kept.model_copy(
-                    update={"open_on": kept.open_on + part.open_on, "unlocks": kept.unlocks + part.unlocks}
-                )
-            )
-    return sorted(merged.values(), key=lambda t: (-t.leverage, -len(t.open_on), t.tag))
+def _lean_record(
+    row: sqlite3.Row, statuses: dict[str, str], blockers: list[sqlite3.Row], shared: dict[tuple[str, str], Coverage]
+) -> PilotRecord:
+    """The pilot's record for a gate evaluation. Coverage objects are shared between pilots (one per item
+    and status): at 100k pilots building one per row costs seconds."""
+    coverage: dict[str, Coverage] = {}
+    for item, status in statuses.items():
+        cov = shared.get((item, status))
+        if cov is None:
+            cov = shared[(item, status)] = Coverage.model_construct(item=item, status=_STATUSES[status])
+        coverage[item] = cov
+    return PilotRecord.model_construct(
+        pilot=rows.pilot(row), coverage=coverage, blockers=tuple(rows.blocker(b) for b in blockers), stage_history=()
+    )
+
+
+def compute_leverage(portfolio: Portfolio, *, carriers: bool = True) -> list[TagLeverage]:
+    """domain.leverage's LeverageCounter over the candidates, streamed (see gate_candidates): memory holds
+    one chunk and the per-tag tallies, never every candidate at once; without `carriers`, the pilots
+    that carry each tag are counted, not listed (TagLeverage.open_on empty)."""
+    counter = LeverageCounter(portfolio.tags(), portfolio.rules(), portfolio.catalog(), keep_carriers=carriers)
+    for pilot_id, facts, record in gate_candidates(portfolio):
+        counter.add(pilot_id, facts, record)
+    return counter.result()
 
 
 def change_stamp(portfolio: Portfolio) -> tuple[int, str]:
@@ -206,31 +254,38 @@ def change_stamp(portfolio: Portfolio) -> tuple[int, str]:
     return (0, "") if row is None else (int(row["id"]), str(row["hash"]))
 
 
-_LEVERAGE: dict[str, tuple[tuple[int, str], list[TagLeverage]]] = {}
+_LEVERAGE: dict[str, tuple[tuple[int, str], bool, list[TagLeverage]]] = {}
 _LEVERAGE_LOCK = threading.Lock()
 
 
-def leverage(portfolio: Portfolio) -> list[TagLeverage]:
-    """Every tag with open blockers on pilots that have a gate ahead, highest leverage first.
+def leverage(portfolio: Portfolio, *, carriers: bool = True) -> list[TagLeverage]:
+    """Every tag with open blockers on pilots that have a gate ahead, highest leverage first. Without
+    `carriers`, open_on is left empty (TagLeverage.carriers counts them): the views show counts only, and
+    a million pilots' ids would take tens of megabytes.
 
     The result is kept until the portfolio changes (see change_stamp): the Blockers view and the Dashboard
     both need it, and on a large portfolio it takes seconds. The lock is held while computing, so a second
-    view asking meanwhile waits for the first result instead of computing it again."""
+    view asking meanwhile waits for the first result instead of computing it again. A kept result with the
+    carriers also answers a question without them."""
     key = str(portfolio.path.resolve())
     with _LEVERAGE_LOCK:
         stamp = change_stamp(portfolio)
         kept = _LEVERAGE.get(key)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
-        result = _fold_leverage(portfolio, gate_chunks(portfolio))
-        _LEVERAGE[key] = (stamp, result)
+        if kept is not None and kept[0] == stamp and (kept[1] or not carriers):
+            return kept[2]
+        result = compute_leverage(portfolio, carriers=carriers)
+        _LEVERAGE[key] = (stamp, carriers, result)
         return result
 
 
-def blocker_table(portfolio: Portfolio, lever: Sequence[TagLeverage] | None = None) -> list[TagSummary]:
-    """Every tag with its open count, oldest open age and leverage; highest leverage first."""
-    counts, oldest = open_by_tag(portfolio)
-    return tag_summaries(portfolio.tags(), counts, oldest, leverage(portfolio) if lever is None else lever)
+def blocker_table(
+    portfolio: Portfolio, lever: Sequence[TagLeverage] | None = None, figures: OpenBlockers | None = None
+) -> list[TagSummary]:
+    """Every tag with its open count, oldest open age and leverage; highest leverage first. Pass the
+    leverage or the open counts when they were just read."""
+    found = open_blockers(portfolio) if figures is None else figures
+    lever = leverage(portfolio, carriers=False) if lever is None else lever
+    return tag_summaries(portfolio.tags(), found.by_tag, found.oldest_days, lever)
 
 
 class TagCarrier(BaseModel):
@@ -272,7 +327,7 @@ def dashboard(portfolio: Portfolio, table: Sequence[TagSummary] | None = None) -
     """Every number of the dashboard. Pass the blocker table when it was just computed (it holds the
     leverage, the one costly part)."""
     stages = funnel(portfolio.stage_counts())
-    by_category = blockers_by_category(portfolio)
+    figures = open_blockers(portfolio)
     stalled, oldest = stalled_pilots(portfolio)
     summaries = blocker_table(portfolio) if table is None else table
     return PortfolioStats(
@@ -282,9 +337,9 @@ def dashboard(portfolio: Portfolio, table: Sequence[TagSummary] | None = None) -
         territories=territory_counts(portfolio),
         stalled=stalled,
         oldest_stalled=oldest,
-        open_blockers=sum(by_category.values()),
-        blockers_by_category=by_category,
-        blockers_by_territory=blockers_by_territory(portfolio),
+        open_blockers=sum(figures.by_category.values()),
+        blockers_by_category=figures.by_category,
+        blockers_by_territory=figures.by_territory,
         top_blockers=top_blockers(summaries),
         stale_approvals=stale_approvals(portfolio),
     )

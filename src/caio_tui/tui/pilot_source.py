@@ -8,7 +8,7 @@ handed to the source, so the widget never counts on the UI thread.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -169,6 +169,7 @@ class PilotSource:
         compact: bool = False,
         palette: Palette | None = None,
         on_error: Callable[[str], None] | None = None,
+        pages: Mapping[int, Sequence[Pilot]] | None = None,
     ) -> None:
         self.portfolio = portfolio
         self.on_error = on_error
@@ -178,6 +179,9 @@ class PilotSource:
         self.palette = palette or Palette()
         self._count = count
         self._now = now
+        # Pilots already read in a worker (by offset): the pages a new filter or sort shows first, so
+        # drawing them does not read the store on the UI thread.
+        self._ready: dict[int, Sequence[Pilot]] = dict(pages or {})
 
     def count(self) -> int:
         if self._count is None:
@@ -186,8 +190,12 @@ class PilotSource:
 
     def page(self, offset: int, limit: int) -> Sequence[TableRow]:
         q = self.query
+        ready = self._ready.get(offset)
         try:
-            pilots = self.portfolio.page(q.filter, sort=q.sort, descending=q.descending, offset=offset, limit=limit)
+            if ready is not None and (len(ready) >= limit or offset + len(ready) >= self.count()):
+                pilots = ready[:limit]
+            else:
+                pilots = self.portfolio.page(q.filter, sort=q.sort, descending=q.descending, offset=offset, limit=limit)
         except StoreError as exc:
             # The table asks while drawing: a file that became unreadable shows blank rows and a notice.
             if self.on_error is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.style import Style
@@ -25,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.leverage import TagLeverage
@@ -33,16 +34,17 @@ from caio_tui.domain.portfolio_stats import TagSummary
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import (
+    OpenBlockers,
     TagCarrier,
     blocker_table,
-    blockers_by_category,
-    blockers_by_territory,
     leverage,
+    open_blockers,
     tag_carriers,
 )
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import Palette
 from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.virtual_table import Column, SequenceSource, TableRow, VirtualTable
 
 if TYPE_CHECKING:
@@ -184,7 +186,7 @@ class BlockersScreen(Screen[None]):
             id="blockers-hint",
             classes="blockers-line",
         )
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -231,13 +233,14 @@ class BlockersScreen(Screen[None]):
             return
         if serial != self._serial:
             return
-        self.table_rows, self.by_category, self.by_territory = counts
+        figures, self.table_rows = counts
+        self.by_category, self.by_territory = figures.by_category, figures.by_territory
         self.computing = True
         self._loaded()
         self._show()
         try:
-            lever = await asyncio.to_thread(leverage, self.portfolio)
-            table = await asyncio.to_thread(blocker_table, self.portfolio, lever)
+            lever = await asyncio.to_thread(partial(leverage, self.portfolio, carriers=False))
+            table = await asyncio.to_thread(blocker_table, self.portfolio, lever, figures)
         except StoreError as exc:
             self._failed(exc, serial)
             return
@@ -322,12 +325,11 @@ class BlockersScreen(Screen[None]):
             self.app.push_screen(TagPilotsScreen(self.portfolio, found, computing=self.computing))
 
 
-def _read_counts(
-    portfolio: Portfolio,
-) -> tuple[list[TagSummary], dict[BlockerCategory, int], dict[Territory, int]]:
-    """Runs in a worker: the tag table without leverage, and the splits."""
+def _read_counts(portfolio: Portfolio) -> tuple[OpenBlockers, list[TagSummary]]:
+    """Runs in a worker: the open blockers' counts (one pass over them) and the tag table without leverage."""
     no_leverage: list[TagLeverage] = []
-    return blocker_table(portfolio, no_leverage), blockers_by_category(portfolio), blockers_by_territory(portfolio)
+    figures = open_blockers(portfolio)
+    return figures, blocker_table(portfolio, no_leverage, figures)
 
 
 # ---- the pilots that carry a tag --------------------------------------------------------------------
@@ -385,7 +387,7 @@ class TagPilotsScreen(Screen[None]):
             id="carriers",
         )
         yield Static("", id="carrier-note")
-        yield Footer()
+        yield QuietFooter()
 
     def _title(self) -> Content:
         t = self.tag

@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from caio_tui.domain.compare import Cell, Comparison, PilotColumn, Row, cell_text
 from caio_tui.domain.coverage import Area, CoverageStatus
@@ -36,7 +36,8 @@ from caio_tui.store.analytics import HeatmapRow, comparison, heatmap_order, heat
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import Palette
 from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.portfolio import FilterInput
+from caio_tui.tui.widgets.filter_bar import FilterInput
+from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.virtual_table import Column, TableRow, VirtualTable
 
 if TYPE_CHECKING:
@@ -342,8 +343,9 @@ class CompareScreen(Screen[None]):
             id="compare.scroll_right",
             tooltip="Scroll the compared pilots right",
         ),
+        # `X`, not `x`: `x` is the app's export key, everywhere.
         Binding(
-            "x", "clear_marks", "Clear marks", id="compare.clear_marks", tooltip="Clear the marks (back to the heatmap)"
+            "X", "clear_marks", "Clear marks", id="compare.clear_marks", tooltip="Clear the marks (back to the heatmap)"
         ),
         Binding("h", "heatmap", "Heatmap", id="compare.heatmap", tooltip="The heatmap of the whole portfolio"),
         # the heatmap
@@ -436,7 +438,7 @@ class CompareScreen(Screen[None]):
             id="heatmap",
         )
         yield Static("", id="compare-legend")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
@@ -607,7 +609,9 @@ class CompareScreen(Screen[None]):
             return
         found = self.comparison
         if found is None:
-            title.update(Content.styled("Compare · loading…", "$text-muted"))
+            # The first frame already says what is compared: the marks are known before the records are read.
+            marked = len(self._marks_seen)
+            title.update(Content.assemble(("Compare", "bold"), f" · {marked} pilot(s) · ", ("loading…", "$text-muted")))
             return
         window = self.window()
         parts: list[Content | tuple[str, str] | str] = [("Compare", "bold"), f" · {len(found.pilots)} pilot(s)"]

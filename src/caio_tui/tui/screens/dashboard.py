@@ -3,13 +3,18 @@
 The funnel (pilots per stage as bars), the share in production or scaled against the one-third
 benchmark of the public inventory reviews, the territory split, the stalled pilots and the five longest
 in their stage, the open blockers by category and territory, the top blockers by leverage, and the stale
-approvals. The numbers come from a few GROUP BY queries in a worker; the leverage (seconds on a large
-portfolio) follows in a second step, so the rest shows at once.
+approvals.
+
+The frame comes first: each panel shows its heading at once, and "loading…" until its numbers are in. A
+worker reads them in three steps, each drawn as it arrives: the stage counts (one index: quick at any
+size; the funnel, the share and the title), then the other GROUP BY figures (seconds at a million
+pilots), then the leverage (it evaluates gates: the longest).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from textual import work
@@ -17,20 +22,27 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from caio_tui.domain.blockers import Territory
-from caio_tui.domain.portfolio_stats import BENCHMARK, PortfolioStats, TagSummary, top_blockers
+from caio_tui.domain.portfolio_stats import (
+    BENCHMARK,
+    PortfolioStats,
+    ProductionShare,
+    TagSummary,
+    funnel,
+    production_share,
+    top_blockers,
+)
 from caio_tui.domain.scoring import readiness_bar
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard
 from caio_tui.tui.keymap import ViewBar
+from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
-LOADING_AFTER_S = 0.1
 LABEL = 17  # the widest funnel label, 'Proof of concept', and a blank
 
 FUNNEL_LABEL = {
@@ -71,12 +83,28 @@ def share_bar(share: float, width: int) -> Content:
     return Content.assemble(*cells)
 
 
+FUNNEL_HEADING = "Funnel: pilots per stage"
+
+
+def heading(text: str) -> Content:
+    return Content.styled(text, "bold $text-accent")
+
+
+def loading_lines(title: str) -> list[Content]:
+    """A panel whose numbers are not in yet: its heading, and that they are coming."""
+    return [heading(title), Content.styled("loading…", "$text-muted")]
+
+
 def funnel_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    widest = stats.widest_stage
+    return stage_lines(stats.stages, width)
+
+
+def stage_lines(stages: Mapping[Stage, int], width: int) -> list[Content]:
+    widest = max(stages.values(), default=0)
     digits = max(1, len(f"{widest:,}"))
     room = width - LABEL - digits - 2
-    lines = [Content.styled("Funnel: pilots per stage", "bold $text-accent")]
-    for stage, count in stats.stages.items():
+    lines = [heading(FUNNEL_HEADING)]
+    for stage, count in stages.items():
         style = "$text-muted" if stage is Stage.RETIRED else "$text-success" if stage.position >= 4 else "$text-primary"
         lines.append(
             Content.assemble(
@@ -86,9 +114,15 @@ def funnel_lines(stats: PortfolioStats, width: int) -> list[Content]:
     return lines
 
 
+SHARE_HEADING = "In production or scaled"
+
+
 def share_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    share = stats.production
-    head: list[Part] = [("In production or scaled ", "bold $text-accent"), (f"{share.percent}%", "bold")]
+    return production_lines(stats.production, width)
+
+
+def production_lines(share: ProductionShare, width: int) -> list[Content]:
+    head: list[Part] = [(f"{SHARE_HEADING} ", "bold $text-accent"), (f"{share.percent}%", "bold")]
     head.append(f" ({share.in_production:,} of {share.active:,})")
     if share.active == 0:
         verdict: list[Part] = [("no active pilots", "$text-muted")]
@@ -99,11 +133,18 @@ def share_lines(stats: PortfolioStats, width: int) -> list[Content]:
     return [Content.assemble(*head), share_bar(share.share, width - 1), Content.assemble(*verdict)]
 
 
+TERRITORY_HEADING = "Territory of active pilots"
+STALLED_HEADING = "Stalled (extended evaluations)"
+TOP_HEADING = "Top blockers by leverage"
+OPEN_HEADING = "Open blockers"
+STALE_HEADING = "Stale approvals"
+
+
 def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
     widest = max(stats.territories.values(), default=0)
     digits = max(1, len(f"{widest:,}"))
     room = width - 16 - digits - 2
-    lines = [Content.styled("Territory of active pilots", "bold $text-accent")]
+    lines = [heading(TERRITORY_HEADING)]
     for territory, count in stats.territories.items():
         lines.append(
             Content.assemble(
@@ -116,7 +157,7 @@ def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
 
 
 def stalled_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    lines = [Content.assemble(("Stalled (extended evaluations) ", "bold $text-accent"), (f"{stats.stalled:,}", "bold"))]
+    lines = [Content.assemble((f"{STALLED_HEADING} ", "bold $text-accent"), (f"{stats.stalled:,}", "bold"))]
     if not stats.oldest_stalled:
         lines.append(Content.styled("none: no pilot is past its plan", "$text-muted"))
     name_width = max(6, width - 10 - 10 - 7)
@@ -133,7 +174,7 @@ def stalled_lines(stats: PortfolioStats, width: int) -> list[Content]:
 
 
 def blocker_lines(stats: PortfolioStats, computing: bool, width: int) -> list[Content]:
-    lines = [Content.styled("Top blockers by leverage", "bold $text-accent")]
+    lines = [heading(TOP_HEADING)]
     if computing:
         lines.append(Content.styled("computing…", "$text-warning"))
         return lines
@@ -183,7 +224,7 @@ def open_lines(stats: PortfolioStats, width: int) -> list[Content]:
         if t is not Territory.CLEAR
     ]
     return [
-        Content.assemble(("Open blockers ", "bold $text-accent"), (f"{stats.open_blockers:,}", "bold")),
+        Content.assemble((f"{OPEN_HEADING} ", "bold $text-accent"), (f"{stats.open_blockers:,}", "bold")),
         *wrapped("by category: ", category, width),
         *wrapped("by territory: ", territory, width),
     ]
@@ -239,40 +280,50 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         super().__init__(id="dashboard-view")
         self.portfolio = portfolio
         self.portfolio_name = portfolio.name  # read once: the title never waits for a worker's query
-        self.stats: PortfolioStats | None = None
-        self.computing = True
+        self.stages: dict[Stage, int] | None = None  # the first step's numbers
+        self.stats: PortfolioStats | None = None  # the second's (top_blockers empty until the leverage is in)
+        self.computing = True  # the leverage is not in yet
         self._stale = False
         self._serial = 0
-        self._loading_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ViewBar("dashboard")
         yield Static("", id="dashboard-title")
         with Horizontal(id="dashboard-body"):
             with Vertical(id="dashboard-left", classes="dashboard-column"):
-                yield Panel(lambda w: self._lines(funnel_lines, w), id="funnel")
-                yield Panel(lambda w: self._lines(share_lines, w), id="share")
-                yield Panel(lambda w: self._lines(territory_lines, w), id="territories")
+                yield Panel(self._funnel, id="funnel")
+                yield Panel(self._share, id="share")
+                yield Panel(lambda w: self._lines(TERRITORY_HEADING, territory_lines, w), id="territories")
             with Vertical(id="dashboard-right", classes="dashboard-column"):
-                yield Panel(lambda w: self._lines(stalled_lines, w), id="stalled")
-                yield Panel(lambda w: self._top(w), id="top-blockers")
-                yield Panel(lambda w: self._lines(open_lines, w), id="open-blockers")
+                yield Panel(lambda w: self._lines(STALLED_HEADING, stalled_lines, w), id="stalled")
+                yield Panel(self._top, id="top-blockers")
+                yield Panel(lambda w: self._lines(OPEN_HEADING, open_lines, w), id="open-blockers")
                 yield Panel(lambda w: self._stale_approvals(), id="stale-approvals")
-        yield Footer()
+        yield QuietFooter()
 
-    def _lines(self, draw: Any, width: int) -> list[Content]:
-        return [] if self.stats is None else list(draw(self.stats, width))
+    def _funnel(self, width: int) -> list[Content]:
+        return loading_lines(FUNNEL_HEADING) if self.stages is None else stage_lines(self.stages, width)
+
+    def _share(self, width: int) -> list[Content]:
+        if self.stages is None:
+            return loading_lines(SHARE_HEADING)
+        return production_lines(production_share(self.stages), width)
+
+    def _lines(self, title: str, draw: Callable[[PortfolioStats, int], list[Content]], width: int) -> list[Content]:
+        return loading_lines(title) if self.stats is None else draw(self.stats, width)
 
     def _top(self, width: int) -> list[Content]:
-        return [] if self.stats is None else blocker_lines(self.stats, self.computing, width)
+        if self.stats is None:
+            return loading_lines(TOP_HEADING)
+        return blocker_lines(self.stats, self.computing, width)
 
     def _stale_approvals(self) -> list[Content]:
         if self.stats is None:
-            return []
+            return [Content.assemble((f"{STALE_HEADING} ", "bold $text-accent"), ("loading…", "$text-muted"))]
         count = self.stats.stale_approvals
         return [
             Content.assemble(
-                ("Stale approvals ", "bold $text-accent"),
+                (f"{STALE_HEADING} ", "bold $text-accent"),
                 (f"{count:,}", "bold $text-warning" if count else "bold"),
             )
         ]
@@ -294,51 +345,36 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # ---- loading -------------------------------------------------------------------------------------
 
     def load(self) -> None:
+        """Read the numbers again in a worker; what is shown stays until the new numbers replace it."""
         self._stale = False
         self._serial += 1
-        if self._loading_timer is None:
-            self._loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
         self._load(self._serial)
-
-    def _show_loading(self) -> None:
-        self._loading_timer = None
-        if self.stats is None:
-            self.query_one("#dashboard-body").loading = True
-
-    def _loaded(self) -> None:
-        if self._loading_timer is not None:
-            self._loading_timer.stop()
-            self._loading_timer = None
-        self.query_one("#dashboard-body").loading = False
 
     @work(exclusive=True, group="dashboard.load")
     async def _load(self, serial: int) -> None:
         no_leverage: list[TagSummary] = []
         try:
+            stages = await asyncio.to_thread(self.portfolio.stage_counts)
+            if serial != self._serial:
+                return
+            self.stages = funnel(stages)
+            self._show()
             stats = await asyncio.to_thread(dashboard, self.portfolio, no_leverage)
-        except StoreError as exc:
-            self._failed(exc, serial)
-            return
-        if serial != self._serial:
-            return
-        self.stats, self.computing = stats, True
-        self._loaded()
-        self._show()
-        try:
+            if serial != self._serial:
+                return
+            # The second step counted the stages again: one moment's numbers across every panel.
+            self.stages, self.stats, self.computing = stats.stages, stats, True
+            self._show()
             table = await asyncio.to_thread(blocker_table, self.portfolio)
         except StoreError as exc:
-            self._failed(exc, serial)
+            if serial == self._serial:
+                self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
             return
         if serial != self._serial:
             return
         self.stats = stats.model_copy(update={"top_blockers": top_blockers(table)})
         self.computing = False
         self._show()
-
-    def _failed(self, exc: StoreError, serial: int) -> None:
-        if serial == self._serial:
-            self._loaded()
-            self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
 
     def _show(self) -> None:
         self._show_title()
@@ -347,10 +383,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     def _show_title(self) -> None:
         parts: list[Part] = [("Dashboard", "bold"), " · ", (printable(self.portfolio_name), "bold $text-accent")]
-        if self.stats is None:
+        if self.stages is None:
             parts.append(" · loading…")
         else:
-            parts += [" · ", (f"{self.stats.total:,}", "bold"), " pilots"]
+            parts += [" · ", (f"{sum(self.stages.values()):,}", "bold"), " pilots"]
         self.query_one("#dashboard-title", Static).update(Content.assemble(*parts))
 
 

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.filters import PilotFilter, parse_filter
@@ -41,6 +41,7 @@ from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import short_office
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.gate import GateModal
+from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
 if TYPE_CHECKING:
     from caio_tui.tui.app import CaioApp
@@ -534,6 +535,7 @@ class PipelineScreen(Screen[None]):
         self._debounce: Timer | None = None
         self._loading_timer: Timer | None = None
         self._follow: str | None = None  # a pilot just moved: the next load puts the focus on it
+        self._stale = False  # the store changed while the board was hidden: read it when shown
 
     @property
     def caio(self) -> CaioApp:
@@ -561,7 +563,7 @@ class PipelineScreen(Screen[None]):
             for stage in LANES:
                 yield LaneView(stage)
         yield Static(self._legend(self.app.size.width), id="pipeline-legend")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.board.focus()
@@ -603,11 +605,16 @@ class PipelineScreen(Screen[None]):
 
     def portfolio_changed(self) -> None:
         """The store changed (a move, the detail screen, undo, another program): read the board again,
-        keeping every lane where it was."""
-        self.load()
+        keeping every lane where it was; now if the board is shown, else when it is shown next."""
+        if self.is_current:
+            self.load()
+        else:
+            self._stale = True
 
     def on_screen_resume(self) -> None:
-        if self.data is not None:
+        # Back on the board: the frame shows the lanes as they were at once; only a change of the store
+        # made meanwhile is read (in a worker), so coming back costs no query.
+        if self._stale:
             self.load()
 
     def _buffer(self, window: int) -> int:
@@ -618,6 +625,7 @@ class PipelineScreen(Screen[None]):
         pilot an earlier, superseded load was to follow)."""
         self._follow = follow or self._follow
         follow = self._follow
+        self._stale = False
         self._serial += 1
         windows = {}
         for stage in LANES:

@@ -1,43 +1,45 @@
 """The Portfolio view (key `1`, the start screen): every pilot in one table, filtered and sorted in SQL.
 
 The header names the portfolio and counts its pilots per stage; the table shows one pilot a row and reads
-the store page by page (see tui/pilot_source.py), so it stays quick at any size. Counting runs in a worker,
-and typing in the filter waits for a pause before it queries.
+the store page by page (see tui/pilot_source.py), so it stays quick at any size. A filter or a sort is read
+in a worker (the count, where the kept pilot now stands, and the rows the table shows first), so drawing
+the result reads nothing on the UI thread. Typing queries at once; while a query runs, only the latest
+text waits for it (see tui/widgets/filter_bar.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Center, Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Static
 
-from caio_tui.domain.filters import PilotFilter, parse_filter
+from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.pilots import Pilot
 from caio_tui.domain.stages import Stage
-from caio_tui.domain.text import clip, printable
+from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import SORT_ORDER, Palette, PilotQuery, PilotSource, layout_for
-from caio_tui.tui.screens.blocker_picker import BlockerPicker
-from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.gate import GateModal
-from caio_tui.tui.screens.pilot_form import PilotForm
+from caio_tui.tui.widgets.filter_bar import ERROR_AFTER_S, FilterBar, FilterInput
+from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
     from caio_tui.tui.app import CaioApp
 
-DEBOUNCE_S = 0.15  # typing in the filter queries once the user pauses this long
+DEBOUNCE_S = ERROR_AFTER_S  # a wrong filter token is said once typing pauses this long
 LOADING_AFTER_S = 0.1  # a load that takes longer than this shows the loading indicator
 
 STAGE_SHORT = {
@@ -65,8 +67,6 @@ EMPTY_STATE = Content.assemble(
     ("n", "bold $text-accent"),
 )
 
-FILTER_HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact"
-
 
 @dataclass(frozen=True)
 class Totals:
@@ -91,10 +91,61 @@ class Counts:
         return self.totals.total
 
 
-def read_counts(portfolio: Portfolio, query: PilotQuery, keep: str | None, totals: Totals | None = None) -> Counts:
-    """Runs in a worker thread: at 100,000 pilots each of these queries takes tens to a couple of hundred
-    ms. `totals` from an earlier load are reused (a filter or a sort does not change them)."""
-    shown = portfolio.count(query.filter)
+@dataclass(frozen=True)
+class Window:
+    """Where the table stands when a load starts (the first row on screen, how many rows fit, the cursor
+    row) and its rows per page: so the worker can read the pages the table is about to show."""
+
+    top: int = 0
+    visible: int = 1
+    cursor: int = 0
+    page_size: int = 100
+
+
+@dataclass(frozen=True)
+class View:
+    """One load: the counts, and the pilots of the pages the table shows first (by their first row)."""
+
+    counts: Counts
+    pages: dict[int, list[Pilot]] = field(default_factory=dict)
+
+
+def shown_rows(window: Window, count: int, position: int | None, reset_cursor: bool) -> range:
+    """The rows on screen once the table has `count` rows and the cursor goes to `position` (or to the
+    top with `reset_cursor`, else stays at its index): VirtualTable scrolls the least that brings the
+    cursor into view."""
+    if count <= 0:
+        return range(0)
+    visible = max(1, window.visible)
+    top = max(0, min(window.top, count - visible))
+    cursor = position if position is not None else 0 if reset_cursor else min(max(window.cursor, 0), count - 1)
+    if cursor < top:
+        top = cursor
+    elif cursor >= top + visible:
+        top = cursor - visible + 1
+    return range(top, min(count, top + visible))
+
+
+def read_view(
+    portfolio: Portfolio,
+    query: PilotQuery,
+    keep: str | None,
+    totals: Totals | None = None,
+    *,
+    shown: int | None = None,
+    window: Window | None = None,
+    reset_cursor: bool = False,
+    superseded: Callable[[], bool] = lambda: False,
+) -> View | None:
+    """Runs in a worker thread: at 100,000 pilots each query takes a few to a couple of hundred ms.
+    `totals` from an earlier load are reused (a filter or a sort does not change them), and so is `shown`
+    (a sort does not change how many pilots the filter keeps). With a `window`, the pages of the rows the
+    table will show are read too. None once `superseded()` says a newer load made this one useless
+    (asked between queries, so a stale load gives way after the query it is in)."""
+    if shown is None:
+        shown = portfolio.count(query.filter)
+        if superseded():
+            return None
     if totals is None:
         totals = Totals(
             name=portfolio.name,
@@ -102,41 +153,30 @@ def read_counts(portfolio: Portfolio, query: PilotQuery, keep: str | None, total
             stages=portfolio.stage_counts(),
             stalled=portfolio.count(PilotFilter(stalled=True)),
         )
+        if superseded():
+            return None
     position = None
     if keep is not None:
         position = portfolio.position(keep, query.filter, sort=query.sort, descending=query.descending)
-    return Counts(shown=shown, totals=totals, position=position)
+    pages: dict[int, list[Pilot]] = {}
+    rows = shown_rows(window, shown, position, reset_cursor) if window is not None else range(0)
+    if window is not None and rows:
+        size = window.page_size
+        for number in range(rows.start // size, (rows.stop - 1) // size + 1):
+            if superseded():
+                return None
+            offset = number * size
+            pages[offset] = portfolio.page(
+                query.filter, sort=query.sort, descending=query.descending, offset=offset, limit=size
+            )
+    return View(Counts(shown=shown, totals=totals, position=position), pages)
 
 
-class FilterInput(Input):
-    """The filter line: free text and tokens, applied as you type."""
-
-    class Done(Message):
-        """enter or down: apply now and go to the results."""
-
-    class Cleared(Message):
-        """escape: clear the filter."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter", "done", "Results", tooltip="Apply the filter and go to the results", id="portfolio.filter.results"
-        ),
-        Binding(
-            "down",
-            "done",
-            "Results",
-            show=False,
-            tooltip="Apply the filter and go to the results",
-            id="portfolio.filter.down",
-        ),
-        Binding("escape", "clear", "Clear", tooltip="Clear the filter", id="portfolio.filter.clear"),
-    ]
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
-
-    def action_clear(self) -> None:
-        self.post_message(self.Cleared())
+def read_counts(portfolio: Portfolio, query: PilotQuery, keep: str | None, totals: Totals | None = None) -> Counts:
+    """The counts of a load without its rows (see read_view)."""
+    view = read_view(portfolio, query, keep, totals)
+    assert view is not None  # never superseded
+    return view.counts
 
 
 class PilotTable(VirtualTable):
@@ -186,13 +226,12 @@ class PortfolioScreen(Screen[None]):
         super().__init__(id="portfolio-view")
         self.portfolio = portfolio
         self.query_state = PilotQuery()
-        self.filter_text = ""
         self.counts: Counts | None = None
         self._totals: Totals | None = None  # None: read them again with the next load
+        self._shown: tuple[PilotFilter, int] | None = None  # how many pilots a filter keeps, until data changes
         self._last_error = ""
         self._source: PilotSource | None = None
         self._serial = 0
-        self._debounce: Timer | None = None
         self._loading_timer: Timer | None = None
         self._compact = False
 
@@ -206,6 +245,15 @@ class PortfolioScreen(Screen[None]):
     def table(self) -> VirtualTable:
         return self.query_one("#pilots", VirtualTable)
 
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#filter-area", FilterBar)
+
+    @property
+    def filter_text(self) -> str:
+        """The text of the filter shown now."""
+        return self.filter_bar.applied_text if self.is_mounted else ""
+
     # ---- building ------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -214,17 +262,7 @@ class PortfolioScreen(Screen[None]):
             yield Static("", id="portfolio-name")
             yield Static("", id="totals")
         yield Static("", id="stages")
-        with Vertical(id="filter-area"):
-            with Horizontal(id="filter-bar"):
-                yield Label("Filter ", id="filter-label")
-                yield FilterInput(
-                    placeholder="text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact",
-                    id="filter",
-                    compact=True,
-                    select_on_focus=False,
-                )
-            yield Static("", id="filter-error")
-            yield Static(FILTER_HINT, id="filter-hint")
+        yield FilterBar(prefix="filter", on_applied=self._filter_applied)
         layout = layout_for(self.app.size.width - 1)
         self._compact = layout.compact
         yield PilotTable(
@@ -232,11 +270,12 @@ class PortfolioScreen(Screen[None]):
             None,
             empty_message="No pilot matches the filter · esc clears it",
             stretch_last=False,
+            prefetch=True,
             id="pilots",
         )
         with Center(id="empty-state"):
             yield Static(EMPTY_STATE, id="empty")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.table.set_sort(self.query_state.sort.value, self.query_state.descending)
@@ -273,34 +312,63 @@ class PortfolioScreen(Screen[None]):
         """The store changed (a modal, the detail screen, undo, a reload, another program): re-read it,
         keeping the cursor on the same pilot (or on `keep`)."""
         self._totals = None
+        self._shown = None
         self.load(keep=keep, announce=announce)
 
     def load(
         self, *, keep: str | None = None, follow: bool = True, reset_cursor: bool = False, announce: bool = False
     ) -> None:
-        """Re-read the counts in a worker, then show the rows. The cursor goes to `keep` (default: the
-        pilot under the cursor, unless not `follow`); when that pilot is not shown, to the top if
-        `reset_cursor`, else it keeps its place. With `announce`, a kept pilot the filter hides is said so."""
+        """Read the counts and the rows to show first in a worker, then show them. The cursor goes to
+        `keep` (default: the pilot under the cursor, unless not `follow`); when that pilot is not shown, to
+        the top if `reset_cursor`, else it keeps its place. With `announce`, a kept pilot the filter hides
+        is said so."""
         self._serial += 1
-        target = keep if keep is not None else self.table.cursor_key if follow else None
+        table = self.table
+        target = keep if keep is not None else table.cursor_key if follow else None
         if self._loading_timer is None:
             self._loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
-        self._load(self.query_state, target, reset_cursor, announce, self._serial)
+        self.filter_bar.hold()  # typing meanwhile waits for this load
+        window = Window(round(table.scroll_y), table.visible_rows, table.cursor_index, table.page_size)
+        shown = self._shown[1] if self._shown is not None and self._shown[0] == self.query_state.filter else None
+        self._load(self.query_state, target, reset_cursor, announce, window, shown, self._serial)
 
     @work(exclusive=True, group="portfolio.load")
-    async def _load(self, query: PilotQuery, keep: str | None, reset_cursor: bool, announce: bool, serial: int) -> None:
+    async def _load(
+        self,
+        query: PilotQuery,
+        keep: str | None,
+        reset_cursor: bool,
+        announce: bool,
+        window: Window,
+        shown: int | None,
+        serial: int,
+    ) -> None:
+        def superseded() -> bool:
+            return serial != self._serial
+
         try:
-            counts = await asyncio.to_thread(read_counts, self.portfolio, query, keep, self._totals)
+            view = await asyncio.to_thread(
+                read_view,
+                self.portfolio,
+                query,
+                keep,
+                self._totals,
+                shown=shown,
+                window=window,
+                reset_cursor=reset_cursor,
+                superseded=superseded,
+            )
         except StoreError as exc:
-            if serial == self._serial:
+            if not superseded():
                 self._loaded()
                 self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
             return
-        if serial != self._serial:
-            return  # a newer load (another keystroke) is under way: its result is the one to show
-        self._loaded()
-        self._show(query, counts, reset_cursor)
-        if announce and keep is not None and counts.position is None:
+        if view is None or superseded():
+            return  # a newer load (a sort, a change) is under way: its result is the one to show
+        if self._loaded():
+            return  # the filter typed meanwhile loads now: showing this result would only delay it
+        self._show(query, view, reset_cursor)
+        if announce and keep is not None and view.counts.position is None:
             self.notify(f"{keep} is not shown: the filter hides it (esc clears the filter)", markup=False)
 
     def set_busy(self, busy: bool) -> None:
@@ -312,15 +380,19 @@ class PortfolioScreen(Screen[None]):
         self._loading_timer = None
         self.table.loading = True
 
-    def _loaded(self) -> None:
+    def _loaded(self) -> bool:
+        """The load is over; True when the filter typed meanwhile starts the next one."""
         if self._loading_timer is not None:
             self._loading_timer.stop()
             self._loading_timer = None
         self.table.loading = False
+        return self.filter_bar.release()
 
-    def _show(self, query: PilotQuery, counts: Counts, reset_cursor: bool) -> None:
+    def _show(self, query: PilotQuery, view: View, reset_cursor: bool) -> None:
+        counts = view.counts
         self.counts = counts
         self._totals = counts.totals
+        self._shown = (query.filter, counts.shown)
         self._source = PilotSource(
             self.portfolio,
             query,
@@ -329,23 +401,24 @@ class PortfolioScreen(Screen[None]):
             compact=self._compact,
             palette=Palette.from_theme(self.app.theme_variables),
             on_error=self._read_failed,
+            pages=view.pages,
         )
         table = self.table
-        table.set_source(self._source, keep_cursor_key=False)
-        if counts.position is not None:
-            table.move_cursor(counts.position)
-        elif reset_cursor:
-            table.move_cursor(0)
+        cursor = counts.position if counts.position is not None else 0 if reset_cursor else None
+        table.set_source(self._source, keep_cursor_key=False, cursor=cursor)
         empty = counts.total == 0
         self.set_class(empty, "-empty")
         if empty:
             self.set_focus(None)  # nothing to move through; the keys still reach the screen
-        elif not self.has_class("-filtering"):
+        elif not self.filter_bar.is_open:
             table.focus()  # (while typing a filter, the input keeps the focus)
         self._show_header()
         self.refresh_bindings()
 
     def _read_failed(self, message: str) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            self.app.call_from_thread(self._read_failed, message)  # a page read ahead in a worker
+            return
         if message != self._last_error:  # once, not once per row drawn
             self._last_error = message
             self.notify(message, title="Cannot read the portfolio", severity="error", markup=False)
@@ -383,55 +456,23 @@ class PortfolioScreen(Screen[None]):
     # ---- the filter ----------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.add_class("-filtering")
-        self.query_one("#filter", FilterInput).focus()
+        self.filter_bar.open()
 
-    @on(Input.Changed, "#filter")
-    def _filter_typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_S, lambda: self._apply_filter(event.value))
+    def _filter_applied(self, event: FilterBar.Applied) -> None:
+        # Typed: the cursor goes to the first result; cleared (escape): it stays on its pilot if shown.
+        self.query_state = replace(self.query_state, filter=event.filter)
+        self.load(follow=event.cleared, reset_cursor=True)
 
-    def _apply_filter(self, text: str, *, follow: bool = False) -> bool:
-        """Parse and apply the filter; False (with the reason under the input) when a token is wrong.
-        The cursor goes to the first result, or with `follow` stays on its pilot when still shown."""
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        error = self.query_one("#filter-error", Static)
-        try:
-            pilot_filter = parse_filter(text)
-        except ValueError as exc:
-            error.update(Content(clip(printable(str(exc)), 200)))
-            self.add_class("-filter-error")
-            return False
-        error.update("")
-        self.remove_class("-filter-error")
-        self.filter_text = text
-        self.set_class(bool(text.strip()), "-filtered")
-        if pilot_filter != self.query_state.filter:
-            self.query_state = replace(self.query_state, filter=pilot_filter)
-            self.load(follow=follow, reset_cursor=True)
-        return True
-
-    @on(FilterInput.Done)
-    def _filter_done(self) -> None:
-        if self._apply_filter(self.query_one("#filter", FilterInput).value):
-            self.remove_class("-filtering")
-            self.table.focus()
-
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self) -> None:
-        self.action_clear_filter()
-
-    def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", FilterInput)
-        with field.prevent(Input.Changed):
-            field.value = ""
-        self._apply_filter("", follow=True)
-        self.remove_class("-filtering")
+    @on(FilterBar.Done, "#filter-area")
+    @on(FilterBar.Cleared, "#filter-area")
+    def _filter_closed(self) -> None:
         if not self.has_class("-empty"):
             self.table.focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        self.filter_bar.clear()
+        self._filter_closed()
 
     # ---- sorting -------------------------------------------------------------------------------------
 
@@ -466,7 +507,7 @@ class PortfolioScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only the keys that apply now show in the footer."""
         if action == "clear_filter":
-            return bool(self.filter_text.strip()) or self.has_class("-filtering")
+            return self.filter_bar.is_filtered or self.filter_bar.is_open
         if action == "compare":
             return bool(self.caio.marked)
         if action in ("toggle_mark", "add_blocker", "edit_pilot", "promote", "demote"):
@@ -482,6 +523,8 @@ class PortfolioScreen(Screen[None]):
 
     @on(VirtualTable.RowActivated, "#pilots")
     def _open(self, event: VirtualTable.RowActivated) -> None:
+        from caio_tui.tui.screens.detail import PilotDetailScreen
+
         self.app.push_screen(PilotDetailScreen(self.portfolio, event.key))
 
     def action_toggle_mark(self) -> None:
@@ -506,6 +549,8 @@ class PortfolioScreen(Screen[None]):
             if tag:
                 self.notify(f"{pilot_id}: blocker {tag} opened", markup=False)
                 self.caio.portfolio_changed()
+
+        from caio_tui.tui.screens.blocker_picker import BlockerPicker
 
         self.app.push_screen(BlockerPicker(self.portfolio, pilot_id), opened)
 
@@ -535,6 +580,8 @@ class PortfolioScreen(Screen[None]):
                 self.notify(f"{pilot_id} moved to {to_stage.label}", markup=False)
                 self.caio.portfolio_changed()
 
+        from caio_tui.tui.screens.gate import GateModal
+
         self.app.push_screen(GateModal(self.portfolio, pilot_id, to_stage), moved)
 
     def action_new_pilot(self) -> None:
@@ -543,6 +590,8 @@ class PortfolioScreen(Screen[None]):
                 self.notify(f"Created {pilot_id}", markup=False)
                 self.portfolio_changed(keep=pilot_id, announce=True)
                 self.caio.portfolio_changed(source=self)
+
+        from caio_tui.tui.screens.pilot_form import PilotForm
 
         self.app.push_screen(PilotForm(self.portfolio, None), created)
 
@@ -556,7 +605,20 @@ class PortfolioScreen(Screen[None]):
                 self.notify(f"Saved {result}", markup=False)
                 self.caio.portfolio_changed()
 
+        from caio_tui.tui.screens.pilot_form import PilotForm
+
         self.app.push_screen(PilotForm(self.portfolio, pilot_id), saved)
 
 
-__all__ = ["Counts", "FilterInput", "PortfolioScreen", "Totals", "read_counts"]
+__all__ = [
+    "DEBOUNCE_S",
+    "Counts",
+    "FilterInput",
+    "PortfolioScreen",
+    "Totals",
+    "View",
+    "Window",
+    "read_counts",
+    "read_view",
+    "shown_rows",
+]

@@ -356,6 +356,7 @@ class VirtualTable(ScrollView, can_focus=True):
         cache_pages: int = 8,
         empty_message: str = "No rows",
         stretch_last: bool = True,
+        prefetch: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -369,6 +370,9 @@ class VirtualTable(ScrollView, can_focus=True):
             cache_pages: How many pages the LRU page cache holds (at least 2).
             empty_message: Shown when the source has no rows.
             stretch_last: Let the last column take the spare width.
+            prefetch: Read the page above and below the screen in a worker thread once the table is
+                drawn, so a page up or down finds its rows cached (for a source whose ``page()``
+                reads a database; the source must then be safe to call from a thread).
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         if page_size < 1:
@@ -388,6 +392,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._render_width = 0
         self._last_posted: tuple[int, str | None] | None = None
         self._loaded = False
+        self._prefetch = prefetch
+        self._generation = 0  # bumped when cached pages are dropped: a prefetch of before is stale
+        self._prefetching: set[int] = set()
         self.page_fetches = 0
         """How many times ``source.page()`` was called (diagnostics, tests)."""
         self.set_reactive(VirtualTable.empty_message, empty_message)
@@ -401,6 +408,16 @@ class VirtualTable(ScrollView, can_focus=True):
     @property
     def source(self) -> RowSource | None:
         return self._source
+
+    @property
+    def page_size(self) -> int:
+        """Rows per ``source.page()`` call; page ``n`` starts at row ``n * page_size``."""
+        return self._page_size
+
+    @property
+    def visible_rows(self) -> int:
+        """Rows that fit under the header."""
+        return self._visible_rows()
 
     @property
     def row_count(self) -> int:
@@ -433,24 +450,27 @@ class VirtualTable(ScrollView, can_focus=True):
             page = self._fetch_page(page_number)
         return page[position] if position < len(page) else None
 
-    def set_source(self, source: RowSource | None, *, keep_cursor_key: bool = True) -> None:
-        """Show another source (e.g. a new filter): resets the caches and re-reads the count."""
+    def set_source(self, source: RowSource | None, *, keep_cursor_key: bool = True, cursor: int | None = None) -> None:
+        """Show another source (e.g. a new filter): resets the caches and re-reads the count. With
+        ``cursor``, the cursor goes to that row (clamped) rather than staying on its key or index."""
         self._source = source
         if self.is_mounted:
-            self.refresh_data(keep_cursor_key=keep_cursor_key)
+            self.refresh_data(keep_cursor_key=keep_cursor_key and cursor is None, cursor=cursor)
 
-    def refresh_data(self, keep_cursor_key: bool = True, *, count: int | None = None) -> None:
+    def refresh_data(
+        self, keep_cursor_key: bool = True, *, count: int | None = None, cursor: int | None = None
+    ) -> None:
         """Drop the cached pages, re-read ``count()`` (unless ``count`` is given, e.g. computed in a
         worker) and redraw.
 
-        With ``keep_cursor_key`` the cursor stays on its row if the row is still near where it was
-        or in the first pages (anywhere, if the source offers ``index_of``); otherwise the cursor
-        keeps its index, clamped to the new row count.
+        With ``cursor`` the cursor goes to that row (clamped: a caller that knows where its row went
+        reads no other page). Else with ``keep_cursor_key`` the cursor stays on its row if the row is
+        still near where it was or in the first pages (anywhere, if the source offers ``index_of``);
+        otherwise the cursor keeps its index, clamped to the new row count.
         """
-        old_key = self._last_posted[1] if keep_cursor_key and self._last_posted else None
-        old_index = self._cursor
-        self._pages.clear()
-        self._strips.clear()
+        old_key = self._last_posted[1] if keep_cursor_key and cursor is None and self._last_posted else None
+        old_index = self._cursor if cursor is None else cursor
+        self._drop_pages()
         source = self._source
         if source is None:
             self._row_count = 0
@@ -474,8 +494,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def reload_pages(self) -> None:
         """Drop the cached pages and redraw, keeping the row count and the cursor index (after an
         edit that changes rows but not how many there are, e.g. marking a row)."""
-        self._pages.clear()
-        self._strips.clear()
+        self._drop_pages()
         self.refresh()
         self._post_cursor_moved()
 
@@ -568,7 +587,10 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._prepare_render()
-        return super().render_lines(crop)
+        lines = super().render_lines(crop)
+        if self._prefetch:
+            self._prefetch_neighbours()
+        return lines
 
     def render_line(self, y: int) -> Strip:
         if self._styles is None or self._layout is None:
@@ -601,6 +623,52 @@ class VirtualTable(ScrollView, can_focus=True):
         return self._crop(strip, scroll_x, width, styles.base)
 
     # ------------------------------------------------------------------ internals
+
+    class _Prefetched(Message):
+        """A page read in a worker thread (private: posted by the table to itself)."""
+
+        def __init__(self, generation: int, page_number: int, rows: tuple[TableRow, ...]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.page_number = page_number
+            self.rows = rows
+
+    def _drop_pages(self) -> None:
+        self._pages.clear()
+        self._strips.clear()
+        self._generation += 1
+        self._prefetching.clear()
+
+    def _prefetch_neighbours(self) -> None:
+        """Start reading, in a worker, the pages within a screenful above and below the visible rows that
+        are not cached yet, so page up and page down draw from the cache."""
+        source = self._source
+        if source is None or self._row_count == 0:
+            return
+        visible = self._visible_rows()
+        top = round(self.scroll_y)
+        first = max(0, top - visible) // self._page_size
+        last = min(self._row_count - 1, top + 2 * visible) // self._page_size
+        for page_number in range(first, last + 1):
+            if page_number in self._pages or page_number in self._prefetching:
+                continue
+            self._prefetching.add(page_number)
+            generation = self._generation
+
+            def read(page_number: int = page_number, generation: int = generation) -> None:
+                rows = tuple(source.page(page_number * self._page_size, self._page_size))
+                self.post_message(self._Prefetched(generation, page_number, rows))
+
+            self.run_worker(read, thread=True, group="virtual-table.prefetch", exit_on_error=False)
+
+    def on_virtual_table__prefetched(self, message: _Prefetched) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return  # the source changed (or its pages were dropped) while this page was read
+        self._prefetching.discard(message.page_number)
+        if message.rows and message.page_number not in self._pages:
+            self._pages.set(message.page_number, message.rows)
+            self.page_fetches += 1
 
     def _fetch_page(self, page_number: int) -> tuple[TableRow, ...]:
         assert self._source is not None
