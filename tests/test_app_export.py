@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from caio_tui.config import Settings
@@ -13,22 +10,11 @@ from caio_tui.tui.app import CaioApp
 from caio_tui.tui.screens.export_dialog import ExportDialog
 from caio_tui.tui.screens.help import HelpScreen
 from caio_tui.tui.screens.portfolio import PortfolioScreen
+from tui_helpers import press, settle
 
 
 def make_app(portfolio: Portfolio) -> CaioApp:
     return CaioApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 async def test_x_opens_the_export_dialog_and_escape_closes_it(sample_portfolio: Portfolio) -> None:

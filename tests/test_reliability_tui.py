@@ -21,6 +21,7 @@ from caio_tui.tui.app import CaioApp
 from caio_tui.tui.widgets.chain_banner import ChainBanner, ChainGuard
 from caio_tui.tui.widgets.virtual_table import VirtualTable
 from conftest import NOW
+from tui_helpers import settle
 
 NAME = '[bold red]x[/] \x1b[2J\x1b]0;pwned\x07 <script>alert(1)</script> \u202eevil =HYPERLINK("x")'
 
@@ -28,12 +29,6 @@ NAME = '[bold red]x[/] \x1b[2J\x1b]0;pwned\x07 <script>alert(1)</script> \u202ee
 def make_app(path: Path, *, watch: float | None = None) -> CaioApp:
     """The app as it ships, its chain guard included."""
     return CaioApp(path, Settings(actor="tester"), clock=lambda: NOW, watch_interval=watch)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def table_text(app: CaioApp) -> str:

@@ -9,12 +9,12 @@ import sys
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from caio_tui.config import Settings
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
 from caio_tui.tui.screens.portfolio import PortfolioScreen
+from tui_helpers import settle
 
 # Modules the first screen does not need: each is imported when the user first asks for what it does.
 NOT_AT_START = (
@@ -60,12 +60,6 @@ def test_the_command_palette_provider_is_loaded_when_the_palette_opens() -> None
 
 def make_app(portfolio: Portfolio) -> CaioApp:
     return CaioApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_the_chain_check_starts_after_the_start_view_has_read_its_rows(sample_portfolio: Portfolio) -> None:

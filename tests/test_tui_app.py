@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from textual.binding import Binding
 from textual.content import Content
-from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from caio_tui.config import Settings, config_path, load_settings
@@ -32,42 +31,13 @@ from caio_tui.tui.screens.placeholder import PlaceholderScreen
 from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
 from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-
-
-class RecordingApp(CaioApp):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.notes: list[tuple[str, str]] = []
-
-    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.notes.append((str(message), str(kwargs.get("severity", "information"))))
-        super().notify(message, *args, **kwargs)
+from tui_helpers import RecordingApp, press, run_command, settle
 
 
 def make_app(portfolio: Portfolio, settings: Settings | None = None) -> RecordingApp:
     return RecordingApp(
         portfolio.path, settings or Settings(actor="tester"), clock=portfolio.clock, watch_interval=None
     )
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
-
-
-async def run_command(pilot: Pilot[Any], text: str) -> None:
-    """ctrl+p, type the command, take the first hit."""
-    await press(pilot, "ctrl+p")
-    await pilot.press(*text)
-    await pilot.pause(0.3)  # the palette searches in the background
-    await press(pilot, "enter")
 
 
 def plain(widget: Static) -> str:

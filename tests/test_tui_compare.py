@@ -22,6 +22,7 @@ from caio_tui.tui.screens.compare import CompareScreen
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
+from tui_helpers import press, settle
 
 SnapCompare = Callable[..., bool]
 SIZES = [(120, 40), (80, 24)]
@@ -29,18 +30,6 @@ SIZES = [(120, 40), (80, 24)]
 
 def make_app(portfolio: Portfolio) -> CaioApp:
     return CaioApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 def pressing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

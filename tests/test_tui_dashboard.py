@@ -20,6 +20,7 @@ from caio_tui.store import Portfolio
 from caio_tui.store.analytics import dashboard
 from caio_tui.tui.app import CaioApp
 from caio_tui.tui.screens.dashboard import DashboardScreen, Panel
+from tui_helpers import press, settle
 
 SnapCompare = Callable[..., bool]
 SIZES = [(120, 40), (80, 24)]
@@ -27,18 +28,6 @@ SIZES = [(120, 40), (80, 24)]
 
 def make_app(portfolio: Portfolio) -> CaioApp:
     return CaioApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 def pressing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

@@ -20,42 +20,10 @@ from caio_tui.tui.app import CaioApp
 from caio_tui.tui.commands import PathPrompt, commands_for, show_snapshot_diff
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
+from tui_helpers import make_app, press, run_command, settle
 
 SnapCompare = Callable[..., bool]
 HOSTILE = "[red]x <script>alert(1)</script>"
-
-
-class RecordingApp(CaioApp):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.notes: list[tuple[str, str]] = []
-
-    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.notes.append((str(message), str(kwargs.get("severity", "information"))))
-        super().notify(message, *args, **kwargs)
-
-
-def make_app(portfolio: Portfolio) -> RecordingApp:
-    return RecordingApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
-
-
-async def run_command(pilot: Pilot[Any], text: str) -> None:
-    await press(pilot, "ctrl+p")
-    await pilot.press(*text)
-    await pilot.pause(0.3)  # the palette searches in the background
-    await press(pilot, "enter")
 
 
 async def compare_with(pilot: Pilot[Any], path: Path | str) -> SnapshotDiffScreen:

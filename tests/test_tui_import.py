@@ -12,7 +12,6 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
-from caio_tui.config import Settings
 from caio_tui.io.inventory import ImportResult, export_bytes, import_into
 from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
@@ -23,39 +22,7 @@ from caio_tui.tui.screens.import_dialog import ImportScreen, list_all_command
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-
-
-class RecordingApp(CaioApp):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.notes: list[tuple[str, str]] = []
-
-    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.notes.append((str(message), str(kwargs.get("severity", "information"))))
-        super().notify(message, *args, **kwargs)
-
-
-def make_app(portfolio: Portfolio) -> RecordingApp:
-    return RecordingApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
-
-
-async def run_command(pilot: Pilot[Any], text: str) -> None:
-    await press(pilot, "ctrl+p")
-    await pilot.press(*text)
-    await pilot.pause(0.3)  # the palette searches in the background
-    await press(pilot, "enter")
+from tui_helpers import make_app, press, run_command, settle
 
 
 async def import_from(pilot: Pilot[Any], path: Path) -> None:

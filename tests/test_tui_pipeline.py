@@ -30,6 +30,7 @@ from caio_tui.tui.screens.pipeline import (
     card_lines,
     lane_filter,
 )
+from tui_helpers import press, settle
 
 SnapCompare = Callable[..., bool]
 SIZES = [(120, 40), (80, 24)]
@@ -38,18 +39,6 @@ STALLED_IN_SAMPLE = {"DCS-011", "DCS-012", "DCS-013", "DCS-014"}
 
 def make_app(portfolio: Portfolio) -> CaioApp:
     return CaioApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 def pressing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

@@ -25,37 +25,9 @@ from caio_tui.tui.screens.pilot_form import PilotForm
 from caio_tui.tui.screens.placeholder import PlaceholderScreen
 from caio_tui.tui.screens.portfolio import DEBOUNCE_S, FilterInput, PortfolioScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
+from tui_helpers import RecordingApp, make_app, press, settle
 
 STALLED_IN_SAMPLE = ["DCS-011", "DCS-012", "DCS-013", "DCS-014"]  # pilot/readiness for over 180 days
-
-
-class RecordingApp(CaioApp):
-    """The app, keeping every notification it shows."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.notes: list[tuple[str, str]] = []
-
-    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.notes.append((str(message), str(kwargs.get("severity", "information"))))
-        super().notify(message, *args, **kwargs)
-
-
-def make_app(portfolio: Portfolio) -> RecordingApp:
-    """The app over the fixture's file, with its clock; a second connection, as the real app has."""
-    return RecordingApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 async def type_filter(pilot: Pilot[Any], text: str) -> None:

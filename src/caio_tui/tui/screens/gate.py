@@ -260,16 +260,22 @@ class GateModal(ModalScreen[bool]):
         self._moving = True
         self._move(override)
 
+    REFUSED_NOW = "The gate refuses this move now; see the rules above."
+
+    def _decide(self, override: str | None) -> None:
+        """The write the modal exists for (in a worker thread)."""
+        self.portfolio.move(self.pilot_id, self.to_stage, override=override)
+
     @work(group="gate.move")
     async def _move(self, override: str | None) -> None:
         # A write waits on the file lock when another program writes: keep it off the event loop.
         try:
-            await asyncio.to_thread(self.portfolio.move, self.pilot_id, self.to_stage, override=override)
+            await asyncio.to_thread(self._decide, override)
         except GateRefused as exc:
             # The pilot changed since the modal opened: show the gate as it is now.
             self._moving = False
             self._show_result(exc.result)
-            self._show_error("The gate refuses this move now; see the rules above.")
+            self._show_error(self.REFUSED_NOW)
             return
         except StoreError as exc:
             self._moving = False
@@ -287,6 +293,8 @@ class RecheckModal(GateModal):
     When it passes, enter decides the approval afresh on today's state; when it refuses, `o` re-approves
     with a written justification (an override), as `caio-tui gates recheck` does. Dismisses True when the
     approval was decided afresh."""
+
+    REFUSED_NOW = "The gate refuses the re-check now; see the rules above."
 
     def __init__(self, portfolio: Portfolio, pilot_id: str) -> None:
         super().__init__(portfolio, pilot_id, Stage.INTAKE)  # the real gate is read from the last move
@@ -321,7 +329,6 @@ class RecheckModal(GateModal):
                 ("✓ The gate passes", "bold $text-success"),
                 f" on today's state: every rule into {result.to_stage.label} holds.",
             )
-            self.result = result
             self._show(GateMode.PASS, result, Content("\n").join([*self._regressed(), verdict]))
         else:
             self._show(GateMode.FAIL, result, self._refusal(result))
@@ -339,17 +346,5 @@ class RecheckModal(GateModal):
             return "escape close"
         return "enter re-approve on today's state · escape cancel"
 
-    @work(group="gate.move")
-    async def _move(self, override: str | None) -> None:
-        try:
-            await asyncio.to_thread(recheck, self.portfolio, self.pilot_id, override=override)
-        except GateRefused as exc:
-            self._moving = False
-            self._show_result(exc.result)
-            self._show_error("The gate refuses the re-check now; see the rules above.")
-            return
-        except StoreError as exc:
-            self._moving = False
-            self._show_error(str(exc))
-            return
-        self.dismiss(True)
+    def _decide(self, override: str | None) -> None:
+        recheck(self.portfolio, self.pilot_id, override=override)

@@ -91,6 +91,10 @@ class FilterBar(Vertical):
     filter calls it directly instead of posting `Applied` (a few ms sooner after a burst of keys).
     """
 
+    # Unscoped: the rules below start from the Screen's classes, which scoped CSS (every selector put under
+    # FilterBar) could never match.
+    SCOPED_CSS = False
+
     DEFAULT_CSS = """
     FilterBar {
         display: none;
@@ -129,27 +133,20 @@ class FilterBar(Vertical):
         def control(self) -> FilterBar:
             return self.bar
 
-    class Done(Message):
+    class _BarMessage(Message):
+        def __init__(self, bar: FilterBar) -> None:
+            super().__init__()
+            self.bar = bar
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
+    class Done(_BarMessage):
         """enter or down with a valid filter: the filter line closed, go to the results."""
 
-        def __init__(self, bar: FilterBar) -> None:
-            super().__init__()
-            self.bar = bar
-
-        @property
-        def control(self) -> FilterBar:
-            return self.bar
-
-    class Cleared(Message):
+    class Cleared(_BarMessage):
         """escape: the filter line is empty and closed, go to the results."""
-
-        def __init__(self, bar: FilterBar) -> None:
-            super().__init__()
-            self.bar = bar
-
-        @property
-        def control(self) -> FilterBar:
-            return self.bar
 
     def __init__(
         self,

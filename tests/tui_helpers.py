@@ -1,0 +1,50 @@
+"""What the TUI tests share: an app that keeps its notifications, and keys pressed until the app is still."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from caio_tui.config import Settings
+from caio_tui.store import Portfolio
+from caio_tui.tui.app import CaioApp
+
+
+class RecordingApp(CaioApp):
+    """The app, keeping every notification it shows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: list[tuple[str, str]] = []
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self.notes.append((str(message), str(kwargs.get("severity", "information"))))
+        super().notify(message, *args, **kwargs)
+
+
+def make_app(portfolio: Portfolio) -> RecordingApp:
+    """The app over the fixture's file, with its clock; a second connection, as the real app has."""
+    return RecordingApp(portfolio.path, Settings(actor="tester"), clock=portfolio.clock, watch_interval=None)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Until the app is still: its messages handled and its workers done."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Each key, then wait until the app is still."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def run_command(pilot: Pilot[Any], text: str) -> None:
+    """Open the command palette, type, and run the first match."""
+    await press(pilot, "ctrl+p")
+    await pilot.press(*text)
+    await pilot.pause(0.3)  # the palette searches in the background
+    await press(pilot, "enter")
