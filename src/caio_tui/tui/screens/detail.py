@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from caio_tui.domain.blockers import Blocker, BlockerTag, Territory
@@ -37,6 +37,7 @@ from caio_tui.tui.screens.blocker_picker import BlockerPicker, category_style
 from caio_tui.tui.screens.coverage_edit import MUTED, STATUS_LABEL, CoverageEditor, hang, status_glyph
 from caio_tui.tui.screens.gate import GateModal, RecheckModal
 from caio_tui.tui.screens.pilot_form import PilotForm
+from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
 AUDIT_LIMIT = 50
 _AREA_PREFIX = "area:"
@@ -448,7 +449,7 @@ class PilotDetailScreen(Screen[None]):
                     yield Static("", id="detail-stages")
                     yield Static("", id="detail-description")
                     yield Static("", id="detail-audit")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         # One pilot is a few small queries (well under 5 ms): read it now so the first frame is complete.
