@@ -135,6 +135,25 @@ async def test_a_bad_filter_token_is_explained(sample_portfolio: Portfolio) -> N
         assert len(keys(s.heatmap)) == 30
 
 
+async def test_the_heatmaps_filter_line_hides_in_the_comparison_and_returns_with_the_heatmap(
+    sample_portfolio: Portfolio,
+) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "slash")
+        await pilot.press(*"stage:pilot")
+        await press(pilot, "enter")
+        s = screen(app)
+        area = s.query_one("#heat-filter-area")
+        assert area.display and app.focused is s.heatmap
+        assert len(keys(s.heatmap)) == len(sample_portfolio.pilots(parse_filter("stage:pilot")))
+        await press(pilot, "space", "c")
+        assert s.mode == "compare" and not area.display
+        await press(pilot, "h")
+        assert s.mode == "heatmap" and area.display  # the heatmap keeps its filter
+
+
 async def test_space_marks_in_the_heatmap_and_c_compares(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:

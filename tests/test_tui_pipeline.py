@@ -24,6 +24,7 @@ from caio_tui.tui.screens.gate import GateModal
 from caio_tui.tui.screens.pipeline import (
     LANE_SORT,
     LANES,
+    BoardFilter,
     Card,
     LaneView,
     PipelineScreen,
@@ -375,6 +376,27 @@ async def test_a_stage_token_empties_the_other_lanes_and_a_bad_token_is_explaine
         assert "unknown stage 'piolt'" in str(error.content)
         assert screen.lane_view(Stage.PILOT).lane.total == 2  # the last good filter still holds
         await press(pilot, "escape")
+        assert screen.lane_view(Stage.INTAKE).lane.total == 3
+
+
+async def test_the_board_filters_as_you_type_and_the_filter_line_shows_while_filtered(
+    sample_portfolio: Portfolio,
+) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "2", "slash")
+        screen = board(app)
+        area = screen.query_one("#pipeline-filter-area")
+        assert area.display and isinstance(app.focused, BoardFilter)
+        await pilot.press(*"stage:pilot stalled")
+        await pilot.pause(0.05)  # the pause after a burst of keys
+        await settle(pilot)
+        assert {s: screen.lane_view(s).lane.total for s in LANES if screen.lane_view(s).lane.total} == {Stage.PILOT: 2}
+        assert isinstance(app.focused, BoardFilter)  # still typing
+        await press(pilot, "enter")
+        assert app.focused is screen.board and area.display  # the applied filter stays in view
+        await press(pilot, "escape")
+        assert not area.display
         assert screen.lane_view(Stage.INTAKE).lane.total == 3
 
 

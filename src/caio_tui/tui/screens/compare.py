@@ -21,22 +21,21 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, Label, Static
+from textual.widgets import Static
 
 from caio_tui.domain.compare import Cell, Comparison, PilotColumn, Row, cell_text
 from caio_tui.domain.coverage import Area, CoverageStatus
-from caio_tui.domain.filters import PilotFilter, parse_filter
-from caio_tui.domain.text import clip, printable
+from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import HeatmapRow, comparison, heatmap_order, heatmap_page, heatmap_rows
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import Palette
 from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.widgets.filter_bar import FilterInput
+from caio_tui.tui.widgets.filter_bar import FilterBar
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.virtual_table import Column, TableRow, VirtualTable
 
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
     from caio_tui.tui.app import CaioApp
 
 LOADING_AFTER_S = 0.1
-DEBOUNCE_S = 0.15
 PILOT_WIDTH = 13  # '◐ 2/4 e1 150d'
 MAX_PILOT_WIDTH = 26
 WIDE_LABEL, NARROW_LABEL = 30, 20
@@ -54,7 +52,6 @@ HEAT_CELL_COMPACT = 4  # ' 100'
 DIFF_MARK = "≠ "
 
 HEAT_LEGEND = "■ area readiness (met 1, partial ½) · – all waived or n/a · · does not apply · space marks"
-FILTER_HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact"
 
 # Short headings of the default areas in the heatmap; an area of a user's framework shows its id.
 AREA_SHORT: dict[str, str] = {
@@ -295,24 +292,12 @@ class CompareScreen(Screen[None]):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    CompareScreen #heat-filter-area {
-        display: none;
-        height: auto;
-        padding: 0 1;
-        background: $boost;
-    }
+    /* The filter is the heatmap's: the comparison hides it, filtered or not. */
+    CompareScreen #heat-filter-area { display: none; }
     CompareScreen.-heatmap.-filtering #heat-filter-area,
     CompareScreen.-heatmap.-filtered #heat-filter-area {
         display: block;
     }
-    CompareScreen #heat-filter-bar { height: 1; }
-    CompareScreen #heat-filter-label { color: $text-accent; text-style: bold; }
-    CompareScreen #heat-filter { width: 1fr; }
-    CompareScreen #heat-filter-error { display: none; height: 1; color: $text-error; }
-    CompareScreen.-filter-error #heat-filter-error { display: block; }
-    CompareScreen #heat-filter-hint { display: none; height: 1; color: $text-muted; }
-    CompareScreen.-filtering #heat-filter-hint { display: block; }
-    CompareScreen.-filtering.-filter-error #heat-filter-hint { display: none; }
     CompareScreen #matrix { display: block; }
     CompareScreen #heatmap { display: none; }
     CompareScreen.-heatmap #matrix { display: none; }
@@ -379,7 +364,6 @@ class CompareScreen(Screen[None]):
         self.first_pilot = 0
         self.heat_query = HeatQuery()
         self.heat_count: int | None = None
-        self.filter_text = ""
         self.show_heatmap = False  # the heatmap although pilots are marked (`h`, or marking in the heatmap)
         self.showing: Literal["compare", "heatmap"] = "heatmap"
         self._marks_seen: list[str] = []
@@ -387,11 +371,14 @@ class CompareScreen(Screen[None]):
         self._stale = False
         self._serial = 0
         self._loading_timer: Timer | None = None
-        self._debounce: Timer | None = None
 
     @property
     def caio(self) -> CaioApp:
         return cast("CaioApp", self.app)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#heat-filter-area", FilterBar)
 
     @property
     def matrix(self) -> VirtualTable:
@@ -418,17 +405,7 @@ class CompareScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ViewBar("compare")
         yield Static("", id="compare-title")
-        with Vertical(id="heat-filter-area"):
-            with Horizontal(id="heat-filter-bar"):
-                yield Label("Filter ", id="heat-filter-label")
-                yield FilterInput(
-                    placeholder="text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact",
-                    id="heat-filter",
-                    compact=True,
-                    select_on_focus=False,
-                )
-            yield Static("", id="heat-filter-error")
-            yield Static(FILTER_HINT, id="heat-filter-hint")
+        yield FilterBar(prefix="heat-filter", on_applied=self._filter_applied)
         yield MatrixTable([Column("label", "Requirement", WIDE_LABEL)], None, stretch_last=False, id="matrix")
         yield VirtualTable(
             heat_columns(self.areas(), self.app.size.width - 1),
@@ -483,6 +460,7 @@ class CompareScreen(Screen[None]):
         self._show_mode()
         if self._loading_timer is None:
             self._loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
+        self.filter_bar.hold()  # typing meanwhile waits for this load
         if self.mode == "compare":
             self._load_comparison(self.caio.marked_ids(), self._serial)
         else:
@@ -493,12 +471,14 @@ class CompareScreen(Screen[None]):
         self.matrix.loading = self.mode == "compare"
         self.heatmap.loading = self.mode == "heatmap"
 
-    def _loaded(self) -> None:
+    def _loaded(self) -> bool:
+        """The load is over; True when the filter typed meanwhile starts the next one."""
         if self._loading_timer is not None:
             self._loading_timer.stop()
             self._loading_timer = None
         self.matrix.loading = False
         self.heatmap.loading = False
+        return self.filter_bar.release()
 
     @work(exclusive=True, group="compare.load")
     async def _load_comparison(self, ids: list[str], serial: int) -> None:
@@ -512,7 +492,8 @@ class CompareScreen(Screen[None]):
         for gone in missing:  # a marked pilot that no longer exists (undone, or removed elsewhere)
             if gone in self.caio.marked:
                 self.caio.toggle_mark(gone)
-        self._loaded()
+        if self._loaded():
+            return  # the filter typed meanwhile loads now: its result is the one to show
         if found is None:
             self.load()  # nothing left to compare: the heatmap
             return
@@ -531,7 +512,8 @@ class CompareScreen(Screen[None]):
             return
         if serial != self._serial:
             return
-        self._loaded()
+        if self._loaded():
+            return  # the filter typed meanwhile loads now: showing this result would only delay it
         self.heat_count = count
         source = HeatmapSource(
             self.portfolio,
@@ -661,7 +643,7 @@ class CompareScreen(Screen[None]):
         if action in heat_only:
             return self.mode == "heatmap"
         if action == "clear_filter":
-            return self.mode == "heatmap" and (bool(self.filter_text.strip()) or self.has_class("-filtering"))
+            return self.mode == "heatmap" and (self.filter_bar.is_filtered or self.filter_bar.is_open)
         if action == "compare":
             return self.mode == "heatmap" and bool(self.caio.marked)
         if action == "heatmap":
@@ -789,54 +771,21 @@ class CompareScreen(Screen[None]):
         self.load()
 
     def action_filter(self) -> None:
-        self.add_class("-filtering")
-        self.query_one("#heat-filter", FilterInput).focus()
+        self.filter_bar.open()
 
-    @on(Input.Changed, "#heat-filter")
-    def _filter_typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_S, lambda: self._apply_filter(event.value))
+    def _filter_applied(self, event: FilterBar.Applied) -> None:
+        self.heat_query = HeatQuery(event.filter, self.heat_query.sort, self.heat_query.descending)
+        self.load()
 
-    def _apply_filter(self, text: str) -> bool:
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        error = self.query_one("#heat-filter-error", Static)
-        try:
-            pilot_filter = parse_filter(text)
-        except ValueError as exc:
-            error.update(Content(clip(printable(str(exc)), 200)))
-            self.add_class("-filter-error")
-            return False
-        error.update("")
-        self.remove_class("-filter-error")
-        self.filter_text = text
-        self.set_class(bool(text.strip()), "-filtered")
-        if pilot_filter != self.heat_query.filter:
-            self.heat_query = HeatQuery(pilot_filter, self.heat_query.sort, self.heat_query.descending)
-            self.load()
-        return True
-
-    @on(FilterInput.Done)
-    def _filter_done(self, event: FilterInput.Done) -> None:
-        event.stop()
-        if self._apply_filter(self.query_one("#heat-filter", FilterInput).value):
-            self.remove_class("-filtering")
-            self.heatmap.focus()
-
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
-        event.stop()
-        self.action_clear_filter()
+    @on(FilterBar.Done, "#heat-filter-area")
+    @on(FilterBar.Cleared, "#heat-filter-area")
+    def _filter_closed(self) -> None:
+        self.heatmap.focus()
+        self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#heat-filter", FilterInput)
-        with field.prevent(Input.Changed):
-            field.value = ""
-        self._apply_filter("")
-        self.remove_class("-filtering")
-        self.heatmap.focus()
+        self.filter_bar.clear()
+        self._filter_closed()
 
 
 def _read_comparison(portfolio: Portfolio, ids: list[str]) -> tuple[Comparison | None, list[str]]:

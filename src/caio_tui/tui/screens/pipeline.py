@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Static
 
 from caio_tui.domain.blockers import BlockerCategory
-from caio_tui.domain.filters import PilotFilter, parse_filter
+from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.pilots import Pilot
 from caio_tui.domain.scoring import readiness_bar
 from caio_tui.domain.stages import PIPELINE, Stage
@@ -41,6 +41,7 @@ from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import short_office
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.gate import GateModal
+from caio_tui.tui.widgets.filter_bar import FilterBar, FilterInput
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ CARD_GAP = 1
 HEAD_LINES = 2  # the stage with its count, and a rule
 MIN_WINDOW = 1
 BUFFER_PAGES = 3  # a lane reads this many screens of cards at once, so most scrolling needs no query
-DEBOUNCE_S = 0.15
 LOADING_AFTER_S = 0.1
 COLLAPSED_WIDTH = 9
 NARROW_LANE = 15  # below this many cells a card uses its short words
@@ -86,6 +86,7 @@ STALE_STYLE = "bold $text-error"
 FOCUS_STYLE = "on $primary 25%"
 FOCUS_BLURRED_STYLE = "on $primary 10%"
 FILTER_HINT = "enter: board · esc: clear · stage: blocker: territory: office: stalled high-impact stale"
+FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, office:…, stalled, high-impact, stale"
 
 
 # ---- what the board shows ----------------------------------------------------------------------------
@@ -412,14 +413,8 @@ class Board(Horizontal, can_focus=True):
     """
 
 
-class BoardFilter(Input):
-    """The filter line of the board."""
-
-    class Done(Message):
-        """enter or down: apply now and go back to the board."""
-
-    class Cleared(Message):
-        """escape: clear the filter."""
+class BoardFilter(FilterInput):
+    """The filter line of the board: the shared filter input, its keys named for the board."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -427,12 +422,6 @@ class BoardFilter(Input):
         ),
         Binding("escape", "clear", "Clear", tooltip="Clear the filter", id="pipeline.filter.clear"),
     ]
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
-
-    def action_clear(self) -> None:
-        self.post_message(self.Cleared())
 
 
 # ---- the screen ------------------------------------------------------------------------------------------
@@ -454,46 +443,6 @@ class PipelineScreen(Screen[None]):
     PipelineScreen #pipeline-totals {
         width: auto;
         padding-left: 2;
-    }
-    PipelineScreen #pipeline-filter-area {
-        display: none;
-        height: auto;
-        padding: 0 1;
-        background: $boost;
-    }
-    PipelineScreen.-filtering #pipeline-filter-area, PipelineScreen.-filtered #pipeline-filter-area {
-        display: block;
-    }
-    PipelineScreen #pipeline-filter-bar {
-        height: 1;
-    }
-    PipelineScreen #pipeline-filter-label {
-        color: $text-accent;
-        text-style: bold;
-    }
-    PipelineScreen #pipeline-filter {
-        width: 1fr;
-    }
-    PipelineScreen #pipeline-filter-error, PipelineScreen #pipeline-filter-hint {
-        display: none;
-        height: 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    PipelineScreen #pipeline-filter-error {
-        color: $text-error;
-    }
-    PipelineScreen #pipeline-filter-hint {
-        color: $text-muted;
-    }
-    PipelineScreen.-filter-error #pipeline-filter-error {
-        display: block;
-    }
-    PipelineScreen.-filtering #pipeline-filter-hint {
-        display: block;
-    }
-    PipelineScreen.-filtering.-filter-error #pipeline-filter-hint {
-        display: none;
     }
     PipelineScreen #pipeline-legend {
         height: 1;
@@ -527,12 +476,10 @@ class PipelineScreen(Screen[None]):
         self.portfolio = portfolio
         self.portfolio_name = portfolio.name
         self.pilot_filter = PilotFilter()
-        self.filter_text = ""
         self.lane_index = 0
         self.data: BoardData | None = None
         self._serial = 0
         self._lane_serial: dict[Stage, int] = {}
-        self._debounce: Timer | None = None
         self._loading_timer: Timer | None = None
         self._follow: str | None = None  # a pilot just moved: the next load puts the focus on it
         self._stale = False  # the store changed while the board was hidden: read it when shown
@@ -541,6 +488,10 @@ class PipelineScreen(Screen[None]):
     def caio(self) -> CaioApp:
         return cast("CaioApp", self.app)
 
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#pipeline-filter-area", FilterBar)
+
     # ---- building --------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -548,17 +499,13 @@ class PipelineScreen(Screen[None]):
         with Horizontal(id="pipeline-summary"):
             yield Static(Content.styled(printable(self.portfolio_name), "bold"), id="pipeline-name")
             yield Static(Content.styled("loading…", MUTED), id="pipeline-totals")
-        with Vertical(id="pipeline-filter-area"):
-            with Horizontal(id="pipeline-filter-bar"):
-                yield Label("Filter ", id="pipeline-filter-label")
-                yield BoardFilter(
-                    placeholder="text, stage:pilot, blocker:TAG, office:…, stalled, high-impact, stale",
-                    id="pipeline-filter",
-                    compact=True,
-                    select_on_focus=False,
-                )
-            yield Static("", id="pipeline-filter-error")
-            yield Static(FILTER_HINT, id="pipeline-filter-hint")
+        yield FilterBar(
+            prefix="pipeline-filter",
+            hint=FILTER_HINT,
+            placeholder=FILTER_PLACEHOLDER,
+            input_type=BoardFilter,
+            on_applied=self._filter_applied,
+        )
         with Board(id="board"):
             for stage in LANES:
                 yield LaneView(stage)
@@ -634,6 +581,7 @@ class PipelineScreen(Screen[None]):
         window = max(w for _t, _c, w in windows.values())
         if self._loading_timer is None:
             self._loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
+        self.filter_bar.hold()  # typing meanwhile waits for this load
         self._load(self.pilot_filter, windows, follow, self._buffer(window), self._serial)
 
     @work(exclusive=True, group="pipeline.load")
@@ -654,19 +602,22 @@ class PipelineScreen(Screen[None]):
             return
         if serial != self._serial:
             return
+        if self._loaded():
+            return  # the filter typed meanwhile loads now (following the same pilot): this board is stale
         self._follow = None
-        self._loaded()
         self._show(data)
 
     def _show_loading(self) -> None:
         self._loading_timer = None
         self.board.loading = True
 
-    def _loaded(self) -> None:
+    def _loaded(self) -> bool:
+        """The load is over; True when the filter typed meanwhile starts the next one."""
         if self._loading_timer is not None:
             self._loading_timer.stop()
             self._loading_timer = None
         self.board.loading = False
+        return self.filter_bar.release()
 
     def set_busy(self, busy: bool) -> None:
         self.board.loading = busy
@@ -811,7 +762,7 @@ class PipelineScreen(Screen[None]):
         if action == "open":
             return self.focused_pilot() is not None or self.lane_view(self.stage).collapsed
         if action == "escape":
-            return bool(self.filter_text.strip()) or not self.lane_view(Stage.RETIRED).collapsed
+            return self.filter_bar.is_filtered or not self.lane_view(Stage.RETIRED).collapsed
         return True
 
     def action_open(self) -> None:
@@ -830,7 +781,7 @@ class PipelineScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_escape(self) -> None:
-        if self.filter_text.strip():
+        if self.filter_bar.is_filtered:
             self.action_clear_filter()
             return
         retired = self.lane_view(Stage.RETIRED)
@@ -865,55 +816,25 @@ class PipelineScreen(Screen[None]):
     # ---- the filter --------------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.add_class("-filtering")
-        self.query_one("#pipeline-filter", BoardFilter).focus()
+        self.filter_bar.open()
 
-    @on(Input.Changed, "#pipeline-filter")
-    def _filter_typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_S, lambda: self._apply_filter(event.value))
+    def _filter_applied(self, event: FilterBar.Applied) -> None:
+        # Another filter shows other pilots: every lane starts again at its top.
+        self.pilot_filter = event.filter
+        for stage in LANES:
+            lane = self.lane_view(stage).lane
+            lane.top = lane.cursor = 0
+        self.load()
 
-    def _apply_filter(self, text: str) -> bool:
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        error = self.query_one("#pipeline-filter-error", Static)
-        try:
-            pilot_filter = parse_filter(text)
-        except ValueError as exc:
-            error.update(Content(clip(printable(str(exc)), 200)))
-            self.add_class("-filter-error")
-            return False
-        error.update("")
-        self.remove_class("-filter-error")
-        self.filter_text = text
-        self.set_class(bool(text.strip()), "-filtered")
-        if pilot_filter != self.pilot_filter:
-            self.pilot_filter = pilot_filter
-            for stage in LANES:
-                lane = self.lane_view(stage).lane
-                lane.top = lane.cursor = 0
-            self.load()
-        return True
-
-    @on(BoardFilter.Done)
-    def _filter_done(self) -> None:
-        if self._apply_filter(self.query_one("#pipeline-filter", BoardFilter).value):
-            self.remove_class("-filtering")
-            self.board.focus()
-
-    @on(BoardFilter.Cleared)
-    def _filter_cleared(self) -> None:
-        self.action_clear_filter()
+    @on(FilterBar.Done, "#pipeline-filter-area")
+    @on(FilterBar.Cleared, "#pipeline-filter-area")
+    def _filter_closed(self) -> None:
+        self.board.focus()
+        self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#pipeline-filter", BoardFilter)
-        with field.prevent(Input.Changed):
-            field.value = ""
-        self._apply_filter("")
-        self.remove_class("-filtering")
-        self.board.focus()
+        self.filter_bar.clear()
+        self._filter_closed()
 
     # ---- size --------------------------------------------------------------------------------------------
 
