@@ -9,15 +9,16 @@ or retiring passes no gate: the modal only asks for confirmation.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from caio_tui.domain.gates import GateResult
@@ -28,6 +29,28 @@ from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.gates import preview_recheck, recheck
 from caio_tui.store.portfolio import GateRefused
 from caio_tui.tui.screens.coverage_edit import MUTED, hang
+
+
+def ask_move(screen: Screen[Any], portfolio: Portfolio, pilot_id: str, step: int, moved: Callable[[], None]) -> None:
+    """Promote (step +1) or demote (-1) the pilot through the gate modal, from the stage stored now (not
+    as last drawn); `moved()` runs after the pilot moved. A pilot at either end is said so, not moved."""
+    try:
+        pilot = portfolio.get(pilot_id)
+    except StoreError as exc:
+        screen.notify(str(exc), severity="error", markup=False)
+        return
+    to_stage = pilot.stage.next() if step > 0 else pilot.stage.previous()
+    if to_stage is None:
+        where = "after" if step > 0 else "before"
+        screen.notify(f"{pilot_id} is {pilot.stage.value}: there is no stage {where} it", markup=False)
+        return
+
+    def done(result: bool | None) -> None:
+        if result:
+            screen.notify(f"{pilot_id} moved to {to_stage.label}", markup=False)
+            moved()
+
+    screen.app.push_screen(GateModal(portfolio, pilot_id, to_stage), done)
 
 
 class GateMode(Enum):

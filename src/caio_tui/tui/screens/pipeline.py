@@ -40,7 +40,7 @@ from caio_tui.store.queries import SortKey
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import short_office
 from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.gate import GateModal
+from caio_tui.tui.screens.gate import ask_move
 from caio_tui.tui.widgets.filter_bar import FilterBar, FilterInput
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
@@ -794,24 +794,12 @@ class PipelineScreen(Screen[None]):
         pilot_id = self.focused_pilot()
         if pilot_id is None:
             return
-        try:
-            pilot = self.portfolio.get(pilot_id)  # the stage as stored now, not as last drawn
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        to_stage = pilot.stage.next() if step > 0 else pilot.stage.previous()
-        if to_stage is None:
-            where = "after" if step > 0 else "before"
-            self.notify(f"{pilot_id} is {pilot.stage.value}: there is no stage {where} it", markup=False)
-            return
 
-        def moved(result: bool | None) -> None:
-            if result:
-                self.notify(f"{pilot_id} moved to {to_stage.label}", markup=False)
-                self.load(follow=pilot_id)
-                self.caio.portfolio_changed(source=self)
+        def moved() -> None:
+            self.load(follow=pilot_id)
+            self.caio.portfolio_changed(source=self)
 
-        self.app.push_screen(GateModal(self.portfolio, pilot_id, to_stage), moved)
+        ask_move(self, self.portfolio, pilot_id, step, moved)
 
     # ---- the filter --------------------------------------------------------------------------------------
 

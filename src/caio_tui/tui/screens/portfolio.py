@@ -562,27 +562,10 @@ class PortfolioScreen(Screen[None]):
 
     def _gate(self, step: int) -> None:
         pilot_id = self.cursor_pilot_id()
-        if pilot_id is None:
-            return
-        try:
-            pilot = self.portfolio.get(pilot_id)  # the stage as stored now, not as last drawn
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        to_stage = pilot.stage.next() if step > 0 else pilot.stage.previous()
-        if to_stage is None:
-            where = "after" if step > 0 else "before"
-            self.notify(f"{pilot_id} is {pilot.stage.value}: there is no stage {where} it", markup=False)
-            return
+        if pilot_id is not None:
+            from caio_tui.tui.screens.gate import ask_move
 
-        def moved(result: bool | None) -> None:
-            if result:
-                self.notify(f"{pilot_id} moved to {to_stage.label}", markup=False)
-                self.caio.portfolio_changed()
-
-        from caio_tui.tui.screens.gate import GateModal
-
-        self.app.push_screen(GateModal(self.portfolio, pilot_id, to_stage), moved)
+            ask_move(self, self.portfolio, pilot_id, step, lambda: self.caio.portfolio_changed())
 
     def action_new_pilot(self) -> None:
         def created(pilot_id: str | None) -> None:
