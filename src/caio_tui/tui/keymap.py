@@ -8,7 +8,8 @@ Plugging in a view (issues 4 and 5): write its screen class, constructed as `Vie
 and put its dotted path in `screen=` below; that is the only change the app needs. The screen may read
 `self.app.marked_ids()` (the pilots marked with `space`, for Compare), should `yield ViewBar("<id>")`
 at its top, and may define `portfolio_changed(self) -> None`, which the app calls after every change
-(a modal's result, undo, a reload, a change made by another program) so the view re-reads the store.
+(a modal's result, undo, a reload, a change made by another program) so the view re-reads the store
+(screens.view.ViewScreen does it: now when shown, else when shown next).
 Its BINDINGS appear in the help screen automatically.
 """
 

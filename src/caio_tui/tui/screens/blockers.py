@@ -44,6 +44,7 @@ from caio_tui.store.analytics import (
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import Palette
 from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.virtual_table import Column, SequenceSource, TableRow, VirtualTable
 
@@ -126,7 +127,7 @@ def split_line(title: str, counts: dict[str, int], total: int, *, narrow: bool =
     return Content.assemble(*parts)
 
 
-class BlockersScreen(Screen[None]):
+class BlockersScreen(ViewScreen):
     """Every blocker tag by leverage, with the splits by category and territory."""
 
     DEFAULT_CSS = """
@@ -157,7 +158,6 @@ class BlockersScreen(Screen[None]):
         self.computing = True  # the leverage is being computed
         self.sort = SORTS[0]
         self.descending = False  # the sorts' natural order (most first) unless reversed
-        self._stale = False
         self._serial = 0
         self._loading_timer: Timer | None = None
 
@@ -198,16 +198,6 @@ class BlockersScreen(Screen[None]):
         if columns != self.table.columns:
             self.table.set_columns(columns)
             self._show()
-
-    def on_screen_resume(self, _event: Any) -> None:
-        if self._stale:
-            self.load()
-
-    def portfolio_changed(self) -> None:
-        if self.is_current:
-            self.load()
-        else:
-            self._stale = True
 
     # ---- loading -------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -22,7 +22,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -35,6 +34,7 @@ from caio_tui.store.analytics import HeatmapRow, comparison, heatmap_order, heat
 from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import Palette
 from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.filter_bar import FilterBar
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.virtual_table import Column, TableRow, VirtualTable
@@ -275,7 +275,7 @@ class MatrixTable(VirtualTable):
     ]
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(ViewScreen):
     """The marked pilots side by side, or the whole portfolio as a coverage heatmap when none is marked."""
 
     DEFAULT_CSS = """
@@ -368,7 +368,6 @@ class CompareScreen(Screen[None]):
         self.showing: Literal["compare", "heatmap"] = "heatmap"
         self._marks_seen: list[str] = []
         self._matrix_keys: list[str] = []
-        self._stale = False
         self._serial = 0
         self._loading_timer: Timer | None = None
 
@@ -421,7 +420,7 @@ class CompareScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
         self.load()
 
-    def on_screen_resume(self, _event: Any) -> None:
+    def shown_again(self) -> None:
         # Marks changed on another view (`c` on the Portfolio comes here): compare them. A change of the
         # store made while the view was hidden is read now.
         if self.caio.marked_ids() != self._marks_seen:
@@ -442,13 +441,6 @@ class CompareScreen(Screen[None]):
                 self.heatmap.reload_pages()
         if self.mode == "compare":
             self._show_matrix()
-
-    def portfolio_changed(self) -> None:
-        """The store changed: re-read now if shown, else when shown next."""
-        if self.is_current:
-            self.load()
-        else:
-            self._stale = True
 
     # ---- loading -------------------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -41,6 +40,7 @@ from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard
 from caio_tui.tui.keymap import ViewBar
+from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
 LABEL = 17  # the widest funnel label, 'Proof of concept', and a blank
@@ -253,7 +253,7 @@ class Panel(Widget):
         return max(1, len(lines))
 
 
-class DashboardScreen(Screen[None], inherit_bindings=False):
+class DashboardScreen(ViewScreen, inherit_bindings=False):
     """The portfolio at a glance. No keys of its own (the numbers are read-only): 1 to 5 switch views."""
 
     DEFAULT_CSS = """
@@ -283,7 +283,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.stages: dict[Stage, int] | None = None  # the first step's numbers
         self.stats: PortfolioStats | None = None  # the second's (top_blockers empty until the leverage is in)
         self.computing = True  # the leverage is not in yet
-        self._stale = False
         self._serial = 0
 
     def compose(self) -> ComposeResult:
@@ -331,16 +330,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self._show_title()
         self.load()
-
-    def on_screen_resume(self, _event: Any) -> None:
-        if self._stale:
-            self.load()
-
-    def portfolio_changed(self) -> None:
-        if self.is_current:
-            self.load()
-        else:
-            self._stale = True
 
     # ---- loading -------------------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
@@ -41,6 +40,7 @@ from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.pilot_source import short_office
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.gate import ask_move
+from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.filter_bar import FilterBar, FilterInput
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
@@ -427,7 +427,7 @@ class BoardFilter(FilterInput):
 # ---- the screen ------------------------------------------------------------------------------------------
 
 
-class PipelineScreen(Screen[None]):
+class PipelineScreen(ViewScreen):
     """The board: lanes of cards, the focus on one card, gated moves between lanes."""
 
     DEFAULT_CSS = """
@@ -483,7 +483,6 @@ class PipelineScreen(Screen[None]):
         self._loading_timer: Timer | None = None
         self._follow: str | None = None  # a pilot just moved: the next load puts the focus on it
         self._stale = False  # the store changed while the board was hidden: read it when shown
-
     @property
     def caio(self) -> CaioApp:
         return cast("CaioApp", self.app)
@@ -549,20 +548,6 @@ class PipelineScreen(Screen[None]):
         )
 
     # ---- loading -----------------------------------------------------------------------------------------
-
-    def portfolio_changed(self) -> None:
-        """The store changed (a move, the detail screen, undo, another program): read the board again,
-        keeping every lane where it was; now if the board is shown, else when it is shown next."""
-        if self.is_current:
-            self.load()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        # Back on the board: the frame shows the lanes as they were at once; only a change of the store
-        # made meanwhile is read (in a worker), so coming back costs no query.
-        if self._stale:
-            self.load()
 
     def _buffer(self, window: int) -> int:
         return max(window * BUFFER_PAGES, 12)
