@@ -15,8 +15,9 @@ from typing import Any
 from caio_tui.domain.diff import PilotDelta, PortfolioDiff, PortfolioState, compare
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.reports import md
-from caio_tui.io.snapshot import Snapshot, SnapshotError, no_cycle_collection, parse, snapshot_of, state_of
+from caio_tui.io.snapshot import Snapshot, SnapshotError, parse, snapshot_of, state_of
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.bulk import no_cycle_collection
 from caio_tui.store.database import latest_version
 
 DIFF_FORMATS = ("text", "markdown", "json")

@@ -9,13 +9,11 @@ the same content have the same digest whoever took them and when; an edited file
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import io
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, NotRequired
@@ -30,6 +28,7 @@ from caio_tui.domain.gates import GateRules
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.store.bulk import no_cycle_collection
 from caio_tui.store.transfer import (
     BlockerRow,
     CoverageRow,
@@ -377,21 +376,6 @@ def snapshot_bytes(portfolio: Portfolio, *, taken_by: str | None = None, progres
 
 
 # ---- reading ---------------------------------------------------------------------------------------
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Parsing a large snapshot allocates millions of objects that live until the import ends; Python's
-    cycle collector would walk them all again and again (a 100,000-pilot import took minutes instead of
-    seconds). They hold no cycles, so the collector is paused while they are built and used: callers wrap
-    the whole parse-and-import in it (nesting is fine)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def looks_like_snapshot(data: bytes) -> bool:

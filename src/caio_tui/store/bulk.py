@@ -138,7 +138,7 @@ def loading(portfolio: Portfolio, *, refuse: Callable[[int], str]) -> Iterator[C
     No ANALYZE afterwards, on purpose: with statistics the planner chose worse plans for several
     per-keystroke counts at 100k (office: 16 -> 36 ms, stalled sorted by days 2 -> 35 ms); the queries
     carry their own planner hints (store/queries.py) instead."""
-    with _no_cycle_collection(), _load_mode(portfolio), portfolio._transaction():
+    with no_cycle_collection(), _load_mode(portfolio), portfolio._transaction():
         found = portfolio.conn.execute("SELECT count(*) FROM pilot").fetchone()[0]
         if found:
             raise StoreError(refuse(int(found)))
@@ -200,10 +200,11 @@ def bulk_add(
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector during a load: the rows make no cycles (reference counting frees
-    them), but millions of short-lived tuples trigger a collection every 700 allocations, each walking
-    the chunks in flight; that was a quarter of the load's Python time."""
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector during a load or a large parse (nesting is fine): the objects make
+    no cycles (reference counting frees them), but millions of them trigger a collection every 700
+    allocations, each walking everything still alive; that was a quarter of a load's Python time, and
+    made a 100,000-pilot snapshot parse take minutes."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
