@@ -483,6 +483,7 @@ class PipelineScreen(ViewScreen):
         self._loading_timer: Timer | None = None
         self._follow: str | None = None  # a pilot just moved: the next load puts the focus on it
         self._stale = False  # the store changed while the board was hidden: read it when shown
+
     @property
     def caio(self) -> CaioApp:
         return cast("CaioApp", self.app)
