@@ -1,0 +1,29 @@
+"""What every view (keymap.VIEWS) does when the portfolio changes: read it again at once when shown,
+else once it is shown next, so coming back to an unchanged view costs no query."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+
+class ViewScreen(Screen[None]):
+    """A view's screen. Subclasses define load() (the read, in a worker) and may override shown_again()."""
+
+    _stale = False  # the store changed while the view was hidden
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def portfolio_changed(self) -> None:
+        """The store changed (a modal, undo, a reload, another program)."""
+        if self.is_current:
+            self.load()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        self.shown_again()
+
+    def shown_again(self) -> None:
+        if self._stale:
+            self.load()
