@@ -108,8 +108,8 @@ async def test_row_issues_are_listed_with_the_command_that_lists_them_all(portfo
         assert lines[0].startswith("8 row issue(s)")
         assert len(lines) == 1 + 5 + 1 and lines[-1] == "… and 3 more"
         assert lines[1].startswith(f"{source}:2: development_stage: ") and lines[1].endswith("([bold]sort of 1)")
-        hint = text_of(screen, "#import-hint")
-        assert list_all_command(portfolio.path, source) in hint
+        hint = text_of(screen, "#import-hint").splitlines()
+        assert hint == ["Every issue: " + list_all_command(portfolio.path, source), "enter or esc: close"]
         await press(pilot, "enter")
         assert isinstance(app.screen, PortfolioScreen) and row_count(app) == 8
     assert (summary, "information") in app.notes

@@ -151,10 +151,11 @@ class ImportScreen(ModalScreen[ImportResult | None]):
             count = len(result.issues)
             heading = f"{count:,} row issue(s): those rows were imported, their odd values kept as text"
             self.query_one("#import-issues", Static).update(Content("\n".join([heading, *issue_lines(result)])))
-            hint = f"Every issue: {list_all_command(self.db, self.source)} · enter or esc: close"
+            # The command on a line of its own, to be copied whole.
+            hint = f"Every issue: {printable(list_all_command(self.db, self.source))}\nenter or esc: close"
         else:
             hint = "enter or esc: close"
-        self.query_one("#import-hint", Static).update(Content(printable(hint)))
+        self.query_one("#import-hint", Static).update(Content(hint))
 
     def _issues_note(self, result: ImportResult) -> str:
         lines = issue_lines(result, 3)
