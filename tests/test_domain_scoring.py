@@ -11,8 +11,9 @@ from caio_tui.domain.blockers import BlockerCategory, BlockerTag, Territory, ter
 from caio_tui.domain.coverage import Coverage, CoverageStatus, Framework, parse_status
 from caio_tui.domain.defaults import default_catalog
 from caio_tui.domain.pilots import Pilot
-from caio_tui.domain.scoring import readiness, readiness_bar
+from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled, parse_stage
+from caio_tui.domain.text import readiness_bar
 
 S = CoverageStatus
 IDN, INF, GOV, ORG = (

@@ -203,17 +203,27 @@ def test_another_programs_commit_shows_in_data_version_and_reads(db_path: Path, 
     assert sample_portfolio.count(parse_filter("cli")) == 1
 
 
-def test_opening_and_reading_a_portfolio_leaves_sqlite_utils_unimported(tmp_path: Path) -> None:
-    """sqlite-utils costs about 50 ms of start-up; only writes use it, so the TUI's first screen does not."""
+def test_listing_pilots_leaves_sqlite_utils_and_pydantic_unimported(tmp_path: Path) -> None:
+    """sqlite-utils costs about 50 ms of start-up and pydantic with the models about 110 ms: only writes use
+    the first, and only a whole pilot (or a write) the second, so the TUI's first screen loads neither."""
     path = tmp_path / "x.db"
-    Portfolio.open(path, actor="t", create=True).close()
+    with Portfolio.open(path, actor="t", create=True) as seeded:
+        seeded.add_pilot(PilotFields(name="Claims triage", office="Benefits"))
     code = (
         "import sys; from pathlib import Path; import caio_tui.store as s\n"
-        "loaded = 'sqlite_utils' in sys.modules\n"
+        "def loaded(): return [m for m in ('sqlite_utils', 'pydantic') if m in sys.modules]\n"
+        "at_import = loaded()\n"
         f"p = s.Portfolio.open(Path({str(path)!r}), actor='t')\n"
-        "p.count(); p.page(); p.stage_counts(); read = 'sqlite_utils' in sys.modules\n"
-        "p.add_pilot(s.portfolio.PilotFields(name='n', office='o', owner='w')); p.close()\n"
-        "print(loaded, read)\n"
+        "rows = p.table_page(); p.count(); p.stage_counts(); p.position(rows[0].id); listed = loaded()\n"
+        "pilot = p.page()[0]; whole = loaded()\n"
+        "p.edit_pilot(pilot.id, owner='w'); p.close()\n"
+        "print(repr(rows[0].name)); print(at_import); print(listed); print(whole); print(loaded())\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False"]
+    assert result.stdout.splitlines() == [
+        "'Claims triage'",
+        "[]",  # imported: neither
+        "[]",  # a page of rows, the counts and a position: neither
+        "['pydantic']",  # a whole pilot
+        "['sqlite_utils', 'pydantic']",  # a write
+    ]

@@ -388,7 +388,7 @@ async def test_a_store_error_while_drawing_is_a_notification(
         def unreadable(*_args: object, **_kwargs: object) -> list[object]:
             raise PortfolioError("portfolio.db: cannot read the portfolio (disk I/O error)")
 
-        monkeypatch.setattr(app.portfolio, "page", unreadable)
+        monkeypatch.setattr(app.portfolio, "table_page", unreadable)
         await press(pilot, "ctrl+r")
         assert ("portfolio.db: cannot read the portfolio (disk I/O error)", "error") in app.notes
         assert app.is_running and isinstance(app.screen, PortfolioScreen)

@@ -617,22 +617,44 @@ def test_read_counts_finds_the_kept_pilot(sample_portfolio: Portfolio) -> None:
     assert reused.totals is counts.totals and reused.shown == 30
 
 
+def test_a_load_reads_the_rows_first_and_the_stage_counts_after(sample_portfolio: Portfolio) -> None:
+    """At a million pilots the stage counts take about 100 ms: the rows do not wait for them."""
+    from caio_tui.tui.pilot_source import PilotQuery
+    from caio_tui.tui.screens.portfolio import Window, complete_totals, read_view
+
+    view = read_view(sample_portfolio, PilotQuery(), None, window=Window(visible=8, page_size=10))
+    assert view is not None and [p.id for p in view.pages[0]][:2] == ["DCS-001", "DCS-002"]
+    totals = view.counts.totals
+    assert (totals.total, totals.stages, totals.stalled, totals.complete) == (30, None, None, False)
+    complete = complete_totals(sample_portfolio, totals)
+    assert complete.stages == sample_portfolio.stage_counts() and sum(complete.stages.values()) == 30
+    assert complete.stalled == 4 and complete.complete
+
+
 # ---- at a size where paging matters ----------------------------------------------------------------------
 
 
+PAGE_READS = ("page", "table_page", "page_after", "page_before")
+
+
 class ThreadNotingPortfolio:
-    """Notes, for each `page()` the app's Portfolio runs, whether the UI thread ran it."""
+    """Notes, for each page the app's Portfolio reads (by offset or by keyset), whether the UI thread read
+    it; `reads` counts them all."""
 
     def __init__(self, portfolio: Portfolio) -> None:
         self.on_ui_thread = 0
-        original = portfolio.page
+        self.reads = 0
+        for name in PAGE_READS:
+            setattr(portfolio, name, self._noting(getattr(portfolio, name)))
 
-        def page(*args: Any, **kwargs: Any) -> Any:
+    def _noting(self, original: Any) -> Any:
+        def read(*args: Any, **kwargs: Any) -> Any:
+            self.reads += 1
             if threading.current_thread() is threading.main_thread():
                 self.on_ui_thread += 1
             return original(*args, **kwargs)
 
-        portfolio.page = page  # type: ignore[method-assign]
+        return read
 
 
 async def test_filter_and_sort_show_their_rows_without_reading_on_the_ui_thread(portfolio: Portfolio) -> None:
@@ -657,7 +679,7 @@ async def test_filter_and_sort_show_their_rows_without_reading_on_the_ui_thread(
         expected = [p.id for p in portfolio.pilots(parse_filter("stage:pilot"), sort=SortKey.NAME)]
         assert totals(app).startswith(f"{len(expected)} of 450 pilots")
         assert [t.render_line(y).text.split()[0] for y in (1, 2, 3)] == expected[:3]
-        assert noted.on_ui_thread == 0  # the counts and the rows shown were read in workers
+        assert noted.reads > 0 and noted.on_ui_thread == 0  # the counts and the rows shown were read in workers
 
 
 async def test_page_down_through_a_long_list_shows_the_stores_rows(portfolio: Portfolio) -> None:
@@ -691,6 +713,49 @@ def test_read_view_reads_the_pages_the_table_will_show(sample_portfolio: Portfol
     assert [p.id for p in [*view.pages[10], *view.pages[20]]] == by_name[10:30]
     gone = read_view(sample_portfolio, PilotQuery(), None, window=window, superseded=lambda: True)
     assert gone is None  # a newer load made it useless: it stops after its first query
+
+
+class ReadNotingPortfolio:
+    """Notes which of the store's page reads served each page a PilotSource gave."""
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        self.used: list[str] = []
+        for name in PAGE_READS:
+            setattr(portfolio, name, self._noting(name, getattr(portfolio, name)))
+
+    def _noting(self, name: str, original: Any) -> Any:
+        def read(*args: Any, **kwargs: Any) -> Any:
+            self.used.append(name)
+            return original(*args, **kwargs)
+
+        return read
+
+
+@pytest.mark.parametrize("query", ["", "a", "office:o"])
+@pytest.mark.parametrize(("sort", "descending"), [(SortKey.ID, False), (SortKey.READINESS, True)])
+def test_pages_next_to_one_read_are_read_by_keyset_and_show_what_offset_would(
+    sample_portfolio: Portfolio, query: str, sort: SortKey, descending: bool
+) -> None:
+    """Paging deep into a million pilots costs what the first page does: a page after (or before) one
+    already read continues from its last (first) pilot, and the last page is read from the end of the list;
+    only a jump into the middle reads by OFFSET. The rows are the same either way."""
+    from caio_tui.tui.pilot_source import PilotQuery, PilotSource
+
+    f = parse_filter(query)
+    listed = [p.id for p in sample_portfolio.pilots(f, sort=sort, descending=descending)]
+    assert len(listed) > 16  # the last page is not next to the first three
+    noted = ReadNotingPortfolio(sample_portfolio)
+    source = PilotSource(sample_portfolio, PilotQuery(f, sort, descending), count=len(listed))
+
+    def ids(offset: int) -> list[str]:
+        return [row.key for row in source.page(offset, 4)]
+
+    last = (len(listed) - 1) // 4 * 4
+    assert ids(0) + ids(4) + ids(8) == listed[:12]  # down from the top
+    assert ids(last) == listed[last:]  # the end
+    assert ids(last - 4) == listed[last - 4 : last]  # up from the end
+    assert noted.used == ["table_page", "page_after", "page_after", "page_before", "page_before"]
+    assert ids(4) == listed[4:8] and len(noted.used) == 5  # a page read is kept: not read again
 
 
 def test_shown_rows_scroll_the_least_to_show_the_cursor() -> None:

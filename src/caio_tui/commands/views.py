@@ -239,7 +239,7 @@ def unlocked(ids: tuple[str, ...], shown: int = 5) -> str:
 
 
 def print_summary(console: Console, name: str, stats: PortfolioStats) -> None:
-    from caio_tui.domain.scoring import readiness_bar
+    from caio_tui.domain.text import readiness_bar
 
     console.print(_text(f"{name}: {stats.total} pilot(s)", "bold"))
     widest = stats.widest_stage or 1

@@ -1,33 +1,14 @@
-"""Blocker tags, blockers, and the territory a pilot's open blockers put it in."""
+"""Blocker tags and blockers (the categories and the territory they make: domain/territory.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-
-class BlockerCategory(StrEnum):
-    IDENTITY = "identity"
-    INFRASTRUCTURE = "infrastructure"
-    GOVERNANCE = "governance"
-    ORGANIZATIONAL = "organizational"
-
-    @property
-    def structural(self) -> bool:
-        """Identity, infrastructure and governance gaps are the envelope the pilot was built outside of."""
-        return self is not BlockerCategory.ORGANIZATIONAL
-
-
-class Territory(StrEnum):
-    CLEAR = "clear"
-    INFRASTRUCTURE = "infrastructure"
-    ORGANIZATIONAL = "organizational"
-    BOTH = "both"
-
+from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory, Territory, territory
 
 _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
@@ -102,27 +83,20 @@ BUILTIN_TAGS: tuple[BlockerTag, ...] = (
 )
 
 
-def territory(open_categories: Iterable[BlockerCategory]) -> Territory:
-    """Which kind of gap holds a pilot back, from the categories of its open blockers."""
-    categories = set(open_categories)
-    structural = any(c.structural for c in categories)
-    organizational = BlockerCategory.ORGANIZATIONAL in categories
-    if structural and organizational:
-        return Territory.BOTH
-    if structural:
-        return Territory.INFRASTRUCTURE
-    if organizational:
-        return Territory.ORGANIZATIONAL
-    return Territory.CLEAR
-
-
-# When a pilot has several open blockers, the one shown first: structural before organizational,
-# because change management cannot fix it.
-CATEGORY_WEIGHT: dict[BlockerCategory, int] = {_I: 0, _G: 1, _N: 2, _O: 3}
-
-
 def most_important(blockers: Iterable[Blocker]) -> Blocker | None:
     open_ = [b for b in blockers if b.is_open]
     if not open_:
         return None
     return min(open_, key=lambda b: (CATEGORY_WEIGHT[b.category], b.opened_at, b.tag))
+
+
+__all__ = [
+    "BUILTIN_TAGS",
+    "CATEGORY_WEIGHT",
+    "Blocker",
+    "BlockerCategory",
+    "BlockerTag",
+    "Territory",
+    "most_important",
+    "territory",
+]

@@ -7,16 +7,18 @@ every free word.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
-from caio_tui.domain.blockers import Territory
 from caio_tui.domain.stages import Stage, parse_stage
+from caio_tui.domain.territory import Territory
 
 TOKENS = ("stage:", "blocker:", "territory:", "office:", "stalled", "high-impact", "stale")
 
 
-class PilotFilter(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
+@dataclass(frozen=True)
+class PilotFilter:
+    """A parsed filter. A plain dataclass, not a model: the first screen filters before pydantic loads."""
+
     text: tuple[str, ...] = ()
     stages: tuple[Stage, ...] = ()
     blockers: tuple[str, ...] = ()

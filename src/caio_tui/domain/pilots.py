@@ -7,9 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from caio_tui.domain.blockers import Blocker, Territory
+from caio_tui.domain.blockers import Blocker
 from caio_tui.domain.coverage import Coverage
+from caio_tui.domain.pilot_row import days_since
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import Territory
 
 # Fields a user edits; everything else is derived or recorded by the store.
 EDITABLE_FIELDS: tuple[str, ...] = ("name", "office", "owner", "high_impact", "description")
@@ -53,7 +55,7 @@ class Pilot(BaseModel):
     approval_stale: bool = False
 
     def days_in_stage(self, now: datetime) -> int:
-        return max(0, (now - self.stage_entered_at).days)
+        return days_since(self.stage_entered_at, now)
 
 
 class StageMove(BaseModel):

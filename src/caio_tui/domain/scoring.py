@@ -65,11 +65,3 @@ def readiness(catalog: Catalog, coverage: Mapping[str, Coverage | CoverageStatus
         not_assessed_sum += not_assessed
     score = credit_sum / counted_sum if counted_sum else 0.0
     return Readiness(score=score, counted=counted_sum, not_assessed=not_assessed_sum, areas=tuple(areas))
-
-
-def readiness_bar(score: float, width: int = 10) -> str:
-    """A small bar of eighth blocks, e.g. '██████▌   ' for 0.65."""
-    eighths = round(max(0.0, min(1.0, score)) * width * 8)
-    full, rest = divmod(eighths, 8)
-    partial = " ▏▎▍▌▋▊▉"[rest] if rest else ""
-    return ("█" * full + partial).ljust(width)

@@ -31,3 +31,11 @@ _BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2
 
 def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def readiness_bar(score: float, width: int = 10) -> str:
+    """A small bar of eighth blocks, e.g. '██████▌   ' for 0.65."""
+    eighths = round(max(0.0, min(1.0, score)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[rest] if rest else ""
+    return ("█" * full + partial).ljust(width)

@@ -15,22 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
-
-from caio_tui.domain import blockers as blocker_rules
-from caio_tui.domain import staleness
-from caio_tui.domain.blockers import BUILTIN_TAGS, BlockerCategory, BlockerTag
-from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework
-from caio_tui.domain.defaults import default_catalog, default_rules
-from caio_tui.domain.derived import Derivation, OpenBlocker, approval_stale
 from caio_tui.domain.filters import PilotFilter
-from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
-from caio_tui.domain.history import UNDOABLE, AuditEvent
-from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotFields, PilotRecord
+from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
+from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
 from caio_tui.store import audit, database, rows
 from caio_tui.store.database import busy_error, connect, is_busy, is_corrupt, out_of_space
 from caio_tui.store.errors import PortfolioError, StoreError
+from caio_tui.store.lazy import LazyModule
 from caio_tui.store.queries import (
     STAGE_POSITION,
     SortKey,
@@ -51,6 +43,20 @@ from caio_tui.store.queries import (
 
 if TYPE_CHECKING:
     import sqlite_utils
+    from pydantic import ValidationError
+
+    from caio_tui.domain import staleness
+    from caio_tui.domain.blockers import BlockerTag
+    from caio_tui.domain.coverage import Catalog, CoverageStatus, Framework
+    from caio_tui.domain.derived import Derivation
+    from caio_tui.domain.gates import GateResult, GateRules
+    from caio_tui.domain.history import AuditEvent
+    from caio_tui.domain.pilots import Pilot, PilotFields, PilotRecord
+    from caio_tui.store import models
+else:
+    # The models (pydantic) are imported at the first read or write that builds one, not at start-up: the
+    # table's pages are PilotRows (see lazy.py).
+    models = LazyModule("caio_tui.store.models")
 
 Clock = Callable[[], datetime]
 
@@ -194,11 +200,11 @@ class Portfolio:
             if self._meta("name") is not None:
                 return  # another program seeded it first
             self.conn.execute("INSERT INTO meta VALUES ('name', ?), ('created_at', ?)", (name, now))
-            for position, framework in enumerate(default_catalog().frameworks):
+            for position, framework in enumerate(models.default_catalog().frameworks):
                 self._insert_framework(framework, position)
-            for tag in BUILTIN_TAGS:
+            for tag in models.BUILTIN_TAGS:
                 self._insert_tag(tag)
-            self._insert_rules(default_rules())
+            self._insert_rules(models.default_rules())
             audit.append(
                 self.conn,
                 at=now,
@@ -343,14 +349,15 @@ class Portfolio:
     def catalog(self) -> Catalog:
         if self._catalog is None:
             found = self._read("SELECT definition FROM framework ORDER BY position")
-            self._catalog = Catalog(frameworks=tuple(Framework.model_validate_json(r["definition"]) for r in found))
+            frameworks = tuple(models.Framework.model_validate_json(r["definition"]) for r in found)
+            self._catalog = models.Catalog(frameworks=frameworks)
         return self._catalog
 
     def rules(self) -> GateRules:
         version = self.rules_version()
         if self._rules is None or self._rules_at != version:
             row = self._one("SELECT rules FROM gate_rules ORDER BY version DESC LIMIT 1")
-            self._rules = parse_rules(json.loads(row["rules"])) if row else default_rules()
+            self._rules = models.parse_rules(json.loads(row["rules"])) if row else models.default_rules()
             self._rules_at = version
         return self._rules
 
@@ -408,10 +415,29 @@ class Portfolio:
         offset: int = 0,
         limit: int = 100,
     ) -> list[Pilot]:
+        found = self._page(pilot_filter, sort, descending, offset, limit, rows.PILOT_COLUMNS)
+        return [rows.pilot(r) for r in found]
+
+    def table_page(
+        self,
+        pilot_filter: PilotFilter | None = None,
+        *,
+        sort: SortKey = SortKey.ID,
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[PilotRow]:
+        """A page as the table lists it: PilotRows, built without pydantic (see domain/pilot_row.py)."""
+        found = self._page(pilot_filter, sort, descending, offset, limit, rows.ROW_COLUMNS)
+        return [rows.pilot_row(r) for r in found]
+
+    def _page(
+        self, pilot_filter: PilotFilter | None, sort: SortKey, descending: bool, offset: int, limit: int, columns: str
+    ) -> list[sqlite3.Row]:
         f = pilot_filter or PilotFilter()
         clause, params = where(f, self.clock(), self.stalled_days, plan=page_plan(sort), text=self._text_plan(f, limit))
-        sql = f"SELECT {rows.PILOT_COLUMNS} FROM pilot{clause} ORDER BY {order_by(sort, descending)} LIMIT ? OFFSET ?"
-        return [rows.pilot(r) for r in self._read(sql, [*params, limit, offset])]
+        sql = f"SELECT {columns} FROM pilot{clause} ORDER BY {order_by(sort, descending)} LIMIT ? OFFSET ?"
+        return self._read(sql, [*params, limit, offset])
 
     def page_after(
         self,
@@ -419,9 +445,9 @@ class Portfolio:
         *,
         sort: SortKey = SortKey.ID,
         descending: bool = False,
-        after: Pilot | None = None,
+        after: Pilot | PilotRow | None = None,
         limit: int = 100,
-    ) -> list[Pilot]:
+    ) -> list[PilotRow]:
         """The `limit` pilots that follow `after` in the filtered, sorted list (the first ones without
         `after`). Keyset paging: a page deep in a million pilots costs what the first one does, where
         page(offset=) reads every row before it. `after` is a pilot as a page returned it (its sort value
@@ -434,9 +460,9 @@ class Portfolio:
         *,
         sort: SortKey = SortKey.ID,
         descending: bool = False,
-        before: Pilot | None = None,
+        before: Pilot | PilotRow | None = None,
         limit: int = 100,
-    ) -> list[Pilot]:
+    ) -> list[PilotRow]:
         """The `limit` pilots just before `before` in the filtered, sorted list, in list order; without
         `before`, the last `limit` pilots of the list (its end, read as fast as its start)."""
         return self._keyset_page(pilot_filter, sort, descending, before, limit, backwards=True)[::-1]
@@ -446,11 +472,11 @@ class Portfolio:
         pilot_filter: PilotFilter | None,
         sort: SortKey,
         descending: bool,
-        anchor: Pilot | None,
+        anchor: Pilot | PilotRow | None,
         limit: int,
         *,
         backwards: bool,
-    ) -> list[Pilot]:
+    ) -> list[PilotRow]:
         f = pilot_filter or PilotFilter()
         clauses, params = conditions(
             f, self.clock(), self.stalled_days, plan=page_plan(sort), text=self._text_plan(f, limit)
@@ -462,8 +488,8 @@ class Portfolio:
             params += edge_params
         clause = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         order = order_by(sort, descending, reverse=backwards)
-        sql = f"SELECT {rows.PILOT_COLUMNS} FROM pilot{clause} ORDER BY {order} LIMIT ?"
-        return [rows.pilot(r) for r in self._read(sql, [*params, limit])]
+        sql = f"SELECT {rows.ROW_COLUMNS} FROM pilot{clause} ORDER BY {order} LIMIT ?"
+        return [rows.pilot_row(r) for r in self._read(sql, [*params, limit])]
 
     def pilots(
         self, pilot_filter: PilotFilter | None = None, *, sort: SortKey = SortKey.ID, descending: bool = False
@@ -557,10 +583,10 @@ class Portfolio:
             while len(self._match_counts) > _REMEMBERED_WORDS:
                 del self._match_counts[next(iter(self._match_counts))]
 
-    def days_in_stage(self, pilot: Pilot) -> int:
+    def days_in_stage(self, pilot: Pilot | PilotRow) -> int:
         return pilot.days_in_stage(self.clock())
 
-    def is_stalled(self, pilot: Pilot) -> bool:
+    def is_stalled(self, pilot: Pilot | PilotRow) -> bool:
         return is_stalled(pilot.stage, self.days_in_stage(pilot), self.stalled_days)
 
     def get(self, pilot_id: str) -> Pilot:
@@ -580,7 +606,7 @@ class Portfolio:
             (pilot_id,),
         )
         moves = self._read("SELECT * FROM stage_move WHERE pilot_id = ? ORDER BY id", (pilot_id,))
-        return PilotRecord(
+        return models.PilotRecord(
             pilot=pilot,
             coverage=coverage,
             blockers=tuple(map(rows.blocker, found_blockers)),
@@ -597,7 +623,7 @@ class Portfolio:
             f"WHERE b.resolved_at IS NULL AND b.pilot_id IN ({marks})",
             list(pilot_ids),
         )
-        weight = blocker_rules.CATEGORY_WEIGHT
+        weight = CATEGORY_WEIGHT
         ordered = sorted(found, key=lambda r: (weight[BlockerCategory(r["category"])], r["opened_at"], r["tag"]))
         result: dict[str, list[str]] = {pid: [] for pid in pilot_ids}
         for r in ordered:
@@ -610,7 +636,7 @@ class Portfolio:
         target = to_stage or record.pilot.stage.next()
         if target is None:
             raise StoreError(f"{pilot_id} is {record.pilot.stage.value}: there is no stage after it")
-        return evaluate(record, target, self.rules(), self.catalog())
+        return models.evaluate(record, target, self.rules(), self.catalog())
 
     def history(self, pilot_id: str | None = None, limit: int | None = None) -> list[AuditEvent]:
         sql = "SELECT * FROM audit_event" + (" WHERE pilot_id = ?" if pilot_id else "") + " ORDER BY id DESC"
@@ -654,14 +680,15 @@ class Portfolio:
         return new_id
 
     def edit_pilot(self, pilot_id: str, **changes: Any) -> None:
-        unknown = set(changes) - set(EDITABLE_FIELDS)
+        unknown = set(changes) - set(models.EDITABLE_FIELDS)
         if unknown:
-            raise StoreError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE_FIELDS)}")
+            raise StoreError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(models.EDITABLE_FIELDS)}")
         with self._transaction():
             current = self.get(pilot_id)
             try:
-                merged = PilotFields.model_validate({**current.model_dump(include=set(EDITABLE_FIELDS)), **changes})
-            except ValidationError as exc:
+                editable = current.model_dump(include=set(models.EDITABLE_FIELDS))
+                merged = models.PilotFields.model_validate({**editable, **changes})
+            except models.ValidationError as exc:
                 raise _invalid(exc) from None
             after = {k: v for k, v in merged.model_dump().items() if getattr(current, k) != v}
             if not after:
@@ -690,13 +717,13 @@ class Portfolio:
             before = self._coverage_row(pilot_id, item_id)
             kept = before or {}
             try:
-                coverage = Coverage(
+                coverage = models.Coverage(
                     item=item_id,
                     status=status,
                     evidence=kept.get("evidence", "") if evidence is None else evidence,
                     justification=kept.get("justification", "") if justification is None else justification,
                 )
-            except ValidationError as exc:
+            except models.ValidationError as exc:
                 raise _invalid(exc) from None
             if status.counts_in_readiness and justification is None:
                 coverage = coverage.model_copy(update={"justification": ""})
@@ -721,8 +748,8 @@ class Portfolio:
         if bad:
             raise StoreError(f"unknown requirement area {bad[0]!r}")
         try:
-            new = BlockerTag(tag=tag, category=category, areas=tuple(areas), description=description)
-        except ValidationError as exc:
+            new = models.BlockerTag(tag=tag, category=category, areas=tuple(areas), description=description)
+        except models.ValidationError as exc:
             raise _invalid(exc, where=False) from None  # the message names the tag already
         with self._transaction():
             if self._one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag,)):
@@ -772,7 +799,7 @@ class Portfolio:
             record = self.record(pilot_id)
             if record.pilot.stage is to_stage:
                 raise StoreError(f"{pilot_id} is already in {to_stage.value}")
-            result = evaluate(record, to_stage, self.rules(), self.catalog())
+            result = models.evaluate(record, to_stage, self.rules(), self.catalog())
             justification = (override or "").strip()
             if override is not None and not justification:
                 raise StoreError("an override needs a written justification")
@@ -780,7 +807,7 @@ class Portfolio:
                 raise GateRefused(result)
             if result.passed:
                 justification = ""
-            decided = staleness.decide(record, result, self.rules(), self.catalog(), override=justification)
+            decided = models.staleness.decide(record, result, self.rules(), self.catalog(), override=justification)
             now = self._now()
             before = {
                 "stage": record.pilot.stage.value,
@@ -833,7 +860,7 @@ class Portfolio:
 
     def _last_undoable(self) -> AuditEvent | None:
         undone = {r["undoes"] for r in self._read("SELECT undoes FROM audit_event WHERE undoes IS NOT NULL")}
-        actions = sorted(UNDOABLE)
+        actions = sorted(models.UNDOABLE)
         found = self._read(
             f"SELECT * FROM audit_event WHERE actor = ? AND action IN ({', '.join('?' * len(actions))}) "
             "ORDER BY id DESC LIMIT 200",
@@ -1041,15 +1068,17 @@ class Portfolio:
             "WHERE b.pilot_id = ? AND b.resolved_at IS NULL",
             (pilot_id,),
         )
-        open_blockers = [OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]) for r in open_rows]
+        open_blockers = [
+            models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]) for r in open_rows
+        ]
         derived = self._derivation().columns(statuses, bool(row["high_impact"]), open_blockers)
-        now = staleness.GateState(
-            statuses={item: CoverageStatus(status) for item, status in statuses.items()},
+        now = models.staleness.GateState(
+            statuses={item: models.CoverageStatus(status) for item, status in statuses.items()},
             open_blockers=tuple((b.tag, b.category) for b in open_blockers),
             fields={name: row[name] for name in ("name", "office", "owner", "description")},
             high_impact=bool(row["high_impact"]),
         )
-        stale = approval_stale(bool(row["approval_stale"]), self.decided_state(pilot_id), now)
+        stale = models.approval_stale(bool(row["approval_stale"]), self.decided_state(pilot_id), now)
         self.conn.execute(
             "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
             "approval_stale = ? WHERE id = ?",
@@ -1068,7 +1097,7 @@ class Portfolio:
         """The derived-column calculator of the current catalog (rebuilt when the catalog is re-read)."""
         catalog = self.catalog()
         if self._derived_for is not catalog:
-            self._derived, self._derived_for = Derivation(catalog), catalog
+            self._derived, self._derived_for = models.Derivation(catalog), catalog
         assert self._derived is not None
         return self._derived
 
@@ -1083,7 +1112,7 @@ class Portfolio:
         )
         if last is None or not last["decided_state"]:
             return None
-        return staleness.DecidedState.model_validate_json(last["decided_state"])
+        return models.staleness.DecidedState.model_validate_json(last["decided_state"])
 
     def _insert_framework(self, framework: Framework, position: int) -> None:
         self.db.table("framework").insert(
@@ -1153,7 +1182,7 @@ def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:
 
 
 def _event(row: sqlite3.Row) -> AuditEvent:
-    return AuditEvent(
+    return models.AuditEvent(
         id=row["id"],
         at=rows.parse_time(row["at"]),
         actor=row["actor"],

@@ -20,12 +20,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.filters import PilotFilter
-from caio_tui.domain.pilots import Pilot
 from caio_tui.domain.stages import STALLABLE, Stage
 from caio_tui.store.rows import timestamp
+
+if TYPE_CHECKING:
+    from caio_tui.domain.pilot_row import PilotRow
+    from caio_tui.domain.pilots import Pilot
 
 
 class SortKey(StrEnum):
@@ -193,7 +196,7 @@ def page_plan(sort: SortKey) -> Plan:
 STAGE_POSITION: dict[str, int] = {s.value: s.position for s in Stage}
 
 
-def sort_value(pilot: Pilot, sort: SortKey) -> Any:
+def sort_value(pilot: Pilot | PilotRow, sort: SortKey) -> Any:
     """A pilot's value in the column its list is sorted by, as the file holds it (keyset paging's key)."""
     match sort:
         case SortKey.ID:

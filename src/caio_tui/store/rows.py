@@ -1,17 +1,31 @@
-"""Turning rows into domain models and back."""
+"""Turning rows into domain models and back. The table's rows (PilotRow) need no pydantic; the models
+are imported at their first use (see lazy.py)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from caio_tui.domain.blockers import Blocker, BlockerCategory, BlockerTag, Territory
-from caio_tui.domain.coverage import Coverage, CoverageStatus
-from caio_tui.domain.pilots import Pilot, StageMove
+from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory, Territory
+from caio_tui.store.lazy import LazyModule
 
+if TYPE_CHECKING:
+    from caio_tui.domain.blockers import Blocker, BlockerTag
+    from caio_tui.domain.coverage import Coverage
+    from caio_tui.domain.pilots import Pilot, StageMove
+    from caio_tui.store import models
+else:
+    models = LazyModule("caio_tui.store.models")
+
+# What the table shows of a pilot: every column but the long text fields (description, extra).
+ROW_COLUMNS = (
+    "id, name, office, stage, high_impact, stage_entered_at, readiness, territory, open_blockers, top_blocker, "
+    "approval_stale"
+)
 PILOT_COLUMNS = (
     "id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at, "
     "readiness, territory, open_blockers, top_blocker, approval_stale"
@@ -27,8 +41,24 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def pilot_row(row: sqlite3.Row) -> PilotRow:
+    return PilotRow(
+        id=row["id"],
+        name=row["name"],
+        office=row["office"],
+        stage=Stage(row["stage"]),
+        high_impact=bool(row["high_impact"]),
+        stage_entered_at=parse_time(row["stage_entered_at"]),
+        readiness=row["readiness"],
+        territory=Territory(row["territory"]),
+        open_blockers=row["open_blockers"],
+        top_blocker=row["top_blocker"],
+        approval_stale=bool(row["approval_stale"]),
+    )
+
+
 def pilot(row: sqlite3.Row) -> Pilot:
-    return Pilot(
+    return models.Pilot(
         id=row["id"],
         name=row["name"],
         office=row["office"],
@@ -48,9 +78,9 @@ def pilot(row: sqlite3.Row) -> Pilot:
 
 
 def coverage(row: sqlite3.Row) -> Coverage:
-    return Coverage.model_construct(
+    return models.Coverage.model_construct(
         item=row["item_id"],
-        status=CoverageStatus(row["status"]),
+        status=models.CoverageStatus(row["status"]),
         evidence=row["evidence"],
         justification=row["justification"],
         updated_at=parse_time(row["updated_at"]),
@@ -59,7 +89,7 @@ def coverage(row: sqlite3.Row) -> Coverage:
 
 
 def blocker(row: sqlite3.Row) -> Blocker:
-    return Blocker(
+    return models.Blocker(
         id=row["id"],
         pilot_id=row["pilot_id"],
         tag=row["tag"],
@@ -73,7 +103,7 @@ def blocker(row: sqlite3.Row) -> Blocker:
 
 
 def stage_move(row: sqlite3.Row) -> StageMove:
-    return StageMove(
+    return models.StageMove(
         pilot_id=row["pilot_id"],
         from_stage=Stage(row["from_stage"]) if row["from_stage"] else None,
         to_stage=Stage(row["to_stage"]),
@@ -92,7 +122,7 @@ def _gate_result(decided_state: str | None) -> str:
 
 
 def tag(row: sqlite3.Row) -> BlockerTag:
-    return BlockerTag(
+    return models.BlockerTag(
         tag=row["tag"],
         category=BlockerCategory(row["category"]),
         areas=tuple(json.loads(row["areas"])),

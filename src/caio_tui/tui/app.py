@@ -147,7 +147,11 @@ class CaioApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.switch_mode(START_VIEW)
+        self._no_update_delay = True
+        try:
+            self.switch_mode(START_VIEW)
+        finally:
+            self._no_update_delay = False
         self.chain_guard = ChainGuard(self, self.portfolio)  # a red banner while the audit trail does not verify
         if self._watch_interval:
             try:  # the first look now (a PRAGMA, well under a ms): a change made from now on is seen
@@ -170,6 +174,9 @@ class CaioApp(App[None]):
             self.set_timer(0.05, lambda: self._after_start(waited + 0.05))
             return
         self.chain_guard.start()
+        # The first screen listed pilots without pydantic; the models it left out are imported now, in the
+        # background, so the first pilot opened does not wait ~110 ms for them.
+        self.run_worker(_import_models, thread=True, group="app.warm_up", exit_on_error=False)
         if self._unknown_theme:
             self.notify(
                 f"Unknown theme {self.settings.theme!r} in the config file; using {self.theme}",
@@ -335,3 +342,7 @@ class CaioApp(App[None]):
 
 
 __all__ = ["CaioApp", "undone_message"]
+
+
+def _import_models() -> None:
+    import caio_tui.store.models  # noqa: F401 (imported for its side effect: the modules are loaded)

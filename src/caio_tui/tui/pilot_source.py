@@ -2,12 +2,15 @@
 
 The store filters, sorts and pages in SQL, so the table holds at most a few pages of pilots whatever the
 size of the portfolio. The row count is computed once per query (in a worker by the Portfolio screen) and
-handed to the source, so the widget never counts on the UI thread.
+handed to the source, so the widget never counts on the UI thread. A page next to one already read is read
+by keyset (the rows after the last one shown), and the last page from the end of the list, so paging deep
+into a million pilots costs what the first page does; only a jump into the middle reads by OFFSET.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,12 +18,11 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 
-from caio_tui.domain.blockers import Territory
 from caio_tui.domain.filters import PilotFilter
-from caio_tui.domain.pilots import Pilot
-from caio_tui.domain.scoring import readiness_bar
+from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import Stage, is_stalled
-from caio_tui.domain.text import printable
+from caio_tui.domain.territory import Territory
+from caio_tui.domain.text import printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
 from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
@@ -28,6 +30,7 @@ from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
 BAR_WIDTH = 5
 STALLED_MARK = "!"
 STALE_MARK = "≠"  # the state fell below what the last gate decision was made on
+KEPT_PAGES = 8  # pages of pilots a source keeps as anchors for keyset reads (the table caches its rows)
 
 # Column order is the order `s` walks through; each column's key is the SortKey it sorts by.
 SORT_ORDER: tuple[SortKey, ...] = (
@@ -169,7 +172,7 @@ class PilotSource:
         compact: bool = False,
         palette: Palette | None = None,
         on_error: Callable[[str], None] | None = None,
-        pages: Mapping[int, Sequence[Pilot]] | None = None,
+        pages: Mapping[int, Sequence[PilotRow]] | None = None,
     ) -> None:
         self.portfolio = portfolio
         self.on_error = on_error
@@ -179,9 +182,11 @@ class PilotSource:
         self.palette = palette or Palette()
         self._count = count
         self._now = now
-        # Pilots already read in a worker (by offset): the pages a new filter or sort shows first, so
-        # drawing them does not read the store on the UI thread.
-        self._ready: dict[int, Sequence[Pilot]] = dict(pages or {})
+        # Pilots already read (by offset): the pages a new filter or sort shows first, read in a worker so
+        # drawing them does not read the store on the UI thread, then every page read since (the anchors
+        # of keyset reads), the most recent KEPT_PAGES of them.
+        self._read: dict[int, Sequence[PilotRow]] = dict(pages or {})
+        self._read_lock = threading.Lock()  # pages are read on the UI thread and by prefetch workers
 
     def count(self) -> int:
         if self._count is None:
@@ -189,13 +194,8 @@ class PilotSource:
         return self._count
 
     def page(self, offset: int, limit: int) -> Sequence[TableRow]:
-        q = self.query
-        ready = self._ready.get(offset)
         try:
-            if ready is not None and (len(ready) >= limit or offset + len(ready) >= self.count()):
-                pilots = ready[:limit]
-            else:
-                pilots = self.portfolio.page(q.filter, sort=q.sort, descending=q.descending, offset=offset, limit=limit)
+            pilots = self._pilots(offset, limit)
         except StoreError as exc:
             # The table asks while drawing: a file that became unreadable shows blank rows and a notice.
             if self.on_error is not None:
@@ -204,9 +204,32 @@ class PilotSource:
         now = self._now or self.portfolio.clock()
         return [TableRow(p.id, self.cells(p, now), p.id in self.marked) for p in pilots]
 
+    def _pilots(self, offset: int, limit: int) -> Sequence[PilotRow]:
+        f, sort, descending = self.query.filter, self.query.sort, self.query.descending
+        with self._read_lock:
+            ready, above, below = (self._read.get(o) for o in (offset, offset - limit, offset + limit))
+        count = self.count()
+        if ready is not None and (len(ready) >= limit or offset + len(ready) >= count):
+            return ready[:limit]
+        portfolio = self.portfolio
+        if above is not None and len(above) == limit:
+            pilots = portfolio.page_after(f, sort=sort, descending=descending, after=above[-1], limit=limit)
+        elif below:
+            pilots = portfolio.page_before(f, sort=sort, descending=descending, before=below[0], limit=limit)
+        elif 0 < offset < count <= offset + limit:  # the last page, read from the end of the list
+            pilots = portfolio.page_before(f, sort=sort, descending=descending, limit=count - offset)
+        else:
+            pilots = portfolio.table_page(f, sort=sort, descending=descending, offset=offset, limit=limit)
+        with self._read_lock:
+            self._read.pop(offset, None)
+            self._read[offset] = pilots
+            while len(self._read) > KEPT_PAGES:
+                del self._read[next(iter(self._read))]
+        return pilots
+
     # ---- cells ---------------------------------------------------------------------------------------
 
-    def cells(self, pilot: Pilot, now: datetime) -> tuple[Cell, ...]:
+    def cells(self, pilot: PilotRow, now: datetime) -> tuple[Cell, ...]:
         return (
             pilot.id,
             printable(pilot.name),
@@ -237,12 +260,12 @@ class PilotSource:
         }[territory]
         return Text(label, style=style)
 
-    def _blockers(self, pilot: Pilot) -> Cell:
+    def _blockers(self, pilot: PilotRow) -> Cell:
         if not pilot.open_blockers:
             return ""
         return Text.assemble((str(pilot.open_blockers), "bold"), " ", printable(pilot.top_blocker))
 
-    def _days(self, pilot: Pilot, now: datetime) -> Text:
+    def _days(self, pilot: PilotRow, now: datetime) -> Text:
         days = pilot.days_in_stage(now)
         stale = (STALE_MARK, self.palette.error) if pilot.approval_stale else ""
         if is_stalled(pilot.stage, days, self.portfolio.stalled_days):

@@ -34,9 +34,8 @@ from caio_tui.domain.portfolio_stats import (
     production_share,
     top_blockers,
 )
-from caio_tui.domain.scoring import readiness_bar
 from caio_tui.domain.stages import Stage
-from caio_tui.domain.text import clip, printable
+from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard
 from caio_tui.tui.keymap import ViewBar

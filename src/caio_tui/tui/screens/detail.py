@@ -29,9 +29,8 @@ from caio_tui.domain.coverage import STATUS_CYCLE, Area, Catalog, Coverage, Cove
 from caio_tui.domain.gates import GateResult
 from caio_tui.domain.history import AuditEvent
 from caio_tui.domain.pilots import PilotRecord, StageMove
-from caio_tui.domain.scoring import readiness_bar
 from caio_tui.domain.stages import Stage
-from caio_tui.domain.text import printable
+from caio_tui.domain.text import printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.screens.blocker_picker import BlockerPicker, category_style
 from caio_tui.tui.screens.coverage_edit import MUTED, STATUS_LABEL, CoverageEditor, hang, status_glyph

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
@@ -31,9 +31,8 @@ from textual.widgets import Static
 from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.pilots import Pilot
-from caio_tui.domain.scoring import readiness_bar
 from caio_tui.domain.stages import PIPELINE, Stage
-from caio_tui.domain.text import clip, printable
+from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
 from caio_tui.tui.keymap import ViewBar
@@ -149,7 +148,7 @@ def lane_filter(pilot_filter: PilotFilter, stage: Stage) -> PilotFilter | None:
     """The filter of one lane; None when the filter's own stages leave this lane out."""
     if pilot_filter.stages and stage not in pilot_filter.stages:
         return None
-    return pilot_filter.model_copy(update={"stages": (stage,)})
+    return replace(pilot_filter, stages=(stage,))
 
 
 def read_cards(portfolio: Portfolio, pilots: Sequence[Pilot], categories: dict[str, BlockerCategory]) -> list[Card]:
@@ -214,8 +213,8 @@ def read_board(
     return BoardData(
         lanes=lanes,
         total=sum(counts.values()),
-        stalled=portfolio.count(pilot_filter.model_copy(update={"stalled": True})),
-        stale=portfolio.count(pilot_filter.model_copy(update={"approval_stale": True})),
+        stalled=portfolio.count(replace(pilot_filter, stalled=True)),
+        stale=portfolio.count(replace(pilot_filter, approval_stale=True)),
         followed=followed,
     )
 

@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from caio_tui.domain.filters import PilotFilter
-from caio_tui.domain.pilots import Pilot
+from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
@@ -70,12 +70,25 @@ EMPTY_STATE = Content.assemble(
 
 @dataclass(frozen=True)
 class Totals:
-    """The portfolio-wide numbers of the header: they change with the data, not with the filter or sort."""
+    """The portfolio-wide numbers of the header: they change with the data, not with the filter or sort.
+    A load reads the name and the total with the rows; the stage counts and the stalled count (about
+    100 ms at a million pilots) follow in a worker of their own, so the rows do not wait for them."""
 
     name: str
     total: int
-    stages: dict[Stage, int]
-    stalled: int
+    stages: dict[Stage, int] | None = None  # None: not read yet
+    stalled: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.stages is not None and self.stalled is not None
+
+
+def complete_totals(portfolio: Portfolio, totals: Totals) -> Totals:
+    """The totals with the stage counts and the stalled count read (runs in a worker thread)."""
+    if totals.complete:
+        return totals
+    return replace(totals, stages=portfolio.stage_counts(), stalled=portfolio.count(PilotFilter(stalled=True)))
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ class View:
     """One load: the counts, and the pilots of the pages the table shows first (by their first row)."""
 
     counts: Counts
-    pages: dict[int, list[Pilot]] = field(default_factory=dict)
+    pages: dict[int, list[PilotRow]] = field(default_factory=dict)
 
 
 def shown_rows(window: Window, count: int, position: int | None, reset_cursor: bool) -> range:
@@ -147,18 +160,13 @@ def read_view(
         if superseded():
             return None
     if totals is None:
-        totals = Totals(
-            name=portfolio.name,
-            total=shown if query.filter.is_empty else portfolio.count(),
-            stages=portfolio.stage_counts(),
-            stalled=portfolio.count(PilotFilter(stalled=True)),
-        )
+        totals = Totals(name=portfolio.name, total=shown if query.filter.is_empty else portfolio.count())
         if superseded():
             return None
     position = None
     if keep is not None:
         position = portfolio.position(keep, query.filter, sort=query.sort, descending=query.descending)
-    pages: dict[int, list[Pilot]] = {}
+    pages: dict[int, list[PilotRow]] = {}
     rows = shown_rows(window, shown, position, reset_cursor) if window is not None else range(0)
     if window is not None and rows:
         size = window.page_size
@@ -166,17 +174,17 @@ def read_view(
             if superseded():
                 return None
             offset = number * size
-            pages[offset] = portfolio.page(
+            pages[offset] = portfolio.table_page(
                 query.filter, sort=query.sort, descending=query.descending, offset=offset, limit=size
             )
     return View(Counts(shown=shown, totals=totals, position=position), pages)
 
 
 def read_counts(portfolio: Portfolio, query: PilotQuery, keep: str | None, totals: Totals | None = None) -> Counts:
-    """The counts of a load without its rows (see read_view)."""
+    """The counts of a load without its rows, with complete totals (see read_view)."""
     view = read_view(portfolio, query, keep, totals)
     assert view is not None  # never superseded
-    return view.counts
+    return replace(view.counts, totals=complete_totals(portfolio, view.counts.totals))
 
 
 class PilotTable(VirtualTable):
@@ -228,6 +236,7 @@ class PortfolioScreen(Screen[None]):
         self.query_state = PilotQuery()
         self.counts: Counts | None = None
         self._totals: Totals | None = None  # None: read them again with the next load
+        self._counted = Totals("", 0)  # the last complete totals: shown while new ones are read
         self._shown: tuple[PilotFilter, int] | None = None  # how many pilots a filter keeps, until data changes
         self._last_error = ""
         self._source: PilotSource | None = None
@@ -368,8 +377,23 @@ class PortfolioScreen(Screen[None]):
         if self._loaded():
             return  # the filter typed meanwhile loads now: showing this result would only delay it
         self._show(query, view, reset_cursor)
+        if not view.counts.totals.complete:
+            self._complete_totals(view.counts.totals)
         if announce and keep is not None and view.counts.position is None:
             self.notify(f"{keep} is not shown: the filter hides it (esc clears the filter)", markup=False)
+
+    @work(exclusive=True, group="portfolio.totals")
+    async def _complete_totals(self, totals: Totals) -> None:
+        try:
+            complete = await asyncio.to_thread(complete_totals, self.portfolio, totals)
+        except StoreError as exc:
+            self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
+            return
+        if self._totals is not totals or self.counts is None:
+            return  # the data changed meanwhile: the load under way reads them again
+        self._totals = complete
+        self.counts = replace(self.counts, totals=complete)
+        self._show_header()
 
     def set_busy(self, busy: bool) -> None:
         """Long work elsewhere (a sample, an import) is writing to the portfolio: show it."""
@@ -438,18 +462,23 @@ class PortfolioScreen(Screen[None]):
             parts += [(f"{counts.shown:,}", "bold"), f" of {counts.total:,} pilots"]
         else:
             parts += [(f"{counts.total:,}", "bold"), " pilots"]
-        if counts.totals.stalled:
-            parts += [" · ", (f"{counts.totals.stalled:,} stalled", "$text-warning")]
+        stalled = counts.totals.stalled if counts.totals.complete else self._counted.stalled
+        if stalled:
+            parts += [" · ", (f"{stalled:,} stalled", "$text-warning")]
         if marked:
             parts += [" · ", (f"{marked} marked", "bold $text-accent")]
         arrow = "▼" if self.query_state.descending else "▲"
         parts += [" · sort: ", (f"{self.query_state.sort.value} {arrow}", "bold")]
         self.query_one("#totals", Static).update(Content.assemble(*parts))
+        if counts.totals.complete:
+            self._counted = counts.totals
+        elif self._counted.stages is None:
+            return  # the stage counts follow (at the first load; later the last ones stay until then)
         stages: list[Content | tuple[str, str] | str] = []
         for stage in Stage:
             if stages:
                 stages.append("  ")
-            number = counts.totals.stages.get(stage, 0)
+            number = (self._counted.stages or {}).get(stage, 0)
             stages += [(STAGE_SHORT[stage], "$text-muted"), " ", (str(number), "bold" if number else "$text-muted")]
         self.query_one("#stages", Static).update(Content.assemble(*stages))
 
