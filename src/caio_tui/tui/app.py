@@ -147,11 +147,7 @@ class CaioApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self._no_update_delay = True
-        try:
-            self.switch_mode(START_VIEW)
-        finally:
-            self._no_update_delay = False
+        self._switch(START_VIEW, mask=False)  # nothing is on the terminal yet to hide
         self.chain_guard = ChainGuard(self, self.portfolio)  # a red banner while the audit trail does not verify
         if self._watch_interval:
             try:  # the first look now (a PRAGMA, well under a ms): a change made from now on is seen
@@ -193,9 +189,13 @@ class CaioApp(App[None]):
             while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
                 self.pop_screen()
             return
-        # Textual's switch_mode holds every frame for 50 ms (delay_update) to hide a screen being composed.
         # A view shown before is already composed: its frame can go out at once (60 -> 10 ms to the board).
-        self._no_update_delay = view_id in self.views
+        self._switch(view_id, mask=view_id not in self.views)
+
+    def _switch(self, view_id: str, *, mask: bool) -> None:
+        """Textual's switch_mode holds every frame for 50 ms (delay_update) to hide a screen being composed;
+        without `mask` the frame goes out at once."""
+        self._no_update_delay = not mask
         try:
             self.switch_mode(view_id)
         finally:
