@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker, BlockerTag, most_important, territory
+from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker, BlockerTag, most_important
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.defaults import default_catalog
 from caio_tui.domain.derived import Derivation, OpenBlocker
 from caio_tui.domain.scoring import readiness
+from caio_tui.domain.territory import territory
 
 CATALOG = default_catalog()
 DERIVATION = Derivation(CATALOG)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from caio_tui.domain.blockers import Territory
 from caio_tui.domain.filters import PilotFilter, parse_filter
 from caio_tui.domain.history import AuditEvent
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable
 
 # ---- parse_filter ------------------------------------------------------------------------------------

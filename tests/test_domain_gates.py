@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker, BlockerCategory
+from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.defaults import default_catalog, default_rules
 from caio_tui.domain.gates import GateResult, GateRulesError, distance, evaluate, parse_rules, stages_crossed
 from caio_tui.domain.pilots import Pilot, PilotRecord
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 
 S = CoverageStatus
 WHEN = datetime(2026, 6, 1, tzinfo=UTC)

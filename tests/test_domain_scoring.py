@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from caio_tui.domain.blockers import BlockerCategory, BlockerTag, Territory, territory
+from caio_tui.domain.blockers import BlockerTag
 from caio_tui.domain.coverage import Coverage, CoverageStatus, Framework, parse_status
 from caio_tui.domain.defaults import default_catalog
 from caio_tui.domain.pilots import Pilot
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled, parse_stage
+from caio_tui.domain.territory import BlockerCategory, Territory, territory
 from caio_tui.domain.text import readiness_bar
 
 S = CoverageStatus

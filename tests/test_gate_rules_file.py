@@ -8,7 +8,7 @@ from importlib.resources import files
 
 import pytest
 
-from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker, BlockerCategory
+from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.defaults import default_catalog, default_rules
 from caio_tui.domain.gate_file import read_rules, rules_toml
@@ -24,6 +24,7 @@ from caio_tui.domain.gates import (
 )
 from caio_tui.domain.pilots import Pilot, PilotFields, PilotRecord
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.gates import replace_rules, rules_history
 

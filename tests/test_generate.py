@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caio_tui.cli import cli
-from caio_tui.domain.blockers import BlockerCategory, most_important, territory
+from caio_tui.domain.blockers import most_important
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.filters import parse_filter
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory, territory
 from caio_tui.io import generate as gen
 from caio_tui.io.samples import read_sample
 from caio_tui.store import Portfolio, StoreError

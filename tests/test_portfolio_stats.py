@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.portfolio_stats import ProductionShare, stats_from_records
 from caio_tui.domain.stages import PIPELINE, Stage
+from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard, leverage, pilots_with_tag
 from caio_tui.store.transfer import read_records

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from caio_tui.cli import cli
-from caio_tui.domain.blockers import Territory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.defaults import default_catalog
 from caio_tui.domain.filters import parse_filter
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import Territory
 from caio_tui.io.samples import SampleCoverage, load_sample, read_sample, sample_names
 from caio_tui.store import Portfolio, StoreError
 from conftest import NOW

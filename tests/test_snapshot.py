@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.io import snapshot as snapshot_module
 from caio_tui.io.snapshot import (
     PILOT_LINE,

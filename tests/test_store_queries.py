@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from caio_tui.domain.blockers import Territory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.filters import parse_filter
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import Territory
 from caio_tui.store import Portfolio
 from caio_tui.store.queries import SortKey
 from conftest import NOW

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store import audit as audit_module
 from caio_tui.store.portfolio import GateRefused

@@ -167,7 +167,7 @@ async def test_a_change_while_hidden_is_read_on_return(sample_portfolio: Portfol
 
 
 async def test_a_custom_tag_with_markup_shows_literally(portfolio: Portfolio) -> None:
-    from caio_tui.domain.blockers import BlockerCategory
+    from caio_tui.domain.territory import BlockerCategory
 
     portfolio.create_tag("red-tape", BlockerCategory.ORGANIZATIONAL, description="[bold]forms[/bold] <b>")
     pilot_id = portfolio.add_pilot(PilotFields(name="[red]x", office="O", owner="W"))

@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from caio_tui.config import Settings
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.portfolio_stats import FUNNEL
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import Portfolio
 from caio_tui.store.analytics import dashboard
 from caio_tui.tui.app import CaioApp

@@ -11,10 +11,10 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Select, Static
 
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import Portfolio
 from caio_tui.tui.screens.blocker_picker import BlockerPicker, slug
 from caio_tui.tui.screens.coverage_edit import CoverageEditor

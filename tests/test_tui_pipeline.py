@@ -12,10 +12,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from caio_tui.config import Settings
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.filters import PilotFilter, parse_filter
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.io.generate import generate
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp

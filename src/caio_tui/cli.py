@@ -402,7 +402,7 @@ def _print_record(data: dict[str, Any], gate: GateResult | None) -> None:
 @click.pass_context
 def tag(ctx: click.Context, pilot: str, tag: str, note: str, category: str | None) -> None:
     """Open a blocker TAG on PILOT."""
-    from caio_tui.domain.blockers import BlockerCategory
+    from caio_tui.domain.territory import BlockerCategory
 
     try:
         kind = BlockerCategory(category.strip().lower()) if category else None

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory, Territory, territory
+from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
 
 _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
@@ -88,15 +88,3 @@ def most_important(blockers: Iterable[Blocker]) -> Blocker | None:
     if not open_:
         return None
     return min(open_, key=lambda b: (CATEGORY_WEIGHT[b.category], b.opened_at, b.tag))
-
-
-__all__ = [
-    "BUILTIN_TAGS",
-    "CATEGORY_WEIGHT",
-    "Blocker",
-    "BlockerCategory",
-    "BlockerTag",
-    "Territory",
-    "most_important",
-    "territory",
-]

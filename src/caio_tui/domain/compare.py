@@ -16,12 +16,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from caio_tui.domain.blockers import CATEGORY_WEIGHT, Territory
 from caio_tui.domain.coverage import Area, Catalog, Coverage, CoverageStatus, Item
 from caio_tui.domain.gates import GateRules, distance, evaluate
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import CATEGORY_WEIGHT, Territory
 
 _SATISFIED = frozenset({CoverageStatus.MET, CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE})
 

@@ -16,17 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from caio_tui.domain import blockers as blocker_rules
 from caio_tui.domain import staleness
-from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.coverage import Catalog, CoverageStatus
+from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory, Territory, territory
 
 # Statuses are looked up as plain text: CoverageStatus is a StrEnum, so its members hash and compare
 # like their values and either kind of mapping works.
 _CREDIT: dict[str, float] = {s.value: s.credit for s in CoverageStatus if s.credit}
 _LEFT_OUT = frozenset(s.value for s in CoverageStatus if not s.counts_in_readiness)
 _NOT_ASSESSED = CoverageStatus.NOT_ASSESSED.value
-_WEIGHT: dict[str, int] = {c.value: w for c, w in blocker_rules.CATEGORY_WEIGHT.items()}
+_WEIGHT: dict[str, int] = {c.value: w for c, w in CATEGORY_WEIGHT.items()}
 
 
 class OpenBlocker(NamedTuple):
@@ -65,9 +64,7 @@ class Derivation:
         """statuses: item id -> status (CoverageStatus or its value; absent items are not assessed)."""
         score, not_assessed = self.readiness(statuses, high_impact)
         found = list(open_blockers)
-        return DerivedColumns(
-            score, not_assessed, territory_of(b.category for b in found), len(found), top_blocker(found)
-        )
+        return DerivedColumns(score, not_assessed, territory(b.category for b in found), len(found), top_blocker(found))
 
     def readiness(self, statuses: Mapping[str, str], high_impact: bool) -> tuple[float, int]:
         """(readiness rounded to 4 places, applicable items not assessed)."""
@@ -101,11 +98,6 @@ class Derivation:
             credit_sum += credit
             counted_sum += counted
         return (credit_sum / counted_sum if counted_sum else 0.0), by_area
-
-
-def territory_of(categories: Iterable[BlockerCategory]) -> Territory:
-    """Which kind of gap holds a pilot back, from the categories of its open blockers."""
-    return blocker_rules.territory(categories)
 
 
 def top_blocker(open_blockers: Iterable[OpenBlocker]) -> str:

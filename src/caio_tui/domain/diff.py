@@ -15,11 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from caio_tui.domain.blockers import Blocker, BlockerCategory, BlockerTag
+from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import Catalog, CoverageStatus
 from caio_tui.domain.gates import CoverageRule, FieldRule, GateRules, HighImpactRule, NoBlockerRule, Rule
 from caio_tui.domain.pilots import EDITABLE_FIELDS, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 
 _FROZEN = ConfigDict(frozen=True)
 

@@ -12,10 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.coverage import Catalog, CoverageStatus
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import PIPELINE, Stage
+from caio_tui.domain.territory import BlockerCategory
 
 # "At least" compares on this ladder; waived and not_applicable are accepted separately.
 _LADDER: dict[CoverageStatus, int] = {

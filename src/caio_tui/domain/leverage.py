@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from caio_tui.domain.blockers import BlockerCategory, BlockerTag
+from caio_tui.domain.blockers import BlockerTag
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.gates import (
     GATED_FIELDS,
@@ -35,6 +35,7 @@ from caio_tui.domain.gates import (
 )
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import PIPELINE, Stage
+from caio_tui.domain.territory import BlockerCategory
 
 _SATISFIED = (CoverageStatus.MET, CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)
 _WAIVERS = (CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)

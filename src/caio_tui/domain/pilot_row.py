@@ -1,7 +1,8 @@
 """A pilot as the portfolio table lists it: its identity and the derived columns the store keeps current.
 
 A plain dataclass, not a pydantic model: the table's pages are built from rows the store wrote and
-validated already, and the first screen shows them before pydantic is imported (about 80 ms of start-up).
+validated already, and the first screen shows them before pydantic is imported (pydantic and the models
+cost about 110 ms of start-up).
 The whole pilot (`domain.pilots.Pilot`) is read for the pilot a user opens.
 """
 

@@ -15,12 +15,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from caio_tui.domain.blockers import BlockerCategory, BlockerTag, Territory
+from caio_tui.domain.blockers import BlockerTag
 from caio_tui.domain.coverage import Catalog
 from caio_tui.domain.gates import GateRules
 from caio_tui.domain.leverage import TagLeverage, tag_leverage
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
+from caio_tui.domain.territory import BlockerCategory, Territory
 
 BENCHMARK = 1 / 3
 """Public reviews of the AI inventories found fewer than a third of reported initiatives in production."""

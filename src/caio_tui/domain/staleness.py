@@ -17,7 +17,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.coverage import Catalog, CoverageStatus
 from caio_tui.domain.gates import (
     GATED_FIELDS,
@@ -34,6 +33,7 @@ from caio_tui.domain.gates import (
 )
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 
 S = CoverageStatus
 

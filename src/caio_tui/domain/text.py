@@ -1,4 +1,5 @@
-"""Making user text safe to show: control characters and escape sequences never reach a terminal raw."""
+"""Text as shown: user text made safe (control characters and escape sequences never reach a terminal
+raw), clipped, and the readiness bar."""
 
 from __future__ import annotations
 

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from caio_tui.domain.blockers import CATEGORY_WEIGHT, Blocker, BlockerCategory, Territory
+from caio_tui.domain.blockers import Blocker
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.derived import Derivation
 from caio_tui.domain.gates import Change
 from caio_tui.domain.leverage import ClosestCounter, Distance, GateFacts, LeverageCounter, TagLeverage
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
+from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory, Territory
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio
 from caio_tui.store.transfer import (

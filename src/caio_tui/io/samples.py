@@ -13,10 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from caio_tui.domain.blockers import Blocker, BlockerCategory, BlockerTag
+from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.resources import sample_files
 from caio_tui.store import Portfolio, StoreError
 

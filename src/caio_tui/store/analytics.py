@@ -22,7 +22,6 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.compare import Comparison, compare
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.filters import PilotFilter
@@ -41,6 +40,7 @@ from caio_tui.domain.portfolio_stats import (
 )
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import PIPELINE, STALLABLE, Stage
+from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import rows
 from caio_tui.store.errors import StoreError
 from caio_tui.store.portfolio import Portfolio

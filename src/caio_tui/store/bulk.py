@@ -28,10 +28,10 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any, NamedTuple
 
-from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.derived import Derivation, DerivedColumns, OpenBlocker
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import audit, rows
 from caio_tui.store.errors import StoreError
 from caio_tui.store.portfolio import Portfolio

@@ -18,12 +18,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, NamedTuple
 
-from caio_tui.domain.blockers import Blocker, BlockerCategory, BlockerTag, Territory
+from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.derived import Derivation, OpenBlocker
 from caio_tui.domain.gates import GateRules, evaluate, parse_rules
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import bulk, rows
 from caio_tui.store.errors import StoreError
 from caio_tui.store.portfolio import Portfolio

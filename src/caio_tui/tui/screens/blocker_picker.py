@@ -20,7 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from caio_tui.domain.blockers import BlockerCategory, BlockerTag
+from caio_tui.domain.blockers import BlockerTag
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.screens.coverage_edit import MUTED

@@ -28,9 +28,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from caio_tui.domain.blockers import BlockerCategory, Territory
 from caio_tui.domain.leverage import TagLeverage
 from caio_tui.domain.portfolio_stats import TagSummary
+from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import (

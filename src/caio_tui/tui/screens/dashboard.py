@@ -24,7 +24,6 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from caio_tui.domain.blockers import Territory
 from caio_tui.domain.portfolio_stats import (
     BENCHMARK,
     PortfolioStats,
@@ -35,6 +34,7 @@ from caio_tui.domain.portfolio_stats import (
     top_blockers,
 )
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard

@@ -24,12 +24,13 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from caio_tui.domain.blockers import Blocker, BlockerTag, Territory
+from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import STATUS_CYCLE, Area, Catalog, Coverage, CoverageStatus, Item
 from caio_tui.domain.gates import GateResult
 from caio_tui.domain.history import AuditEvent
 from caio_tui.domain.pilots import PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.screens.blocker_picker import BlockerPicker, category_style

@@ -28,10 +28,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from caio_tui.domain.blockers import BlockerCategory
 from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.pilots import Pilot
 from caio_tui.domain.stages import PIPELINE, Stage
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
