@@ -175,8 +175,17 @@ class Recorder:
 
     def catch_up(self) -> None:
         while self.applied < len(self.frames):
-            self.model.apply(self.frames[self.applied].update, self.app)
-            self.applied += 1
+            self._apply_next()
+
+    def _apply_next(self) -> Frame:
+        """Replay the next frame into the model, then let its renderable go (its time stays). Kept, every
+        frame's strips grew the harness's own heap until its full garbage collections (150 ms) landed on
+        the app's timed keys."""
+        frame = self.frames[self.applied]
+        self.model.apply(frame.update, self.app)
+        self.frames[self.applied] = Frame(frame.at, None)
+        self.applied += 1
+        return frame
 
     async def settle(self, quiet: float = 0.2, timeout: float = 60.0) -> None:
         """Wait until the app has drawn nothing for `quiet` seconds and no worker runs."""
@@ -214,9 +223,7 @@ class Recorder:
         self.catch_up_to(mark)
         while time.perf_counter() - sent < timeout:
             while self.applied < len(self.frames):
-                frame = self.frames[self.applied]
-                self.model.apply(frame.update, self.app)
-                self.applied += 1
+                frame = self._apply_next()
                 if shows(self.model):
                     return frame.at - sent
             await asyncio.sleep(0.002)
@@ -224,5 +231,4 @@ class Recorder:
 
     def catch_up_to(self, index: int) -> None:
         while self.applied < index:
-            self.model.apply(self.frames[self.applied].update, self.app)
-            self.applied += 1
+            self._apply_next()

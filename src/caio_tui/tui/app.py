@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -27,6 +27,7 @@ from textual.screen import ModalScreen, Screen
 from caio_tui.config import Settings, save_setting
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.tui.idle_gc import CHECK_S, IdleCollector
 from caio_tui.tui.keymap import START_VIEW, VIEWS, View, view
 from caio_tui.tui.widgets.chain_banner import ChainGuard
 
@@ -122,6 +123,7 @@ class CaioApp(App[None]):
         self.views: dict[str, Screen[Any]] = {}  # the view screens made so far, by view id
         self._no_update_delay = False
         self._watch_interval = watch_interval
+        self.idle_gc = IdleCollector()
         self._data_version: int | None = None
         self._saved_theme = settings.theme
         self._unknown_theme = settings.theme not in self.available_themes
@@ -155,6 +157,7 @@ class CaioApp(App[None]):
             except StoreError:
                 self._data_version = None
             self.set_interval(self._watch_interval, self._watch)
+        self.set_interval(CHECK_S, self.idle_gc.tick)
 
     def on_ready(self) -> None:
         """The first frame is on the terminal: what the start view does not need waits for its rows."""
@@ -172,7 +175,7 @@ class CaioApp(App[None]):
         self.chain_guard.start()
         # The first screen listed pilots without pydantic; the models it left out are imported now, in the
         # background, so the first pilot opened does not wait ~110 ms for them.
-        self.run_worker(_import_models, thread=True, group="app.warm_up", exit_on_error=False)
+        self.run_worker(self._warm_up, thread=True, group="app.warm_up", exit_on_error=False)
         if self._unknown_theme:
             self.notify(
                 f"Unknown theme {self.settings.theme!r} in the config file; using {self.theme}",
@@ -180,7 +183,19 @@ class CaioApp(App[None]):
                 markup=False,
             )
 
+    def _warm_up(self) -> None:
+        """In a worker thread, once the first rows are shown."""
+        import caio_tui.store.models  # noqa: F401 (imported for its side effect: the modules are loaded)
+
+        self.idle_gc.start()  # what is alive now lives as long as the app (see idle_gc.py)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_gc.input_seen()
+        await super().on_event(event)
+
     def on_unmount(self) -> None:
+        self.idle_gc.stop()
         self.portfolio.close()
 
     def show_view(self, view_id: str) -> None:
@@ -342,7 +357,3 @@ class CaioApp(App[None]):
 
 
 __all__ = ["CaioApp", "undone_message"]
-
-
-def _import_models() -> None:
-    import caio_tui.store.models  # noqa: F401 (imported for its side effect: the modules are loaded)
