@@ -2,7 +2,8 @@
 
 The first screen lists pilots with sqlite3 and plain dataclasses; pydantic and the domain's models cost
 about 110 ms to import, and only a pilot opened, a write or an export needs them. The store names them as
-`models.X`; the first such use imports them (under Python's import lock, so threads may race for it)."""
+`models.X`; the first such use imports them (under Python's import lock: two threads asking at once get
+the same module)."""
 
 from __future__ import annotations
 
