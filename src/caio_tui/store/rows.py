@@ -58,22 +58,14 @@ def pilot_row(row: sqlite3.Row) -> PilotRow:
 
 
 def pilot(row: sqlite3.Row) -> Pilot:
+    """The whole pilot: the table's columns (as pilot_row reads them) and the long fields."""
+    listed = pilot_row(row)
     return models.Pilot(
-        id=row["id"],
-        name=row["name"],
-        office=row["office"],
+        **{name: getattr(listed, name) for name in PilotRow.__slots__},
         owner=row["owner"],
-        stage=Stage(row["stage"]),
-        high_impact=bool(row["high_impact"]),
         description=row["description"],
         extra=json.loads(row["extra"]),
         created_at=parse_time(row["created_at"]),
-        stage_entered_at=parse_time(row["stage_entered_at"]),
-        readiness=row["readiness"],
-        territory=Territory(row["territory"]),
-        open_blockers=row["open_blockers"],
-        top_blocker=row["top_blocker"],
-        approval_stale=bool(row["approval_stale"]),
     )
 
 
