@@ -606,6 +606,33 @@ async def test_shown_keys_follow_what_applies(sample_portfolio: Portfolio) -> No
         assert s.check_action("clear_filter", ()) is True
 
 
+async def test_the_stage_counts_follow_a_change_and_a_failed_count_keeps_the_last_ones(
+    sample_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header's stage and stalled counts are read after the rows (a worker of their own): they follow a
+    change, and when they cannot be read the rows still show, the last counts stay and the user is told."""
+    from caio_tui.store import PortfolioError
+
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        stages = screen(app).query_one("#stages", Static)
+        assert "intake 3 " in plain(stages)
+        sample_portfolio.add_pilot(PilotFields(name="Added by another program", office="Benefits"))
+        await press(pilot, "ctrl+r")
+        assert "intake 4 " in plain(stages) and totals(app).startswith("31 pilots · 4 stalled")
+
+        def unreadable(*_args: object, **_kwargs: object) -> dict[Stage, int]:
+            raise PortfolioError("portfolio.db: cannot read the portfolio (disk I/O error)")
+
+        monkeypatch.setattr(app.portfolio, "stage_counts", unreadable)
+        sample_portfolio.add_pilot(PilotFields(name="Added again", office="Benefits"))
+        await press(pilot, "ctrl+r")
+        assert ("portfolio.db: cannot read the portfolio (disk I/O error)", "error") in app.notes
+        assert table(app).row_count == 32 and totals(app).startswith("32 pilots · 4 stalled")
+        assert "intake 4 " in plain(stages)  # the last counts read, not blanks
+
+
 def test_read_counts_finds_the_kept_pilot(sample_portfolio: Portfolio) -> None:
     from caio_tui.tui.pilot_source import PilotQuery
     from caio_tui.tui.screens.portfolio import read_counts
@@ -637,24 +664,29 @@ def test_a_load_reads_the_rows_first_and_the_stage_counts_after(sample_portfolio
 PAGE_READS = ("page", "table_page", "page_after", "page_before")
 
 
-class ThreadNotingPortfolio:
-    """Notes, for each page the app's Portfolio reads (by offset or by keyset), whether the UI thread read
-    it; `reads` counts them all."""
+class PageReads:
+    """Notes each page the app's Portfolio reads (by offset or by keyset): which read it was, and whether
+    the UI thread ran it."""
 
     def __init__(self, portfolio: Portfolio) -> None:
-        self.on_ui_thread = 0
-        self.reads = 0
+        self.reads: list[tuple[str, bool]] = []
         for name in PAGE_READS:
-            setattr(portfolio, name, self._noting(getattr(portfolio, name)))
+            setattr(portfolio, name, self._noting(name, getattr(portfolio, name)))
 
-    def _noting(self, original: Any) -> Any:
+    def _noting(self, name: str, original: Any) -> Any:
         def read(*args: Any, **kwargs: Any) -> Any:
-            self.reads += 1
-            if threading.current_thread() is threading.main_thread():
-                self.on_ui_thread += 1
+            self.reads.append((name, threading.current_thread() is threading.main_thread()))
             return original(*args, **kwargs)
 
         return read
+
+    @property
+    def used(self) -> list[str]:
+        return [name for name, _ in self.reads]
+
+    @property
+    def on_ui_thread(self) -> int:
+        return sum(on_ui for _, on_ui in self.reads)
 
 
 async def test_filter_and_sort_show_their_rows_without_reading_on_the_ui_thread(portfolio: Portfolio) -> None:
@@ -668,7 +700,7 @@ async def test_filter_and_sort_show_their_rows_without_reading_on_the_ui_thread(
         await press(pilot, "G", "k", "k")  # deep in the list, on the fifth page
         kept = t.cursor_key
         assert kept is not None and t.cursor_index == 447
-        noted = ThreadNotingPortfolio(app.portfolio)
+        noted = PageReads(app.portfolio)
         await press(pilot, "s")  # by name: the kept pilot moves, the cursor with it
         by_name = [p.id for p in portfolio.pilots(sort=SortKey.NAME)]
         assert t.cursor_key == kept and t.cursor_index == by_name.index(kept)
@@ -679,7 +711,7 @@ async def test_filter_and_sort_show_their_rows_without_reading_on_the_ui_thread(
         expected = [p.id for p in portfolio.pilots(parse_filter("stage:pilot"), sort=SortKey.NAME)]
         assert totals(app).startswith(f"{len(expected)} of 450 pilots")
         assert [t.render_line(y).text.split()[0] for y in (1, 2, 3)] == expected[:3]
-        assert noted.reads > 0 and noted.on_ui_thread == 0  # the counts and the rows shown were read in workers
+        assert noted.reads and noted.on_ui_thread == 0  # the counts and the rows shown were read in workers
 
 
 async def test_page_down_through_a_long_list_shows_the_stores_rows(portfolio: Portfolio) -> None:
@@ -715,22 +747,6 @@ def test_read_view_reads_the_pages_the_table_will_show(sample_portfolio: Portfol
     assert gone is None  # a newer load made it useless: it stops after its first query
 
 
-class ReadNotingPortfolio:
-    """Notes which of the store's page reads served each page a PilotSource gave."""
-
-    def __init__(self, portfolio: Portfolio) -> None:
-        self.used: list[str] = []
-        for name in PAGE_READS:
-            setattr(portfolio, name, self._noting(name, getattr(portfolio, name)))
-
-    def _noting(self, name: str, original: Any) -> Any:
-        def read(*args: Any, **kwargs: Any) -> Any:
-            self.used.append(name)
-            return original(*args, **kwargs)
-
-        return read
-
-
 @pytest.mark.parametrize("query", ["", "a", "office:o"])
 @pytest.mark.parametrize(("sort", "descending"), [(SortKey.ID, False), (SortKey.READINESS, True)])
 def test_pages_next_to_one_read_are_read_by_keyset_and_show_what_offset_would(
@@ -744,7 +760,7 @@ def test_pages_next_to_one_read_are_read_by_keyset_and_show_what_offset_would(
     f = parse_filter(query)
     listed = [p.id for p in sample_portfolio.pilots(f, sort=sort, descending=descending)]
     assert len(listed) > 16  # the last page is not next to the first three
-    noted = ReadNotingPortfolio(sample_portfolio)
+    noted = PageReads(sample_portfolio)
     source = PilotSource(sample_portfolio, PilotQuery(f, sort, descending), count=len(listed))
 
     def ids(offset: int) -> list[str]:

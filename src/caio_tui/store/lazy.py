@@ -22,7 +22,3 @@ class LazyModule:
         if module is None:
             module = self._module = importlib.import_module(self._name)
         return getattr(module, attr)
-
-    @property
-    def loaded(self) -> bool:
-        return self._module is not None
