@@ -72,6 +72,7 @@ def measures() -> list[Measure]:
         Measure("export.snapshot", "export a snapshot (whole command)", "time", {"100k": 10.0, "1M": None}),
         Measure("export.html", "export the HTML briefing (whole command)", "time", {"100k": 5.0, "1M": None}),
         Measure("import.snapshot", "import that snapshot into a new file", "time", {"100k": 15.0, "1M": None}),
+        Measure("verify", "verify: integrity, chain and every row (whole command)", "time", {"100k": 10.0, "1M": None}),
     ]  # fmt: skip
     return found
 
@@ -143,6 +144,7 @@ def _exports(
         commands = {
             "export.snapshot": ["export", "--format", "snapshot", "--force", "-o", str(snapshot), *db],
             "export.html": ["export", "--format", "html", "--force", "-o", str(html), *db],
+            "verify": ["verify", *db],
         }
         for key, args in commands.items():
             samples, peak = [], 0

@@ -78,7 +78,7 @@ def test_export_holds_the_whole_portfolio(sample_portfolio: Portfolio) -> None:
 
 def test_digest_is_sha256_of_the_canonical_content(sample_portfolio: Portfolio) -> None:
     data = snapshot_of(sample_portfolio)
-    content = {k: v for k, v in data.items() if k not in ("taken_at", "taken_by", "digest")}
+    content = {k: v for k, v in data.items() if k not in ("taken_at", "taken_by", "audit", "digest")}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert data["digest"] == "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -134,9 +134,12 @@ def test_export_import_export_is_identical_but_for_time_and_actor(sample_portfol
             with target._transaction():
                 target._refresh(pilot.id)
         assert target.pilots() == before
-    assert {k for k in first if first[k] != second[k]} == {"taken_at", "taken_by"}
+    # The audit head is the copy's own trail (its import event), a note outside the signed content.
+    assert {k for k in first if first[k] != second[k]} == {"taken_at", "taken_by", "audit"}
     assert second["taken_by"] == "importer"
-    assert to_bytes({**second, "taken_at": first["taken_at"], "taken_by": first["taken_by"]}) == to_bytes(first)
+    assert second["digest"] == first["digest"]
+    same_notes = {"taken_at": first["taken_at"], "taken_by": first["taken_by"], "audit": first["audit"]}
+    assert to_bytes({**second, **same_notes}) == to_bytes(first)
 
 
 def test_custom_frameworks_tags_and_rules_survive(sample_portfolio: Portfolio, tmp_path: Path) -> None:
@@ -185,7 +188,7 @@ def test_custom_frameworks_tags_and_rules_survive(sample_portfolio: Portfolio, t
         assert target.record("DCS-001").coverage["pia.done"].status is CoverageStatus.WAIVED
         again = snapshot_of(target)
     assert again["gate_rules"]["revision"] == 4
-    assert {k for k in data if data[k] != again[k]} == {"taken_by"}
+    assert {k for k in data if data[k] != again[k]} == {"taken_by", "audit"}  # the copy's own trail
 
 
 def test_import_is_one_event_naming_the_file(sample_portfolio: Portfolio, tmp_path: Path) -> None:
@@ -256,9 +259,9 @@ def test_a_missing_or_malformed_digest_is_refused(sample_portfolio: Portfolio) -
 def test_bad_json_names_line_and_column(sample_portfolio: Portfolio) -> None:
     text = snapshot_bytes(sample_portfolio).decode("utf-8")
     lines = text.splitlines()
-    assert lines[6].startswith('    "name": ')
-    lines[6] = lines[6].replace('": ', '" ', 1)  # a missing colon on line 7
-    refused("\n".join(lines).encode("utf-8"), r"^q3.json:7:\d+: not valid JSON \(Expecting ':' delimiter\)$")
+    assert lines[10].startswith('    "name": ')
+    lines[10] = lines[10].replace('": ', '" ', 1)  # a missing colon on line 11
+    refused("\n".join(lines).encode("utf-8"), r"^q3.json:11:\d+: not valid JSON \(Expecting ':' delimiter\)$")
     refused(b"", r"^q3.json:1:1: not valid JSON")
     refused(b"\xff\xfe{", r"^q3.json: not UTF-8 text")
 
@@ -379,7 +382,7 @@ def test_streamed_import_round_trips(sample_portfolio: Portfolio, tmp_path: Path
         assert events[-1].action == "import" and events[-1].source == "q3.json"
         assert "imported 30 pilots from the snapshot q3.json" in events[-1].summary()
         assert target.verify_chain()[1] is None
-    assert {k for k in first if first[k] != second[k]} == {"taken_by"}
+    assert {k for k in first if first[k] != second[k]} == {"taken_by", "audit"}  # the copy's own trail
 
 
 def test_streamed_import_of_an_empty_portfolio(portfolio: Portfolio, tmp_path: Path, no_whole_parse: None) -> None:

@@ -22,6 +22,7 @@ from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.database import latest_version
 from caio_tui.store.gates import recheck, stale_reasons
 from caio_tui.store.portfolio import GateRefused
+from old_schema import as_version_3
 
 S = CoverageStatus
 WHEN = datetime(2026, 6, 1, tzinfo=UTC)
@@ -310,6 +311,7 @@ def test_stage_history_keeps_the_gate_result_of_every_move(portfolio: Portfolio)
 
 def as_version_1(path: Path) -> None:
     """Take a file back to schema 1, as an older caio-tui left it: no decided states, no re-checks."""
+    as_version_3(path)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP INDEX pilot_stale")
     conn.execute("DROP INDEX pilot_by_stage_entered")

@@ -130,6 +130,7 @@ def hold_the_write_connection(portfolio: Portfolio, release: threading.Event) ->
     def worker() -> None:
         with portfolio._transaction():
             portfolio.conn.execute("UPDATE pilot SET name = 'Renamed inside' WHERE id = 'DCS-004'")
+            portfolio._event("pilot.edit", "DCS-004", {"name": "?"}, {"name": "Renamed inside"})
             holding.set()
             release.wait(30)
 
@@ -190,6 +191,7 @@ def test_a_write_sees_its_own_changes_before_it_commits(sample_portfolio: Portfo
         sample_portfolio.conn.execute("UPDATE pilot SET name = 'Mid-write' WHERE id = 'DCS-004'")
         assert sample_portfolio.get("DCS-004").name == "Mid-write"
         assert sample_portfolio.count(parse_filter("mid-write")) == 1
+        sample_portfolio._event("pilot.edit", "DCS-004", {"name": "?"}, {"name": "Mid-write"})
 
 
 def test_another_programs_commit_shows_in_data_version_and_reads(db_path: Path, sample_portfolio: Portfolio) -> None:

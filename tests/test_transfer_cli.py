@@ -115,7 +115,8 @@ def test_snapshot_round_trip_through_the_cli(db: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.json"
     ok(run("--db", copy, "export", "-o", again))
     first, second = json.loads(snap.read_text()), json.loads(again.read_text())
-    assert {k for k in first if first[k] != second[k]} <= {"taken_at", "taken_by"}
+    assert {k for k in first if first[k] != second[k]} <= {"taken_at", "taken_by", "audit"}
+    assert first["digest"] == second["digest"]
     history = json.loads(ok(run("--db", copy, "history", "--json")).stdout)
     assert history[-1]["action"] == "import" and history[-1]["source"] == "q3.json"
     assert ok(run("--db", copy, "diff", snap, copy)).stdout.rstrip().endswith("no differences")

@@ -571,31 +571,30 @@ def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: b
 @cli.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
+@click.option(
+    "--head",
+    "noted",
+    metavar="HASH|FILE",
+    help="Also prove that a head noted earlier (a hash, or a snapshot or HTML briefing) is still in the trail.",
+)
 @click.pass_context
-def verify(ctx: click.Context, as_json: bool) -> None:
-    """Check the file's integrity and the audit trail's hash chain (exit 1 when anything fails)."""
+def verify(ctx: click.Context, as_json: bool, noted: str | None) -> None:
+    """Check the file's integrity, the audit trail's hash chain and every row against the state seal
+    (exit 1 when anything fails). Note the head it prints somewhere outside the file."""
+    from caio_tui.commands import reliability
+    from caio_tui.io.anchors import AnchorError, noted_head
+
+    try:
+        anchor = noted_head(noted) if noted else None  # read before the portfolio is open
+    except AnchorError as exc:
+        raise CliUsageError(str(exc)) from None
     with opened(ctx) as portfolio:
-        problems = portfolio.integrity_problems()
-        checked, broken = portfolio.verify_chain()
-    ok = not problems and broken is None
+        result = reliability.verify(portfolio, anchor)
     if as_json:
-        _print_json(
-            {
-                "ok": ok,
-                "events_checked": checked,
-                "integrity_problems": problems,
-                "first_bad_event": broken.event_id if broken else None,
-                "reason": broken.reason if broken else None,
-            }
-        )
+        _print_json(result.as_json())
     else:
-        for problem in problems:
-            click.echo(f"integrity: {problem}", err=True)
-        if broken:
-            click.echo(f"audit trail broken at event {broken.event_id}: {broken.reason}", err=True)
-        if ok:
-            click.echo(f"ok: integrity holds; {checked} audit events verified")
-    if not ok:
+        result.echo()
+    if not result.ok:
         ctx.exit(EXIT_ERROR)
 
 

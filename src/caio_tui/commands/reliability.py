@@ -6,13 +6,18 @@ The marks come from the store's walk of the whole hash chain (store/audit.py), s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from caio_tui.domain.text import printable
+
 if TYPE_CHECKING:
+    from caio_tui.io.anchors import NotedHead
     from caio_tui.store import Portfolio
     from caio_tui.store.audit import ChainReport
+    from caio_tui.store.seal import StateReport
 
 GLYPHS = {"verified": "✓", "broken": "✗", "unverified": "?"}
 
@@ -49,5 +54,99 @@ def echo_verdict(chain: ChainReport | None, *, to_stderr_only: bool = False) -> 
         click.echo(f"audit trail broken at event {chain.broken.event_id}: {chain.broken.reason}", err=True)
         return False
     if not to_stderr_only:
-        click.echo(f"✓ {chain.checked} audit events verified; head {chain.head[:16]}")
+        click.echo(f"✓ {chain.checked} audit events verified; head {chain.head}")
     return True
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `caio-tui verify` found: the file's integrity, the chain, the rows against the state seal, and
+    optionally a head noted earlier."""
+
+    integrity: list[str]
+    chain: ChainReport
+    state: StateReport
+    events: int
+    head: str
+    anchor: NotedHead | None
+    anchor_event: int | None  # where the noted head is in the trail; None when it is not
+
+    @property
+    def anchor_holds(self) -> bool:
+        if self.anchor is None:
+            return True
+        if self.anchor_event is None:
+            return False
+        return self.anchor.events is None or self.anchor.events == self.anchor_event
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and self.chain.broken is None and self.state.holds and self.anchor_holds
+
+    def anchor_line(self) -> str | None:
+        if self.anchor is None:
+            return None
+        short = self.anchor.head[:16]
+        if not self.anchor_holds:
+            return (
+                f"{self.anchor.source} ({short}…) is not in the audit trail: "
+                "the trail was rewritten or cut after it was noted"
+            )
+        since = self.events - (self.anchor_event or 0)
+        return f"{self.anchor.source} ({short}…) is event {self.anchor_event}; {since} event(s) since"
+
+    def echo(self) -> None:
+        for problem in self.integrity:
+            click.echo(f"integrity: {problem}", err=True)
+        if self.chain.broken:
+            click.echo(
+                f"audit trail broken at event {self.chain.broken.event_id}: {self.chain.broken.reason}", err=True
+            )
+        for problem in self.state.problems():
+            click.echo(f"state: {printable(problem)}", err=True)
+        anchor = self.anchor_line()
+        if anchor is not None:
+            click.echo(("✓ " if self.anchor_holds else "anchor: ") + anchor, err=not self.anchor_holds)
+        if self.ok:
+            click.echo(
+                f"ok: integrity holds; {self.chain.checked} audit events verified; "
+                f"{self.state.groups} groups of rows match the seal"
+            )
+        click.echo(f"head {self.head} (event {self.events})")
+
+    def as_json(self) -> dict[str, Any]:
+        broken = self.chain.broken
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "head": self.head,
+            "events_checked": self.chain.checked,
+            "integrity_problems": self.integrity,
+            "first_bad_event": broken.event_id if broken else None,
+            "reason": broken.reason if broken else None,
+            "state": {
+                "holds": self.state.holds,
+                "groups": self.state.groups,
+                "problems": self.state.problems(),
+                "rows": [{"table": f.table, "group": f.group, "kind": f.kind} for f in self.state.faults],
+            },
+            "anchor": None
+            if self.anchor is None
+            else {"head": self.anchor.head, "noted_at_event": self.anchor.events, "found_at_event": self.anchor_event},
+        }
+
+
+def verify(portfolio: Portfolio, anchor: NotedHead | None) -> Verification:
+    integrity = portfolio.integrity_problems()
+    chain = chain_of(portfolio)
+    state = portfolio.check_state()
+    events, head = portfolio.audit_head()
+    return Verification(
+        integrity=integrity,
+        chain=chain,
+        state=state,
+        events=events,
+        head=head,
+        anchor=anchor,
+        anchor_event=None if anchor is None else portfolio.event_with_hash(anchor.head),
+    )

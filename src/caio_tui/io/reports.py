@@ -218,6 +218,7 @@ class Briefing:
     recent: list[RecentMove]
     in_production: int = 0
     active: int = 0
+    audit_head: tuple[int, str] = (0, "")  # (newest event, its hash) when taken: `caio-tui verify --head FILE`
 
     @property
     def production_share(self) -> float:
@@ -284,6 +285,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         recent=[RecentMove(pilot_id, name, _move(pilot_id, m)) for pilot_id, name, m in recent_moves(portfolio, TOP)],
         in_production=counts[Stage.PRODUCTION] + counts[Stage.SCALED],
         active=sum(counts.values()) - counts[Stage.RETIRED],
+        audit_head=portfolio.audit_head(),
     )
 
 
@@ -364,7 +366,8 @@ def briefing_markdown(b: Briefing) -> str:
     out = [
         f"# Portfolio briefing: {md(b.name)}",
         "",
-        f"Taken {b.taken_at:%Y-%m-%d %H:%M} UTC by {md(b.taken_by)}.",
+        f"Taken {b.taken_at:%Y-%m-%d %H:%M} UTC by {md(b.taken_by)}; audit trail head: event {b.audit_head[0]}, "
+        f"`{b.audit_head[1]}`.",
         "",
         _headline(b),
         "",
@@ -656,12 +659,16 @@ def briefing_html(b: Briefing) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="caio-tui-audit-head" content="{b.audit_head[0]}:{h(b.audit_head[1])}">'
         f"<title>{h(title)}</title><style>{_CSS}</style></head>\n<body><main>"
         f"<header><h1>{h(title)}</h1>"
         f'<div class="meta">Taken {b.taken_at:%Y-%m-%d %H:%M} UTC by {h(b.taken_by)} · caio-tui</div>'
         f'<p class="headline">{h(_headline(b))}</p></header>\n'
         + "\n".join(sections)
-        + "\n<footer>Generated offline by caio-tui from the portfolio file; nothing in this page is fetched.</footer>"
+        + "\n<footer>Generated offline by caio-tui from the portfolio file; nothing in this page is fetched."
+        f"<br>Audit trail head when taken: event {b.audit_head[0]}, <code>{h(b.audit_head[1])}</code> "
+        "(keep this page: <code>caio-tui verify --head</code> on it proves the trail has not been rewritten "
+        "since).</footer>"
         "</main></body></html>\n"
     )
 

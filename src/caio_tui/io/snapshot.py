@@ -46,7 +46,9 @@ from caio_tui.store.transfer import (
 
 SNAPSHOT_FORMAT = "caio-tui-snapshot"
 SNAPSHOT_VERSION = 1
-UNSIGNED_KEYS = frozenset({"taken_at", "taken_by", "digest"})
+# The audit head is a note of where the trail stood (for `caio-tui verify --head`), not content: two
+# snapshots of the same pilots, rules and tags have one digest whatever history led to them.
+UNSIGNED_KEYS = frozenset({"taken_at", "taken_by", "audit", "digest"})
 
 # A time with its UTC offset, e.g. 2026-11-01T12:00:00+00:00. Kept as text through validation (the pattern
 # is checked in pydantic's core, each value is parsed once in consistency_problems): turning 200,000
@@ -125,6 +127,11 @@ class SnapshotRules(_Strict):
     rules: GateRules
 
 
+class SnapshotAudit(_Strict):
+    events: int = Field(ge=0, description="The number of the newest audit event when the snapshot was taken")
+    head: str = Field(pattern=r"^[0-9a-f]{64}$", description="Its hash: `caio-tui verify --head FILE` proves it")
+
+
 class SnapshotHead(_Strict):
     """Every part of a snapshot but its pilots and digest (what a streaming reader reads first)."""
 
@@ -132,6 +139,7 @@ class SnapshotHead(_Strict):
     version: Literal[1]
     taken_at: Timestamp
     taken_by: str
+    audit: SnapshotAudit | None = Field(default=None, description="The audit trail's head when taken (not signed)")
     portfolio: SnapshotPortfolio
     frameworks: list[Framework]
     tags: list[BlockerTag]
@@ -240,13 +248,14 @@ def _parsed(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _header(head: PortfolioHeader, *, taken_at: datetime, taken_by: str) -> dict[str, Any]:
+def _header(head: PortfolioHeader, *, taken_at: datetime, taken_by: str, audit: tuple[int, str]) -> dict[str, Any]:
     """Every key of the document but pilots and digest, in the file's order."""
     return {
         "format": SNAPSHOT_FORMAT,
         "version": SNAPSHOT_VERSION,
         "taken_at": _time(taken_at),
         "taken_by": taken_by,
+        "audit": {"events": audit[0], "head": audit[1]},
         "portfolio": {"name": head.name},
         "frameworks": [f.model_dump(mode="json") for f in head.catalog.frameworks],
         "tags": [t.model_dump(mode="json") for t in head.tags],
@@ -323,7 +332,7 @@ def snapshot_of(portfolio: Portfolio, *, taken_by: str | None = None) -> dict[st
     """The portfolio as a snapshot document (a dict, digest included). For a large portfolio written to a
     file, write_snapshot streams instead of holding the whole document."""
     head = read_header(portfolio)
-    data = _header(head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor)
+    data = _header(head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor, audit=portfolio.audit_head())
     with stream_pilots(portfolio) as stream:
         data["pilots"] = [pilot_json(stored.rows) for stored in stream]
     data["digest"] = digest_of(data)
@@ -335,7 +344,9 @@ def write_snapshot(
 ) -> str:
     """Write the portfolio's snapshot to out pilot by pilot (flat memory at any size); returns the digest."""
     head = read_header(portfolio)
-    header = _header(head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor)
+    header = _header(
+        head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor, audit=portfolio.audit_head()
+    )
     signer = _Signer(header)
     total = portfolio.count() if progress else 0
     out.write(_encode("{\n" + "".join(_header_lines(header)) + '  "pilots": ['))

@@ -19,9 +19,19 @@ GENESIS = "0" * 64
 _FIELDS = ("id", "at", "actor", "action", "pilot_id", "before", "after", "source", "undoes", "prev_hash")
 
 
-_SORTED = tuple(sorted(_FIELDS))
+# `state` (schema 4: the sum of the state seal's digests after the event, see seal.py) is in the hashed content
+# only when the event carries one, so the events written before it keep their hashes.
+_STATE_FIELDS = (*_FIELDS, "state")
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-_KEYS = tuple(f'{"{" if i == 0 else ","}"{name}":' for i, name in enumerate(_SORTED))
+
+
+def _keys(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ordered = tuple(sorted(names))
+    return ordered, tuple(f'{"{" if i == 0 else ","}"{name}":' for i, name in enumerate(ordered))
+
+
+_SORTED, _KEYS = _keys(_FIELDS)
+_STATE_SORTED, _STATE_KEYS = _keys(_STATE_FIELDS)
 
 
 def canonical_json(value: Any) -> str:
@@ -29,17 +39,19 @@ def canonical_json(value: Any) -> str:
 
 
 def event_hash(event: dict[str, Any]) -> str:
-    values = [event.get(name) for name in _SORTED]
+    with_state = event.get("state") is not None
+    names, keys = (_STATE_SORTED, _STATE_KEYS) if with_state else (_SORTED, _KEYS)
+    values = [event.get(name) for name in names]
     if all(v is None or type(v) is str or type(v) is int for v in values):
         # The stored columns are only text, integers and NULL (the table is STRICT): the canonical JSON
         # written directly, several times faster than the encoder, so a long trail verifies quickly.
         parts = [
             key + ("null" if v is None else str(v) if type(v) is int else _encode_text(v))
-            for key, v in zip(_KEYS, values, strict=True)
+            for key, v in zip(keys, values, strict=True)
         ]
         content = "".join(parts) + "}"
     else:
-        content = canonical_json({name: event.get(name) for name in _FIELDS})
+        content = canonical_json({name: event.get(name) for name in names})
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
@@ -111,7 +123,7 @@ def check_chain(conn: sqlite3.Connection) -> ChainReport:
     marks: dict[int, Mark] = {}
     first: ChainBreak | None = None
     prev_hash, expected_id, checked = GENESIS, 1, 0
-    columns = (*_FIELDS, "hash")
+    columns = (*_STATE_FIELDS, "hash")
     try:
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples: the walk reads every event

@@ -19,7 +19,7 @@ from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
-from caio_tui.store import audit, database, rows
+from caio_tui.store import audit, database, rows, seal
 from caio_tui.store.database import busy_error, connect, is_busy, is_corrupt, out_of_space
 from caio_tui.store.errors import PortfolioError, StoreError
 from caio_tui.store.lazy import LazyModule
@@ -146,6 +146,7 @@ class Portfolio:
         self._derived_for: Catalog | None = None
         self._rules: GateRules | None = None
         self._rules_at = 0  # the version of the cached rules: another program may load new ones
+        self.seal = seal.SealKeeper(conn)
 
     # ---- opening -------------------------------------------------------------------------------------
 
@@ -165,6 +166,7 @@ class Portfolio:
         try:
             if portfolio._meta("name") is None:
                 portfolio._seed(name or path.stem)
+            portfolio._seal_if_never_sealed()
         except BaseException:
             conn.close()
             raise
@@ -215,6 +217,22 @@ class Portfolio:
                 after={"name": name, "summary": f"created portfolio {name!r}"},
             )
 
+    def _seal_if_never_sealed(self) -> None:
+        """A portfolio from before schema 4 has events but no state seal: seal what it holds now, as an
+        event of its own, so verify checks every row from here on. A read-only file stays as it is (verify
+        then says the state is not sealed)."""
+        head = self._one("SELECT state FROM audit_event ORDER BY id DESC LIMIT 1")
+        if head is None or head["state"] is not None:
+            return
+        with contextlib.suppress(PortfolioError), self._transaction():
+            self.seal.seal_everything()
+            self._event(
+                "state.seal",
+                None,
+                None,
+                {"summary": "sealed the portfolio's rows: from here on verify checks each of them"},
+            )
+
     # ---- transactions --------------------------------------------------------------------------------
 
     @contextmanager
@@ -226,12 +244,19 @@ class Portfolio:
             except sqlite3.DatabaseError as exc:
                 raise self._translate(exc) from None
             try:
+                self.seal.begin()
                 yield
+                self.seal.finish()  # the rows' new digests, and the state into this write's event
                 _retry_busy(lambda: self.conn.execute("COMMIT"), deadline)
             except sqlite3.DatabaseError as exc:
+                refusal = self.seal.refusal()
+                self.seal.abort()
                 self._rollback()
+                if refusal is not None:
+                    raise seal.TamperedError(f"{self.path}: {refusal}") from None
                 raise self._translate(exc) from None
             except BaseException:
+                self.seal.abort()
                 self._rollback()
                 raise
 
@@ -649,6 +674,24 @@ class Portfolio:
     def verify_chain(self) -> tuple[int, audit.ChainBreak | None]:
         with self._lock:
             return audit.verify_chain(self.conn)
+
+    def check_state(self) -> seal.StateReport:
+        """Every row against the state seal and the chain's recorded state (store/seal.py)."""
+        with self._lock:  # one walk at a time, on one state of the file
+            return seal.check_state(self.conn)
+
+    def audit_head(self) -> tuple[int, str]:
+        """(number of the newest audit event, its hash): the anchor to note outside the file."""
+        row = self._one("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        return (0, audit.GENESIS) if row is None else (int(row["id"]), str(row["hash"]))
+
+    def event_with_hash(self, head: str) -> int | None:
+        """The number of the event whose hash is `head` (or begins with it: 16 or more hex digits)."""
+        if len(head) == 64:
+            found = self._one("SELECT id FROM audit_event WHERE hash = ?", (head,))
+        else:
+            found = self._one("SELECT id FROM audit_event WHERE substr(hash, 1, ?) = ?", (len(head), head))
+        return None if found is None else int(found["id"])
 
     def integrity_problems(self) -> list[str]:
         """SQLite's own integrity and foreign-key checks; empty when both hold."""

@@ -1,0 +1,384 @@
+"""The state seal: the audit chain covers the portfolio's rows, not only its events.
+
+The hash chain (audit.py) shows an event that was changed, but a row changed with another program (an
+`UPDATE pilot SET stage = 'production'` in the sqlite3 shell, a replaced `gate_rules`) leaves every event
+intact. So the rows are sealed too:
+
+- Each *group* of state rows has a digest in `state_seal`: a pilot's own row; a pilot's coverage, its
+  blockers, its stage moves; one row of each small table (meta, framework, item, blocker_tag, gate_rules,
+  gate_recheck). A digest is the SHA-256 of the table, the group and the group's rows as text, in the
+  order of the index that reads them.
+- Every audit event written since carries `state`: the sum of all digests modulo 2^256 after its change.
+  It is inside the event's hash, so it is chained like everything else in the event.
+- The store keeps both in the transaction of each write. Temporary triggers on this process's write
+  connection (no other program has them) call `caio_touch` before each row changes: the first touch of a
+  group in a transaction checks that the group still matches its digest, so a write never launders a row
+  changed outside caio-tui into a new digest; it is refused, naming the row. At commit the touched
+  groups are digested again and the sum moves by the difference, which goes into the last event.
+- `check_state` (`caio-tui verify`) digests every group from the rows: a group whose digest differs, has
+  none, or has one but no rows is named (changed, added, deleted); digests rewritten to match changed
+  rows no longer sum to the state the newest event recorded.
+
+Cost: a single write digests the few groups it touches (well under a millisecond); a bulk load digests
+everything once at its end; `check_state` at 100,000 pilots reads every row once (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from caio_tui.store import audit
+from caio_tui.store.errors import StoreError
+
+_MODULUS = 1 << 256
+_ROW_SEPARATOR = "\x1e"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A table whose rows the seal covers: `group` names the column that groups them, `order` the order of
+    the rows in a group (that of the index `index`, which a GROUP BY over the whole table walks)."""
+
+    table: str
+    group: str
+    order: str
+    label: str  # how a group is named to the user: "{label} {group}"
+    index: str | None = None  # set for tables whose groups hold many rows
+
+
+TABLES = (
+    Sealed("meta", "key", "key", "portfolio setting"),
+    Sealed("framework", "id", "id", "framework"),
+    Sealed("item", "id", "id", "framework item"),
+    Sealed("blocker_tag", "tag", "tag", "blocker tag"),
+    Sealed("gate_rules", "version", "version", "gate rules version"),
+    Sealed("gate_recheck", "id", "id", "gate re-check"),
+    Sealed("pilot", "id", "id", "pilot"),
+    Sealed("coverage", "pilot_id", "pilot_id, item_id", "coverage of pilot", "sqlite_autoindex_coverage_1"),
+    Sealed("blocker", "pilot_id", "pilot_id, resolved_at, id", "blockers of pilot", "blocker_by_pilot"),
+    Sealed("stage_move", "pilot_id", "pilot_id, id", "stage moves of pilot", "stage_move_by_pilot"),
+)
+BY_TABLE = {t.table: t for t in TABLES}
+
+
+class TamperedError(StoreError):
+    """A write met a row changed outside caio-tui: nothing was written."""
+
+
+# ---- digests ---------------------------------------------------------------------------------------
+
+
+def _row_text(conn: sqlite3.Connection, table: str) -> str:
+    """SQL for one row as text: every column, each with its length before it so no value can pass for two."""
+    columns = [str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")]
+    parts = [f"ifnull(length(\"{c}\") || ':' || \"{c}\", '-')" for c in columns]
+    return " || char(31) || ".join(parts)
+
+
+def _digest(table: str, group: str, joined: str) -> bytes:
+    text = f"{table}\x1f{group}\x1f{joined}"
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest()
+
+
+def _value(digest: bytes) -> int:
+    return int.from_bytes(digest, "big")
+
+
+def group_digest(conn: sqlite3.Connection, table: str, group: object) -> bytes | None:
+    """The digest of one group as its rows are now; None when it has no row."""
+    spec = BY_TABLE[table]
+    rows = conn.execute(
+        f"SELECT {_row_text(conn, table)} FROM {table} WHERE {spec.group} = ? ORDER BY {spec.order}", (group,)
+    ).fetchall()
+    if not rows:
+        return None
+    return _digest(table, str(group), _ROW_SEPARATOR.join(r[0] for r in rows))
+
+
+def table_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str, bytes]]:
+    """(group, digest) of every group of a table, read in one pass."""
+    text = _row_text(conn, spec.table)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    grouped = (
+        f"SELECT {spec.group}, group_concat({text}, char(30)) FROM {spec.table} "
+        f"GROUP BY {spec.group} ORDER BY {spec.group}"
+    )
+    if spec.index is not None and _walks(conn, grouped, spec):
+        # SQLite concatenates in the order it reads the rows: its index, which is `order`. Several times
+        # faster than joining the rows in Python; the plan is checked, and the Python way below gives the
+        # same text when the index is missing.
+        for group, joined in cursor.execute(grouped):
+            yield str(group), _digest(spec.table, str(group), joined)
+        return
+    current: object = None
+    parts: list[str] = []
+    for group, text_of_row in cursor.execute(f"SELECT {spec.group}, {text} FROM {spec.table} ORDER BY {spec.order}"):
+        if parts and group != current:
+            yield str(current), _digest(spec.table, str(current), _ROW_SEPARATOR.join(parts))
+            parts = []
+        current = group
+        parts.append(text_of_row)
+    if parts:
+        yield str(current), _digest(spec.table, str(current), _ROW_SEPARATOR.join(parts))
+
+
+def _walks(conn: sqlite3.Connection, sql: str, spec: Sealed) -> bool:
+    plan = [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    return plan == [f"SCAN {spec.table} USING INDEX {spec.index}"] or plan == [
+        f"SCAN {spec.table} USING COVERING INDEX {spec.index}"
+    ]
+
+
+def state_text(total: int) -> str:
+    return f"{total % _MODULUS:064x}"
+
+
+def stored_digests(conn: sqlite3.Connection, table: str) -> dict[str, bytes]:
+    return {str(g): bytes(d) for g, d in conn.execute("SELECT grp, digest FROM state_seal WHERE tbl = ?", (table,))}
+
+
+# ---- keeping the seal on writes ---------------------------------------------------------------------
+
+
+class Mode(Enum):
+    OFF = "off"  # a portfolio sealed by no event yet (from before schema 4, not yet sealed): nothing kept
+    KEEP = "keep"  # digest the groups a write touches
+    ALL = "all"  # digest everything at commit (a bulk load, the first seal)
+
+
+@dataclass
+class _Transaction:
+    mode: Mode
+    head_id: int
+    state: int
+    touched: dict[tuple[str, str], object] = field(default_factory=dict)
+    refusal: str | None = None
+
+
+class SealKeeper:
+    """The seal's side of each write transaction on one write connection (see the module's docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._txn: _Transaction | None = None
+        conn.create_function("caio_touch", 2, self._touch)
+        self._triggers(create=True)
+
+    def _triggers(self, *, create: bool) -> None:
+        for spec in TABLES:
+            for when, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+                name = f"caio_seal_{spec.table}_{when.lower()}"
+                if not create:
+                    self.conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+                    continue
+                calls = " ".join(f"SELECT caio_touch('{spec.table}', {r}.{spec.group});" for r in rows)
+                self.conn.execute(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS {name} BEFORE {when} ON main.{spec.table} BEGIN {calls} END"
+                )
+
+    def begin(self) -> None:
+        """At BEGIN: where the chain's state stands."""
+        head = self.conn.execute("SELECT id, state FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+        if head is None:
+            self._txn = _Transaction(Mode.KEEP, 0, 0)  # a new portfolio: the empty state
+        elif head[1] is None:
+            self._txn = _Transaction(Mode.OFF, int(head[0]), 0)
+        else:
+            self._txn = _Transaction(Mode.KEEP, int(head[0]), int(head[1], 16))
+
+    def seal_everything(self) -> None:
+        """Digest every group at commit, whatever the mode (the first seal of an older portfolio)."""
+        if self._txn is not None:
+            self._txn.mode = Mode.ALL
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A bulk load inside the current transaction: no trigger per row (millions of calls), everything
+        digested at commit. What is there before the load is checked first: the load must not launder it."""
+        problems = check_groups(self.conn)
+        if problems:
+            raise TamperedError(_refusal(problems[0]))
+        self._triggers(create=False)
+        try:
+            yield
+            if self._txn is not None and self._txn.mode is not Mode.OFF:
+                self._txn.mode = Mode.ALL
+        finally:
+            self._triggers(create=True)
+
+    def refusal(self) -> str | None:
+        """Why the write was refused by a touch, if it was (the statement fails with SQLite's own words)."""
+        return None if self._txn is None else self._txn.refusal
+
+    def abort(self) -> None:
+        self._txn = None
+
+    def _touch(self, table: str, group: object) -> None:
+        txn = self._txn
+        if txn is None or txn.mode is not Mode.KEEP:
+            return
+        key = (table, str(group))
+        if key in txn.touched:
+            return
+        txn.touched[key] = group
+        stored = self._stored(table, key[1])
+        if stored != group_digest(self.conn, table, group):
+            fault = StateFault(table, key[1], _kind(stored, present=True))
+            txn.refusal = _refusal(fault)
+            raise TamperedError(txn.refusal)
+
+    def _stored(self, table: str, group: str) -> bytes | None:
+        row = self.conn.execute("SELECT digest FROM state_seal WHERE tbl = ? AND grp = ?", (table, group)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def finish(self) -> None:
+        """Before COMMIT: digest what changed, and put the new state into this transaction's last event."""
+        txn, self._txn = self._txn, None
+        if txn is None or txn.mode is Mode.OFF:
+            return
+        state = self._seal_all() if txn.mode is Mode.ALL else self._seal_touched(txn)
+        last = self.conn.execute(
+            "SELECT * FROM audit_event WHERE id > ? ORDER BY id DESC LIMIT 1", (txn.head_id,)
+        ).fetchone()
+        if last is None:
+            if state != txn.state or txn.mode is Mode.ALL:  # every change is in the trail, or none is made
+                raise StoreError("a change to the portfolio without an audit event; nothing was changed")
+            return
+        event = {k: last[k] for k in last.keys()}  # noqa: SIM118 (sqlite3.Row has no items())
+        event["state"] = state_text(state)
+        self.conn.execute(
+            "UPDATE audit_event SET state = ?, hash = ? WHERE id = ?",
+            (event["state"], audit.event_hash(event), last["id"]),
+        )
+
+    def _seal_touched(self, txn: _Transaction) -> int:
+        state = txn.state
+        for (table, key), group in txn.touched.items():
+            old = self._stored(table, key)
+            new = group_digest(self.conn, table, group)
+            if old == new:
+                continue
+            if old is not None:
+                state -= _value(old)
+            if new is None:
+                self.conn.execute("DELETE FROM state_seal WHERE tbl = ? AND grp = ?", (table, key))
+            else:
+                state += _value(new)
+                self.conn.execute("INSERT OR REPLACE INTO state_seal VALUES (?, ?, ?)", (table, key, new))
+        return state
+
+    def _seal_all(self) -> int:
+        self.conn.execute("DELETE FROM state_seal")
+        state = 0
+        for spec in TABLES:
+            batch: list[tuple[str, str, bytes]] = []
+            for group, digest in table_digests(self.conn, spec):
+                state += _value(digest)
+                batch.append((spec.table, group, digest))
+                if len(batch) >= 5_000:
+                    self.conn.executemany("INSERT INTO state_seal VALUES (?, ?, ?)", batch)
+                    batch = []
+            self.conn.executemany("INSERT INTO state_seal VALUES (?, ?, ?)", batch)
+        return state
+
+
+# ---- checking --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StateFault:
+    table: str
+    group: str
+    kind: str  # "changed", "added" (rows with no digest) or "deleted" (a digest with no rows)
+
+    def describe(self) -> str:
+        return f"{BY_TABLE[self.table].label} {self.group}: {self.kind} outside caio-tui"
+
+
+def _kind(stored: bytes | None, *, present: bool) -> str:
+    if stored is None:
+        return "added"
+    return "changed" if present else "deleted"
+
+
+def _refusal(fault: StateFault) -> str:
+    return (
+        f"{fault.describe()} (its rows no longer match the audit trail's seal); nothing was changed. "
+        "Run 'caio-tui verify', and restore the portfolio from a backup or snapshot"
+    )
+
+
+@dataclass(frozen=True)
+class StateReport:
+    sealed: bool  # whether the chain records a state at all (not before the portfolio's first seal)
+    faults: list[StateFault]
+    recorded: str | None  # the state the newest event recorded
+    computed: str  # the sum of the digests of the rows as they are
+    stored: str  # the sum of the digests in state_seal
+    groups: int  # how many groups were read
+
+    @property
+    def holds(self) -> bool:
+        return self.sealed and not self.faults and self.computed == self.recorded == self.stored
+
+    def problems(self) -> list[str]:
+        """What does not hold, a line each (the faults first)."""
+        lines = [f.describe() for f in self.faults]
+        if not self.sealed:
+            lines.append("the state is not sealed yet (a portfolio from before schema 4 opened read-only)")
+        elif not self.faults and self.stored != self.recorded:
+            lines.append(
+                "the state's digests were rewritten outside caio-tui: they no longer add up to the state "
+                "the newest audit event recorded"
+            )
+        elif not self.faults and self.computed != self.recorded:
+            lines.append("the state does not match the newest audit event's record")
+        return lines
+
+
+def check_groups(conn: sqlite3.Connection) -> list[StateFault]:
+    """Every group whose rows do not match its digest."""
+    return _walk(conn)[0]
+
+
+def check_state(conn: sqlite3.Connection) -> StateReport:
+    """Digest every group from its rows and compare with the seals and the chain's recorded state."""
+    faults, computed, stored, groups = _walk(conn)
+    head = conn.execute("SELECT state FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    recorded = None if head is None else head[0]
+    sealed = head is None or recorded is not None
+    if head is None:
+        recorded = state_text(0)
+    return StateReport(
+        sealed=sealed,
+        faults=faults,
+        recorded=recorded,
+        computed=state_text(computed),
+        stored=state_text(stored),
+        groups=groups,
+    )
+
+
+def _walk(conn: sqlite3.Connection) -> tuple[list[StateFault], int, int, int]:
+    faults: list[StateFault] = []
+    computed = stored_total = groups = 0
+    for spec in TABLES:
+        stored = stored_digests(conn, spec.table)
+        for group, digest in table_digests(conn, spec):
+            groups += 1
+            computed += _value(digest)
+            seal = stored.pop(group, None)
+            if seal is not None:
+                stored_total += _value(seal)
+            if seal != digest:
+                faults.append(StateFault(spec.table, group, _kind(seal, present=True)))
+        for group, seal in stored.items():
+            stored_total += _value(seal)
+            faults.append(StateFault(spec.table, group, "deleted"))
+    return faults, computed, stored_total, groups
