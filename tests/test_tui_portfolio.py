@@ -25,7 +25,7 @@ from caio_tui.tui.screens.pilot_form import PilotForm
 from caio_tui.tui.screens.placeholder import PlaceholderScreen
 from caio_tui.tui.screens.portfolio import DEBOUNCE_S, FilterInput, PortfolioScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-from tui_helpers import RecordingApp, make_app, press, settle
+from tui_helpers import RecordingApp, make_app, press, settle, until
 
 STALLED_IN_SAMPLE = ["DCS-011", "DCS-012", "DCS-013", "DCS-014"]  # pilot/readiness for over 180 days
 
@@ -159,7 +159,7 @@ async def test_enter_opens_the_pilot_and_escape_comes_back(sample_portfolio: Por
 async def test_click_selects_and_double_click_opens(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await until(pilot, lambda: table(app).row_count >= 30)  # a click past the known rows does nothing
         row_y = 1 + 4  # under the header line: the fifth row
         await pilot.click("#pilots", offset=(20, row_y))
         await settle(pilot)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
@@ -33,6 +35,17 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], ready: Callable[[], bool], *, seconds: float = 30.0) -> None:
+    """Until `ready()` holds (a state the app reaches through workers that may start after `settle`),
+    failing after `seconds`: a bound for a stuck app, never a timing measure."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not ready():
+        assert loop.time() < deadline, "the app never reached the state the test waits for"
+        await settle(pilot)
+        await asyncio.sleep(0.01)
 
 
 async def press(pilot: Pilot[Any], *keys: str) -> None:
