@@ -196,24 +196,26 @@ def init(ctx: click.Context, sample: str | None, name: str | None) -> None:
     from caio_tui.config import load_settings
     from caio_tui.io.samples import load_sample, read_sample
     from caio_tui.store import Portfolio, StoreError
+    from caio_tui.store.database import new_portfolio
 
     path = db_path(ctx)
-    if path.exists():
-        raise CliError(f"{path}: exists already; nothing was changed")
+    if path.exists() or path.is_symlink():
+        link = " (a symbolic link to a missing file)" if not path.exists() else ""
+        raise CliError(f"{path}: exists already{link}; nothing was changed")
     try:
         title = name or (read_sample(sample).name if sample else None)
     except StoreError as exc:
         raise CliError(str(exc)) from None
     try:
-        with Portfolio.open(path, actor=load_settings().actor, create=True, name=title) as portfolio:
+        # Built whole in private, then published in one link: a failure leaves nothing, and never removes a
+        # file another program created at the same name meanwhile (it is refused, and kept).
+        with (
+            new_portfolio(path) as building,
+            Portfolio.open(building, actor=load_settings().actor, create=True, name=title) as portfolio,
+        ):
             added = load_sample(portfolio, sample) if sample else 0
-    except BaseException as exc:
-        # init either makes a whole portfolio or nothing: a half-made file would block the next try.
-        for leftover in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-        if isinstance(exc, StoreError):
-            raise CliError(str(exc)) from None
-        raise
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
     _say(f"created {path}" + (f" with {added} pilots from the {sample} sample" if sample else ""))
 
 

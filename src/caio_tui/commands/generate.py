@@ -45,10 +45,15 @@ def _progress(total: int) -> Iterator[Callable[[str, int], None] | None]:
         yield update
 
 
-def _remove_new_file(path: Path) -> None:
-    """Remove a portfolio file this run created and could not fill (and its SQLite side files)."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+def _target(path: Path) -> contextlib.AbstractContextManager[Path]:
+    """Where to fill: an existing portfolio in place; a new one built whole in private and published in one
+    link at the end (so a failed or killed run leaves nothing, and never removes a file another program
+    created at that name meanwhile)."""
+    from caio_tui.store.database import new_portfolio
+
+    if path.exists() or path.is_symlink():
+        return contextlib.nullcontext(path)
+    return new_portfolio(path)
 
 
 def register(cli: click.Group) -> None:
@@ -81,11 +86,13 @@ def register(cli: click.Group) -> None:
         from caio_tui.store import Portfolio, StoreError
 
         path = db_path(ctx)
-        created = not path.exists()
         name = f"Synthetic portfolio ({count:,} pilots, seed {seed})"
         started = time.perf_counter()
         try:
-            with Portfolio.open(path, actor=load_settings().actor, create=True, name=name) as portfolio:
+            with (
+                _target(path) as filled,
+                Portfolio.open(filled, actor=load_settings().actor, create=True, name=name) as portfolio,
+            ):
                 found = portfolio.count()
                 if found:
                     raise CliError(
@@ -95,12 +102,6 @@ def register(cli: click.Group) -> None:
                 with _progress(count) as progress:
                     added = fill(portfolio, count, seed=seed, progress=progress)
         except StoreError as exc:
-            if created:
-                _remove_new_file(path)
             raise CliError(str(exc)) from None
-        except BaseException:
-            if created:
-                _remove_new_file(path)
-            raise
         elapsed = time.perf_counter() - started
         click.echo(f"generated {added:,} pilots into {path} (seed {seed}) in {elapsed:.1f} s")

@@ -18,6 +18,7 @@ import click
 
 if TYPE_CHECKING:
     from caio_tui.io.inventory import ImportResult
+    from caio_tui.store import Portfolio
 
 # Kept here (not imported from io.inventory) so building the CLI imports nothing heavy; a test checks
 # that they match.
@@ -70,7 +71,9 @@ def register(cli: click.Group) -> None:
         show_default=True,
         help="What to write.",
     )
-    @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
+    @click.option(
+        "-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default, or '-': stdout)."
+    )
     @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
     @click.pass_context
     def export(ctx: click.Context, fmt: str, output: Path | None, force: bool) -> None:
@@ -79,6 +82,8 @@ def register(cli: click.Group) -> None:
         from caio_tui.io.files import FileWriteError, check_target
         from caio_tui.io.inventory import TransferError, export_to, write_export
 
+        if output == Path("-"):
+            output = None
         if output is not None:
             try:
                 check_target(output, force=force)  # before the export's work, not after it
@@ -112,19 +117,12 @@ def register(cli: click.Group) -> None:
     def import_(ctx: click.Context, file: Path, fmt: str, dry_run: bool) -> None:
         """Import FILE: a snapshot (into an empty portfolio) or an OMB AI use case inventory CSV (2023, 2024,
         2024 long-header, 2025), whose pilots are added or updated in place."""
-        from caio_tui.io.inventory import TransferError, import_file
-
         target = db_path(ctx)
-        created = not target.exists() and not dry_run
-        try:
-            with opened(ctx, create=created) as portfolio, progress_bar(f"import {file.name}") as progress:
-                result = import_file(portfolio, file, fmt=fmt, dry_run=dry_run, progress=progress)
-        except TransferError as exc:
-            _discard(target, created)
-            raise CliError(str(exc)) from None
-        except BaseException:
-            _discard(target, created)
-            raise
+        if target.exists() or dry_run:
+            with opened(ctx) as portfolio, progress_bar(f"import {file.name}") as progress:
+                result = _import(portfolio, file, fmt, dry_run, progress)
+        else:
+            result = _import_into_new(target, file, fmt, progress_label=f"import {file.name}")
         _print_import(result)
 
     @cli.command("diff")
@@ -154,13 +152,37 @@ def register(cli: click.Group) -> None:
         click.echo(schema_text(), nl=False)
 
 
-def _discard(target: Path, created: bool) -> None:
-    """A portfolio file this command created for an import that failed: removed, so nothing is left."""
-    if not created:
-        return
-    for leftover in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
+def _import(
+    portfolio: Portfolio, file: Path, fmt: str, dry_run: bool, progress: Callable[[int, int], None] | None
+) -> ImportResult:
+    from caio_tui.cli import CliError
+    from caio_tui.io.inventory import TransferError, import_file
+
+    try:
+        return import_file(portfolio, file, fmt=fmt, dry_run=dry_run, progress=progress)
+    except TransferError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _import_into_new(target: Path, file: Path, fmt: str, *, progress_label: str) -> ImportResult:
+    """An import that creates its portfolio: built whole in private and published in one link, so an import
+    that fails leaves nothing, and never removes a file another program created at that name meanwhile."""
+    from caio_tui.cli import CliError, _first_line
+    from caio_tui.config import load_settings
+    from caio_tui.store import Portfolio, StoreError
+    from caio_tui.store.database import new_portfolio
+
+    try:
+        with (
+            new_portfolio(target) as building,
+            Portfolio.open(building, actor=load_settings().actor, create=True) as portfolio,
+            progress_bar(progress_label) as progress,
+        ):
+            return _import(portfolio, file, fmt, False, progress)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:  # as cli.opened: a bad value, in one line
+        raise CliError(_first_line(exc)) from None
 
 
 def _print_import(result: ImportResult) -> None:

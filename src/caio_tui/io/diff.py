@@ -4,7 +4,6 @@ as text, Markdown or JSON. The comparison itself is domain.diff.compare."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -18,31 +17,58 @@ from caio_tui.io.reports import md
 from caio_tui.io.snapshot import Snapshot, SnapshotError, parse, snapshot_of, state_of
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.bulk import no_cycle_collection
-from caio_tui.store.database import latest_version
+from caio_tui.store.database import copy_database, is_open_here, latest_version, read_header
+from caio_tui.store.leftovers import mark, remove_stale
 
 DIFF_FORMATS = ("text", "markdown", "json")
 Clock = Callable[[], datetime]
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _HEADER_SIZE = 100  # SQLite's file header; its schema version (PRAGMA user_version) is at bytes 60-63
+_WAL_BYTE, _WAL_FORMAT = 18, 2  # the file format's write version: 2 in WAL mode, 1 with a rollback journal
+_COPY_PREFIX = "caio-tui-diff-"
 
 
 def load_side(path: Path, *, actor: str, clock: Clock | None = None) -> PortfolioState:
     """A snapshot file or a portfolio database, as a state to compare. Errors name the file.
 
-    Reading a side never changes its file: a portfolio of an older schema is read from a private copy,
-    since opening it in place would upgrade it (and leave a backup beside it). clock is the portfolio's
-    "now" (the time the state of a portfolio file is taken at)."""
+    Reading a side never changes its file: a portfolio of an older schema, or in a rollback journal, is
+    read from a private copy, since opening it in place would upgrade it (and leave a backup beside it) or
+    switch it to WAL. clock is the portfolio's "now" (the time the state of a portfolio file is taken at)."""
+    kind = _kind(path)
+    with no_cycle_collection():
+        if kind == "snapshot":
+            return state_of(parse(_snapshot_bytes(path), str(path)))
+        if kind == "copy":
+            return _state_of_copy(path, actor, clock)
+        return _state_of_database(path, actor, clock)
+
+
+def _kind(path: Path) -> str:
+    """ "snapshot", "portfolio" (read in place: current schema, in WAL mode) or "copy". The file is opened
+    outside SQLite only when no connection of this process has it open (database.read_header)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEADER_SIZE)
+        if path.stat().st_size == 0:
+            return "snapshot"  # whose reader says why an empty file is not one
+        head = read_header(path, _HEADER_SIZE)
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
-    with no_cycle_collection():
-        if head[: len(_SQLITE_HEADER)] == _SQLITE_HEADER:
-            if _schema_version(head) < latest_version():
-                return _state_of_copy(path, actor, clock)
-            return _state_of_database(path, actor, clock)
-        return state_of(parse(path.read_bytes(), str(path)))
+    if head is None:
+        return "portfolio"  # open here already: so a portfolio of this version, in WAL mode
+    if head[: len(_SQLITE_HEADER)] != _SQLITE_HEADER:
+        return "snapshot"
+    in_wal = len(head) > _WAL_BYTE and head[_WAL_BYTE] == _WAL_FORMAT
+    return "portfolio" if in_wal and _schema_version(head) >= latest_version() else "copy"
+
+
+def _snapshot_bytes(path: Path) -> bytes:
+    if is_open_here(path):  # checked again: reading it outside SQLite would drop this process's locks
+        raise SnapshotError(f"{path}: is open as a portfolio here; not a snapshot")
+    if path.is_dir():
+        raise SnapshotError(f"{path}: cannot read (Is a directory)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _schema_version(head: bytes) -> int:
@@ -56,18 +82,14 @@ def _state_of_database(path: Path, actor: str, clock: Clock | None) -> Portfolio
 
 
 def _state_of_copy(path: Path, actor: str, clock: Clock | None) -> PortfolioState:
-    """The state of a portfolio file read from a copy in a temporary folder (with its write-ahead log,
-    which holds the last commits), so the upgrade on opening happens to the copy only."""
-    with tempfile.TemporaryDirectory(prefix="caio-tui-diff-") as folder:
+    """The state of a portfolio file read from a copy in a private temporary folder, made by SQLite from a
+    read-only connection (its last commits in the -wal included), so the upgrade on opening, and the
+    switch to WAL, happen to the copy only. A copy a killed diff left is removed by the next one."""
+    remove_stale(Path(tempfile.gettempdir()), _COPY_PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{mark()}-") as folder:
         copy = Path(folder) / path.name
         try:
-            shutil.copyfile(path, copy)
-            wal = path.with_name(path.name + "-wal")
-            if wal.exists():
-                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
-        except OSError as exc:
-            raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
-        try:
+            copy_database(path, copy)
             return _state_of_database(copy, actor, clock)
         except StoreError as exc:  # name the user's file, not the copy
             raise StoreError(str(exc).replace(str(copy), str(path))) from None

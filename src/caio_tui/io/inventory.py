@@ -37,6 +37,7 @@ from caio_tui.io.omb import (
 from caio_tui.io.reports import briefing_html, briefing_markdown, build_briefing, write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
+from caio_tui.store.database import is_open_here
 from caio_tui.store.transfer import (
     IncomingPilot,
     PilotRows,
@@ -198,6 +199,8 @@ def import_file(
     inventory are reported in ImportResult.issues and the rest of the file is imported."""
     if fmt not in IMPORT_FORMATS:
         raise TransferError(f"unknown import format {fmt!r}; expected one of {', '.join(IMPORT_FORMATS)}")
+    if is_open_here(path):  # reading it outside SQLite would drop the locks this process holds on it
+        raise TransferError(f"{path}: is a portfolio file in use, not a snapshot or an inventory")
     source = str(path)
     if fmt == "snapshot" or (fmt == "auto" and _starts_like_snapshot(path)):
         return _import_snapshot(portfolio, path, source, dry_run, progress)

@@ -5,13 +5,20 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import sqlite3
+import stat
 import tempfile
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from caio_tui.resources import migration_files
 from caio_tui.store.errors import PortfolioBusy, PortfolioError, StoreError
+from caio_tui.store.leftovers import mark, remove_stale
 
 # PRAGMA application_id of a caio-tui portfolio ("CAIT"): tells our files from other SQLite files.
 APPLICATION_ID = 0x43414954
@@ -27,10 +34,12 @@ def latest_version() -> int:
 def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     """A connection to a ready portfolio at path: created, checked and upgraded as needed."""
     if not path.exists():
+        if path.is_symlink():
+            raise PortfolioError(f"{path}: a symbolic link to a missing file; nothing was changed")
         if not create:
             raise PortfolioError(f"{path}: no portfolio there (create one with 'caio-tui init')")
         _create(path)
-    _check_header(path)
+    _check_file(path)
     try:
         conn = _open(path)
     except sqlite3.Error as exc:
@@ -48,16 +57,13 @@ def _create(path: Path) -> None:
     file beside path, which then takes path's name in one link. A program killed half-way, or another
     program creating the same portfolio at the same moment, can never leave or see an empty file there."""
     folder = path.parent
-    if not folder.is_dir():
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise PortfolioError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    make_folders(folder)
+    remove_stale(folder, f".{path.name}.")  # what a killed run left beside it
     try:
-        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".new")  # mode 0600
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{mark()}.", suffix=".new")  # 0600
     except OSError as exc:
         raise PortfolioError(f"{path}: cannot create the portfolio ({exc.strerror})") from None
-    os.close(handle)
+    os.close(handle)  # a new file no connection has open: closing it drops no lock of SQLite's
     building = Path(name)
     try:
         try:
@@ -74,6 +80,74 @@ def _create(path: Path) -> None:
         _remove(building)
 
 
+def make_folders(folder: Path) -> None:
+    """folder and each missing folder above it, each 0700 whatever the umask (mkdir(parents=True) would
+    give the ones above the umask's mode, 0777 under umask 0)."""
+    missing = [f for f in (folder, *folder.parents) if not f.is_dir()][::-1]
+    for each in missing:
+        try:
+            each.mkdir(mode=0o700)
+        except FileExistsError:
+            if not each.is_dir():
+                raise PortfolioError(f"{folder}: cannot create the folder ({each} is a file)") from None
+        except OSError as exc:
+            raise PortfolioError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+
+
+@contextlib.contextmanager
+def new_portfolio(path: Path) -> Iterator[Path]:
+    """Where to build a whole new portfolio for path, content and all, in private: yields a path in a
+    private folder beside path (Portfolio.open(..., create=True) makes the file there). On a clean exit the
+    finished file takes path's name in one link; if another program created path meanwhile, that file is
+    left alone and PortfolioError says so. On any error nothing appears at path. Either way the private
+    folder goes, so a failing command never removes a file that another one made."""
+    if path.exists() or path.is_symlink():
+        link = " (a symbolic link to a missing file)" if not path.exists() else ""
+        raise PortfolioError(f"{path}: exists already{link}; nothing was changed")
+    make_folders(path.parent)
+    remove_stale(path.parent, f".{path.name}.")
+    try:
+        private = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{mark()}.", suffix=".build"))
+    except OSError as exc:
+        raise PortfolioError(f"{path}: cannot create the portfolio ({exc.strerror})") from None
+    building = private / path.name
+    try:
+        try:
+            yield building
+            _finish(building, path)
+        except StoreError as exc:  # name the user's file, not the private one
+            raise type(exc)(str(exc).replace(str(building), str(path))) from None
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _finish(building: Path, path: Path) -> None:
+    """Everything of the built portfolio into its file, which then takes path's name."""
+    if not building.exists():
+        raise PortfolioError(f"{path}: cannot create the portfolio (nothing was built); nothing was created")
+    try:
+        conn = _open(building)
+    except sqlite3.Error as exc:
+        raise PortfolioError(f"{path}: cannot create the portfolio ({exc})") from None
+    try:
+        _settle(conn, path)
+    finally:
+        conn.close()
+    if not _publish(building, path):
+        raise PortfolioError(f"{path}: exists already (another program created it meanwhile); nothing was changed")
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new name durable (best effort: not every platform can open a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _settle(conn: sqlite3.Connection, path: Path) -> None:
     """Everything written so far into the file itself: only the file takes the new name, not its -wal."""
     try:
@@ -85,17 +159,20 @@ def _settle(conn: sqlite3.Connection, path: Path) -> None:
         raise PortfolioError(f"{path}: cannot create the portfolio ({reason}); nothing was created")
 
 
-def _publish(building: Path, path: Path) -> None:
+def _publish(building: Path, path: Path) -> bool:
+    """Give the built file path's name; False when another program created path first (theirs stays)."""
     try:
         os.link(building, path)
     except FileExistsError:
-        return  # another program created it first: theirs is used, ours is dropped
+        return False
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):  # EXDEV cannot happen: same folder
             raise PortfolioError(f"{path}: cannot create the portfolio ({exc.strerror})") from None
         # A file system without hard links: a rename, which could only replace a file created this instant.
-        if not path.exists():
-            os.replace(building, path)
+        if path.exists() or path.is_symlink():
+            return False
+        os.replace(building, path)
+    return True
 
 
 def _remove(path: Path) -> None:
@@ -104,26 +181,119 @@ def _remove(path: Path) -> None:
             leftover.unlink()
 
 
-def _check_header(path: Path) -> None:
-    if path.is_dir():
-        raise PortfolioError(f"{path}: is a folder, not a portfolio file")
+def _check_file(path: Path) -> None:
+    """Refuse a file that is not SQLite's before SQLite touches it (SQLite would take an empty file, or one
+    of a few bytes, for a new database and write a portfolio into it)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(len(_SQLITE_HEADER))
+        found = os.stat(path)
     except OSError as exc:
         raise PortfolioError(f"{path}: cannot read ({exc.strerror})") from None
-    if not head:
+    if stat.S_ISDIR(found.st_mode):
+        raise PortfolioError(f"{path}: is a folder, not a portfolio file")
+    if found.st_size == 0:
         raise PortfolioError(f"{path}: the file is empty, not a caio-tui portfolio")
-    if head != _SQLITE_HEADER:
+    try:
+        head = read_header(path, len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise PortfolioError(f"{path}: cannot read ({exc.strerror})") from None
+    if head is not None and head != _SQLITE_HEADER:  # None: open here already, so checked when first opened
         raise PortfolioError(f"{path}: not a caio-tui portfolio (not a SQLite database)")
+
+
+# ---- the files this process has open through SQLite ----------------------------------------------------
+#
+# SQLite's locks on a file are POSIX advisory locks, which belong to the process, not to a file handle:
+# closing ANY handle on the file in this process drops every lock that all its connections hold. Another
+# program would then take the WAL for abandoned and delete it, or write over pages this process is using.
+# So every connection is registered by the file's identity (device, inode), and the one place that reads a
+# portfolio's bytes outside SQLite (read_header) does it only for a file with no connection open here.
+
+_open_files: Counter[tuple[int, int]] = Counter()
+_open_files_lock = threading.Lock()
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that keeps _open_files up to date: on close, or when it is collected unclosed."""
+
+    _release: weakref.finalize[[tuple[int, int]], _Connection] | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._release is not None:
+                self._release()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _register(conn: _Connection, path: Path) -> None:
+    key = _file_key(path)
+    if key is None:
+        return
+    with _open_files_lock:
+        _open_files[key] += 1
+    conn._release = weakref.finalize(conn, _unregister, key)
+
+
+def _unregister(key: tuple[int, int]) -> None:
+    with _open_files_lock:
+        _open_files[key] -= 1
+        if _open_files[key] <= 0:
+            del _open_files[key]
+
+
+def is_open_here(path: Path) -> bool:
+    """Whether this process has a connection open on the file at path (by identity, whatever its name)."""
+    key = _file_key(path)
+    with _open_files_lock:
+        return key is not None and key in _open_files
+
+
+def read_header(path: Path, size: int) -> bytes | None:
+    """The first size bytes of the file at path, read outside SQLite; None (nothing is opened) when this
+    process has a connection open on that file. Raises OSError. Held under the registry's lock, so no
+    connection of this process can open the file between the check and the closing of the handle."""
+    with _open_files_lock:
+        key = _file_key(path)
+        if key is not None and key in _open_files:
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            if (os.fstat(fd).st_dev, os.fstat(fd).st_ino) in _open_files:  # replaced since the stat
+                return None  # (the handle is still closed below: nothing better is possible)
+            return os.read(fd, size)
+        finally:
+            os.close(fd)
+
+
+def _connect_uri(path: Path, mode: str) -> _Connection:
+    """A connection through an explicit URI built from the absolute path: a name such as
+    'file:x.db?mode=memory' is a file of that name, never a URI of SQLite's."""
+    uri = "file:" + _uri_path(path) + f"?mode={mode}"
+    conn = sqlite3.connect(
+        uri,
+        uri=True,
+        isolation_level=None,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=False,
+        factory=_Connection,
+    )
+    _register(conn, path)
+    return conn
 
 
 def reader(path: Path) -> sqlite3.Connection:
     """One more connection to a portfolio already opened (and upgraded) by `connect`, for reads only: in WAL
     mode its reads neither wait for nor block the write connection's, so a long count in a worker does not
     hold up the page the UI reads meanwhile. It never creates the file (a file gone since fails instead)."""
-    uri = "file:" + _uri_path(path) + "?mode=rw"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn = _connect_uri(path, "rw")
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -132,6 +302,28 @@ def reader(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def copy_database(path: Path, target: Path) -> None:
+    """A copy of the portfolio at path into the new file target, by SQLite (its backup API) from a
+    connection that only reads: the last commits in path's -wal are included, and path is not changed (a
+    file in a rollback journal stays in it). Not mode=ro: a read-only connection to a file in WAL mode
+    cannot remove the -wal and -shm it had to create. Raises PortfolioError naming path."""
+    try:
+        source = _connect_uri(path, "rw")
+    except sqlite3.Error as exc:
+        raise PortfolioError(f"{path}: cannot open ({exc})") from None
+    try:
+        source.execute("PRAGMA query_only = ON")
+        copy = sqlite3.connect("file:" + _uri_path(target) + "?mode=rwc", uri=True)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from None
+    finally:
+        source.close()
 
 
 def _uri_path(path: Path) -> str:
@@ -150,7 +342,8 @@ def in_wal_mode(conn: sqlite3.Connection) -> bool:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    """A read-write connection to an existing file (mode=rw: SQLite never creates one; only _create does)."""
+    conn = _connect_uri(path, "rw")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -210,22 +403,39 @@ def _set_runtime_pragmas(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
-    """A copy of the file before an upgrade, beside it, named after the schema version it holds."""
+    """A copy of the file before an upgrade, beside it, named after the schema version it holds. It is
+    written under a private temporary name and takes its name only when whole: a killed upgrade never
+    leaves a backup that looks complete and is not (the next upgrade removes what it left)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    for n in range(2, 100):  # never over an earlier backup (two upgrades in one second)
-        if not target.exists():
-            break
-        target = path.with_name(f"{path.name}.v{version}-{stamp}-{n}.bak")
+    remove_stale(path.parent, f".{path.name}.")
+    part = path.with_name(f".{path.name}.v{version}-{stamp}.{mark()}.part")
     try:
         # A private copy from the start: the umask could leave a window where it is readable by others.
-        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        conn.execute("VACUUM INTO ?", (str(target),))
-        target.chmod(0o600)
+        os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # new: no connection has it
+        conn.execute("VACUUM INTO ?", ("file:" + _uri_path(part),))
+        part.chmod(0o600)
+        return _name_backup(part, path, version, stamp)
     except (sqlite3.DatabaseError, OSError) as exc:
-        target.unlink(missing_ok=True)
         raise PortfolioError(f"{path}: cannot write the backup before upgrading ({exc})") from None
-    return target
+    finally:
+        _remove(part)
+
+
+def _name_backup(part: Path, path: Path, version: int, stamp: str) -> Path:
+    """part under the first free name NAME.vN-STAMP[-n].bak (never over an earlier backup: two upgrades
+    in one second)."""
+    for n in range(1, 100):
+        target = path.with_name(f"{path.name}.v{version}-{stamp}{'' if n == 1 else f'-{n}'}.bak")
+        try:
+            os.link(part, target)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP) or target.exists():
+                raise
+            os.replace(part, target)  # a file system without hard links
+        return target
+    raise FileExistsError(errno.EEXIST, "too many backups in one second")
 
 
 def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> bool:
