@@ -6,6 +6,7 @@ walk the chain while the others write, and `caio-tui add` run as commands, all f
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import os
@@ -24,6 +25,7 @@ from click.testing import CliRunner
 
 from caio_tui.cli import cli
 from caio_tui.domain.pilots import PilotFields
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import Portfolio, PortfolioBusy
 from caio_tui.store import database as database_module
 from conftest import NOW
@@ -38,6 +40,7 @@ import json, sys, time
 from pathlib import Path
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.pilots import PilotFields
+from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import Portfolio
 
 path, actor, go, seconds, reopen = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
@@ -295,6 +298,40 @@ def test_busy_past_the_timeout_is_portfolio_busy_and_nothing_is_written(
     assert portfolio.verify_chain() == (events, None)
 
 
+# ---- how long a write holds the lock ------------------------------------------------------------------------
+
+# A command's first write, as `caio-tui tag` makes it in a fresh process: says which modules were imported
+# while it held the write lock (between BEGIN IMMEDIATE and COMMIT).
+FIRST_WRITE = r"""
+import json, sys
+from pathlib import Path
+from caio_tui.store import Portfolio
+
+class Watched:
+    def __init__(self, conn): self._conn, self.began, self.imported = conn, None, None
+    def execute(self, sql, *args):
+        if sql.startswith("BEGIN IMMEDIATE"): self.began = set(sys.modules)
+        done = self._conn.execute(sql, *args)
+        if sql.startswith("COMMIT"): self.imported = sorted(set(sys.modules) - self.began)
+        return done
+    def __getattr__(self, name): return getattr(self._conn, name)
+
+portfolio = Portfolio.open(Path(sys.argv[1]), actor="cli")
+portfolio.conn = watched = Watched(portfolio.conn)
+portfolio.open_blocker("DCS-001", "skills-gap")
+print(json.dumps(watched.imported))
+"""
+
+
+def test_a_commands_first_write_imports_nothing_while_it_holds_the_write_lock(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    assert command(db, "setup", "init", "--sample", "civilian-agency").returncode == 0
+    done = subprocess.run([sys.executable, "-c", FIRST_WRITE, str(db)], capture_output=True, text=True, check=True)
+    # The models and sqlite-utils took ~0.4 s to import inside the lock: every other program's write
+    # queued behind about 1 ms of SQL, then waited in SQLite's 100 ms steps, up to the busy timeout.
+    assert json.loads(done.stdout) == []
+
+
 # ---- several programs creating or upgrading the same file at once ------------------------------------------
 
 CREATOR = r"""
@@ -327,3 +364,206 @@ def test_programs_creating_one_portfolio_at_once_never_see_a_half_made_file(tmp_
         assert [e.action for e in portfolio.history()] == ["portfolio.create"]
         assert portfolio.verify_chain() == (1, None)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("new.db-")) == ["go", "new.db"]
+
+
+# ---- the target: 8 writers, the app refreshing, a 20,000-pilot import, all on one file ---------------------
+
+WRITES = 50  # per writer process
+IMPORTED = 20_000
+
+# A writer: opens and resolves its own blocker on its own pilot, WRITES times in all; says each write that
+# returned and how long it took. `reopen` opens the portfolio afresh for every write (as commands do: each
+# close may be the last connection, which checkpoints and removes the WAL).
+PAIR_WRITER = r"""
+import json, sys, time
+from pathlib import Path
+from caio_tui.store import Portfolio
+
+path, actor, pilot, tag, go, writes, reopen = sys.argv[1:8]
+path, go, writes = Path(path), Path(go), int(writes)
+def say(**kw): print(json.dumps(kw), flush=True)
+say(ready=actor)
+while not go.exists(): time.sleep(0.002)
+portfolio = None
+try:
+    for n in range(writes):
+        if portfolio is None or reopen == "reopen":
+            if portfolio is not None: portfolio.close()
+            portfolio = Portfolio.open(path, actor=actor)
+        started = time.monotonic()
+        if n % 2 == 0:
+            portfolio.open_blocker(pilot, tag); say(w="blocker.open", id=pilot, s=time.monotonic() - started)
+        else:
+            portfolio.resolve_blocker(pilot, tag); say(w="blocker.resolve", id=pilot, s=time.monotonic() - started)
+    portfolio.close()
+except BaseException as exc:
+    say(error=f"{type(exc).__name__}: {exc}")
+    raise SystemExit(1)
+"""
+
+# The app, open and refreshing as its change watch does: look at data_version often; when another program
+# committed, read the first page of the table, the count, the stage totals, and walk the chain (the banner).
+APP_READER = r"""
+import json, sys, time
+from pathlib import Path
+from caio_tui.store import Portfolio
+
+path, stop = Path(sys.argv[1]), Path(sys.argv[2])
+def say(**kw): print(json.dumps(kw), flush=True)
+try:
+    with Portfolio.open(path, actor="app") as portfolio:
+        say(ready="app")
+        seen = None
+        while True:
+            last = stop.exists()
+            version = portfolio.data_version()
+            if version != seen or last:
+                seen = version
+                rows = portfolio.table_page(limit=40)
+                checked, broken = portfolio.verify_chain()
+                say(pilots=portfolio.count(), rows=len(rows), stages=sum(portfolio.stage_counts().values()),
+                    events=checked, broken=None if broken is None else broken.reason)
+            if last:
+                break
+            time.sleep(0.05)
+except BaseException as exc:
+    say(error=f"{type(exc).__name__}: {exc}")
+    raise SystemExit(1)
+"""
+
+
+def inventory_csv(path: Path, count: int) -> None:
+    """An OMB 2025 inventory of `count` new use cases (no id the sample portfolio has)."""
+    from caio_tui.io.omb import COLUMNS_2025
+
+    stages = ("Pre-deployment", "Pilot", "Deployed")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS_2025, lineterminator="\r\n", restval="")
+        writer.writeheader()
+        for n in range(count):
+            writer.writerow(
+                {
+                    "agency": "DCS",
+                    "agency_name": "Department of Civilian Services",
+                    "id": f"INV-{n:05d}",
+                    "use_case_name": f"Inventory use case {n}",
+                    "agency_bureau": f"Bureau {n % 40}",
+                    "development_stage": stages[n % 3],
+                    "is_high_impact": "Not High-impact",
+                }
+            )
+
+
+def command(db: Path, actor: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAIO_TUI_ACTOR": actor}
+    return subprocess.run(
+        [str(CAIO_TUI), "--db", str(db), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+class CliTagger(threading.Thread):
+    """`caio-tui tag` and `caio-tui untag` on its own pilot and tag, as separate commands, until told to stop
+    (and at least `least` of them)."""
+
+    def __init__(self, db: Path, actor: str, pilot: str, tag: str, stop: threading.Event, least: int) -> None:
+        super().__init__()
+        self.db, self.actor, self.pilot, self.tag, self.stop, self.least = db, actor, pilot, tag, stop, least
+        self.done: list[tuple[str, str]] = []
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        while len(self.done) < self.least or not self.stop.is_set():
+            opening = len(self.done) % 2 == 0
+            result = command(self.db, self.actor, "tag" if opening else "untag", self.pilot, self.tag)
+            if result.returncode != 0 or result.stderr:
+                self.failures.append(result.stderr.strip() or f"exit {result.returncode}")
+                return
+            self.done.append(("blocker.open" if opening else "blocker.resolve", self.pilot))
+
+
+def wait_for_the_write_lock_taken(db: Path, holder: subprocess.Popen[str]) -> None:
+    """Until another program holds the portfolio's write lock (a probe that does not wait finds it busy
+    twice in a row), so the writers start while the import's transaction is open."""
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    busy = 0
+    try:
+        while holder.poll() is None and busy < 2:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                busy += 1
+            else:
+                probe.execute("ROLLBACK")
+                busy = 0
+            time.sleep(0.01)
+    finally:
+        probe.close()
+    assert busy == 2, "the import ended before it was seen holding the write lock"
+
+
+def test_eight_writers_the_app_and_a_20k_import_share_one_portfolio(tmp_path: Path) -> None:
+    db, go, stop, inventory = tmp_path / "shared.db", tmp_path / "go", tmp_path / "stop", tmp_path / "inventory.csv"
+    assert command(db, "setup", "init", "--sample", "civilian-agency").returncode == 0
+    pilots = [f"DCS-{n:03d}" for n in range(1, 11)]
+    with Portfolio.open(db, actor="setup") as portfolio:
+        for n in range(10):
+            portfolio.create_tag(f"mytag{n}", BlockerCategory.GOVERNANCE)
+        events_before = portfolio.verify_chain()[0]
+    inventory_csv(inventory, IMPORTED)
+
+    app = start(APP_READER, db, stop)
+    writers = {
+        f"w{n}": start(PAIR_WRITER, db, f"w{n}", pilots[n], f"mytag{n}", go, WRITES, "reopen" if n % 2 else "keep")
+        for n in range(8)
+    }
+    for process in [app, *writers.values()]:
+        assert process.stdout is not None and "ready" in process.stdout.readline()
+    importer = subprocess.Popen(
+        [str(CAIO_TUI), "--db", str(db), "import", str(inventory)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CAIO_TUI_ACTOR": "importer"},
+    )
+    wait_for_the_write_lock_taken(db, importer)
+    done = threading.Event()
+    taggers = [CliTagger(db, f"cli{n}", pilots[8 + n], f"mytag{8 + n}", done, least=4) for n in range(2)]
+    go.touch()
+    for tagger in taggers:
+        tagger.start()
+    outputs = {actor: process.communicate(timeout=120) for actor, process in writers.items()}
+    imported = importer.communicate(timeout=120)
+    done.set()
+    for tagger in taggers:
+        tagger.join(timeout=120)
+    stop.touch()
+    seen, _ = app.communicate(timeout=120)
+
+    for actor, (out, err) in outputs.items():  # 0 failed writes
+        assert writers[actor].returncode == 0, (actor, [r for r in said(out) if "error" in r], err[-2000:])
+    for tagger in taggers:
+        assert tagger.failures == [], tagger.failures
+    assert importer.returncode == 0 and imported[1] == "", imported
+    assert f"{IMPORTED} added" in imported[0]
+    looks = said(seen)
+    assert app.returncode == 0 and not [r for r in looks if "error" in r], looks[-3:]
+    # Every refresh saw an intact chain and a whole state: a full page, and totals that agree.
+    assert [r for r in looks if r["broken"] or r["rows"] != min(40, r["pilots"]) or r["stages"] != r["pilots"]] == []
+    assert looks[-1]["pilots"] == looks[-1]["stages"] == 30 + IMPORTED
+
+    writes = {actor: [(r["w"], r["id"]) for r in said(out) if "w" in r] for actor, (out, _) in outputs.items()}
+    writes |= {tagger.actor: tagger.done for tagger in taggers}
+    assert all(len(writes[actor]) == WRITES for actor in writers)
+    assert command(db, "checker", "verify").returncode == 0
+    with Portfolio.open(db, actor="checker") as portfolio:
+        history = portfolio.history()
+        for actor, done_writes in writes.items():  # every write in the chain, in order, and nothing else
+            assert [(e.action, e.pilot_id) for e in history if e.actor == actor] == done_writes, actor
+        assert [e.action for e in history if e.actor == "importer"] == ["import"]
+        total = events_before + sum(len(w) for w in writes.values()) + 1
+        assert portfolio.verify_chain() == (total, None)
+    waits = [r["s"] for out, _ in outputs.values() for r in said(out) if "s" in r]
+    print(
+        f"\ntarget: {len(writers)} writers x {WRITES} + {sum(len(t.done) for t in taggers)} CLI writes beside a "
+        f"{IMPORTED:,}-pilot import and {len(looks)} app refreshes; longest write {max(waits):.2f} s, 0 failed"
+    )

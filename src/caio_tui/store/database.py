@@ -22,7 +22,12 @@ from caio_tui.store.leftovers import mark, remove_stale
 
 # PRAGMA application_id of a caio-tui portfolio ("CAIT"): tells our files from other SQLite files.
 APPLICATION_ID = 0x43414954
-BUSY_TIMEOUT_MS = 5_000
+# How long a write (or an open) waits for another program's write before saying it is busy. Long on purpose:
+# the longest writes users run on a shared portfolio are imports, one transaction each (an OMB inventory
+# of 20,000 use cases holds the file 3.5 s on an idle 2-core machine, 9.5 s on a loaded one); a write
+# queued behind one should land, not fail. Only a program stopped in the middle of a write makes anyone
+# wait this long (one that dies releases its lock at once).
+BUSY_TIMEOUT_MS = 30_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_READONLY_DIRECTORY = 1544  # SQLITE_READONLY | (6 << 8): no -wal/-shm can be made
 
