@@ -473,11 +473,13 @@ def test_verify_passes_then_finds_tampering(db: Path) -> None:
 
 
 def test_undo_reverts_the_last_change_once(db: Path) -> None:
-    assert ok(run("--db", db, "undo")).strip() == "nothing to undo"  # importing a sample is not undone
     ok(run("--db", db, "set-coverage", "DCS-004", "access.roles", "met"))
     assert ok(run("--db", db, "undo")).strip() == "undid coverage.set DCS-004 access.roles: partial → met"
     roles = next(e for e in show(db, "DCS-004")["coverage"] if e["item"] == "access.roles")
     assert roles["status"] == "partial"
+    # Then the sample load, whole (one step, like any import).
+    assert ok(run("--db", db, "undo")).strip() == "undid import imported 30 pilots from sample:civilian-agency"
+    assert json.loads(ok(run("--db", db, "list", "--json"))) == []
     assert ok(run("--db", db, "undo")).strip() == "nothing to undo"
 
 

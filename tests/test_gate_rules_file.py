@@ -345,7 +345,7 @@ def test_replacing_the_rules_is_versioned_audited_and_seen_by_every_connection(p
             (2, 1, 1, "tester"),
         ]
         (event,) = [e for e in portfolio.history() if e.action == "rules.replace"]
-        assert (event.before, event.after["version"], event.source) == ({"version": 1}, 2, "strict.toml")
+        assert (event.before["version"], event.after["version"], event.source) == (1, 2, "strict.toml")
         assert event.summary() == "gate rules version 2 (1 gates, 1 rules) from strict.toml"
         assert portfolio.verify_chain()[1] is None
     finally:

@@ -517,8 +517,19 @@ async def test_u_undoes_the_last_change(sample_portfolio: Portfolio) -> None:
         assert sample_portfolio.history(limit=1)[0].action == "undo"
 
 
-async def test_u_with_nothing_to_undo_says_so(sample_portfolio: Portfolio) -> None:
+async def test_u_after_a_sample_load_removes_the_whole_load(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert len(shown_ids(app)) == 30
+        await press(pilot, "u")
+        assert sample_portfolio.count() == 0
+        assert shown_ids(app) == []
+        assert notes(app) == ["Undid import: imported 30 pilots from sample:civilian-agency"]
+
+
+async def test_u_with_nothing_to_undo_says_so(portfolio: Portfolio) -> None:
+    app = make_app(portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "u")

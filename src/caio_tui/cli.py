@@ -610,7 +610,7 @@ def undo(ctx: click.Context) -> None:
     if target is None:
         click.echo("nothing to undo")
     else:
-        _say(f"undid {target.action} {target.pilot_id or ''} {target.summary()}".rstrip())
+        _say(" ".join(part for part in ("undid", target.action, target.pilot_id, target.summary()) if part))
 
 
 def main() -> None:

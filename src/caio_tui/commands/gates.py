@@ -142,7 +142,7 @@ def _parse_target(portfolio: Portfolio, pilot: str, to_stage: str | None) -> Any
 
 def register(cli: click.Group) -> None:
     """Add the `gates` group to the CLI."""
-    from caio_tui.cli import CliUsageError, db_option, opened
+    from caio_tui.cli import CliError, CliUsageError, db_option, opened
 
     @cli.group("gates")
     def gates() -> None:
@@ -207,10 +207,15 @@ def register(cli: click.Group) -> None:
     @db_option
     @click.argument("file", type=click.Path(path_type=Path))
     @click.option("--check", "check_only", is_flag=True, help="Only validate the file; change nothing.")
+    @click.option(
+        "--allow-empty", is_flag=True, help="Load a file with no rules at all (every move then passes every gate)."
+    )
     @click.pass_context
-    def load(ctx: click.Context, file: Path, check_only: bool) -> None:
+    def load(ctx: click.Context, file: Path, check_only: bool, allow_empty: bool) -> None:
         """Replace the gate rules with FILE (TOML, see `gates show --toml`), after validating it against
-        the portfolio; a file with problems is refused with each problem's line and reason."""
+        the portfolio; a file with problems is refused with each problem's line and reason, and a file
+        with no rules at all (an empty file removes every gate) without --allow-empty. `caio-tui undo`
+        puts the rules it replaced back."""
         from caio_tui.domain.gate_file import read_rules
         from caio_tui.domain.gates import GateRulesError
         from caio_tui.store.gates import replace_rules
@@ -226,11 +231,20 @@ def register(cli: click.Group) -> None:
                     _say(f"caio-tui: error: {problem}", err=True)
                 _say(f"caio-tui: {file}: refused; the rules were not changed", err=True)
                 ctx.exit(EXIT_ERROR)
+            empty = not rules.rule_count()
             if check_only:
-                _say(f"{file}: valid ({len(rules.gates)} gates, {rules.rule_count()} rules); nothing was changed")
+                needs = " (it holds no rules: loading it needs --allow-empty)" if empty else ""
+                _say(
+                    f"{file}: valid ({len(rules.gates)} gates, {rules.rule_count()} rules){needs}; nothing was changed"
+                )
                 return
+            if empty and not allow_empty:
+                raise CliError(
+                    f"{file}: holds no gate rules, so every move would pass every gate; "
+                    "load it with --allow-empty if that is meant; the rules were not changed"
+                )
             before = portfolio.rules_version()
-            after = replace_rules(portfolio, rules, source=file.name)
+            after = replace_rules(portfolio, rules, source=file.name, allow_empty=allow_empty)
         if after == before:
             _say(f"{file}: the same rules as version {after}; nothing was changed")
         else:

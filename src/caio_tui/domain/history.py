@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-# Actions a user can undo; imports, rule changes and undos themselves cannot be undone.
+# Actions undo reverts, last first: each change, an import or a rules load as one whole step. A bulk load
+# into an empty portfolio ("generate", a snapshot import) is listed so that undo stops at it and refuses by
+# name, never reaching past it to an older change. An undo itself is never undone.
 UNDOABLE = frozenset(
     {
         "pilot.create",
@@ -17,6 +19,9 @@ UNDOABLE = frozenset(
         "blocker.resolve",
         "stage.move",
         "tag.create",
+        "import",
+        "rules.replace",
+        "generate",
     }
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,11 +42,17 @@ class Recheck(BaseModel):
     override: str = ""
 
 
-def replace_rules(portfolio: Portfolio, rules: GateRules, source: str) -> int:
+def replace_rules(portfolio: Portfolio, rules: GateRules, source: str, *, allow_empty: bool = False) -> int:
     """Make `rules` the portfolio's gate rules as a new version; returns the version now current.
 
     Rules equal to the current ones change nothing (no new version, no event). Rules that name areas,
-    items or tags the portfolio does not know, or gate a stage twice, are refused."""
+    items or tags the portfolio does not know, or gate a stage twice, are refused; so are rules with no
+    rule at all (every move would pass every gate) unless allow_empty. The event keeps the rules replaced
+    and the rules loaded, so undo can put the old ones back and the trail alone says what changed."""
+    if not rules.rule_count() and not allow_empty:
+        raise StoreError(
+            f"{source}: holds no gate rules, so every move would pass every gate; the rules were not changed"
+        )
     problems = rules.problems(portfolio.catalog(), [t.tag for t in portfolio.tags()])
     if problems:
         first = problems[0]
@@ -55,7 +62,8 @@ def replace_rules(portfolio: Portfolio, rules: GateRules, source: str) -> int:
     with portfolio._transaction():
         before = portfolio.rules_version()
         row = portfolio._one("SELECT rules FROM gate_rules WHERE version = ?", (before,))
-        if row is not None and parse_rules(json.loads(row["rules"])) == rules:
+        old = parse_rules(json.loads(row["rules"])) if row is not None else portfolio.rules()
+        if row is not None and old == rules:
             return before
         portfolio._insert_rules(rules)
         after = before + 1
@@ -63,11 +71,21 @@ def replace_rules(portfolio: Portfolio, rules: GateRules, source: str) -> int:
         portfolio._event(
             "rules.replace",
             None,
-            {"version": before},
-            {"version": after, "gates": len(rules.gates), "rules": rules.rule_count(), "summary": summary},
+            {"version": before, "rules": _as_json(old)},
+            {
+                "version": after,
+                "gates": len(rules.gates),
+                "rule_count": rules.rule_count(),
+                "rules": _as_json(rules),
+                "summary": summary,
+            },
             source=source,
         )
     return after
+
+
+def _as_json(rules: GateRules) -> Any:
+    return json.loads(rules.model_dump_json(by_alias=True))
 
 
 def rules_history(portfolio: Portfolio) -> list[RulesVersion]:

@@ -911,21 +911,26 @@ class Portfolio:
     # ---- undo ----------------------------------------------------------------------------------------
 
     def undo(self) -> AuditEvent | None:
-        """Revert the current actor's last change as a new event; None when there is nothing to undo."""
+        """Revert the current actor's last change as a new event; None when there is nothing to undo. An
+        import or a rules load is reverted whole; a bulk load into an empty portfolio is refused by name
+        (undo never reaches past it). Refused, in one line, when a later event changed what it would revert."""
+        from caio_tui.store import undo_steps
+
         with self._transaction():
             target = self._last_undoable()
             if target is None:
                 return None
-            _UNDO[target.action](self, target)
+            replaced = undo_steps.replaced_since(self, target.id)
+            if replaced is not None:
+                raise StoreError(
+                    f"event {target.id} ({target.action}) is older than the snapshot import of event {replaced}, "
+                    "which replaced the portfolio's contents; nothing was undone"
+                )
+            recorded = _UNDO[target.action](self, target)
             if target.pilot_id and self._exists(target.pilot_id):
                 self._refresh(target.pilot_id)
-            self._event(
-                "undo",
-                target.pilot_id,
-                target.after,
-                target.before,
-                undoes=target.id,
-            )
+            before, after = recorded or (target.after, target.before)
+            self._event("undo", target.pilot_id, before, after, undoes=target.id)
         return target
 
     def _last_undoable(self) -> AuditEvent | None:
@@ -939,15 +944,17 @@ class Portfolio:
         return next((_event(r) for r in found if r["id"] not in undone), None)
 
     def _undo_create(self, event: AuditEvent) -> None:
+        from caio_tui.store.undo_steps import changed_since
+
         assert event.pilot_id
-        # Changes that were undone since do not count: the pilot is back as it was created.
-        later = self._one(
-            "SELECT count(*) AS n FROM audit_event WHERE pilot_id = ? AND id > ? AND action != 'undo' "
-            "AND id NOT IN (SELECT undoes FROM audit_event WHERE undoes IS NOT NULL)",
-            (event.pilot_id, event.id),
-        )
-        if later and later["n"]:
-            raise StoreError(f"{event.pilot_id} has changed since it was created; undo its later changes first")
+        # Changes that were undone since do not count: the pilot is back as it was created. An import
+        # that changed it counts (its event lists the pilots it touched).
+        later = changed_since(self, event.id, [event.pilot_id])
+        if later is not None:
+            raise StoreError(
+                f"{event.pilot_id} has changed since it was created (event {later[1]}, {later[2]}); "
+                "undo its later changes first"
+            )
         self.conn.execute("DELETE FROM pilot WHERE id = ?", (event.pilot_id,))
 
     def _undo_edit(self, event: AuditEvent) -> None:
@@ -983,7 +990,9 @@ class Portfolio:
     def _undo_move(self, event: AuditEvent) -> None:
         assert event.pilot_id
         current = self.get(event.pilot_id)
-        if current.stage.value != event.after["stage"]:
+        last = self._one("SELECT max(id) AS id FROM stage_move WHERE pilot_id = ?", (event.pilot_id,))
+        # Not only the stage: a move there and back (by hand or by an import) since is a later change too.
+        if current.stage.value != event.after["stage"] or (last and last["id"] != event.after["move_id"]):
             raise StoreError(f"{event.pilot_id} moved again since; nothing was undone")
         self.db.table("pilot").update(
             event.pilot_id,
@@ -1000,11 +1009,14 @@ class Portfolio:
     # ---- bulk ----------------------------------------------------------------------------------------
 
     def import_records(self, records: Sequence[PilotRecord], *, source: str, tags: Sequence[BlockerTag] = ()) -> int:
-        """Add whole pilots (with coverage, blockers and history) in one transaction and one event."""
+        """Add whole pilots (with coverage, blockers and history) in one transaction and one event, which
+        lists the pilots and the tags it added: undo removes them all."""
         with self._transaction():
+            added_tags = []
             for tag in tags:
                 if not self._one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag.tag,)):
                     self._insert_tag(tag)
+                    added_tags.append(tag.tag)
             for record in records:
                 self._insert_record(record)
             self._event(
@@ -1013,6 +1025,7 @@ class Portfolio:
                 None,
                 {
                     "pilots": [r.pilot.id for r in records],
+                    "tags": added_tags,
                     "summary": f"imported {len(records)} pilots from {source}",
                 },
                 source=source,
@@ -1271,7 +1284,26 @@ def _event(row: sqlite3.Row) -> AuditEvent:
     )
 
 
-_UNDO: dict[str, Callable[[Portfolio, AuditEvent], None]] = {
+def _undo_import(portfolio: Portfolio, event: AuditEvent) -> tuple[Any, Any]:
+    from caio_tui.store import undo_steps
+
+    return undo_steps.undo_import(portfolio, event)
+
+
+def _undo_rules(portfolio: Portfolio, event: AuditEvent) -> tuple[Any, Any]:
+    from caio_tui.store import undo_steps
+
+    return undo_steps.undo_rules(portfolio, event)
+
+
+def _undo_generate(portfolio: Portfolio, event: AuditEvent) -> tuple[Any, Any]:
+    from caio_tui.store import undo_steps
+
+    return undo_steps.undo_bulk_load(portfolio, event)
+
+
+# Each reverts one event; a step that records its undo differently returns the undo event's (before, after).
+_UNDO: dict[str, Callable[[Portfolio, AuditEvent], tuple[Any, Any] | None]] = {
     "pilot.create": Portfolio._undo_create,
     "pilot.edit": Portfolio._undo_edit,
     "coverage.set": Portfolio._undo_coverage,
@@ -1279,4 +1311,7 @@ _UNDO: dict[str, Callable[[Portfolio, AuditEvent], None]] = {
     "blocker.resolve": Portfolio._undo_blocker_resolve,
     "stage.move": Portfolio._undo_move,
     "tag.create": Portfolio._undo_tag,
+    "import": _undo_import,
+    "rules.replace": _undo_rules,
+    "generate": _undo_generate,
 }

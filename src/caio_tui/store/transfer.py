@@ -25,7 +25,7 @@ from caio_tui.domain.gates import GateRules, evaluate, parse_rules
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
-from caio_tui.store import bulk, rows
+from caio_tui.store import bulk, rows, undo_steps
 from caio_tui.store.errors import StoreError
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
@@ -663,17 +663,21 @@ def upsert_pilots(
         return _plan(portfolio, incoming, source, dry_run=True, progress=progress)[0]
     with portfolio._transaction():
         report, added, updates = _plan(portfolio, incoming, source, dry_run=False, progress=progress)
-        _apply(portfolio, added, updates)
+        was, became = _apply(portfolio, added, updates)
         if report.added or report.updated:
+            # Before: the old value of every field, inventory column, coverage item and stage the import
+            # changed, per pilot (not the pilots or fields it left alone): what undo puts back, and what
+            # the trail says the import replaced. After: the change lines and the new values.
             portfolio._event(
                 "import",
                 None,
-                None,
+                {"updated": was},
                 {
                     "summary": f"imported from {source}: {report.summary}",
                     "added": [c.id for c in report.added],
                     "updated": {c.id: list(c.changes) for c in report.updated},
                     "unchanged": len(report.unchanged),
+                    "values": became,
                 },
                 source=source,
             )
@@ -788,30 +792,53 @@ def _compare(record: PilotRecord, wanted: IncomingPilot, rules: GateRules, catal
     return _Update(wanted, record, fields, new_coverage, move, changes)
 
 
-def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update]) -> None:
+Values = dict[str, dict[str, Any]]  # pilot id -> what an import changed on it (old or new values)
+
+
+def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update]) -> tuple[Values, Values]:
+    """Write the import; returns, per updated pilot, the old and the new values of what it changed."""
     categories = {t.tag: t.category for t in portfolio.tags()}
     batcher = _Batcher(portfolio.catalog(), categories, "imported")
     for chunk in _chunks((rows_of(r, portfolio.actor) for r in added), _BATCH):
         bulk.insert_batch(portfolio, batcher.batch(chunk))
     now = portfolio._now()
-    conn = portfolio.conn
+    was: Values = {}
+    became: Values = {}
     for update in updates:
         pilot_id = update.incoming.id
-        if update.fields:
-            values = {k: (json.dumps(v, ensure_ascii=False) if k == "extra" else v) for k, v in update.fields.items()}
-            assignments = ", ".join(f"{k} = ?" for k in values)
-            conn.execute(f"UPDATE pilot SET {assignments} WHERE id = ?", [*values.values(), pilot_id])
-        for cov in update.coverage:
-            conn.execute(
-                "INSERT OR REPLACE INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, "
-                "updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (pilot_id, cov.item, cov.status.value, cov.evidence, cov.justification, now, portfolio.actor),
-            )
-        if update.move:
-            target, override, failed = update.move
-            conn.execute(
-                "UPDATE pilot SET stage = ?, stage_pos = ?, stage_entered_at = ? WHERE id = ?",
-                (target.value, STAGE_POSITION[target.value], now, pilot_id),
-            )
-            portfolio._record_move(pilot_id, update.current.pilot.stage, target, now, override=override, failed=failed)
-        portfolio._refresh(pilot_id)
+        was[pilot_id], became[pilot_id] = _update_pilot(portfolio, update, now)
+    return was, became
+
+
+def _update_pilot(portfolio: Portfolio, update: _Update, now: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    conn = portfolio.conn
+    pilot_id, current = update.incoming.id, update.current.pilot
+    was: dict[str, Any] = {k: getattr(current, k) for k in update.fields if k != "extra"}
+    became: dict[str, Any] = {k: v for k, v in update.fields.items() if k != "extra"}
+    if "extra" in update.fields:
+        old_extra, new_extra = undo_steps.extra_change(current.extra, update.fields["extra"])
+        was.update(old_extra)
+        became.update(new_extra)
+    if update.fields:
+        values = {k: (json.dumps(v, ensure_ascii=False) if k == "extra" else v) for k, v in update.fields.items()}
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE pilot SET {assignments} WHERE id = ?", [*values.values(), pilot_id])
+    if update.coverage:
+        was["coverage"], became["coverage"] = {}, {}
+    for cov in update.coverage:
+        was["coverage"][cov.item] = undo_steps.coverage_values(portfolio._coverage_row(pilot_id, cov.item))
+        row = (cov.status.value, cov.evidence, cov.justification, now, portfolio.actor)
+        conn.execute(undo_steps.SET_COVERAGE, (pilot_id, cov.item, *row))
+        # The new row less its time and author: those are the event's own.
+        became["coverage"][cov.item] = dict(zip(undo_steps.COVERAGE_COLUMNS[:3], row, strict=False))
+    if update.move:
+        target, override, failed = update.move
+        conn.execute(
+            "UPDATE pilot SET stage = ?, stage_pos = ?, stage_entered_at = ? WHERE id = ?",
+            (target.value, STAGE_POSITION[target.value], now, pilot_id),
+        )
+        move_id = portfolio._record_move(pilot_id, current.stage, target, now, override=override, failed=failed)
+        was.update(stage=current.stage.value, stage_entered_at=rows.timestamp(current.stage_entered_at))
+        became.update(stage=target.value, stage_entered_at=now, move_id=move_id)
+    portfolio._refresh(pilot_id)
+    return was, became

@@ -51,6 +51,8 @@ UNDONE: dict[str, str] = {
     "blocker.resolve": "blocker resolution",
     "stage.move": "stage move",
     "tag.create": "new tag",
+    "import": "import",
+    "rules.replace": "gate rules load",
 }
 
 

@@ -141,8 +141,7 @@ def ask_load_sample(app: CaioApp, name: str) -> None:
     app.push_screen(
         ConfirmScreen(
             f"Load the {name} sample into this portfolio?",
-            f"Its pilots are added to {target}. "
-            "An import cannot be undone with u: load samples into a portfolio made for trying things out.",
+            f"Its pilots are added to {target}. u undoes the whole load, until one of its pilots is changed.",
         ),
         answered,
     )
