@@ -187,13 +187,20 @@ def test_an_import_that_fails_while_others_create_and_write_the_portfolio_remove
     importer = subprocess.Popen(
         [sys.executable, "-c", FAILING_IMPORT, str(db), str(work), str(source)], stderr=subprocess.PIPE, text=True
     )
-    while not (work / "importing").exists():
-        assert importer.poll() is None, importer.stderr.read() if importer.stderr else ""
-        time.sleep(0.01)
-    created = caio(db, "init", "--sample", "small-agency", check=False)
-    added = caio(db, "add", "--name", "added meanwhile").stdout.strip()
-    (work / "fail now").touch()
-    assert importer.wait(timeout=60) == 1
+    try:
+        while not (work / "importing").exists():
+            assert importer.poll() is None, importer.stderr.read() if importer.stderr else ""
+            time.sleep(0.01)
+        created = caio(db, "init", "--sample", "small-agency", check=False)
+        added = caio(db, "add", "--name", "added meanwhile").stdout.strip()
+    finally:
+        (work / "fail now").touch()
+        try:
+            importer.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            importer.kill()
+            importer.wait()
+    assert importer.returncode == 1
     assert added in [p["id"] for p in json.loads(caio(db, "list", "--json").stdout)]
     assert caio(db, "verify", check=False).returncode == 0
     assert created.returncode == 0, created.stderr  # nothing was at that name while the import was building
