@@ -187,13 +187,20 @@ def test_an_import_that_fails_while_others_create_and_write_the_portfolio_remove
     importer = subprocess.Popen(
         [sys.executable, "-c", FAILING_IMPORT, str(db), str(work), str(source)], stderr=subprocess.PIPE, text=True
     )
-    while not (work / "importing").exists():
-        assert importer.poll() is None, importer.stderr.read() if importer.stderr else ""
-        time.sleep(0.01)
-    created = caio(db, "init", "--sample", "small-agency", check=False)
-    added = caio(db, "add", "--name", "added meanwhile").stdout.strip()
-    (work / "fail now").touch()
-    assert importer.wait(timeout=60) == 1
+    try:
+        while not (work / "importing").exists():
+            assert importer.poll() is None, importer.stderr.read() if importer.stderr else ""
+            time.sleep(0.01)
+        created = caio(db, "init", "--sample", "small-agency", check=False)
+        added = caio(db, "add", "--name", "added meanwhile").stdout.strip()
+    finally:
+        (work / "fail now").touch()
+        try:
+            importer.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            importer.kill()
+            importer.wait()
+    assert importer.returncode == 1
     assert added in [p["id"] for p in json.loads(caio(db, "list", "--json").stdout)]
     assert caio(db, "verify", check=False).returncode == 0
     assert created.returncode == 0, created.stderr  # nothing was at that name while the import was building
@@ -374,3 +381,38 @@ def test_importing_the_open_portfolio_into_itself_is_refused_and_leaves_it_whole
         app.open_blocker("DCS-004", "debug-only-logging", note="after the other program")
     assert caio(db, "verify", check=False).returncode == 0
     assert "stage.move" in events(db, "DCS-016")
+
+
+DYING_INIT = r"""
+import os, signal, sys
+from caio_tui.io import samples
+def dying(portfolio, name):
+    os.kill(os.getpid(), signal.SIGKILL)  # the portfolio made, its sample not loaded yet
+samples.load_sample = dying
+from caio_tui.cli import cli
+cli(["--db", sys.argv[1], "init", "--sample", "small-agency"])
+"""
+
+
+def test_an_init_killed_half_way_leaves_nothing_at_the_name_and_the_next_init_cleans_up(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    killed = subprocess.run([sys.executable, "-c", DYING_INIT, str(db)], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL
+    assert not db.exists()  # not a portfolio without its sample, which would block the next init
+    caio(db, "init", "--sample", "small-agency")
+    assert pilots(db) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db"]
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm")
+def test_a_regular_file_under_dev_is_replaced_as_any_other(tmp_path: Path) -> None:
+    """Only names of open descriptors (/dev/stdout, /dev/fd/N, /proc/self/fd/N) are written in place."""
+    db = tmp_path / "p.db"
+    caio(db, "init", "--sample", "small-agency")
+    target = Path("/dev/shm") / f"caio-tui-test-{os.getpid()}-{tmp_path.name}.json"
+    target.write_text("old content, longer than nothing", encoding="utf-8")
+    try:
+        caio(db, "export", "-o", target, "--force")
+        assert json.loads(target.read_bytes())["pilots"]
+    finally:
+        target.unlink(missing_ok=True)

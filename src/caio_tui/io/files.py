@@ -6,9 +6,10 @@ or the new one, never a mix; the temporary file is removed on any error, and the
 is removed by the next export to the same name (its name carries the id of the process that made it).
 
 A target that is not a regular file is never replaced: a terminal, a pipe or a device such as /dev/null is
-written in place, and so is a file reached through /dev or /proc (/dev/stdout redirected to a file); any
-other kind (a block device, a socket) is refused. A portfolio this process has open, or its -wal, -shm or
--journal, is refused too: replacing it would pull the file from under SQLite.
+written in place, and so is a file named by one of this process's open descriptors (/dev/stdout, /dev/fd/N,
+/proc/self/fd/N: the shell's redirection to a file); any other kind (a block device, a socket) is refused.
+A portfolio this process has open, or its -wal, -shm or -journal, is refused too: replacing it would pull
+the file from under SQLite.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 
 PRIVATE_MODE = 0o600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
-_THROUGH_THE_SYSTEM = ("/dev/", "/proc/")  # names the kernel gives to open files and devices
+# Names of a descriptor the process already has open: replacing one would replace the kernel's link.
+_DESCRIPTOR_NAME = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|thread-self|\d+)/fd/\d+")
 
 
 class FileWriteError(Exception):
@@ -107,14 +110,14 @@ def _in_place(path: Path) -> bool:
     if stat.S_ISCHR(found.st_mode) or stat.S_ISFIFO(found.st_mode):
         return True
     if stat.S_ISREG(found.st_mode):
-        return str(path.absolute()).startswith(_THROUGH_THE_SYSTEM)
+        return _DESCRIPTOR_NAME.fullmatch(str(path.absolute())) is not None
     raise FileWriteError(f"{path}: is not a regular file, a terminal or a pipe; nothing was written")
 
 
 @contextmanager
 def _output_in_place(path: Path) -> Iterator[BinaryIO]:
-    """path opened for writing as it is: never created, truncated or replaced (a regular file reached
-    through /dev/stdout is appended to, as the shell's own redirection left it)."""
+    """path opened for writing as it is: never created, truncated or replaced (a regular file named by a
+    descriptor is appended to: the shell's `>` left it empty, its `>>` asked for that)."""
     flags = os.O_WRONLY | os.O_CLOEXEC | (os.O_APPEND if stat.S_ISREG(os.stat(path).st_mode) else 0)
     try:
         fd = os.open(path, flags)

@@ -271,8 +271,9 @@ def read_header(path: Path, size: int) -> bytes | None:
             return None
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            if (os.fstat(fd).st_dev, os.fstat(fd).st_ino) in _open_files:  # replaced since the stat
-                return None  # (the handle is still closed below: nothing better is possible)
+            opened = os.fstat(fd)
+            if (opened.st_dev, opened.st_ino) in _open_files:  # replaced since the stat by a file open here:
+                return None  # the handle still has to be closed below; nothing better is possible
             return os.read(fd, size)
         finally:
             os.close(fd)
