@@ -81,9 +81,12 @@ def register(cli: click.Group) -> None:
         OMB 2025 inventory CSV."""
         from caio_tui.io.files import FileWriteError, check_target
         from caio_tui.io.inventory import TransferError, export_to, write_export
+        from caio_tui.io.omb import FormulaCells
 
         if output == Path("-"):
             output = None
+        # The OMB file goes to a spreadsheet: say which formula-like cells kept the inventory's text.
+        formulas = FormulaCells() if fmt == "omb-2025" else None
         if output is not None:
             try:
                 check_target(output, force=force)  # before the export's work, not after it
@@ -93,13 +96,16 @@ def register(cli: click.Group) -> None:
             try:
                 if output is None:
                     sys.stdout.flush()
-                    write_export(portfolio, fmt, sys.stdout.buffer, progress)
+                    write_export(portfolio, fmt, sys.stdout.buffer, progress, formulas)
                     sys.stdout.buffer.flush()
+                    if formulas is not None:
+                        click.echo(f"{fmt}: {formulas.summary}", err=True)
                     return
-                size = export_to(portfolio, fmt, output, force=force, progress=progress)
+                size = export_to(portfolio, fmt, output, force=force, progress=progress, formulas=formulas)
             except (TransferError, FileWriteError) as exc:
                 raise CliError(str(exc)) from None
-        click.echo(f"wrote {output} ({fmt}, {size:,} bytes)", err=True)
+        note = f"; {formulas.summary}" if formulas is not None else ""
+        click.echo(f"wrote {output} ({fmt}, {size:,} bytes){note}", err=True)
 
     @cli.command("import")
     @db_option

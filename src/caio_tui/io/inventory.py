@@ -3,7 +3,9 @@ the TUI call for every import and export format.
 
 OMB rows become pilots (stage per the domain's crosswalk, agency and bureau as office, the ATO answer as
 the ATO area, the hi_* answers as the M-25-21 practices of high-impact use cases, every other column kept
-in pilot.extra so the next export can give it back). Importing a file again updates the same pilots in
+in pilot.extra so the next export can give it back, with the record of which cells the inventory gave
+that start like a formula, under omb.AS_GIVEN_KEY: the export writes those as given and neutralizes every
+other formula-like cell). Importing a file again updates the same pilots in
 place: the inventory wins where it speaks, at its own granularity (a pilot the CAIO moved to readiness
 stays there when the inventory still says "Pilot"), and a blank cell never erases what the portfolio
 knows.
@@ -24,9 +26,11 @@ from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.files import atomic_output
 from caio_tui.io.omb import (
+    AS_GIVEN_KEY,
     ATO_GRANTED,
     ATO_ITEMS,
     HI_COLUMN_ITEMS,
+    FormulaCells,
     ImportIssue,
     OmbFormat,
     OmbFormatError,
@@ -99,8 +103,16 @@ class ImportResult:
 # ---- export ----------------------------------------------------------------------------------------
 
 
-def write_export(portfolio: Portfolio, fmt: str, out: BinaryIO, progress: Progress | None = None) -> None:
-    """Write the portfolio in one of EXPORT_FORMATS to a binary stream (a file, stdout)."""
+def write_export(
+    portfolio: Portfolio,
+    fmt: str,
+    out: BinaryIO,
+    progress: Progress | None = None,
+    formulas: FormulaCells | None = None,
+) -> None:
+    """Write the portfolio in one of EXPORT_FORMATS to a binary stream (a file, stdout). ``formulas`` counts
+    the cells of an omb-2025 export that start like a formula: kept as the inventory gave them, or
+    neutralized."""
     if fmt == "snapshot":
         write_snapshot(portfolio, out, progress=progress)
     elif fmt == "csv":
@@ -110,7 +122,7 @@ def write_export(portfolio: Portfolio, fmt: str, out: BinaryIO, progress: Progre
         out.write((briefing_markdown(briefing) if fmt == "markdown" else briefing_html(briefing)).encode("utf-8"))
     elif fmt == "omb-2025":
         with stream_pilots(portfolio) as stream:
-            out.write(write_inventory_2025(omb_record(stored.rows) for stored in stream))
+            out.write(write_inventory_2025((omb_record(stored.rows) for stored in stream), formulas=formulas))
     else:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 
@@ -123,14 +135,20 @@ def export_bytes(portfolio: Portfolio, fmt: str, progress: Progress | None = Non
 
 
 def export_to(
-    portfolio: Portfolio, fmt: str, path: Path, *, force: bool = False, progress: Progress | None = None
+    portfolio: Portfolio,
+    fmt: str,
+    path: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    formulas: FormulaCells | None = None,
 ) -> int:
     """Write an export atomically (a temporary file in the same folder, then one rename); an existing file
     is replaced only with force. Returns the file's size. Raises TransferError or io.files.FileWriteError."""
     if fmt not in EXPORT_FORMATS:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
     with atomic_output(path, force=force) as out:
-        write_export(portfolio, fmt, out, progress)
+        write_export(portfolio, fmt, out, progress, formulas)
         size = out.tell()
     return size
 
@@ -157,6 +175,7 @@ def omb_record(whole: PilotRows) -> OmbRecord:
     wanted = _OMB_ITEMS_HI if p.high_impact else _OMB_ITEMS
     assessed = [c for c in whole.coverage if c.item_id in wanted]
     extra = json.loads(p.extra) if p.extra != "{}" else {}
+    given = extra.get(AS_GIVEN_KEY)
     return OmbRecord(
         id=p.id,
         name=p.name,
@@ -166,7 +185,8 @@ def omb_record(whole: PilotRows) -> OmbRecord:
         high_impact=p.high_impact,
         coverage={c.item_id: c.status for c in assessed},
         evidence={c.item_id: c.evidence for c in assessed if c.evidence},
-        extra={k: v for k, v in extra.items() if isinstance(v, str)},
+        extra={k: v for k, v in extra.items() if isinstance(v, str) and k != AS_GIVEN_KEY},
+        given={k: v for k, v in given.items() if isinstance(v, str)} if isinstance(given, dict) else {},
     )
 
 
@@ -331,9 +351,18 @@ def incoming_pilot(
         high_impact=high_impact,
         description=clip(description, 100_000) or (old.description if old else ""),
         stage=stage,
-        extra=dict(rec.extra),
+        extra=_extra(rec),
         coverage=_coverage(rec, current, catalog, high_impact, source),
     )
+
+
+def _extra(rec: OmbRecord) -> dict[str, object]:
+    """The row's columns kept for the next export, and which of its cells that start like a formula it gave
+    (replacing what an earlier import gave: the inventory imported last is the one the export answers for)."""
+    extra: dict[str, object] = {k: v for k, v in rec.extra.items() if k != AS_GIVEN_KEY}
+    if rec.given:
+        extra[AS_GIVEN_KEY] = dict(rec.given)
+    return extra
 
 
 def _coverage(

@@ -24,6 +24,11 @@ the 2024 short name (``17_impact_type``...), because several of its headers are 
 ("If Other, please explain.") and would collide. Blank cells are not stored. A consumed column whose raw
 value could not be represented exactly (a stray stage, ``Presumed High-Impact, but Not High-impact``, an
 ``N/A`` ATO answer) keeps its raw value in ``extra`` as well.
+
+Cells a spreadsheet would read as a formula (``FORMULA_START``): the reader records in ``OmbRecord.given``
+the text the inventory gave for each such cell; the writer writes a cell as given only while its text is
+still exactly that, and neutralizes any other such cell with a leading ``'``, as the CSV export of pilots
+does (``FormulaCells`` counts both).
 """
 
 from __future__ import annotations
@@ -38,10 +43,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "AS_GIVEN_KEY",
     "ATO_ITEMS",
     "COLUMNS_2025",
     "COVERAGE_STATUSES",
+    "FORMULA_START",
     "HI_COLUMN_ITEMS",
+    "FormulaCells",
     "ImportIssue",
     "OmbFormat",
     "OmbFormatError",
@@ -85,6 +93,9 @@ class OmbRecord:
     evidence: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
     source_row: int = 0
+    # 2025 column -> the text the inventory gave for it, for the cells that start like a formula: the only
+    # such cells the writer writes as they are (while the record still holds exactly that text).
+    given: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +143,13 @@ COLUMNS_2025: tuple[str, ...] = (
     "hi_appeal_process",
     "hi_public_consultation",
 )
+
+# A cell starting with one of these is read by a spreadsheet as a formula (tab and CR: once it trims
+# them). The same characters as the CSV export of pilots (io/reports.py), which a test holds equal.
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+# The key of pilot.extra that keeps OmbRecord.given between an import and the next export.
+AS_GIVEN_KEY = "omb_as_given"
 
 COVERAGE_STATUSES: frozenset[str] = frozenset({"met", "partial", "gap", "waived", "not_applicable"})
 
@@ -825,7 +843,23 @@ def _read_row(
         evidence=row.evidence,
         extra=row.extra(),
         source_row=row.number,
+        given=_given(row),
     )
+
+
+# Columns whose cell the reader trims before keeping it in a record field (name, id, owner).
+_TRIMMED = frozenset({"id", "use_case_name", "contact_email"})
+
+
+def _given(row: _Row) -> dict[str, str]:
+    """The row's cells that start like a formula, as the record keeps them. A trimmed cell is given only
+    with its trailing blanks removed: "\t=cmd" trimmed to "=cmd" is a formula the inventory did not give."""
+    given: dict[str, str] = {}
+    for column in COLUMNS_2025:
+        raw = row.cells.get(column, "")
+        if raw.startswith(FORMULA_START):
+            given[column] = raw.rstrip() if column in _TRIMMED else raw
+    return given
 
 
 def _read_stage(fmt: OmbFormat, row: _Row) -> str | None:
@@ -942,22 +976,72 @@ def _read_hi(row: _Row) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def write_inventory_2025(records: Iterable[OmbRecord], agency: str = "", agency_name: str = "") -> bytes:
+@dataclass
+class FormulaCells:
+    """What write_inventory_2025 did with the cells a spreadsheet would read as a formula."""
+
+    kept: int = 0  # written as the imported inventory gave them
+    neutralized: int = 0  # any other: written with a leading apostrophe
+    first_kept: list[tuple[int, str]] = field(default_factory=list)  # (spreadsheet row, column), the first few
+
+    SHOWN = 3
+
+    def keep(self, row: int, column: str) -> None:
+        self.kept += 1
+        if len(self.first_kept) < self.SHOWN:
+            self.first_kept.append((row, column))
+
+    @property
+    def summary(self) -> str:
+        """One clause for the export's summary line."""
+        kept = f"{self.kept} kept as the inventory gave them"
+        if self.first_kept:
+            named = ", ".join(f'row {row} "{column}"' for row, column in self.first_kept)
+            more = f" and {self.kept - len(self.first_kept)} more" if self.kept > len(self.first_kept) else ""
+            kept += f" ({named}{more})"
+        return f"cells that start like a formula: {kept}, {self.neutralized} neutralized"
+
+
+def write_inventory_2025(
+    records: Iterable[OmbRecord],
+    agency: str = "",
+    agency_name: str = "",
+    *,
+    formulas: FormulaCells | None = None,
+) -> bytes:
     """The records as an OMB 2025 inventory CSV: 36 columns in OMB's order, UTF-8 with BOM.
 
     Columns derived from record fields: id, use_case_name, contact_email, development_stage,
     is_high_impact, have_ato and the hi_* practices (an original answer kept in ``extra`` is written
     back while it still agrees with the field). Every other column, system_name_ato included, is
     written from ``extra`` verbatim. ``agency`` / ``agency_name`` fill rows whose ``extra`` has none; a row's
-    bureau is ``extra["agency_bureau"]`` when present, else derived from ``office``. Nothing is
-    neutralized: this is a data interchange file, not a spreadsheet for display.
+    bureau is ``extra["agency_bureau"]`` when present, else derived from ``office``.
+
+    The file goes to a spreadsheet before it goes to OMB. A cell that starts like a formula is written as
+    it is only when its text is exactly what the imported inventory gave (``record.given``): the agency's
+    answers, "- " bullets included, reach OMB as given. Any other such cell (a name typed in the app, a
+    field edited since the import, a value from a snapshot) gets a leading apostrophe. ``formulas``, when
+    given, counts both.
     """
+    found = formulas if formulas is not None else FormulaCells()
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS_2025)
-    for record in records:
-        writer.writerow([_cell_2025(record, column, agency, agency_name) for column in COLUMNS_2025])
+    for row, record in enumerate(records, start=2):  # the spreadsheet's row: the header is row 1
+        writer.writerow([_guarded(record, column, row, agency, agency_name, found) for column in COLUMNS_2025])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _guarded(record: OmbRecord, column: str, row: int, agency: str, agency_name: str, found: FormulaCells) -> str:
+    """The cell as written: as the inventory gave it, or neutralized if a spreadsheet would run it."""
+    text = _cell_2025(record, column, agency, agency_name)
+    if not text.startswith(FORMULA_START):
+        return text
+    if record.given.get(column) == text:
+        found.keep(row, column)
+        return text
+    found.neutralized += 1
+    return "'" + text
 
 
 def _cell_2025(record: OmbRecord, column: str, agency: str, agency_name: str) -> str:

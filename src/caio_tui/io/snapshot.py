@@ -27,6 +27,7 @@ from caio_tui.domain.diff import PortfolioState
 from caio_tui.domain.gates import GateRules
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
+from caio_tui.io.omb import AS_GIVEN_KEY
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.bulk import no_cycle_collection
 from caio_tui.store.transfer import (
@@ -912,7 +913,7 @@ def _summary(loaded: int, source: str, head: SnapshotHead) -> str:
 
 def _rows(p: Mapping[str, Any]) -> PilotRows:
     """A validated pilot (a dict from PILOT_LINE) as rows to insert, times in the file's text form."""
-    extra = p.get("extra")
+    extra = _imported_extra(p.get("extra") or {})
     return PilotRows(
         pilot=PilotRow(
             p["id"],
@@ -1044,7 +1045,7 @@ def rows_of(snapshot: Snapshot) -> Iterator[PilotRows]:
                 p.stage.value,
                 p.high_impact,
                 p.description,
-                json.dumps(p.extra, ensure_ascii=False),
+                json.dumps(_imported_extra(p.extra), ensure_ascii=False),
                 _stored_time(p.created_at),
                 _stored_time(p.stage_entered_at),
             ),
@@ -1077,6 +1078,15 @@ def rows_of(snapshot: Snapshot) -> Iterator[PilotRows]:
                 for m in p.stage_history
             ],
         )
+
+
+def _imported_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """A pilot's extra fields as a snapshot brings them in, without the record of which cells an OMB
+    inventory gave as they are: a value that arrives in a snapshot is not one this portfolio imported from an
+    inventory, so its OMB export neutralizes it if it starts like a formula (io/omb.py)."""
+    if AS_GIVEN_KEY not in extra:
+        return extra  # nearly every pilot: no copy
+    return {k: v for k, v in extra.items() if k != AS_GIVEN_KEY}
 
 
 def import_snapshot(portfolio: Portfolio, snapshot: Snapshot, *, source: str, progress: Progress | None = None) -> int:
