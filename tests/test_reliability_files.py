@@ -292,7 +292,7 @@ def test_export_never_replaces_the_portfolio_it_reads(tmp_path: Path) -> None:
 DYING_EXPORT = r"""
 import os, signal, sys
 from caio_tui.io import inventory
-def dying(portfolio, fmt, out, progress=None):
+def dying(portfolio, fmt, out, *rest):
     out.write(b'{"half": ')
     out.flush()
     os.kill(os.getpid(), signal.SIGKILL)

@@ -49,5 +49,5 @@ def noted_head(text: str) -> NotedHead:
     for pattern in (_SNAPSHOT_AUDIT, _BRIEFING_META):
         found = pattern.search(start)
         if found:
-            return NotedHead(found[2].decode(), int(found[1]), f"the head {path.name} was taken at")
+            return NotedHead(found[2].decode(), int(found[1]), f"the head noted in {path.name}")
     raise AnchorError(f"{text}: carries no audit head (caio-tui snapshots and HTML briefings carry one)")

@@ -148,6 +148,7 @@ class Portfolio:
         self._rules: GateRules | None = None
         self._rules_at = 0  # the version of the cached rules: another program may load new ones
         self.seal = seal.SealKeeper(conn)
+        self._committed_at = -1.0  # when this connection's last write committed (time.monotonic)
 
     # ---- opening -------------------------------------------------------------------------------------
 
@@ -250,6 +251,7 @@ class Portfolio:
                 yield
                 self.seal.finish()  # the rows' new digests, and the state into this write's event
                 _retry_busy(lambda: self.conn.execute("COMMIT"), deadline)
+                self._committed_at = time.monotonic()
             except sqlite3.DatabaseError as exc:
                 refusal = self.seal.refusal()
                 self.seal.abort()
@@ -270,6 +272,12 @@ class Portfolio:
         within 1, 2 and 5 ms; under a stream of short writes the one that waited longest kept losing the
         lock to them, past the whole busy timeout. Here every waiting write looks as often (see
         _retry_busy), so none is starved."""
+        # Fairness the other way round: a program writing in a loop took the lock back within microseconds of
+        # each COMMIT, while the others look every 1-10 ms, and kept it for its whole loop. After its own
+        # write it now leaves the lock free a moment for the programs waiting for it.
+        gap = self._committed_at + _TURN - time.monotonic()
+        if gap > 0:
+            time.sleep(gap)
         self.conn.execute("PRAGMA busy_timeout = 0")
         try:
             _retry_busy(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
@@ -1232,6 +1240,7 @@ class Portfolio:
 
 
 R = TypeVar("R")
+_TURN = 0.003  # seconds a program leaves the lock free after its own write before it takes it again
 _IDLE_READERS = 4  # read connections kept open between reads (the UI thread and a few workers)
 _LONGEST_PAUSE = 0.01  # between two looks for a busy lock (seconds)
 

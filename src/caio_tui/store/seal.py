@@ -64,6 +64,7 @@ TABLES = (
     Sealed("stage_move", "pilot_id", "pilot_id, id", "stage moves of pilot", "stage_move_by_pilot"),
 )
 BY_TABLE = {t.table: t for t in TABLES}
+_PER_PILOT = frozenset({"pilot", "coverage", "blocker", "stage_move"})  # tables grouped by pilot id
 
 
 class TamperedError(StoreError):
@@ -89,15 +90,46 @@ def _value(digest: bytes) -> int:
     return int.from_bytes(digest, "big")
 
 
-def group_digest(conn: sqlite3.Connection, table: str, group: object) -> bytes | None:
-    """The digest of one group as its rows are now; None when it has no row."""
+def group_digest(conn: sqlite3.Connection, table: str, group: object, text: str | None = None) -> bytes | None:
+    """The digest of one group as its rows are now; None when it has no row. `text`: _row_text, if known."""
     spec = BY_TABLE[table]
     rows = conn.execute(
-        f"SELECT {_row_text(conn, table)} FROM {table} WHERE {spec.group} = ? ORDER BY {spec.order}", (group,)
+        f"SELECT {text or _row_text(conn, table)} FROM {table} WHERE {spec.group} = ? ORDER BY {spec.order}",
+        (group,),
     ).fetchall()
     if not rows:
         return None
     return _digest(table, str(group), _ROW_SEPARATOR.join(r[0] for r in rows))
+
+
+_BATCH = 500  # groups per statement when many are read at once (SQLite allows 32,766 parameters)
+
+
+def digests_of(conn: sqlite3.Connection, table: str, groups: list[object], text: str) -> dict[str, bytes]:
+    """The digests of many groups, a few hundred per statement; a group with no row is absent."""
+    spec = BY_TABLE[table]
+    found: dict[str, bytes] = {}
+    for start in range(0, len(groups), _BATCH):
+        chunk = groups[start : start + _BATCH]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {spec.group}, {text} FROM {table} WHERE {spec.group} IN ({marks}) ORDER BY {spec.order}"
+        parts: dict[str, list[str]] = {}
+        for group, row in conn.execute(sql, chunk):
+            parts.setdefault(str(group), []).append(row)
+        for key, rows in parts.items():
+            found[key] = _digest(table, key, _ROW_SEPARATOR.join(rows))
+    return found
+
+
+def stored_of(conn: sqlite3.Connection, table: str, keys: list[str]) -> dict[str, bytes]:
+    """The stored digests of many groups; a group without one is absent."""
+    found: dict[str, bytes] = {}
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT grp, digest FROM state_seal WHERE tbl = ? AND grp IN ({marks})"
+        found.update((str(g), bytes(d)) for g, d in conn.execute(sql, [table, *chunk]))
+    return found
 
 
 def table_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str, bytes]]:
@@ -167,6 +199,7 @@ class SealKeeper:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._txn: _Transaction | None = None
+        self._texts: dict[str, str] = {}  # each table's row text (its columns do not change while open)
         conn.create_function("caio_touch", 2, self._touch)
         self._triggers(create=True)
 
@@ -181,6 +214,29 @@ class SealKeeper:
                 self.conn.execute(
                     f"CREATE TEMP TRIGGER IF NOT EXISTS {name} BEFORE {when} ON main.{spec.table} BEGIN {calls} END"
                 )
+
+    def _text(self, table: str) -> str:
+        text = self._texts.get(table)
+        if text is None:
+            text = self._texts[table] = _row_text(self.conn, table)
+        return text
+
+    def check_pilots(self, pilot_ids: list[str]) -> None:
+        """Before a write that touches many pilots (an import): check their groups in a few statements
+        instead of a trigger call each, refusing if one was changed outside caio-tui."""
+        txn = self._txn
+        if txn is None or txn.mode is not Mode.KEEP:
+            return
+        for spec in TABLES:
+            if spec.table not in _PER_PILOT:
+                continue
+            now = digests_of(self.conn, spec.table, list(pilot_ids), self._text(spec.table))
+            stored = stored_of(self.conn, spec.table, list(pilot_ids))
+            for pilot_id in pilot_ids:
+                if stored.get(pilot_id) != now.get(pilot_id):
+                    txn.refusal = _refusal(StateFault(spec.table, pilot_id, _kind(stored.get(pilot_id), present=True)))
+                    raise TamperedError(txn.refusal)
+                txn.touched[(spec.table, pilot_id)] = pilot_id
 
     def begin(self) -> None:
         """At BEGIN: where the chain's state stands."""
@@ -228,7 +284,7 @@ class SealKeeper:
             return
         txn.touched[key] = group
         stored = self._stored(table, key[1])
-        if stored != group_digest(self.conn, table, group):
+        if stored != group_digest(self.conn, table, group, self._text(table)):
             fault = StateFault(table, key[1], _kind(stored, present=True))
             txn.refusal = _refusal(fault)
             raise TamperedError(txn.refusal)
@@ -258,19 +314,30 @@ class SealKeeper:
         )
 
     def _seal_touched(self, txn: _Transaction) -> int:
+        """Digest the touched groups again (table by table, a few hundred per statement) and move the state
+        by the difference."""
         state = txn.state
+        by_table: dict[str, dict[str, object]] = {}
         for (table, key), group in txn.touched.items():
-            old = self._stored(table, key)
-            new = group_digest(self.conn, table, group)
-            if old == new:
-                continue
-            if old is not None:
-                state -= _value(old)
-            if new is None:
-                self.conn.execute("DELETE FROM state_seal WHERE tbl = ? AND grp = ?", (table, key))
-            else:
-                state += _value(new)
-                self.conn.execute("INSERT OR REPLACE INTO state_seal VALUES (?, ?, ?)", (table, key, new))
+            by_table.setdefault(table, {})[key] = group
+        for table, groups in by_table.items():
+            keys = list(groups)
+            old = stored_of(self.conn, table, keys)
+            new = digests_of(self.conn, table, list(groups.values()), self._text(table))
+            gone, changed = [], []
+            for key in keys:
+                before, after = old.get(key), new.get(key)
+                if before == after:
+                    continue
+                if before is not None:
+                    state -= _value(before)
+                if after is None:
+                    gone.append((table, key))
+                else:
+                    state += _value(after)
+                    changed.append((table, key, after))
+            self.conn.executemany("DELETE FROM state_seal WHERE tbl = ? AND grp = ?", gone)
+            self.conn.executemany("INSERT OR REPLACE INTO state_seal VALUES (?, ?, ?)", changed)
         return state
 
     def _seal_all(self) -> int:

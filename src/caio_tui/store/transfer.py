@@ -663,6 +663,7 @@ def upsert_pilots(
         return _plan(portfolio, incoming, source, dry_run=True, progress=progress)[0]
     with portfolio._transaction():
         report, added, updates = _plan(portfolio, incoming, source, dry_run=False, progress=progress)
+        portfolio.seal.check_pilots([p.id for p in incoming])  # in a few statements, not a trigger call each
         was, became = _apply(portfolio, added, updates)
         if report.added or report.updated:
             # Before: the old value of every field, inventory column, coverage item and stage the import
