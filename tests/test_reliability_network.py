@@ -19,6 +19,7 @@ from caio_tui.cli import cli
 from caio_tui.config import Settings
 from caio_tui.tui.app import CaioApp
 from conftest import NOW
+from tui_helpers import settle
 
 SRC = Path(__file__).parent.parent / "src" / "caio_tui"
 NETWORK_MODULES = {"socket", "ssl", "urllib", "http", "requests", "httpx", "aiohttp", "smtplib", "ftplib", "webbrowser"}
@@ -118,7 +119,7 @@ async def test_the_app_works_without_the_network(attempts: list[str], tmp_path: 
             await pilot.press(key)
             await pilot.pause()
         await pilot.pause(0.6)  # a round of the data_version watch
-        await app.workers.wait_for_complete()
+        await settle(pilot)
 
 
 def test_no_module_imports_a_network_library() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from caio_tui.config import Settings
 from caio_tui.store import Portfolio
@@ -31,9 +32,15 @@ def make_app(portfolio: Portfolio) -> RecordingApp:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Until the app is still: its messages handled and its workers done."""
+    """Until the app is still: its messages handled and its workers done (a worker cancelled because a newer
+    one replaced it, as a reload does when changes come quickly, is done too)."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    while True:
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            continue
     await pilot.pause()
 
 
