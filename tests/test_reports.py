@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,11 @@ from caio_tui.domain.leverage import GateIndex, closest_to_production, facts_of,
 from caio_tui.domain.pilots import Pilot, PilotFields, PilotRecord
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
+from caio_tui.io.briefing import STALLED_SHOWN, build_briefing
+from caio_tui.io.briefing_html import briefing_html
+from caio_tui.io.briefing_markdown import briefing_markdown
 from caio_tui.io.inventory import EXPORT_FORMATS, export_bytes
-from caio_tui.io.reports import (
-    STALLED_SHOWN,
-    briefing_html,
-    briefing_markdown,
-    build_briefing,
-    csv_cell,
-    md,
-    pilots_csv,
-)
+from caio_tui.io.reports import csv_cell, md, pilots_csv
 from caio_tui.store import Portfolio
 from caio_tui.store.transfer import read_records
 from conftest import NOW
@@ -322,6 +318,75 @@ def test_html_is_self_contained_and_escapes_user_text(sample_portfolio: Portfoli
     without_user_text = page.replace("https://tracker.example/x", "")
     assert "http://" not in without_user_text and "https://" not in without_user_text
     assert "@media print" in page and "<svg" in page and "<style>" in page
+
+
+def test_every_user_text_in_the_html_is_escaped_by_the_template(sample_portfolio: Portfolio) -> None:
+    """Escaping is the template's default, not a call site's habit: hostile text in every field the page
+    shows from the user (names, offices, tags, actors, the override's justification, the portfolio's name)
+    comes out as text."""
+    b = build_briefing(sample_portfolio)
+    assert b.leverage and b.stalled and b.recent and b.closest
+    move = b.recent[0]
+    hostile = replace(
+        b,
+        name=HOSTILE,
+        taken_by=HOSTILE,
+        audit_head=(b.audit_head[0], HOSTILE),
+        leverage=[b.leverage[0].model_copy(update={"tag": HOSTILE, "areas": (HOSTILE,), "unlocks": (HOSTILE,)})],
+        stalled=[
+            replace(b.stalled[0], id=HOSTILE, name=HOSTILE, office=HOSTILE, territory=HOSTILE, top_blocker=HOSTILE)
+        ],
+        recent=[
+            replace(
+                move,
+                pilot_id=HOSTILE,
+                name=HOSTILE,
+                move=move.move.model_copy(update={"actor": HOSTILE, "override": HOSTILE}),
+            )
+        ],
+    )
+    page = briefing_html(hostile)
+    assert "<script" not in page.lower() and "<img" not in page.lower()
+    escaped = (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;"
+    )
+    # The title and h1, the actor, the audit head twice; the tag's two chart tooltips (its label is clipped),
+    # its cell, areas and unlocks; the stalled row's five texts; the recent row's four.
+    assert page.count(escaped) == 19
+
+
+def test_control_characters_in_user_text_show_escaped_in_the_html(sample_portfolio: Portfolio) -> None:
+    page = briefing_html(replace(build_briefing(sample_portfolio), name="two\nlines\x1b[31m\u202e"))
+    assert "<title>Portfolio briefing: two⏎lines\\x1b[31m\\u202e</title>" in page
+    assert "\x1b" not in page and "\u202e" not in page
+
+
+def test_the_templates_never_turn_escaping_off() -> None:
+    """The only markup on the page is the templates' own: no value is marked safe, escaping is never
+    switched off, and the Python side builds no markup from text."""
+    import caio_tui.io.briefing_html as module
+
+    templates = Path(module.__file__).parent / "templates"
+    sources = {p.name: p.read_text(encoding="utf-8") for p in templates.glob("*.j2")}
+    assert {"briefing.html.j2", "briefing_charts.svg.j2"} <= set(sources)
+    for name, source in sources.items():
+        assert "|safe" not in source.replace(" ", ""), name
+        assert "autoescape" not in source, name
+    assert Path(module.__file__).read_text(encoding="utf-8").count("Markup(") == 2  # the finalize and the line break
+
+
+def test_the_briefing_modules_do_not_import_jinja2_until_a_page_is_rendered() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, caio_tui.io.inventory, caio_tui.cli\n"
+        "print('jinja2' in sys.modules)\n"
+        "from caio_tui.io.briefing_html import _template; _template()\n"
+        "print('jinja2' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_many_stalled_pilots_are_summarized(portfolio: Portfolio) -> None:

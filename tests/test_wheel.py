@@ -89,3 +89,7 @@ def test_the_wheel_installs_a_working_caio_tui(tmp_path: Path) -> None:
     samples = sh(venv / "bin" / "python", "-m", "caio_tui", "samples", cwd=elsewhere)
     assert samples.returncode == 0, samples.stderr
     assert samples.stdout.startswith("civilian-agency")
+    page = elsewhere / "briefing.html"  # the HTML briefing's templates ship inside the package
+    exported = sh(command, "--db", db, "export", "--format", "html", "-o", page, cwd=elsewhere)
+    assert exported.returncode == 0, exported.stderr
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -1,16 +1,27 @@
 """User settings: where the portfolio lives, who the actor is, the stalled threshold, the theme.
 
-Read from `config.toml` in the platformdirs config folder; environment variables override it.
+Read from `config.toml` in the platformdirs config folder; environment variables override it. Every key
+is checked when the file is read: a bad value, an unknown key or a file that is not TOML stops the tool
+with one line naming the file and the key (exit 1), never a silent fallback to a default (a mistyped
+actor would otherwise sign the audit trail with the wrong name). Whether a theme *name* exists is the
+app's to judge, since it knows the themes: it says so on screen and uses its default. Written with tomli-w.
+
+The checks are by hand, not a pydantic model: the settings are read at start-up, which leaves pydantic
+unimported (about 110 ms; tests/test_startup.py guards it), and three keys need three checks.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, cast
 
+import click
 from platformdirs import user_config_dir, user_data_dir
 
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS
@@ -33,6 +44,88 @@ class Settings:
     theme: str = "textual-dark"
 
 
+class ConfigError(click.ClickException):
+    """A config file the tool will not guess around. A click exception so that every command that reads the
+    settings (and the app, which reads them before it takes the screen) stops with the CLI's one line on
+    stderr and exit 1, wherever the reading happens."""
+
+    exit_code = 1
+
+    def show(self, file: object = None) -> None:
+        from caio_tui.domain.text import printable
+
+        click.echo(f"caio-tui: error: {printable(self.format_message())}", err=True)
+
+
+# ---- the checks: each returns None for a good value, else what is wrong with it --------------------
+
+
+def _actor_problem(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return 'must be your name as text, e.g. actor = "Dana Whitfield"'
+    return None
+
+
+def _stalled_days_problem(value: object) -> str | None:
+    # TOML's true is an int to Python: only a real positive number of days counts.
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return "must be a whole number of days above 0"
+    return None
+
+
+def _theme_problem(value: object) -> str | None:
+    return None if isinstance(value, str) else 'must be a theme name as text, e.g. theme = "textual-light"'
+
+
+_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "actor": _actor_problem,
+    "stalled_days": _stalled_days_problem,
+    "theme": _theme_problem,
+}
+
+
+class _File(TypedDict, total=False):
+    """What a checked config file holds."""
+
+    actor: str
+    stalled_days: int
+    theme: str
+
+
+def _checked(data: dict[str, object], path: Path) -> _File:
+    for key, value in data.items():
+        check = _CHECKS.get(key)
+        if check is None:
+            raise ConfigError(f"{path}: {key}: not a setting (the settings are {', '.join(_CHECKS)})")
+        problem = check(value)
+        if problem:
+            raise ConfigError(f"{path}: {key}: {problem}; found {_as_written(value)}")
+    return cast(_File, data)
+
+
+def _as_written(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)  # close to TOML: true, -5, "x"
+
+
+# ---- reading and writing ---------------------------------------------------------------------------
+
+
+def _read_file(path: Path) -> _File:
+    """The file's settings, checked; none when there is no file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return _checked(tomllib.loads(text), path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -40,45 +133,28 @@ def _os_user() -> str:
         return "unknown"
 
 
-def _read_file(path: Path) -> dict[str, object]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}  # a missing or broken config file must never keep the tool from starting
-
-
 def load_settings() -> Settings:
+    """The settings: the environment's actor, else the file's, else the OS user; the file's threshold and
+    theme, else the defaults. Raises ConfigError for a bad file."""
     data = _read_file(config_path())
-    actor = os.environ.get("CAIO_TUI_ACTOR") or str(data.get("actor") or "") or _os_user()
-    stalled = data.get("stalled_days", DEFAULT_STALLED_DAYS)
-    theme = data.get("theme", "textual-dark")
     return Settings(
-        actor=actor,
-        stalled_days=_days(stalled),
-        theme=theme if isinstance(theme, str) else "textual-dark",
+        actor=os.environ.get("CAIO_TUI_ACTOR") or data.get("actor") or _os_user(),
+        stalled_days=data.get("stalled_days", DEFAULT_STALLED_DAYS),
+        theme=data.get("theme", "textual-dark"),
     )
 
 
-def _days(value: object) -> int:
-    # TOML's true is an int to Python: only a real positive number of days counts.
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return DEFAULT_STALLED_DAYS
-
-
 def save_setting(key: str, value: str | int) -> None:
-    """Write one setting, keeping the others; the file is replaced atomically."""
+    """Write one setting, keeping the others; the file is replaced atomically. A file that does not read
+    is left as it is: OSError, with the one line that says why."""
+    import tomli_w  # only when a setting changes: start-up never writes
+
     path = config_path()
-    data = _read_file(path)
-    data[key] = value
-    lines = [f"{k} = {_toml_value(v)}" for k, v in sorted(data.items()) if isinstance(v, str | int)]
+    try:
+        data: dict[str, object] = {**_read_file(path), **_checked({key: value}, path)}
+    except ConfigError as exc:
+        raise OSError(exc.message) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.write_text(tomli_w.dumps(dict(sorted(data.items()))), encoding="utf-8")
     temporary.replace(path)
-
-
-def _toml_value(value: str | int) -> str:
-    if isinstance(value, int):
-        return str(value)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -24,6 +24,9 @@ from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
 from caio_tui.domain.text import clip, printable
+from caio_tui.io.briefing import build_briefing
+from caio_tui.io.briefing_html import briefing_html
+from caio_tui.io.briefing_markdown import briefing_markdown
 from caio_tui.io.files import atomic_output
 from caio_tui.io.omb import (
     AS_GIVEN_KEY,
@@ -38,7 +41,7 @@ from caio_tui.io.omb import (
     read_inventory,
     write_inventory_2025,
 )
-from caio_tui.io.reports import briefing_html, briefing_markdown, build_briefing, write_pilots_csv
+from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
 from caio_tui.store.database import is_open_here
