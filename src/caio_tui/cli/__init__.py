@@ -552,7 +552,7 @@ def add(
 @click.pass_context
 def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: bool, check: bool) -> None:
     """The audit trail, of one pilot or the whole portfolio."""
-    from caio_tui.commands import reliability
+    from caio_tui.cli import reliability
     from caio_tui.domain.text import printable
 
     with opened(ctx) as portfolio:
@@ -583,7 +583,7 @@ def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: b
 def verify(ctx: click.Context, as_json: bool, noted: str | None) -> None:
     """Check the file's integrity, the audit trail's hash chain and every row against the state seal
     (exit 1 when anything fails). Note the head it prints somewhere outside the file."""
-    from caio_tui.commands import reliability
+    from caio_tui.cli import reliability
     from caio_tui.io.anchors import AnchorError, noted_head
 
     try:
@@ -622,7 +622,7 @@ def main() -> None:
 
 
 # ---- commands of other capabilities, one module each (keep this block one line per module) ----------
-__import__("caio_tui.commands.transfer", fromlist=["register"]).register(cli)
-__import__("caio_tui.commands.generate", fromlist=["register"]).register(cli)
-__import__("caio_tui.commands.views", fromlist=["register"]).register(cli)
-__import__("caio_tui.commands.gates", fromlist=["register"]).register(cli)
+__import__("caio_tui.cli.transfer", fromlist=["register"]).register(cli)
+__import__("caio_tui.cli.generate", fromlist=["register"]).register(cli)
+__import__("caio_tui.cli.views", fromlist=["register"]).register(cli)
+__import__("caio_tui.cli.gates", fromlist=["register"]).register(cli)
