@@ -8,36 +8,31 @@
     gates recheck PILOT [--override TEXT]         decide a stale approval afresh on today's state
 
 Exit codes as everywhere: 0 ok (a check that passes), 1 error, 2 usage, 3 the gate refuses.
-The commands are defined inside register(), which cli.py calls at its end, so importing this module never
-imports cli.py. User text (rule descriptions, pilot names) is printed through domain.text.printable.
+User text (rule descriptions, pilot names) is printed through domain.text.printable.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from caio_tui.cli.plumbing import (
+    EXIT_ERROR,
+    EXIT_GATE_REFUSED,
+    CliError,
+    CliUsageError,
+    db_option,
+    opened,
+    print_json,
+    say,
+)
+
 if TYPE_CHECKING:
     from caio_tui.domain.gates import Change, GateResult, GateRules
     from caio_tui.domain.staleness import Regression
     from caio_tui.store import Portfolio
-
-EXIT_ERROR, EXIT_GATE_REFUSED = 1, 3
-
-
-def _say(text: str, *, err: bool = False, bold: bool = False) -> None:
-    from caio_tui.domain.text import printable
-
-    line = printable(text)
-    click.echo(click.style(line, bold=True) if bold else line, err=err)
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
 
 # ---- shapes -------------------------------------------------------------------------------------------
 
@@ -84,29 +79,28 @@ def rules_lines(rules: GateRules) -> list[str]:
 def _print_result(result: GateResult) -> None:
     verdict = "passes" if result.passed else "refused"
     crossed = f"{result.from_stage.value} → {result.to_stage.value}"
-    _say(f"{result.pilot_id} {crossed}: the gate {verdict}", bold=True)
+    say(f"{result.pilot_id} {crossed}: the gate {verdict}", bold=True)
     for failure in result.failures:
-        _say(f"  ✗ {failure.rule}: {failure.reason}")
+        say(f"  ✗ {failure.rule}: {failure.reason}")
     if not result.passed:
-        _say("least that would pass:")
+        say("least that would pass:")
         for change in result.least_changes:
-            _say(f"  - {change.text}")
+            say(f"  - {change.text}")
 
 
 def _print_regressions(found: list[Regression]) -> None:
     for regression in found:
-        _say(f"  ! {regression.text}")
+        say(f"  ! {regression.text}")
 
 
 def _print_stale(reasons: list[Regression]) -> None:
     """The regressions of a stale approval; a flag outlives a regression undone since, until a re-check."""
     _print_regressions(reasons)
     if not reasons:
-        _say("  ! the state regressed since the decision and is back as it was; re-check to confirm")
+        say("  ! the state regressed since the decision and is back as it was; re-check to confirm")
 
 
 def _read_file(path: Path) -> str:
-    from caio_tui.cli import CliError
 
     try:
         return path.read_text(encoding="utf-8")
@@ -122,7 +116,6 @@ def _read_file(path: Path) -> str:
 
 def _parse_target(portfolio: Portfolio, pilot: str, to_stage: str | None) -> Any:
     """The stage a check aims at: --to, else the next stage."""
-    from caio_tui.cli import CliError, CliUsageError
     from caio_tui.domain.stages import parse_stage
 
     current = portfolio.get(pilot).stage
@@ -140,195 +133,197 @@ def _parse_target(portfolio: Portfolio, pilot: str, to_stage: str | None) -> Any
 # ---- the commands -------------------------------------------------------------------------------------
 
 
-def register(cli: click.Group) -> None:
-    """Add the `gates` group to the CLI."""
-    from caio_tui.cli import CliError, CliUsageError, db_option, opened
+@click.group("gates")
+def gates() -> None:
+    """Gate rules (data, versioned in the portfolio) and gate checks of a pilot."""
 
-    @cli.group("gates")
-    def gates() -> None:
-        """Gate rules (data, versioned in the portfolio) and gate checks of a pilot."""
 
-    @gates.command("show")
-    @db_option
-    @click.option("--json", "as_json", is_flag=True, help="The rules as JSON.")
-    @click.option("--toml", "as_toml", is_flag=True, help="The rules as a TOML file to edit and load back.")
-    @click.option("--version", "version", type=click.IntRange(min=1), help="An earlier version of the rules.")
-    @click.pass_context
-    def show(ctx: click.Context, as_json: bool, as_toml: bool, version: int | None) -> None:
-        """The current gate rules (or an earlier version), gate by gate."""
-        from caio_tui.domain.gate_file import rules_toml
-        from caio_tui.store.gates import rules_at
+@gates.command("show")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="The rules as JSON.")
+@click.option("--toml", "as_toml", is_flag=True, help="The rules as a TOML file to edit and load back.")
+@click.option("--version", "version", type=click.IntRange(min=1), help="An earlier version of the rules.")
+@click.pass_context
+def show(ctx: click.Context, as_json: bool, as_toml: bool, version: int | None) -> None:
+    """The current gate rules (or an earlier version), gate by gate."""
+    from caio_tui.domain.gate_file import rules_toml
+    from caio_tui.store.gates import rules_at
 
-        if as_json and as_toml:
-            raise CliUsageError("choose one of --json and --toml")
-        with opened(ctx) as portfolio:
-            current = portfolio.rules_version()
-            shown = version or current
-            rules = rules_at(portfolio, shown) if version else portfolio.rules()
-            name = portfolio.name
-        if as_json:
-            _print_json(rules_json(rules, shown))
-        elif as_toml:
-            heading = f"Gate rules of the portfolio {name!r}, version {shown}.\nLoad with: caio-tui gates load FILE"
-            click.echo(rules_toml(rules, heading=heading), nl=False)
-        else:
-            note = "" if shown == current else f" (the current version is {current})"
-            _say(f"Gate rules, version {shown}{note}", bold=True)
-            for line in rules_lines(rules):
-                _say(line)
+    if as_json and as_toml:
+        raise CliUsageError("choose one of --json and --toml")
+    with opened(ctx) as portfolio:
+        current = portfolio.rules_version()
+        shown = version or current
+        rules = rules_at(portfolio, shown) if version else portfolio.rules()
+        name = portfolio.name
+    if as_json:
+        print_json(rules_json(rules, shown))
+    elif as_toml:
+        heading = f"Gate rules of the portfolio {name!r}, version {shown}.\nLoad with: caio-tui gates load FILE"
+        click.echo(rules_toml(rules, heading=heading), nl=False)
+    else:
+        note = "" if shown == current else f" (the current version is {current})"
+        say(f"Gate rules, version {shown}{note}", bold=True)
+        for line in rules_lines(rules):
+            say(line)
 
-    @gates.command("check")
-    @db_option
-    @click.argument("pilot")
-    @click.option("--to", "to_stage", help="The stage to check a move into (default: the next one).")
-    @click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
-    @click.pass_context
-    def check(ctx: click.Context, pilot: str, to_stage: str | None, as_json: bool) -> None:
-        """Would PILOT pass the gate? Each failing rule with its reason, and the least set of changes that
-        passes (exit 0 when it passes, 3 when it is refused). Changes nothing."""
-        from caio_tui.store.gates import stale_reasons
 
-        with opened(ctx) as portfolio:
-            target = _parse_target(portfolio, pilot, to_stage)
-            result = portfolio.check_gate(pilot, target)
-            flagged = portfolio.get(pilot).approval_stale
-            reasons = stale_reasons(portfolio, pilot)
-        if as_json:
-            _print_json({**result_json(result), "approval_stale": flagged, "stale_reasons": [r.text for r in reasons]})
-        else:
-            _print_result(result)
-            if flagged:
-                _say(f"approval stale: the gate {pilot} passed into its stage was decided on a state that regressed")
-                _print_stale(reasons)
-        if not result.passed:
-            ctx.exit(EXIT_GATE_REFUSED)
+@gates.command("check")
+@db_option
+@click.argument("pilot")
+@click.option("--to", "to_stage", help="The stage to check a move into (default: the next one).")
+@click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
+@click.pass_context
+def check(ctx: click.Context, pilot: str, to_stage: str | None, as_json: bool) -> None:
+    """Would PILOT pass the gate? Each failing rule with its reason, and the least set of changes that
+    passes (exit 0 when it passes, 3 when it is refused). Changes nothing."""
+    from caio_tui.store.gates import stale_reasons
 
-    @gates.command("load")
-    @db_option
-    @click.argument("file", type=click.Path(path_type=Path))
-    @click.option("--check", "check_only", is_flag=True, help="Only validate the file; change nothing.")
-    @click.option(
-        "--allow-empty", is_flag=True, help="Load a file with no rules at all (every move then passes every gate)."
-    )
-    @click.pass_context
-    def load(ctx: click.Context, file: Path, check_only: bool, allow_empty: bool) -> None:
-        """Replace the gate rules with FILE (TOML, see `gates show --toml`), after validating it against
-        the portfolio; a file with problems is refused with each problem's line and reason, and a file
-        with no rules at all (an empty file removes every gate) without --allow-empty. `caio-tui undo`
-        puts the rules it replaced back."""
-        from caio_tui.domain.gate_file import read_rules
-        from caio_tui.domain.gates import GateRulesError
-        from caio_tui.store.gates import replace_rules
-
-        text = _read_file(file)
-        with opened(ctx) as portfolio:
-            try:
-                rules = read_rules(
-                    text, str(file), catalog=portfolio.catalog(), known_tags=[t.tag for t in portfolio.tags()]
-                )
-            except GateRulesError as exc:
-                for problem in exc.problems:
-                    _say(f"caio-tui: error: {problem}", err=True)
-                _say(f"caio-tui: {file}: refused; the rules were not changed", err=True)
-                ctx.exit(EXIT_ERROR)
-            empty = not rules.rule_count()
-            if check_only:
-                needs = " (it holds no rules: loading it needs --allow-empty)" if empty else ""
-                _say(
-                    f"{file}: valid ({len(rules.gates)} gates, {rules.rule_count()} rules){needs}; nothing was changed"
-                )
-                return
-            if empty and not allow_empty:
-                raise CliError(
-                    f"{file}: holds no gate rules, so every move would pass every gate; "
-                    "load it with --allow-empty if that is meant; the rules were not changed"
-                )
-            before = portfolio.rules_version()
-            after = replace_rules(portfolio, rules, source=file.name, allow_empty=allow_empty)
-        if after == before:
-            _say(f"{file}: the same rules as version {after}; nothing was changed")
-        else:
-            _say(f"gate rules version {after} from {file} ({len(rules.gates)} gates, {rules.rule_count()} rules)")
-
-    @gates.command("history")
-    @db_option
-    @click.option("--json", "as_json", is_flag=True, help="The versions as JSON.")
-    @click.pass_context
-    def history(ctx: click.Context, as_json: bool) -> None:
-        """Every version of the gate rules: when, by whom, how many gates and rules."""
-        from caio_tui.store.gates import rules_history
-
-        with opened(ctx) as portfolio:
-            versions = rules_history(portfolio)
-        if as_json:
-            _print_json([v.model_dump(mode="json") for v in versions])
-            return
-        for v in versions:
-            _say(f"{v.version:>4}  {v.created_at:%Y-%m-%d %H:%M}  {v.actor:<16} {v.gates} gates, {v.rules} rules")
-
-    @gates.command("stale")
-    @db_option
-    @click.argument("pilot", required=False)
-    @click.option("--json", "as_json", is_flag=True, help="Stale pilots and their reasons as JSON.")
-    @click.pass_context
-    def stale(ctx: click.Context, pilot: str | None, as_json: bool) -> None:
-        """Pilots whose approval is stale (the state regressed since the gate was passed or overridden),
-        each with what regressed; with PILOT, that pilot only."""
-        from caio_tui.domain.filters import PilotFilter
-        from caio_tui.store.gates import stale_reasons
-
-        with opened(ctx) as portfolio:
-            pilots = [portfolio.get(pilot)] if pilot else portfolio.pilots(PilotFilter(approval_stale=True))
-            found = [(p, stale_reasons(portfolio, p.id)) for p in pilots]
-        if as_json:
-            _print_json(
-                [
-                    {
-                        "id": p.id,
-                        "name": p.name,
-                        "stage": p.stage.value,
-                        "approval_stale": p.approval_stale,
-                        "reasons": [r.text for r in reasons],
-                    }
-                    for p, reasons in found
-                ]
-            )
-            return
-        for p, reasons in found:
-            if not p.approval_stale:
-                _say(f"{p.id}: the approval of its stage holds")
-                continue
-            _say(f"{p.id} {p.name} ({p.stage.value}): approval stale", bold=True)
+    with opened(ctx) as portfolio:
+        target = _parse_target(portfolio, pilot, to_stage)
+        result = portfolio.check_gate(pilot, target)
+        flagged = portfolio.get(pilot).approval_stale
+        reasons = stale_reasons(portfolio, pilot)
+    if as_json:
+        print_json({**result_json(result), "approval_stale": flagged, "stale_reasons": [r.text for r in reasons]})
+    else:
+        _print_result(result)
+        if flagged:
+            say(f"approval stale: the gate {pilot} passed into its stage was decided on a state that regressed")
             _print_stale(reasons)
-        if not pilot:
-            _say(f"{len(found)} pilot(s) with a stale approval")
-
-    @gates.command("recheck")
-    @db_option
-    @click.argument("pilot")
-    @click.option("--override", help="Re-approve even if the gate now refuses; a written justification.")
-    @click.pass_context
-    def recheck_(ctx: click.Context, pilot: str, override: str | None) -> None:
-        """Check again the gate PILOT's last move passed, against its state now. If it passes (or with
-        --override), the approval is decided afresh and the stale flag clears; exit 3 when it refuses."""
-        from caio_tui.store.gates import recheck
-        from caio_tui.store.portfolio import GateRefused
-
-        with opened(ctx) as portfolio:
-            try:
-                done = recheck(portfolio, pilot, override=override)
-            except GateRefused as refused:
-                _print_result(refused.result)
-                _say("(the approval stays stale; re-approve anyway with --override JUSTIFICATION)")
-                ctx.exit(EXIT_GATE_REFUSED)
-        stage = done.result.to_stage.value
-        if done.override:
-            _say(f"{pilot}: the gate into {stage} re-approved by override; approval current")
-        else:
-            _say(f"{pilot}: the gate into {stage} passes; approval current")
-        if done.regressions:
-            _say("it had been stale because:")
-            _print_regressions(list(done.regressions))
+    if not result.passed:
+        ctx.exit(EXIT_GATE_REFUSED)
 
 
-__all__ = ["register", "result_json", "rules_json", "rules_lines"]
+@gates.command("load")
+@db_option
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Only validate the file; change nothing.")
+@click.option(
+    "--allow-empty", is_flag=True, help="Load a file with no rules at all (every move then passes every gate)."
+)
+@click.pass_context
+def load(ctx: click.Context, file: Path, check_only: bool, allow_empty: bool) -> None:
+    """Replace the gate rules with FILE (TOML, see `gates show --toml`), after validating it against
+    the portfolio; a file with problems is refused with each problem's line and reason, and a file
+    with no rules at all (an empty file removes every gate) without --allow-empty. `caio-tui undo`
+    puts the rules it replaced back."""
+    from caio_tui.domain.gate_file import read_rules
+    from caio_tui.domain.gates import GateRulesError
+    from caio_tui.store.gates import replace_rules
+
+    text = _read_file(file)
+    with opened(ctx) as portfolio:
+        try:
+            rules = read_rules(
+                text, str(file), catalog=portfolio.catalog(), known_tags=[t.tag for t in portfolio.tags()]
+            )
+        except GateRulesError as exc:
+            for problem in exc.problems:
+                say(f"caio-tui: error: {problem}", err=True)
+            say(f"caio-tui: {file}: refused; the rules were not changed", err=True)
+            ctx.exit(EXIT_ERROR)
+        empty = not rules.rule_count()
+        if check_only:
+            needs = " (it holds no rules: loading it needs --allow-empty)" if empty else ""
+            say(f"{file}: valid ({len(rules.gates)} gates, {rules.rule_count()} rules){needs}; nothing was changed")
+            return
+        if empty and not allow_empty:
+            raise CliError(
+                f"{file}: holds no gate rules, so every move would pass every gate; "
+                "load it with --allow-empty if that is meant; the rules were not changed"
+            )
+        before = portfolio.rules_version()
+        after = replace_rules(portfolio, rules, source=file.name, allow_empty=allow_empty)
+    if after == before:
+        say(f"{file}: the same rules as version {after}; nothing was changed")
+    else:
+        say(f"gate rules version {after} from {file} ({len(rules.gates)} gates, {rules.rule_count()} rules)")
+
+
+@gates.command("history")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="The versions as JSON.")
+@click.pass_context
+def history(ctx: click.Context, as_json: bool) -> None:
+    """Every version of the gate rules: when, by whom, how many gates and rules."""
+    from caio_tui.store.gates import rules_history
+
+    with opened(ctx) as portfolio:
+        versions = rules_history(portfolio)
+    if as_json:
+        print_json([v.model_dump(mode="json") for v in versions])
+        return
+    for v in versions:
+        say(f"{v.version:>4}  {v.created_at:%Y-%m-%d %H:%M}  {v.actor:<16} {v.gates} gates, {v.rules} rules")
+
+
+@gates.command("stale")
+@db_option
+@click.argument("pilot", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Stale pilots and their reasons as JSON.")
+@click.pass_context
+def stale(ctx: click.Context, pilot: str | None, as_json: bool) -> None:
+    """Pilots whose approval is stale (the state regressed since the gate was passed or overridden),
+    each with what regressed; with PILOT, that pilot only."""
+    from caio_tui.domain.filters import PilotFilter
+    from caio_tui.store.gates import stale_reasons
+
+    with opened(ctx) as portfolio:
+        pilots = [portfolio.get(pilot)] if pilot else portfolio.pilots(PilotFilter(approval_stale=True))
+        found = [(p, stale_reasons(portfolio, p.id)) for p in pilots]
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "stage": p.stage.value,
+                    "approval_stale": p.approval_stale,
+                    "reasons": [r.text for r in reasons],
+                }
+                for p, reasons in found
+            ]
+        )
+        return
+    for p, reasons in found:
+        if not p.approval_stale:
+            say(f"{p.id}: the approval of its stage holds")
+            continue
+        say(f"{p.id} {p.name} ({p.stage.value}): approval stale", bold=True)
+        _print_stale(reasons)
+    if not pilot:
+        say(f"{len(found)} pilot(s) with a stale approval")
+
+
+@gates.command("recheck")
+@db_option
+@click.argument("pilot")
+@click.option("--override", help="Re-approve even if the gate now refuses; a written justification.")
+@click.pass_context
+def recheck_(ctx: click.Context, pilot: str, override: str | None) -> None:
+    """Check again the gate PILOT's last move passed, against its state now. If it passes (or with
+    --override), the approval is decided afresh and the stale flag clears; exit 3 when it refuses."""
+    from caio_tui.store.gates import recheck
+    from caio_tui.store.portfolio import GateRefused
+
+    with opened(ctx) as portfolio:
+        try:
+            done = recheck(portfolio, pilot, override=override)
+        except GateRefused as refused:
+            _print_result(refused.result)
+            say("(the approval stays stale; re-approve anyway with --override JUSTIFICATION)")
+            ctx.exit(EXIT_GATE_REFUSED)
+    stage = done.result.to_stage.value
+    if done.override:
+        say(f"{pilot}: the gate into {stage} re-approved by override; approval current")
+    else:
+        say(f"{pilot}: the gate into {stage} passes; approval current")
+    if done.regressions:
+        say("it had been stale because:")
+        _print_regressions(list(done.regressions))
+
+
+COMMANDS = (gates,)
+
+__all__ = ["COMMANDS", "result_json", "rules_json", "rules_lines"]

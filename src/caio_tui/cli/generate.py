@@ -1,7 +1,7 @@
 """`generate`: a synthetic portfolio of any size, for trying the app at scale and for the benchmarks.
 
-Defined inside register(), which cli.py calls at its end, so this module never imports cli.py at import
-time; the generator and the store are imported when the command runs, so `caio-tui --help` stays fast.
+The generator and the store are imported when the command runs, so `caio-tui --help` stays fast. Its
+progress bar is its own (shown at once, in two phases), not the plumbing's.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
+
+from caio_tui.cli.plumbing import CliError, db_option, db_path
 
 MAX_PILOTS = 10_000_000
 DEFAULT_SEED = 1  # the same as io.generate.DEFAULT_SEED (a test checks), kept here so --help imports nothing
@@ -56,52 +58,51 @@ def _target(path: Path) -> contextlib.AbstractContextManager[Path]:
     return new_portfolio(path)
 
 
-def register(cli: click.Group) -> None:
-    """Add `generate` to the CLI group."""
-    from caio_tui.cli import CliError, db_option, db_path
+@click.command("generate")
+@db_option
+@click.option(
+    "--pilots",
+    "count",
+    type=click.IntRange(1, MAX_PILOTS),
+    required=True,
+    help="How many pilots to generate.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="The same seed gives the same portfolio.",
+)
+@click.pass_context
+def generate(ctx: click.Context, count: int, seed: int) -> None:
+    """Fill a new or empty portfolio with synthetic pilots shaped like the civilian-agency sample
+    (stages, coverage, blockers, about 10% high-impact): to try the app on a department-sized
+    portfolio. A portfolio that already has pilots is never touched."""
+    from caio_tui.config import load_settings
+    from caio_tui.io.generate import generate as fill
+    from caio_tui.store import Portfolio, StoreError
 
-    @cli.command("generate")
-    @db_option
-    @click.option(
-        "--pilots",
-        "count",
-        type=click.IntRange(1, MAX_PILOTS),
-        required=True,
-        help="How many pilots to generate.",
-    )
-    @click.option(
-        "--seed",
-        type=int,
-        default=DEFAULT_SEED,
-        show_default=True,
-        help="The same seed gives the same portfolio.",
-    )
-    @click.pass_context
-    def generate(ctx: click.Context, count: int, seed: int) -> None:
-        """Fill a new or empty portfolio with synthetic pilots shaped like the civilian-agency sample
-        (stages, coverage, blockers, about 10% high-impact): to try the app on a department-sized
-        portfolio. A portfolio that already has pilots is never touched."""
-        from caio_tui.config import load_settings
-        from caio_tui.io.generate import generate as fill
-        from caio_tui.store import Portfolio, StoreError
+    path = db_path(ctx)
+    name = f"Synthetic portfolio ({count:,} pilots, seed {seed})"
+    started = time.perf_counter()
+    try:
+        with (
+            _target(path) as filled,
+            Portfolio.open(filled, actor=load_settings().actor, create=True, name=name) as portfolio,
+        ):
+            found = portfolio.count()
+            if found:
+                raise CliError(
+                    f"{path}: the portfolio has {found:,} pilot(s); generate fills only a new or empty "
+                    "portfolio (name another file with --db)"
+                )
+            with _progress(count) as progress:
+                added = fill(portfolio, count, seed=seed, progress=progress)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    elapsed = time.perf_counter() - started
+    click.echo(f"generated {added:,} pilots into {path} (seed {seed}) in {elapsed:.1f} s")
 
-        path = db_path(ctx)
-        name = f"Synthetic portfolio ({count:,} pilots, seed {seed})"
-        started = time.perf_counter()
-        try:
-            with (
-                _target(path) as filled,
-                Portfolio.open(filled, actor=load_settings().actor, create=True, name=name) as portfolio,
-            ):
-                found = portfolio.count()
-                if found:
-                    raise CliError(
-                        f"{path}: the portfolio has {found:,} pilot(s); generate fills only a new or empty "
-                        "portfolio (name another file with --db)"
-                    )
-                with _progress(count) as progress:
-                    added = fill(portfolio, count, seed=seed, progress=progress)
-        except StoreError as exc:
-            raise CliError(str(exc)) from None
-        elapsed = time.perf_counter() - started
-        click.echo(f"generated {added:,} pilots into {path} (seed {seed}) in {elapsed:.1f} s")
+
+COMMANDS = (generate,)
