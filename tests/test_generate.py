@@ -324,7 +324,7 @@ def test_a_failed_generate_leaves_no_new_file(tmp_path: Path, monkeypatch: pytes
 
 
 def test_the_command_default_seed_is_the_generator_default() -> None:
-    from caio_tui.commands import generate as command
+    from caio_tui.cli import generate as command
 
     assert command.DEFAULT_SEED == gen.DEFAULT_SEED
 
@@ -333,7 +333,7 @@ def test_a_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> N
     import io
     import sys
 
-    from caio_tui.commands import generate as command
+    from caio_tui.cli import generate as command
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     with command._progress(10) as update:

@@ -19,6 +19,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -443,6 +444,53 @@ def test_json_output_carries_no_raw_control_character(hostile_db: tuple[Path, di
         result = run("--db", path, *args)
         assert result.exit_code == 0
         assert raw_controls(result.stdout) == set(), args
+
+
+# One of each kind that acts on a terminal: C0 (ESC, BEL), DEL, C1 (CSI 0x9b, NEL 0x85), a direction override
+# and an isolate.
+CONTROLS = "c0 \x1b[2J\x07 del \x7f c1 \x9b31m\x85 bidi \u202eevil\u202c \u2066iso\u2069 end"
+
+
+def test_every_json_output_escapes_terminal_controls_and_reads_back_the_same(tmp_path: Path) -> None:
+    """One JSON printer for every `--json` and `diff --format json`: C0, DEL, C1 and the direction overrides
+    and isolates are written as \\uXXXX, so nothing in the output acts on a terminal, the output is valid
+    JSON, and it reads back as the very text stored."""
+    path, empty = tmp_path / "controls.db", tmp_path / "empty.db"
+    Portfolio.open(empty, actor="tester", create=True, clock=lambda: NOW).close()
+    with Portfolio.open(path, actor="tester", create=True, name=CONTROLS, clock=lambda: NOW) as portfolio:
+        fields = PilotFields(name=CONTROLS, office=CONTROLS, owner=CONTROLS, description=CONTROLS)
+        first, second = (portfolio.add_pilot(fields, stage=Stage.POC) for _ in range(2))
+        portfolio.open_blocker(first, "skills-gap", note=CONTROLS)
+    toml = run("--db", path, "gates", "show", "--toml").stdout  # a description in TOML escapes, DEL included
+    described = json.dumps(CONTROLS).replace("\x7f", "\\u007f")
+    rules = tmp_path / "rules.toml"
+    rules.write_text(toml.replace('"An owner is recorded"', described, 1), encoding="utf-8")
+    assert run("--db", path, "gates", "load", rules).exit_code == 0
+
+    def read(*args: str | Path, exit_code: int = 0) -> Any:
+        result = run("--db", path, *args)
+        assert result.exit_code == exit_code, (args, result.output)
+        assert raw_controls(result.stdout) == set(), args
+        return json.loads(result.stdout)
+
+    assert [p["name"] for p in read("list", "--json")] == [CONTROLS, CONTROLS]
+    shown = read("show", first, "--json")
+    assert (shown["name"], shown["office"], shown["blockers"][0]["note"]) == (CONTROLS, CONTROLS, CONTROLS)
+    for args in (["history", "--json"], ["history", "--verify", "--json"]):
+        events = read(*args)
+        assert [e["after"]["name"] for e in events if e["action"] == "pilot.create"] == [CONTROLS, CONTROLS]
+    assert read("verify", "--json")["ok"] is True
+    assert [p["name"] for p in read("compare", first, second, "--json")["pilots"]] == [CONTROLS, CONTROLS]
+    assert read("blockers", "--json")["open_blockers"] == 1
+    assert read("summary", "--json")["name"] == CONTROLS
+    assert read("gates", "show", "--json")["gate"][0]["rules"][0]["description"] == CONTROLS
+    assert read("gates", "check", first, "--to", "production", "--json", exit_code=3)["pilot"] == first
+    assert [v["version"] for v in read("gates", "history", "--json")] == [1, 2]
+    assert read("gates", "stale", first, "--json")[0]["name"] == CONTROLS
+    diff = run("--db", path, "diff", empty, path, "--format", "json")
+    assert diff.exit_code == 0 and raw_controls(diff.stdout) == set()
+    found = json.loads(diff.stdout)
+    assert (found["new_name"], [p["name"] for p in found["added"]]) == (CONTROLS, [CONTROLS, CONTROLS])
 
 
 def test_hostile_text_is_neutralised_in_csv_and_escaped_in_html_and_markdown(

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from caio_tui.cli import cli
-from caio_tui.commands import transfer as commands
+from caio_tui.cli import transfer as commands
 from caio_tui.io import inventory
 from caio_tui.io.files import FileWriteError, atomic_output, write_atomic
 from caio_tui.io.omb import COLUMNS_2025

@@ -1,4 +1,5 @@
-"""What `history --verify` adds to the audit trail: a mark on each event and a verdict on the chain.
+"""The audit trail, headless: `history` (with `--verify`, a mark on each event and a verdict on the
+chain), `verify` (integrity, chain, rows against the state seal, a noted head) and `undo`.
 
 The marks come from the store's walk of the whole hash chain (store/audit.py), so an event listed alone
 (`history PILOT --verify`, `--limit`) is still vouched for by every event before it.
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from caio_tui.domain.text import printable
+from caio_tui.cli.plumbing import EXIT_ERROR, CliUsageError, db_option, opened, print_json, say
 
 if TYPE_CHECKING:
     from caio_tui.io.anchors import NotedHead
@@ -96,6 +97,8 @@ class Verification:
         return f"{self.anchor.source} ({short}…) is event {self.anchor_event}; {since} event(s) since"
 
     def echo(self) -> None:
+        from caio_tui.domain.text import printable
+
         for problem in self.integrity:
             click.echo(f"integrity: {problem}", err=True)
         if self.chain.broken:
@@ -150,3 +153,79 @@ def verify(portfolio: Portfolio, anchor: NotedHead | None) -> Verification:
         anchor=anchor,
         anchor_event=None if anchor is None else portfolio.event_with_hash(anchor.head),
     )
+
+
+# ---- the commands -------------------------------------------------------------------------------------
+
+
+@click.command()
+@db_option
+@click.argument("pilot", required=False)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
+@click.option("--json", "as_json", is_flag=True, help="Events as a JSON array.")
+@click.option(
+    "--verify", "check", is_flag=True, help="Mark each event as verified by the hash chain (exit 1 if broken)."
+)
+@click.pass_context
+def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: bool, check: bool) -> None:
+    """The audit trail, of one pilot or the whole portfolio."""
+    from caio_tui.domain.text import printable
+
+    with opened(ctx) as portfolio:
+        if pilot:
+            portfolio.get(pilot)
+        events = portfolio.history(pilot, limit)
+        chain = chain_of(portfolio) if check else None
+    if as_json:
+        print_json([e.model_dump(mode="json") | json_mark(chain, e.id) for e in events])
+    else:
+        for e in events:
+            line = f"{e.id:>6} {e.at:%Y-%m-%d %H:%M} {e.actor:<12} {e.action:<16} {e.pilot_id or '':<12} {e.summary()}"
+            click.echo(text_mark(chain, e.id) + printable(line))
+    if not echo_verdict(chain, to_stderr_only=as_json):
+        ctx.exit(EXIT_ERROR)
+
+
+@click.command("verify")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
+@click.option(
+    "--head",
+    "noted",
+    metavar="HASH|FILE",
+    help="Also prove that a head noted earlier (a hash, or a snapshot or HTML briefing) is still in the trail.",
+)
+@click.pass_context
+def verify_(ctx: click.Context, as_json: bool, noted: str | None) -> None:
+    """Check the file's integrity, the audit trail's hash chain and every row against the state seal
+    (exit 1 when anything fails). Note the head it prints somewhere outside the file."""
+    from caio_tui.io.anchors import AnchorError, noted_head
+
+    try:
+        anchor = noted_head(noted) if noted else None  # read before the portfolio is open
+    except AnchorError as exc:
+        raise CliUsageError(str(exc)) from None
+    with opened(ctx) as portfolio:
+        result = verify(portfolio, anchor)
+    if as_json:
+        print_json(result.as_json())
+    else:
+        result.echo()
+    if not result.ok:
+        ctx.exit(EXIT_ERROR)
+
+
+@click.command()
+@db_option
+@click.pass_context
+def undo(ctx: click.Context) -> None:
+    """Revert your last change, recorded as an audit event of its own."""
+    with opened(ctx) as portfolio:
+        target = portfolio.undo()
+    if target is None:
+        click.echo("nothing to undo")
+    else:
+        say(" ".join(part for part in ("undid", target.action, target.pilot_id, target.summary()) if part))
+
+
+COMMANDS = (history, verify_, undo)

@@ -1,16 +1,16 @@
 """`compare`, `blockers` and `summary`: the Compare, Blockers and Dashboard views, headless.
 
-The commands are defined inside register(), which cli.py calls at its end, so importing this module never
-imports cli.py. Heavy modules are imported inside the commands. User text reaches the terminal only as
-rich Text (never markup) after domain.text.printable.
+Heavy modules are imported inside the commands. User text reaches the terminal only as rich Text (never
+markup) after domain.text.printable.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from caio_tui.cli.plumbing import CliUsageError, db_option, opened, print_json, rich_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,19 +31,6 @@ _STATUS_COLOUR = {
     "waived": "bold cyan",
     "not_applicable": "cyan",
 }
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    console = Console(highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = WIDE
-    return console
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _text(value: str, style: str = "") -> Text:
@@ -275,75 +262,76 @@ def print_summary(console: Console, name: str, stats: PortfolioStats) -> None:
     console.print(_text(f"Stale approvals: {stats.stale_approvals}"))
 
 
-# ---- registration -----------------------------------------------------------------------------------
+# ---- the commands -----------------------------------------------------------------------------------
 
 
-def register(cli: click.Group) -> None:
-    """Add compare, blockers and summary to the CLI group."""
-    from caio_tui.cli import CliUsageError, db_option, opened
+@click.command("compare")
+@db_option
+@click.argument("pilots", nargs=-1, required=True)
+@click.option("--items", "-i", "expand", is_flag=True, help="Expand every area into its items.")
+@click.option("--differences", "-d", is_flag=True, help="Only the rows where the pilots differ.")
+@click.option("--json", "as_json", is_flag=True, help="The whole matrix as JSON (every area and item).")
+@click.option("--markdown", "as_markdown", is_flag=True, help="A Markdown table.")
+@click.pass_context
+def compare_(
+    ctx: click.Context, pilots: tuple[str, ...], expand: bool, differences: bool, as_json: bool, as_markdown: bool
+) -> None:
+    """PILOTS side by side: requirement areas (and items) in rows, with stage, readiness, territory,
+    blockers, next gate and distance to production on top."""
+    if as_json and as_markdown:
+        raise CliUsageError("choose one of --json and --markdown")
+    wanted = list(dict.fromkeys(pilots))
+    if len(wanted) < 2:
+        raise CliUsageError("compare needs at least two different pilots")
+    from caio_tui.store.analytics import comparison
 
-    @cli.command("compare")
-    @db_option
-    @click.argument("pilots", nargs=-1, required=True)
-    @click.option("--items", "-i", "expand", is_flag=True, help="Expand every area into its items.")
-    @click.option("--differences", "-d", is_flag=True, help="Only the rows where the pilots differ.")
-    @click.option("--json", "as_json", is_flag=True, help="The whole matrix as JSON (every area and item).")
-    @click.option("--markdown", "as_markdown", is_flag=True, help="A Markdown table.")
-    @click.pass_context
-    def compare_(
-        ctx: click.Context, pilots: tuple[str, ...], expand: bool, differences: bool, as_json: bool, as_markdown: bool
-    ) -> None:
-        """PILOTS side by side: requirement areas (and items) in rows, with stage, readiness, territory,
-        blockers, next gate and distance to production on top."""
-        if as_json and as_markdown:
-            raise CliUsageError("choose one of --json and --markdown")
-        wanted = list(dict.fromkeys(pilots))
-        if len(wanted) < 2:
-            raise CliUsageError("compare needs at least two different pilots")
-        from caio_tui.store.analytics import comparison
+    with opened(ctx) as portfolio:
+        found = comparison(portfolio, wanted)
+    if as_json:
+        print_json(comparison_json(found))
+        return
+    rows = found.rows("all" if expand else (), differences_only=differences)
+    if as_markdown:
+        click.echo(comparison_markdown(found, rows), nl=False)
+        return
+    print_comparison(rich_console(width_when_piped=WIDE), found, rows)
 
-        with opened(ctx) as portfolio:
-            found = comparison(portfolio, wanted)
-        if as_json:
-            _print_json(comparison_json(found))
-            return
-        rows = found.rows("all" if expand else (), differences_only=differences)
-        if as_markdown:
-            click.echo(comparison_markdown(found, rows), nl=False)
-            return
-        print_comparison(_console(), found, rows)
 
-    @cli.command("blockers")
-    @db_option
-    @click.option("--json", "as_json", is_flag=True, help="Tags and splits as JSON.")
-    @click.pass_context
-    def blockers_(ctx: click.Context, as_json: bool) -> None:
-        """Every blocker tag with its category, areas, open count, oldest open age and leverage (how many
-        pilots would pass their next gate if it were fixed), highest leverage first; then open blockers by
-        category and by territory."""
-        from caio_tui.store.analytics import blocker_table, dashboard
+@click.command("blockers")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Tags and splits as JSON.")
+@click.pass_context
+def blockers_(ctx: click.Context, as_json: bool) -> None:
+    """Every blocker tag with its category, areas, open count, oldest open age and leverage (how many
+    pilots would pass their next gate if it were fixed), highest leverage first; then open blockers by
+    category and by territory."""
+    from caio_tui.store.analytics import blocker_table, dashboard
 
-        with opened(ctx) as portfolio:
-            table = blocker_table(portfolio)
-            stats = dashboard(portfolio, table)
-        if as_json:
-            _print_json(blockers_json(table, stats))
-            return
-        print_blockers(_console(), table, stats)
+    with opened(ctx) as portfolio:
+        table = blocker_table(portfolio)
+        stats = dashboard(portfolio, table)
+    if as_json:
+        print_json(blockers_json(table, stats))
+        return
+    print_blockers(rich_console(width_when_piped=WIDE), table, stats)
 
-    @cli.command("summary")
-    @db_option
-    @click.option("--json", "as_json", is_flag=True, help="The numbers as JSON.")
-    @click.pass_context
-    def summary_(ctx: click.Context, as_json: bool) -> None:
-        """The dashboard: pilots per stage, the share in production against the one-third benchmark,
-        territories, stalled pilots, open blockers, top blockers by leverage, stale approvals."""
-        from caio_tui.store.analytics import dashboard
 
-        with opened(ctx) as portfolio:
-            stats = dashboard(portfolio)
-            name = portfolio.name
-        if as_json:
-            _print_json(summary_json(name, stats))
-            return
-        print_summary(_console(), name, stats)
+@click.command("summary")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="The numbers as JSON.")
+@click.pass_context
+def summary_(ctx: click.Context, as_json: bool) -> None:
+    """The dashboard: pilots per stage, the share in production against the one-third benchmark,
+    territories, stalled pilots, open blockers, top blockers by leverage, stale approvals."""
+    from caio_tui.store.analytics import dashboard
+
+    with opened(ctx) as portfolio:
+        stats = dashboard(portfolio)
+        name = portfolio.name
+    if as_json:
+        print_json(summary_json(name, stats))
+        return
+    print_summary(rich_console(width_when_piped=WIDE), name, stats)
+
+
+COMMANDS = (compare_, blockers_, summary_)

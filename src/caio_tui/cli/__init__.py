@@ -1,0 +1,54 @@
+"""The headless command line: everything the TUI does, scriptable. This module builds the `caio-tui` group
+and adds the commands of each module below; `main` is the console script.
+
+    plumbing    what every command shares: --db, the opened portfolio, errors and exit codes, safe output
+    start       the app itself (no command), demo, init, samples
+    pilots      list, show, add, tag, untag, set-coverage, promote, demote
+    audit       history (--verify), verify, undo
+    transfer    export, import, diff, schema
+    generate    generate (a synthetic portfolio)
+    views       compare, blockers, summary
+    gates       gates show | check | load | history | stale | recheck
+
+Each command module imports only the plumbing of the CLI, never this package nor another command module
+(an import-linter contract holds it). Exit codes: 0 success; 1 error (one line on stderr); 2 usage error;
+3 the gate refused the move. Heavy modules are imported inside the commands, so `--version` and `--help`
+stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from caio_tui import __version__
+from caio_tui.cli import audit, gates, generate, pilots, start, transfer, views
+from caio_tui.cli.plumbing import db_option
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="caio-tui", message="%(prog)s %(version)s")
+@db_option
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Triage a portfolio of AI pilots: why each is stuck, what it still needs, and the gated way to
+    production. With no command, opens the terminal app."""
+    if ctx.invoked_subcommand is None:
+        start.run_app(ctx, create=True)
+
+
+for _module in (start, pilots, audit, transfer, generate, views, gates):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="caio-tui")
+    except KeyboardInterrupt:
+        click.echo("caio-tui: interrupted", err=True)
+        sys.exit(130)
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,105 @@
+"""Starting out: the terminal app itself (`caio-tui` with no command), `demo`, `init` and `samples`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from caio_tui.cli.plumbing import CliError, db_option, db_path, opened, say
+
+
+def run_app(ctx: click.Context, *, create: bool) -> None:
+    """The terminal app over the --db portfolio; a file it cannot open gives one line first."""
+    from caio_tui.config import load_settings
+    from caio_tui.store import Portfolio, StoreError
+
+    settings = load_settings()
+    path = db_path(ctx)
+    try:  # open once here so a bad file gives one line before the screen is taken over
+        Portfolio.open(path, actor=settings.actor, create=create, stalled_days=settings.stalled_days).close()
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    from caio_tui.tui.app import CaioApp
+
+    CaioApp(path, settings).run()
+
+
+@click.command()
+@db_option
+@click.option("--sample", default="civilian-agency", show_default=True, help="Sample portfolio to load.")
+@click.pass_context
+def demo(ctx: click.Context, sample: str) -> None:
+    """Copy a sample portfolio to a fresh file and open the app on it.
+
+    The file is demo.db in the user data folder (replaced each time) unless --db names another;
+    an existing --db file is never overwritten."""
+    from platformdirs import user_data_dir
+
+    from caio_tui.io.samples import load_sample, read_sample
+    from caio_tui.store import StoreError
+
+    try:
+        title = read_sample(sample).name  # before any file is touched
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    root = ctx.find_root().obj or {}
+    if not root.get("db"):
+        target = Path(user_data_dir("caio-tui")) / "demo.db"
+        for leftover in (target, target.with_name("demo.db-wal"), target.with_name("demo.db-shm")):
+            leftover.unlink(missing_ok=True)
+        ctx.find_root().ensure_object(dict)["db"] = target
+    elif db_path(ctx).exists():
+        raise CliError(f"{db_path(ctx)}: exists already; demo needs a fresh file (or leave out --db)")
+    with opened(ctx, create=True, name=title) as portfolio:
+        try:
+            load_sample(portfolio, sample)
+        except Exception as exc:
+            raise CliError(str(exc)) from None
+    run_app(ctx, create=False)
+
+
+@click.command()
+@db_option
+@click.option("--sample", help="Load this sample portfolio into the new file (see 'caio-tui samples').")
+@click.option("--name", help="The portfolio's name (default: the file name).")
+@click.pass_context
+def init(ctx: click.Context, sample: str | None, name: str | None) -> None:
+    """Create the portfolio file (mode 0600), optionally loaded with a sample."""
+    from caio_tui.config import load_settings
+    from caio_tui.io.samples import load_sample, read_sample
+    from caio_tui.store import Portfolio, StoreError
+    from caio_tui.store.database import new_portfolio
+
+    path = db_path(ctx)
+    if path.exists() or path.is_symlink():
+        link = " (a symbolic link to a missing file)" if not path.exists() else ""
+        raise CliError(f"{path}: exists already{link}; nothing was changed")
+    try:
+        title = name or (read_sample(sample).name if sample else None)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        # Built whole in private, then published in one link: a failure leaves nothing, and never removes a
+        # file another program created at the same name meanwhile (it is refused, and kept).
+        with (
+            new_portfolio(path) as building,
+            Portfolio.open(building, actor=load_settings().actor, create=True, name=title) as portfolio,
+        ):
+            added = load_sample(portfolio, sample) if sample else 0
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    say(f"created {path}" + (f" with {added} pilots from the {sample} sample" if sample else ""))
+
+
+@click.command()
+def samples() -> None:
+    """List the sample portfolios."""
+    from caio_tui.io.samples import read_sample, sample_names
+
+    for name in sample_names():
+        sample = read_sample(name)
+        click.echo(f"{name:<18} {len(sample.pilots):>3} pilots  {sample.description}")
+
+
+COMMANDS = (demo, init, samples)
