@@ -6,7 +6,7 @@ thirty and far too slow for a hundred thousand (about 1 ms a pilot). Here the ro
 statements of a few hundred rows each, batch after batch (the caller may stream them: memory stays flat),
 all inside ONE transaction with ONE audit event. The derived columns the table sorts and filters by
 (readiness, not_assessed, territory, open_blockers, top_blocker) come from domain.derived, the same
-computation `Portfolio._refresh` applies, so a loaded pilot reads exactly as if it had been built change
+computation `store.writes.refresh` applies, so a loaded pilot reads exactly as if it had been built change
 by change (tests check every generated pilot against the domain's readiness() and territory()).
 
 Secondary indexes and the full-text triggers are dropped for the load and rebuilt from the full tables at
