@@ -14,7 +14,7 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.io.inventory import ImportResult, TransferError, export_bytes, import_file
 from caio_tui.io.omb import COLUMNS_2025, HI_COLUMN_ITEMS
-from caio_tui.store import Portfolio
+from caio_tui.store import Portfolio, writes
 from caio_tui.store.transfer import read_records
 
 REFERENCE = Path(__file__).parents[1] / ".." / "shared" / "reference" / "omb-inventory"
@@ -140,8 +140,8 @@ def test_a_2025_file_becomes_pilots(portfolio: Portfolio, crafted: Path) -> None
     before = portfolio.pilots()
     assert any(p.readiness > 0 for p in before)
     for pilot in before:
-        with portfolio._transaction():
-            portfolio._refresh(pilot.id)
+        with portfolio.session.transaction():
+            writes.refresh(portfolio, pilot.id)
     assert portfolio.pilots() == before
 
 

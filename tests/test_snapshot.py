@@ -31,7 +31,7 @@ from caio_tui.io.snapshot import (
     to_bytes,
     write_snapshot,
 )
-from caio_tui.store import Portfolio, StoreError
+from caio_tui.store import Portfolio, StoreError, writes
 from caio_tui.store.transfer import read_records
 from conftest import NOW
 
@@ -131,8 +131,8 @@ def test_export_import_export_is_identical_but_for_time_and_actor(sample_portfol
         assert target.pilots() == sample_portfolio.pilots()
         before = target.pilots()
         for pilot in before:
-            with target._transaction():
-                target._refresh(pilot.id)
+            with target.session.transaction():
+                writes.refresh(target, pilot.id)
         assert target.pilots() == before
     # The audit head is the copy's own trail (its import event), a note outside the signed content.
     assert {k for k in first if first[k] != second[k]} == {"taken_at", "taken_by", "audit"}

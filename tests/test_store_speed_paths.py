@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import caio_tui.store.portfolio as portfolio_module
+import caio_tui.store.pilot_list as pilot_list_module
 from caio_tui.domain.filters import parse_filter
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
@@ -42,7 +42,7 @@ def crowded(sample_portfolio: Portfolio) -> Portfolio:
 def text_plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Every word counted as common (the sort index is walked) or as rare (the matches are sorted)."""
     threshold = 1 if request.param == "common" else 10**9
-    monkeypatch.setattr(portfolio_module, "common_threshold", lambda _pilots: threshold)
+    monkeypatch.setattr(pilot_list_module, "common_threshold", lambda _pilots: threshold)
     yield str(request.param)
 
 
@@ -128,9 +128,9 @@ def hold_the_write_connection(portfolio: Portfolio, release: threading.Event) ->
     holding = threading.Event()
 
     def worker() -> None:
-        with portfolio._transaction():
+        with portfolio.session.transaction():
             portfolio.conn.execute("UPDATE pilot SET name = 'Renamed inside' WHERE id = 'DCS-004'")
-            portfolio._event("pilot.edit", "DCS-004", {"name": "?"}, {"name": "Renamed inside"})
+            portfolio.append_event("pilot.edit", "DCS-004", {"name": "?"}, {"name": "Renamed inside"})
             holding.set()
             release.wait(30)
 
@@ -187,11 +187,11 @@ def test_reads_wait_for_the_write_when_no_second_connection_can_be_opened(
 
 
 def test_a_write_sees_its_own_changes_before_it_commits(sample_portfolio: Portfolio) -> None:
-    with sample_portfolio._transaction():
+    with sample_portfolio.session.transaction():
         sample_portfolio.conn.execute("UPDATE pilot SET name = 'Mid-write' WHERE id = 'DCS-004'")
         assert sample_portfolio.get("DCS-004").name == "Mid-write"
         assert sample_portfolio.count(parse_filter("mid-write")) == 1
-        sample_portfolio._event("pilot.edit", "DCS-004", {"name": "?"}, {"name": "Mid-write"})
+        sample_portfolio.append_event("pilot.edit", "DCS-004", {"name": "?"}, {"name": "Mid-write"})
 
 
 def test_another_programs_commit_shows_in_data_version_and_reads(db_path: Path, sample_portfolio: Portfolio) -> None:

@@ -350,9 +350,9 @@ def test_an_import_recorded_without_its_old_values_is_refused_by_name(portfolio:
     """An inventory import written by an earlier caio-tui kept only its change lines: undo stops there."""
     import_file(portfolio, write_2025(tmp_path / "inventory.csv", ROWS))
     portfolio.edit_pilot("DCS-2", owner="Ann")  # older than the import below: must stay
-    with portfolio._transaction():
+    with portfolio.session.transaction():
         after = {"summary": "imported from old.csv: 0 added, 1 updated", "added": [], "updated": {"DCS-1": ["x"]}}
-        portfolio._event("import", None, None, after, source="old.csv")
+        portfolio.append_event("import", None, None, after, source="old.csv")
     with pytest.raises(StoreError, match=r"^cannot undo event \d+, the import from old.csv: it was recorded without"):
         portfolio.undo()
     assert portfolio.get("DCS-2").owner == "Ann"

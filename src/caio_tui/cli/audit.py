@@ -27,7 +27,7 @@ def chain_of(portfolio: Portfolio) -> ChainReport:
     """Every event's mark; the walk reads the whole trail in one pass (about 1.6 s per 100,000 events)."""
     from caio_tui.store import audit
 
-    with portfolio._lock:  # one walk at a time on a connection a TUI worker may share
+    with portfolio.session.lock:  # one walk at a time on a connection a TUI worker may share
         return audit.check_chain(portfolio.conn)
 
 

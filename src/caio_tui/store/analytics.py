@@ -61,14 +61,16 @@ def _days(now: datetime, moment: str) -> int:
 
 def territory_counts(portfolio: Portfolio) -> dict[Territory, int]:
     """Pilots not retired, per territory (every territory present, zero when none)."""
-    found = portfolio._read(f"SELECT territory, count(*) AS n FROM pilot WHERE {_NOT_RETIRED} GROUP BY territory")
+    found = portfolio.session.read(
+        f"SELECT territory, count(*) AS n FROM pilot WHERE {_NOT_RETIRED} GROUP BY territory"
+    )
     counts = {t: 0 for t in Territory}
     counts.update({Territory(r["territory"]): r["n"] for r in found})
     return counts
 
 
 def stale_approvals(portfolio: Portfolio) -> int:
-    row = portfolio._one(f"SELECT count(*) AS n FROM pilot WHERE approval_stale = 1 AND {_NOT_RETIRED}")
+    row = portfolio.session.one(f"SELECT count(*) AS n FROM pilot WHERE approval_stale = 1 AND {_NOT_RETIRED}")
     return int(row["n"]) if row else 0
 
 
@@ -78,8 +80,8 @@ def stalled_pilots(portfolio: Portfolio, limit: int = 5) -> tuple[int, tuple[Sta
     marks = ", ".join("?" * len(stallable))
     params = [*stallable, stalled_since(portfolio.clock(), portfolio.stalled_days)]
     base = f"FROM pilot WHERE stage IN ({marks}) AND stage_entered_at <= ?"
-    total = portfolio._one(f"SELECT count(*) AS n {base}", params)
-    found = portfolio._read(
+    total = portfolio.session.one(f"SELECT count(*) AS n {base}", params)
+    found = portfolio.session.read(
         f"SELECT id, name, stage, stage_entered_at {base} ORDER BY stage_entered_at, id LIMIT ?", [*params, limit]
     )
     now = portfolio.clock()
@@ -108,7 +110,7 @@ class OpenBlockers(NamedTuple):
 def open_blockers(portfolio: Portfolio) -> OpenBlockers:
     """Every count of open blockers in one pass over them (a group per tag and territory): on a large
     portfolio each pass is seconds, so the views ask once instead of once per split."""
-    found = portfolio._read(
+    found = portfolio.session.read(
         "SELECT b.tag, t.category, p.territory, count(*) AS n, min(b.opened_at) AS oldest "
         f"{_OPEN_BLOCKERS} GROUP BY b.tag, p.territory"
     )
@@ -127,17 +129,6 @@ def open_blockers(portfolio: Portfolio) -> OpenBlockers:
 
 def blockers_by_category(portfolio: Portfolio) -> dict[BlockerCategory, int]:
     return open_blockers(portfolio).by_category
-
-
-def blockers_by_territory(portfolio: Portfolio) -> dict[Territory, int]:
-    """Open blockers, by the territory of the pilot that carries them."""
-    return open_blockers(portfolio).by_territory
-
-
-def open_by_tag(portfolio: Portfolio) -> tuple[dict[str, int], dict[str, int]]:
-    """Per tag: open blockers, and the age in days of the oldest of them."""
-    figures = open_blockers(portfolio)
-    return figures.by_tag, figures.oldest_days
 
 
 # ---- records and leverage ---------------------------------------------------------------------------
@@ -183,7 +174,7 @@ def gate_candidates(portfolio: Portfolio) -> Iterator[Candidate]:
     after = ""
     shared: dict[tuple[str, str], Coverage] = {}
     while True:
-        found = portfolio._read(_CANDIDATES, [*_GATED, after, CHUNK])
+        found = portfolio.session.read(_CANDIDATES, [*_GATED, after, CHUNK])
         yield from _chunk(portfolio, found, shared)
         if len(found) < CHUNK:
             return
@@ -198,10 +189,10 @@ def _chunk(
     ids = [r["id"] for r in pilots]
     marks = ", ".join("?" * len(ids))
     statuses: dict[str, dict[str, str]] = defaultdict(dict)
-    for r in portfolio._read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", ids):
+    for r in portfolio.session.read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", ids):
         statuses[r["pilot_id"]][r["item_id"]] = r["status"]
     blockers: dict[str, list[sqlite3.Row]] = defaultdict(list)
-    for r in portfolio._read(
+    for r in portfolio.session.read(
         "SELECT b.*, t.category FROM blocker b JOIN blocker_tag t USING (tag) "
         f"WHERE b.resolved_at IS NULL AND b.pilot_id IN ({marks}) ORDER BY b.id",
         ids,
@@ -250,7 +241,7 @@ def compute_leverage(portfolio: Portfolio, *, carriers: bool = True) -> list[Tag
 def change_stamp(portfolio: Portfolio) -> tuple[int, str]:
     """The id and hash of the last audit event: every write appends one, so the stamp changes with every
     change of the portfolio (and differs between two files)."""
-    row = portfolio._one("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+    row = portfolio.session.one("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
     return (0, "") if row is None else (int(row["id"]), str(row["hash"]))
 
 
@@ -302,7 +293,7 @@ def tag_carriers(portfolio: Portfolio, tag: str) -> list[TagCarrier]:
     StoreError for an unknown tag."""
     portfolio.tag(tag)
     columns = ", ".join("p." + c.strip() for c in rows.PILOT_COLUMNS.split(","))
-    found = portfolio._read(
+    found = portfolio.session.read(
         f"SELECT {columns}, b.note AS blocker_note, b.opened_at AS blocker_opened FROM blocker b "
         f"JOIN pilot p ON p.id = b.pilot_id WHERE b.tag = ? AND b.resolved_at IS NULL AND p.{_NOT_RETIRED} "
         "ORDER BY b.opened_at, p.id",
@@ -417,7 +408,7 @@ def _area_order(
         f"SELECT id FROM (SELECT p.id, {score} AS area_score FROM (SELECT id, high_impact FROM pilot{clause}) p) "
         f"ORDER BY area_score IS NULL, area_score {direction}, {order_by(SortKey.ID, descending)} LIMIT ? OFFSET ?"
     )
-    return [r["id"] for r in portfolio._read(sql, [*score_params, *params, limit, offset])]
+    return [r["id"] for r in portfolio.session.read(sql, [*score_params, *params, limit, offset])]
 
 
 def heatmap_rows(portfolio: Portfolio, pilot_ids: Sequence[str]) -> list[HeatmapRow]:
@@ -429,7 +420,7 @@ def heatmap_rows(portfolio: Portfolio, pilot_ids: Sequence[str]) -> list[Heatmap
         p.id: p
         for p in map(
             rows.pilot,
-            portfolio._read(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id IN ({marks})", list(pilot_ids)),
+            portfolio.session.read(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id IN ({marks})", list(pilot_ids)),
         )
     }
     return _with_scores(portfolio, [found[i] for i in pilot_ids if i in found])
@@ -440,7 +431,7 @@ def _with_scores(portfolio: Portfolio, pilots: Sequence[Pilot]) -> list[HeatmapR
         return []
     marks = ", ".join("?" * len(pilots))
     statuses: dict[str, dict[str, CoverageStatus]] = defaultdict(dict)
-    for r in portfolio._read(
+    for r in portfolio.session.read(
         f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", [p.id for p in pilots]
     ):
         statuses[r["pilot_id"]][r["item_id"]] = CoverageStatus(r["status"])

@@ -6,7 +6,7 @@ thirty and far too slow for a hundred thousand (about 1 ms a pilot). Here the ro
 statements of a few hundred rows each, batch after batch (the caller may stream them: memory stays flat),
 all inside ONE transaction with ONE audit event. The derived columns the table sorts and filters by
 (readiness, not_assessed, territory, open_blockers, top_blocker) come from domain.derived, the same
-computation `Portfolio._refresh` applies, so a loaded pilot reads exactly as if it had been built change
+computation `store.writes.refresh` applies, so a loaded pilot reads exactly as if it had been built change
 by change (tests check every generated pilot against the domain's readiness() and territory()).
 
 Secondary indexes and the full-text triggers are dropped for the load and rebuilt from the full tables at
@@ -138,7 +138,7 @@ def loading(portfolio: Portfolio, *, refuse: Callable[[int], str]) -> Iterator[C
     No ANALYZE afterwards, on purpose: with statistics the planner chose worse plans for several
     per-keystroke counts at 100k (office: 16 -> 36 ms, stalled sorted by days 2 -> 35 ms); the queries
     carry their own planner hints (store/queries.py) instead."""
-    with no_cycle_collection(), _load_mode(portfolio), portfolio._transaction():
+    with no_cycle_collection(), _load_mode(portfolio), portfolio.session.transaction():
         found = portfolio.conn.execute("SELECT count(*) FROM pilot").fetchone()[0]
         if found:
             raise StoreError(refuse(int(found)))
@@ -231,7 +231,7 @@ def _load_mode(portfolio: Portfolio) -> Iterator[None]:
       load in 17 s this way, 25 to 30 s through the WAL, measured side by side on a loaded 2-core machine.)
     - A 64 MB page cache instead of 2 MB, for the index builds at the end."""
     conn = portfolio.conn
-    with portfolio._lock:
+    with portfolio.session.lock:
         conn.execute("PRAGMA foreign_keys = OFF")
         cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
         conn.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")

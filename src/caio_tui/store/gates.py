@@ -17,9 +17,9 @@ from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.staleness import DecidedState, GateState, Regression
-from caio_tui.store import rows
-from caio_tui.store.errors import StoreError
-from caio_tui.store.portfolio import GateRefused, Portfolio
+from caio_tui.store import rows, writes
+from caio_tui.store.errors import GateRefused, StoreError
+from caio_tui.store.portfolio import Portfolio
 
 
 class RulesVersion(BaseModel):
@@ -59,16 +59,16 @@ def replace_rules(portfolio: Portfolio, rules: GateRules, source: str, *, allow_
         where = f"gate {first.gate + 1}" + ("" if first.rule is None else f", rule {first.rule + 1}")
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StoreError(f"{source}: {where}: {first.message}{more}; the rules were not changed")
-    with portfolio._transaction():
+    with portfolio.session.transaction():
         before = portfolio.rules_version()
-        row = portfolio._one("SELECT rules FROM gate_rules WHERE version = ?", (before,))
+        row = portfolio.session.one("SELECT rules FROM gate_rules WHERE version = ?", (before,))
         old = parse_rules(json.loads(row["rules"])) if row is not None else portfolio.rules()
         if row is not None and old == rules:
             return before
-        portfolio._insert_rules(rules)
+        writes.insert_rules(portfolio, rules)
         after = before + 1
         summary = f"gate rules version {after} ({len(rules.gates)} gates, {rules.rule_count()} rules) from {source}"
-        portfolio._event(
+        portfolio.append_event(
             "rules.replace",
             None,
             {"version": before, "rules": _as_json(old)},
@@ -91,7 +91,7 @@ def _as_json(rules: GateRules) -> Any:
 def rules_history(portfolio: Portfolio) -> list[RulesVersion]:
     """Every version of the rules, oldest first."""
     found = []
-    for row in portfolio._read("SELECT version, rules, created_at, actor FROM gate_rules ORDER BY version"):
+    for row in portfolio.session.read("SELECT version, rules, created_at, actor FROM gate_rules ORDER BY version"):
         rules = parse_rules(json.loads(row["rules"]))
         found.append(
             RulesVersion(
@@ -106,7 +106,7 @@ def rules_history(portfolio: Portfolio) -> list[RulesVersion]:
 
 
 def rules_at(portfolio: Portfolio, version: int) -> GateRules:
-    row = portfolio._one("SELECT rules FROM gate_rules WHERE version = ?", (version,))
+    row = portfolio.session.one("SELECT rules FROM gate_rules WHERE version = ?", (version,))
     if row is None:
         raise StoreError(f"no gate rules version {version} (the current one is {portfolio.rules_version()})")
     return parse_rules(json.loads(row["rules"]))
@@ -123,7 +123,7 @@ def stale_reasons(portfolio: Portfolio, pilot_id: str) -> list[Regression]:
 
 
 def _last_gated_move(portfolio: Portfolio, pilot_id: str) -> tuple[int, DecidedState]:
-    row = portfolio._one(
+    row = portfolio.session.one(
         "SELECT id, decided_state FROM stage_move WHERE pilot_id = ? ORDER BY id DESC LIMIT 1", (pilot_id,)
     )
     if row is None or not row["decided_state"]:
@@ -172,7 +172,7 @@ def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None)
     justification = (override or "").strip()
     if override is not None and not justification:
         raise StoreError("an override needs a written justification")
-    with portfolio._transaction():
+    with portfolio.session.transaction():
         move_id, preview, before_move = _preview(portfolio, pilot_id)
         result, found = preview.result, list(preview.regressions)
         rules, catalog = portfolio.rules(), portfolio.catalog()
@@ -182,17 +182,17 @@ def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None)
             justification = ""
         fresh = staleness.decide(before_move, result, rules, catalog, override=justification)
         assert fresh is not None  # the move crossed a gate, so its re-check does too
-        now = portfolio._now()
+        now = portfolio.timestamp()
         portfolio.conn.execute(
             "INSERT INTO gate_recheck (move_id, checked_at, actor, override, decided_state) VALUES (?, ?, ?, ?, ?)",
             (move_id, now, portfolio.actor, justification, fresh.model_dump_json()),
         )
         stale_before = portfolio.get(pilot_id).approval_stale
         portfolio.conn.execute("UPDATE pilot SET approval_stale = 0 WHERE id = ?", (pilot_id,))
-        portfolio._refresh(pilot_id)
+        writes.refresh(portfolio, pilot_id)
         failed = [f"{f.rule}: {f.reason}" for f in result.failures]
         summary = f"re-checked the gate into {preview.to_stage.value}: {fresh.result}"
-        portfolio._event(
+        portfolio.append_event(
             "gate.recheck",
             pilot_id,
             {"approval_stale": stale_before, "regressions": [r.text for r in found]},

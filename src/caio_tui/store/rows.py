@@ -16,6 +16,7 @@ from caio_tui.store.lazy import LazyModule
 if TYPE_CHECKING:
     from caio_tui.domain.blockers import Blocker, BlockerTag
     from caio_tui.domain.coverage import Coverage
+    from caio_tui.domain.history import AuditEvent
     from caio_tui.domain.pilots import Pilot, StageMove
     from caio_tui.store import models
 else:
@@ -125,3 +126,18 @@ def tag(row: sqlite3.Row) -> BlockerTag:
 
 def as_dict(row: sqlite3.Row | None) -> dict[str, Any] | None:
     return None if row is None else dict(row)
+
+
+def audit_event(row: sqlite3.Row) -> AuditEvent:
+    return models.AuditEvent(
+        id=row["id"],
+        at=parse_time(row["at"]),
+        actor=row["actor"],
+        action=row["action"],
+        pilot_id=row["pilot_id"],
+        before=json.loads(row["before"]) if row["before"] else None,
+        after=json.loads(row["after"]) if row["after"] else None,
+        source=row["source"],
+        undoes=row["undoes"],
+        hash=row["hash"],
+    )

@@ -25,8 +25,16 @@ from caio_tui.domain.gates import GateRules, evaluate, parse_rules
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
-from caio_tui.store import bulk, rows, undo_steps
+from caio_tui.store import bulk, rows, undo_steps, writes
 from caio_tui.store.errors import StoreError
+
+# The insert rows are built in store/insert_rows.py; named here too for the io modules that read them.
+from caio_tui.store.insert_rows import BlockerRow as BlockerRow
+from caio_tui.store.insert_rows import CoverageRow as CoverageRow
+from caio_tui.store.insert_rows import MoveRow as MoveRow
+from caio_tui.store.insert_rows import PilotRow as PilotRow
+from caio_tui.store.insert_rows import PilotRows as PilotRows
+from caio_tui.store.insert_rows import rows_of
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
 
@@ -34,107 +42,6 @@ from caio_tui.store.queries import STAGE_POSITION
 Progress = Callable[[int, int], None]
 
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
-
-
-# ---- rows for bulk inserts -------------------------------------------------------------------------
-# Plain tuples in the file's own text forms (times as rows.timestamp writes them, JSON as text): building
-# them costs a fraction of building pydantic models, which matters at 100,000 pilots.
-
-
-class PilotRow(NamedTuple):
-    id: str
-    name: str
-    office: str
-    owner: str
-    stage: str
-    high_impact: bool
-    description: str
-    extra: str  # JSON object
-    created_at: str
-    stage_entered_at: str
-
-
-class CoverageRow(NamedTuple):
-    item_id: str
-    status: str
-    evidence: str
-    justification: str
-    updated_at: str
-    updated_by: str
-
-
-class BlockerRow(NamedTuple):
-    tag: str
-    note: str
-    opened_at: str
-    opened_by: str
-    resolved_at: str | None
-    resolved_by: str
-
-
-class MoveRow(NamedTuple):
-    from_stage: str | None
-    to_stage: str
-    moved_at: str
-    actor: str
-    override: str
-    failed_rules: str  # JSON array
-
-
-class PilotRows(NamedTuple):
-    """One whole pilot, ready to insert."""
-
-    pilot: PilotRow
-    coverage: list[CoverageRow]
-    blockers: list[BlockerRow]
-    moves: list[MoveRow]
-
-
-def rows_of(record: PilotRecord, actor: str) -> PilotRows:
-    p = record.pilot
-    ts = rows.timestamp
-    return PilotRows(
-        pilot=PilotRow(
-            p.id,
-            p.name,
-            p.office,
-            p.owner,
-            p.stage.value,
-            p.high_impact,
-            p.description,
-            json.dumps(p.extra, ensure_ascii=False),
-            ts(p.created_at),
-            ts(p.stage_entered_at),
-        ),
-        coverage=[
-            CoverageRow(
-                c.item,
-                c.status.value,
-                c.evidence,
-                c.justification,
-                ts(c.updated_at or p.created_at),
-                c.updated_by or actor,
-            )
-            for c in record.coverage.values()
-        ],
-        blockers=[
-            BlockerRow(
-                b.tag, b.note, ts(b.opened_at), b.opened_by, ts(b.resolved_at) if b.resolved_at else None, b.resolved_by
-            )
-            for b in record.blockers
-        ],
-        moves=[
-            MoveRow(
-                m.from_stage.value if m.from_stage else None,
-                m.to_stage.value,
-                ts(m.moved_at),
-                m.actor,
-                m.override,
-                json.dumps(list(m.failed_rules), ensure_ascii=False),
-            )
-            for m in record.stage_history
-        ],
-    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +77,7 @@ class StoredPilot(NamedTuple):
 
 
 def rules_revision(portfolio: Portfolio) -> RulesRevision:
-    row = portfolio._one("SELECT * FROM gate_rules ORDER BY version DESC LIMIT 1")
+    row = portfolio.session.one("SELECT * FROM gate_rules ORDER BY version DESC LIMIT 1")
     if row is None:
         return RulesRevision(0, "", "", portfolio.rules())
     return RulesRevision(
@@ -202,7 +109,7 @@ def stream_pilots(portfolio: Portfolio) -> Iterator[Iterator[StoredPilot]]:
     """Every pilot in id order with its coverage, blockers and stage history, one at a time: four cursors
     read side by side (a merge on pilot id) inside one read transaction, so memory stays flat at any size
     and every pilot comes from the same state of the file."""
-    with portfolio._lock:
+    with portfolio.session.lock:
         conn = portfolio.conn
         cursors = []
         try:
@@ -256,7 +163,7 @@ _FACTS_SQL = (
 @contextmanager
 def stream_facts(portfolio: Portfolio) -> Iterator[Iterator[PilotFacts]]:
     """Every pilot's PilotFacts in id order, one at a time, inside one read transaction (flat memory)."""
-    with portfolio._lock:
+    with portfolio.session.lock:
         conn = portfolio.conn
         cursors: list[sqlite3.Cursor] = []
         try:
@@ -301,7 +208,7 @@ def _facts(cursor: sqlite3.Cursor) -> Iterator[PilotFacts]:
 def recent_moves(portfolio: Portfolio, limit: int) -> list[tuple[str, str, MoveRow]]:
     """The latest `limit` moves between stages (not a pilot's first stage), latest first: (pilot id,
     pilot name, move)."""
-    found = portfolio._read(
+    found = portfolio.session.read(
         "SELECT m.pilot_id, p.name, m.from_stage, m.to_stage, m.moved_at, m.actor, m.override, m.failed_rules "
         "FROM stage_move m JOIN pilot p ON p.id = m.pilot_id WHERE m.from_stage IS NOT NULL "
         "ORDER BY m.moved_at DESC, m.pilot_id DESC, m.id LIMIT ?",
@@ -430,7 +337,7 @@ def categories_of(portfolio: Portfolio) -> dict[str, BlockerCategory]:
 def read_records(portfolio: Portfolio, ids: Sequence[str] | None = None) -> list[PilotRecord]:
     """Full records (coverage, blockers, stage history) of every pilot, or of the given ids, in id order;
     one query per table (per 500 ids when ids are given), never one per pilot."""
-    with portfolio._lock:
+    with portfolio.session.lock:
         if ids is None:
             categories = categories_of(portfolio)
             with stream_pilots(portfolio) as stream:
@@ -445,17 +352,18 @@ def read_records(portfolio: Portfolio, ids: Sequence[str] | None = None) -> list
 
 def _records(portfolio: Portfolio, id_clause: str, ids: list[str]) -> list[PilotRecord]:
     pilots = [
-        rows.pilot(r) for r in portfolio._read(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id{id_clause}", ids)
+        rows.pilot(r)
+        for r in portfolio.session.read(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id{id_clause}", ids)
     ]
     coverage: dict[str, dict[str, Coverage]] = defaultdict(dict)
-    for r in portfolio._read(f"SELECT * FROM coverage WHERE pilot_id{id_clause}", ids):
+    for r in portfolio.session.read(f"SELECT * FROM coverage WHERE pilot_id{id_clause}", ids):
         coverage[r["pilot_id"]][r["item_id"]] = rows.coverage(r)
     found_blockers: dict[str, list[Blocker]] = defaultdict(list)
     blocker_sql = f"SELECT b.*, t.category FROM blocker b JOIN blocker_tag t USING (tag) WHERE b.pilot_id{id_clause}"
-    for r in portfolio._read(blocker_sql + " ORDER BY b.id", ids):
+    for r in portfolio.session.read(blocker_sql + " ORDER BY b.id", ids):
         found_blockers[r["pilot_id"]].append(rows.blocker(r))
     moves: dict[str, list[StageMove]] = defaultdict(list)
-    for r in portfolio._read(f"SELECT * FROM stage_move WHERE pilot_id{id_clause} ORDER BY id", ids):
+    for r in portfolio.session.read(f"SELECT * FROM stage_move WHERE pilot_id{id_clause} ORDER BY id", ids):
         moves[r["pilot_id"]].append(rows.stage_move(r))
     return [
         PilotRecord(
@@ -502,23 +410,23 @@ def replace_contents(
             "(create one with 'caio-tui --db NEW.db init'); nothing was imported"
         )
 
-    with portfolio._lock, bulk.loading(portfolio, refuse=refuse):
+    with portfolio.session.lock, bulk.loading(portfolio, refuse=refuse):
         conn = portfolio.conn
         conn.execute("DELETE FROM item")
         conn.execute("DELETE FROM framework")
         for position, framework in enumerate(catalog.frameworks):
-            portfolio._insert_framework(framework, position)
+            writes.insert_framework(portfolio, framework, position)
         conn.execute("DELETE FROM blocker_tag")
         for tag in tags:
-            portfolio._insert_tag(tag)
+            writes.insert_tag(portfolio, tag)
         conn.execute("DELETE FROM gate_rules")
         conn.execute(
             "INSERT INTO gate_rules (version, rules, created_at, actor) VALUES (?, ?, ?, ?)",
             (rules.revision, rules.rules.model_dump_json(by_alias=True), rules.created_at, rules.actor),
         )
         conn.execute("UPDATE meta SET value = ? WHERE key = 'name'", (name,))
-        portfolio._catalog = None
-        portfolio._rules = None
+        portfolio.forget_catalog()
+        portfolio.forget_rules()
         batcher = _Batcher(catalog, {t.tag: t.category for t in tags}, "imported")
         loaded = 0
         for chunk in _chunks(pilots, _BATCH):
@@ -526,7 +434,7 @@ def replace_contents(
             loaded += len(chunk)
             if progress:
                 progress(loaded, max(total, loaded))
-        portfolio._event(
+        portfolio.append_event(
             "import",
             None,
             None,
@@ -661,7 +569,7 @@ def upsert_pilots(
         raise StoreError(f"{source}: pilot id(s) repeat in the import: {', '.join(repeated[:5])}; nothing was imported")
     if dry_run:
         return _plan(portfolio, incoming, source, dry_run=True, progress=progress)[0]
-    with portfolio._transaction():
+    with portfolio.session.transaction():
         report, added, updates = _plan(portfolio, incoming, source, dry_run=False, progress=progress)
         portfolio.seal.check_pilots([p.id for p in incoming])  # in a few statements, not a trigger call each
         was, became = _apply(portfolio, added, updates)
@@ -669,7 +577,7 @@ def upsert_pilots(
             # Before: the old value of every field, inventory column, coverage item and stage the import
             # changed, per pilot (not the pilots or fields it left alone): what undo puts back, and what
             # the trail says the import replaced. After: the change lines and the new values.
-            portfolio._event(
+            portfolio.append_event(
                 "import",
                 None,
                 {"updated": was},
@@ -802,7 +710,7 @@ def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update
     batcher = _Batcher(portfolio.catalog(), categories, "imported")
     for chunk in _chunks((rows_of(r, portfolio.actor) for r in added), _BATCH):
         bulk.insert_batch(portfolio, batcher.batch(chunk))
-    now = portfolio._now()
+    now = portfolio.timestamp()
     was: Values = {}
     became: Values = {}
     for update in updates:
@@ -827,7 +735,7 @@ def _update_pilot(portfolio: Portfolio, update: _Update, now: str) -> tuple[dict
     if update.coverage:
         was["coverage"], became["coverage"] = {}, {}
     for cov in update.coverage:
-        was["coverage"][cov.item] = undo_steps.coverage_values(portfolio._coverage_row(pilot_id, cov.item))
+        was["coverage"][cov.item] = undo_steps.coverage_values(writes.coverage_row(portfolio, pilot_id, cov.item))
         row = (cov.status.value, cov.evidence, cov.justification, now, portfolio.actor)
         conn.execute(undo_steps.SET_COVERAGE, (pilot_id, cov.item, *row))
         # The new row less its time and author: those are the event's own.
@@ -838,8 +746,8 @@ def _update_pilot(portfolio: Portfolio, update: _Update, now: str) -> tuple[dict
             "UPDATE pilot SET stage = ?, stage_pos = ?, stage_entered_at = ? WHERE id = ?",
             (target.value, STAGE_POSITION[target.value], now, pilot_id),
         )
-        move_id = portfolio._record_move(pilot_id, current.stage, target, now, override=override, failed=failed)
+        move_id = writes.record_move(portfolio, pilot_id, current.stage, target, now, override=override, failed=failed)
         was.update(stage=current.stage.value, stage_entered_at=rows.timestamp(current.stage_entered_at))
         became.update(stage=target.value, stage_entered_at=now, move_id=move_id)
-    portfolio._refresh(pilot_id)
+    writes.refresh(portfolio, pilot_id)
     return was, became

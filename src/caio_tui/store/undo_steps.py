@@ -6,7 +6,7 @@ and never reaches past it to an older change.
 Whatever the step, an undo never reverts or deletes what a later event changed: the guard reads the
 trail, where every change names its pilot, and every import lists the pilots it added or changed.
 
-Portfolio.undo calls these inside its transaction; each returns the undo event's (before, after).
+store/undo.py calls these inside its transaction; each returns the undo event's (before, after).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.pilots import EDITABLE_FIELDS
+from caio_tui.store import writes
 from caio_tui.store.errors import StoreError
 from caio_tui.store.queries import STAGE_POSITION
 
@@ -66,14 +67,14 @@ def changed_since(portfolio: Portfolio, event_id: int, pilot_ids: list[str]) -> 
     undo, whose own guard kept it from reverting anything changed since): (pilot id, event id, action)."""
     if not pilot_ids:
         return None
-    found = portfolio._one(
+    found = portfolio.session.one(
         "SELECT id, action, pilot_id FROM audit_event WHERE pilot_id IN (SELECT value FROM json_each(?)) "
         f"AND id > ? AND action != 'undo' AND id NOT IN ({_UNDONE}) ORDER BY id LIMIT 1",
         (json.dumps(pilot_ids), event_id),
     )
     first = None if found is None else (str(found["pilot_id"]), int(found["id"]), str(found["action"]))
     wanted = set(pilot_ids)
-    for row in portfolio._read(
+    for row in portfolio.session.read(
         "SELECT id, action, after FROM audit_event WHERE pilot_id IS NULL AND action = 'import' AND id > ? "
         f"AND id NOT IN ({_UNDONE}) ORDER BY id",
         (event_id,),
@@ -88,7 +89,7 @@ def changed_since(portfolio: Portfolio, event_id: int, pilot_ids: list[str]) -> 
 
 def replaced_since(portfolio: Portfolio, event_id: int) -> int | None:
     """A later snapshot import that still stands: it replaced the frameworks, tags and rules wholesale."""
-    found = portfolio._one(
+    found = portfolio.session.one(
         "SELECT id FROM audit_event WHERE action = 'import' AND pilot_id IS NULL AND id > ? "
         f"AND json_extract(after, '$.rules_revision') IS NOT NULL AND id NOT IN ({_UNDONE}) ORDER BY id LIMIT 1",
         (event_id,),
@@ -154,7 +155,7 @@ def _delete_pilots(portfolio: Portfolio, pilot_ids: list[str]) -> None:
 
 def _delete_tags(portfolio: Portfolio, event: AuditEvent, tags: list[str]) -> None:
     for tag in tags:
-        if portfolio._one("SELECT 1 FROM blocker WHERE tag = ?", (tag,)):
+        if portfolio.session.one("SELECT 1 FROM blocker WHERE tag = ?", (tag,)):
             raise refuse(event, f"the tag {tag!r} it brought is in use")
         portfolio.conn.execute("DELETE FROM blocker_tag WHERE tag = ?", (tag,))
 
@@ -177,13 +178,13 @@ def _restore(portfolio: Portfolio, pilot_id: str, was: dict[str, Any], became: d
             portfolio.conn.execute("DELETE FROM coverage WHERE pilot_id = ? AND item_id = ?", (pilot_id, item))
         else:
             portfolio.conn.execute(SET_COVERAGE, (pilot_id, item, *(row[k] for k in COVERAGE_COLUMNS)))
-    portfolio._refresh(pilot_id)
+    writes.refresh(portfolio, pilot_id)
 
 
 def _old_extra(portfolio: Portfolio, pilot_id: str, was: dict[str, Any]) -> dict[str, Any]:
     """The inventory columns as they were: today's (what the import wrote; the guard saw no change since)
     with the old values of the keys it changed, in the old order."""
-    row = portfolio._one("SELECT extra FROM pilot WHERE id = ?", (pilot_id,))
+    row = portfolio.session.one("SELECT extra FROM pilot WHERE id = ?", (pilot_id,))
     current: dict[str, Any] = json.loads(row["extra"]) if row else {}
     changed: dict[str, Any] = was["extra"]
     order = was.get("extra_keys") or list(current)
@@ -216,9 +217,9 @@ def undo_rules(portfolio: Portfolio, event: AuditEvent) -> Recorded:
     if "rules" in was:
         rules = models.parse_rules(was["rules"])
     else:  # an event of an earlier caio-tui: the versions are kept, read the one it replaced
-        row = portfolio._one("SELECT rules FROM gate_rules WHERE version = ?", (was.get("version", 0),))
+        row = portfolio.session.one("SELECT rules FROM gate_rules WHERE version = ?", (was.get("version", 0),))
         rules = models.parse_rules(json.loads(row["rules"])) if row else models.default_rules()
-    portfolio._insert_rules(rules)
+    writes.insert_rules(portfolio, rules)
     restored = current + 1
     summary = f"gate rules version {restored}: version {was.get('version', 0)} again"
     return (

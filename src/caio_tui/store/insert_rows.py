@@ -1,0 +1,143 @@
+"""A whole pilot as the rows that insert it: the one place a pilot (its record, with coverage, blockers
+and stage history) becomes the text the file keeps (times as rows.timestamp writes them, JSON as text).
+
+Plain tuples, not models: building them costs a fraction of building pydantic models, which matters at
+100,000 pilots. Portfolio.import_records inserts them one pilot at a time (insert); an inventory import
+and a snapshot load pass them through the bulk load (store.transfer, store.bulk)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import TYPE_CHECKING, NamedTuple
+
+from caio_tui.store import rows
+from caio_tui.store.queries import STAGE_POSITION
+
+if TYPE_CHECKING:
+    from caio_tui.domain.pilots import PilotRecord
+
+
+class PilotRow(NamedTuple):
+    id: str
+    name: str
+    office: str
+    owner: str
+    stage: str
+    high_impact: bool
+    description: str
+    extra: str  # JSON object
+    created_at: str
+    stage_entered_at: str
+
+
+class CoverageRow(NamedTuple):
+    item_id: str
+    status: str
+    evidence: str
+    justification: str
+    updated_at: str
+    updated_by: str
+
+
+class BlockerRow(NamedTuple):
+    tag: str
+    note: str
+    opened_at: str
+    opened_by: str
+    resolved_at: str | None
+    resolved_by: str
+
+
+class MoveRow(NamedTuple):
+    from_stage: str | None
+    to_stage: str
+    moved_at: str
+    actor: str
+    override: str
+    failed_rules: str  # JSON array
+
+
+class PilotRows(NamedTuple):
+    """One whole pilot, ready to insert."""
+
+    pilot: PilotRow
+    coverage: list[CoverageRow]
+    blockers: list[BlockerRow]
+    moves: list[MoveRow]
+
+
+def rows_of(record: PilotRecord, actor: str) -> PilotRows:
+    """The record's rows; `actor` stands in for who set a coverage item or made a move where it says no one."""
+    p = record.pilot
+    ts = rows.timestamp
+    return PilotRows(
+        pilot=PilotRow(
+            p.id,
+            p.name,
+            p.office,
+            p.owner,
+            p.stage.value,
+            p.high_impact,
+            p.description,
+            json.dumps(p.extra, ensure_ascii=False),
+            ts(p.created_at),
+            ts(p.stage_entered_at),
+        ),
+        coverage=[
+            CoverageRow(
+                c.item,
+                c.status.value,
+                c.evidence,
+                c.justification,
+                ts(c.updated_at or p.created_at),
+                c.updated_by or actor,
+            )
+            for c in record.coverage.values()
+        ],
+        blockers=[
+            BlockerRow(
+                b.tag, b.note, ts(b.opened_at), b.opened_by, ts(b.resolved_at) if b.resolved_at else None, b.resolved_by
+            )
+            for b in record.blockers
+        ],
+        moves=[
+            MoveRow(
+                m.from_stage.value if m.from_stage else None,
+                m.to_stage.value,
+                ts(m.moved_at),
+                m.actor or actor,
+                m.override,
+                json.dumps(list(m.failed_rules), ensure_ascii=False),
+            )
+            for m in record.stage_history
+        ],
+    )
+
+
+_PILOT = (
+    "INSERT INTO pilot (id, name, office, owner, stage, high_impact, description, extra, created_at, "
+    "stage_entered_at, stage_pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_COVERAGE = (
+    "INSERT INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, updated_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_BLOCKER = (
+    "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_MOVE = (
+    "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def insert(conn: sqlite3.Connection, whole: PilotRows) -> None:
+    """Insert one pilot's rows inside the caller's transaction; the derived columns are the caller's to
+    compute (store.writes.refresh), as after any change."""
+    p = whole.pilot
+    conn.execute(_PILOT, (*p[:5], int(p.high_impact), *p[6:], STAGE_POSITION[p.stage]))
+    conn.executemany(_COVERAGE, [(p.id, *c) for c in whole.coverage])
+    conn.executemany(_BLOCKER, [(p.id, *b) for b in whole.blockers])
+    conn.executemany(_MOVE, [(p.id, *m) for m in whole.moves])

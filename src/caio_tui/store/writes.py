@@ -1,0 +1,462 @@
+"""Every change to a portfolio made one step at a time: a pilot added or edited, a coverage item set, a
+blocker opened or resolved, a tag created, a move through a gate, whole pilots imported, a new file
+seeded. Each runs in one transaction with its audit event (an interrupted program leaves the file as it
+was before the write) and recomputes the derived columns of the pilot it changed (refresh).
+
+The helpers below the writes (refresh, record_move, insert_rules, ...) are shared with the other writing
+modules: undo, gates, transfer."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from caio_tui.domain.stages import Stage
+from caio_tui.domain.territory import BlockerCategory
+from caio_tui.store import audit, insert_rows, rows
+from caio_tui.store.errors import GateRefused, PortfolioError, StoreError
+from caio_tui.store.lazy import LazyModule
+from caio_tui.store.queries import STAGE_POSITION
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from caio_tui.domain import staleness
+    from caio_tui.domain.blockers import BlockerTag
+    from caio_tui.domain.coverage import CoverageStatus, Framework
+    from caio_tui.domain.gates import GateResult, GateRules
+    from caio_tui.domain.pilots import PilotFields, PilotRecord
+    from caio_tui.store import models
+    from caio_tui.store.portfolio import Portfolio
+else:
+    models = LazyModule("caio_tui.store.models")
+
+
+# ---- a new file ----------------------------------------------------------------------------------------
+
+
+def seed(portfolio: Portfolio, name: str) -> None:
+    """A new portfolio: its name, the default frameworks, blocker tags and gate rules."""
+    now = portfolio.timestamp()
+    with portfolio.session.transaction():
+        if portfolio.meta("name") is not None:
+            return  # another program seeded it first
+        portfolio.conn.execute("INSERT INTO meta VALUES ('name', ?), ('created_at', ?)", (name, now))
+        for position, framework in enumerate(models.default_catalog().frameworks):
+            insert_framework(portfolio, framework, position)
+        for tag in models.BUILTIN_TAGS:
+            insert_tag(portfolio, tag)
+        insert_rules(portfolio, models.default_rules())
+        audit.append(
+            portfolio.conn,
+            at=now,
+            actor=portfolio.actor,
+            action="portfolio.create",
+            pilot_id=None,
+            before=None,
+            after={"name": name, "summary": f"created portfolio {name!r}"},
+        )
+
+
+def seal_if_never_sealed(portfolio: Portfolio) -> None:
+    """A portfolio from before schema 4 has events but no state seal: seal what it holds now, as an
+    event of its own, so verify checks every row from here on. A read-only file stays as it is (verify
+    then says the state is not sealed)."""
+    head = portfolio.session.one("SELECT state FROM audit_event ORDER BY id DESC LIMIT 1")
+    if head is None or head["state"] is not None:
+        return
+    with contextlib.suppress(PortfolioError), portfolio.session.transaction():
+        portfolio.seal.seal_everything()
+        portfolio.append_event(
+            "state.seal",
+            None,
+            None,
+            {"summary": "sealed the portfolio's rows: from here on verify checks each of them"},
+        )
+
+
+# ---- pilot writes --------------------------------------------------------------------------------------
+
+
+def add_pilot(portfolio: Portfolio, fields: PilotFields, *, stage: Stage, pilot_id: str | None) -> str:
+    now = portfolio.timestamp()
+    with portfolio.session.transaction():
+        new_id = pilot_id or _next_id(portfolio)
+        if exists(portfolio, new_id):
+            raise StoreError(f"a pilot with id {new_id!r} already exists")
+        row = {
+            "id": new_id,
+            **fields.model_dump(),
+            "stage": stage.value,
+            "stage_pos": STAGE_POSITION[stage.value],
+            "extra": "{}",
+            "created_at": now,
+            "stage_entered_at": now,
+        }
+        portfolio.db.table("pilot").insert(row)
+        record_move(portfolio, new_id, None, stage, now, override="", failed=())
+        refresh(portfolio, new_id)
+        portfolio.append_event("pilot.create", new_id, None, _pilot_state(portfolio, new_id))
+    return new_id
+
+
+def edit_pilot(portfolio: Portfolio, pilot_id: str, changes: dict[str, Any]) -> None:
+    unknown = set(changes) - set(models.EDITABLE_FIELDS)
+    if unknown:
+        raise StoreError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(models.EDITABLE_FIELDS)}")
+    with portfolio.session.transaction():
+        current = portfolio.get(pilot_id)
+        try:
+            editable = current.model_dump(include=set(models.EDITABLE_FIELDS))
+            merged = models.PilotFields.model_validate({**editable, **changes})
+        except models.ValidationError as exc:
+            raise _invalid(exc) from None
+        after = {k: v for k, v in merged.model_dump().items() if getattr(current, k) != v}
+        if not after:
+            return
+        before = {k: getattr(current, k) for k in after}
+        portfolio.db.table("pilot").update(pilot_id, after)
+        refresh(portfolio, pilot_id)
+        portfolio.append_event("pilot.edit", pilot_id, before, after)
+
+
+def set_coverage(
+    portfolio: Portfolio,
+    pilot_id: str,
+    item_id: str,
+    status: CoverageStatus,
+    *,
+    evidence: str | None,
+    justification: str | None,
+) -> None:
+    catalog = portfolio.catalog()
+    if not catalog.has_item(item_id):
+        raise StoreError(f"unknown requirement item {item_id!r}")
+    with portfolio.session.transaction():
+        pilot = portfolio.get(pilot_id)
+        if not catalog.framework_of(item_id).applies(pilot.high_impact):
+            raise StoreError(f"{item_id} applies to high-impact use cases only; {pilot_id} is not one")
+        before = coverage_row(portfolio, pilot_id, item_id)
+        kept = before or {}
+        try:
+            coverage = models.Coverage(
+                item=item_id,
+                status=status,
+                evidence=kept.get("evidence", "") if evidence is None else evidence,
+                justification=kept.get("justification", "") if justification is None else justification,
+            )
+        except models.ValidationError as exc:
+            raise _invalid(exc) from None
+        if status.counts_in_readiness and justification is None:
+            coverage = coverage.model_copy(update={"justification": ""})
+        row = {
+            "pilot_id": pilot_id,
+            "item_id": item_id,
+            "status": status.value,
+            "evidence": coverage.evidence,
+            "justification": coverage.justification,
+            "updated_at": portfolio.timestamp(),
+            "updated_by": portfolio.actor,
+        }
+        portfolio.db.table("coverage").upsert(row, pk=("pilot_id", "item_id"))
+        refresh(portfolio, pilot_id)
+        portfolio.append_event("coverage.set", pilot_id, before, row)
+
+
+def create_tag(
+    portfolio: Portfolio, tag: str, category: BlockerCategory, *, areas: Sequence[str], description: str
+) -> None:
+    catalog = portfolio.catalog()
+    bad = [a for a in areas if not catalog.has_area(a)]
+    if bad:
+        raise StoreError(f"unknown requirement area {bad[0]!r}")
+    try:
+        new = models.BlockerTag(tag=tag, category=category, areas=tuple(areas), description=description)
+    except models.ValidationError as exc:
+        raise _invalid(exc, where=False) from None  # the message names the tag already
+    with portfolio.session.transaction():
+        if portfolio.session.one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag,)):
+            raise StoreError(f"the tag {tag!r} exists already")
+        insert_tag(portfolio, new)
+        portfolio.append_event("tag.create", None, None, new.model_dump(mode="json"))
+
+
+def open_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, note: str) -> int:
+    with portfolio.session.transaction():
+        portfolio.get(pilot_id)
+        portfolio.tag(tag)
+        if portfolio.session.one(
+            "SELECT 1 FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
+            (pilot_id, tag),
+        ):
+            raise StoreError(f"{pilot_id} already has an open {tag} blocker")
+        row = {
+            "pilot_id": pilot_id,
+            "tag": tag,
+            "note": note,
+            "opened_at": portfolio.timestamp(),
+            "opened_by": portfolio.actor,
+        }
+        blocker_id = int(portfolio.db.table("blocker").insert(row).last_pk or 0)
+        refresh(portfolio, pilot_id)
+        portfolio.append_event("blocker.open", pilot_id, None, blocker_row(portfolio, blocker_id))
+    return blocker_id
+
+
+def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str) -> None:
+    with portfolio.session.transaction():
+        portfolio.get(pilot_id)
+        found = portfolio.session.one(
+            "SELECT id FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
+            (pilot_id, tag),
+        )
+        if found is None:
+            raise StoreError(f"{pilot_id} has no open {tag} blocker")
+        before = blocker_row(portfolio, found["id"])
+        portfolio.db.table("blocker").update(
+            found["id"], {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor}
+        )
+        refresh(portfolio, pilot_id)
+        portfolio.append_event("blocker.resolve", pilot_id, before, blocker_row(portfolio, found["id"]))
+
+
+def move(portfolio: Portfolio, pilot_id: str, to_stage: Stage, *, override: str | None) -> GateResult:
+    """Move a pilot through the gate. A refused gate raises GateRefused unless a written override
+    justification is given; the override and its reasons stay in the history and the audit trail."""
+    with portfolio.session.transaction():
+        record = portfolio.record(pilot_id)
+        if record.pilot.stage is to_stage:
+            raise StoreError(f"{pilot_id} is already in {to_stage.value}")
+        result = models.evaluate(record, to_stage, portfolio.rules(), portfolio.catalog())
+        justification = (override or "").strip()
+        if override is not None and not justification:
+            raise StoreError("an override needs a written justification")
+        if not result.passed and not justification:
+            raise GateRefused(result)
+        if result.passed:
+            justification = ""
+        decided = models.staleness.decide(
+            record, result, portfolio.rules(), portfolio.catalog(), override=justification
+        )
+        now = portfolio.timestamp()
+        before = {
+            "stage": record.pilot.stage.value,
+            "stage_entered_at": rows.timestamp(record.pilot.stage_entered_at),
+        }
+        portfolio.db.table("pilot").update(
+            pilot_id,
+            {
+                "stage": to_stage.value,
+                "stage_pos": STAGE_POSITION[to_stage.value],
+                "stage_entered_at": now,
+                "approval_stale": 0,  # a new decision; refresh below judges it
+            },
+        )
+        failed = tuple(f"{f.rule}: {f.reason}" for f in result.failures) if justification else ()
+        move_id = record_move(
+            portfolio,
+            pilot_id,
+            record.pilot.stage,
+            to_stage,
+            now,
+            override=justification,
+            failed=failed,
+            decided=decided,
+        )
+        refresh(portfolio, pilot_id)  # a new decision: its approval holds until the state regresses
+        after = {
+            "stage": to_stage.value,
+            "stage_entered_at": now,
+            "move_id": move_id,
+            "override": justification,
+            "failed_rules": list(failed),
+            "gate": decided.result if decided else "",
+        }
+        portfolio.append_event("stage.move", pilot_id, before, after)
+    return result
+
+
+def import_records(
+    portfolio: Portfolio, records: Sequence[PilotRecord], *, source: str, tags: Sequence[BlockerTag]
+) -> int:
+    """Add whole pilots (with coverage, blockers and history) in one transaction and one event, which
+    lists the pilots and the tags it added: undo removes them all."""
+    with portfolio.session.transaction():
+        added_tags = []
+        for tag in tags:
+            if not portfolio.session.one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag.tag,)):
+                insert_tag(portfolio, tag)
+                added_tags.append(tag.tag)
+        for record in records:
+            _insert_record(portfolio, record)
+        portfolio.append_event(
+            "import",
+            None,
+            None,
+            {
+                "pilots": [r.pilot.id for r in records],
+                "tags": added_tags,
+                "summary": f"imported {len(records)} pilots from {source}",
+            },
+            source=source,
+        )
+    return len(records)
+
+
+def _insert_record(portfolio: Portfolio, record: PilotRecord) -> None:
+    p = record.pilot
+    if exists(portfolio, p.id):
+        raise StoreError(f"a pilot with id {p.id!r} already exists")
+    catalog = portfolio.catalog()
+    for cov in record.coverage.values():
+        if not catalog.has_item(cov.item):
+            raise StoreError(f"{p.id}: unknown requirement item {cov.item!r}")
+    for b in record.blockers:
+        portfolio.tag(b.tag)
+    insert_rows.insert(portfolio.conn, insert_rows.rows_of(record, portfolio.actor))
+    refresh(portfolio, p.id)
+
+
+# ---- shared by the writing modules -----------------------------------------------------------------------
+
+
+def exists(portfolio: Portfolio, pilot_id: str) -> bool:
+    return portfolio.session.one("SELECT 1 FROM pilot WHERE id = ?", (pilot_id,)) is not None
+
+
+def _next_id(portfolio: Portfolio) -> str:
+    row = portfolio.session.one("SELECT max(CAST(substr(id, 4) AS INTEGER)) AS n FROM pilot WHERE id GLOB 'AI-[0-9]*'")
+    number = (row["n"] or 0) + 1 if row else 1
+    return f"AI-{number:04d}"
+
+
+def _pilot_state(portfolio: Portfolio, pilot_id: str) -> dict[str, Any]:
+    row = portfolio.session.one(f"SELECT {rows.PILOT_COLUMNS} FROM pilot WHERE id = ?", (pilot_id,))
+    assert row is not None
+    return {k: row[k] for k in ("id", "name", "office", "owner", "stage", "high_impact", "description")}
+
+
+def coverage_row(portfolio: Portfolio, pilot_id: str, item_id: str) -> dict[str, Any] | None:
+    return rows.as_dict(
+        portfolio.session.one("SELECT * FROM coverage WHERE pilot_id = ? AND item_id = ?", (pilot_id, item_id))
+    )
+
+
+def blocker_row(portfolio: Portfolio, blocker_id: int) -> dict[str, Any] | None:
+    return rows.as_dict(portfolio.session.one("SELECT * FROM blocker WHERE id = ?", (blocker_id,)))
+
+
+def record_move(
+    portfolio: Portfolio,
+    pilot_id: str,
+    from_stage: Stage | None,
+    to_stage: Stage,
+    at: str,
+    *,
+    override: str,
+    failed: Sequence[str],
+    actor: str | None = None,
+    decided: staleness.DecidedState | None = None,
+) -> int:
+    cursor = portfolio.conn.execute(
+        "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules, "
+        "decided_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            pilot_id,
+            from_stage.value if from_stage else None,
+            to_stage.value,
+            at,
+            actor or portfolio.actor,
+            override,
+            json.dumps(list(failed)),
+            decided.model_dump_json() if decided else None,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def refresh(portfolio: Portfolio, pilot_id: str) -> None:
+    """Recompute the derived columns of one pilot from its coverage, open blockers and last gate decision."""
+    session = portfolio.session
+    row = session.one(
+        "SELECT high_impact, name, office, owner, description, approval_stale FROM pilot WHERE id = ?", (pilot_id,)
+    )
+    if row is None:
+        return
+    statuses = {
+        r["item_id"]: r["status"]
+        for r in session.read("SELECT item_id, status FROM coverage WHERE pilot_id = ?", (pilot_id,))
+    }
+    open_rows = session.read(
+        "SELECT b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
+        "WHERE b.pilot_id = ? AND b.resolved_at IS NULL",
+        (pilot_id,),
+    )
+    open_blockers = [models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]) for r in open_rows]
+    derived = portfolio.derivation().columns(statuses, bool(row["high_impact"]), open_blockers)
+    now = models.staleness.GateState(
+        statuses={item: models.CoverageStatus(status) for item, status in statuses.items()},
+        open_blockers=tuple((b.tag, b.category) for b in open_blockers),
+        fields={name: row[name] for name in ("name", "office", "owner", "description")},
+        high_impact=bool(row["high_impact"]),
+    )
+    stale = models.approval_stale(bool(row["approval_stale"]), portfolio.decided_state(pilot_id), now)
+    portfolio.conn.execute(
+        "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
+        "approval_stale = ? WHERE id = ?",
+        (
+            derived.readiness,
+            derived.not_assessed,
+            derived.territory.value,
+            derived.open_blockers,
+            derived.top_blocker,
+            int(stale),
+            pilot_id,
+        ),
+    )
+
+
+def insert_framework(portfolio: Portfolio, framework: Framework, position: int) -> None:
+    portfolio.db.table("framework").insert(
+        {"id": framework.id, "position": position, "definition": framework.model_dump_json()}
+    )
+    for area in framework.areas:
+        for index, item in enumerate(area.items):
+            portfolio.db.table("item").insert(
+                {"id": item.id, "framework_id": framework.id, "area_id": area.id, "position": index}
+            )
+
+
+def insert_tag(portfolio: Portfolio, tag: BlockerTag) -> None:
+    portfolio.db.table("blocker_tag").insert(
+        {
+            "tag": tag.tag,
+            "category": tag.category.value,
+            "areas": json.dumps(list(tag.areas)),
+            "description": tag.description,
+            "builtin": int(tag.builtin),
+        }
+    )
+
+
+def insert_rules(portfolio: Portfolio, rules: GateRules) -> None:
+    version = portfolio.rules_version() + 1
+    portfolio.db.table("gate_rules").insert(
+        {
+            "version": version,
+            "rules": rules.model_dump_json(by_alias=True),
+            "created_at": portfolio.timestamp(),
+            "actor": portfolio.actor,
+        }
+    )
+    portfolio.forget_rules()
+
+
+def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:
+    """A refused value as one line: where, then why (without pydantic's "Value error, " prefix)."""
+    first = exc.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    place = ".".join(str(part) for part in first["loc"]) if where else ""
+    return StoreError(f"{place}: {message}" if place else message)
