@@ -378,7 +378,7 @@ async def _keys(
     from caio_tui.domain.stages import Stage
     from caio_tui.store import Portfolio
     from caio_tui.tui.app import CaioApp
-    from caio_tui.tui.keymap import view
+    from caio_tui.tui.navigation import view
 
     app = CaioApp(generated.path, Settings(actor="bench"), watch_interval=None)
     reader = Portfolio.open(generated.path, actor="bench")
@@ -486,7 +486,7 @@ class _Runner:
 
     async def sorts(self, times: int) -> list[float]:
         """`s`: sort by the next column, the cursor staying on its pilot."""
-        from caio_tui.tui.pilot_source import SORT_ORDER
+        from caio_tui.tui.widgets.pilot_source import SORT_ORDER
 
         found = []
         for _ in range(times):

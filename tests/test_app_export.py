@@ -7,7 +7,7 @@ from textual.widgets import Input, Static
 from caio_tui.config import Settings
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
-from caio_tui.tui.screens.export_dialog import ExportDialog
+from caio_tui.tui.dialogs.export import ExportDialog
 from caio_tui.tui.screens.help import HelpScreen
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from tui_helpers import press, settle

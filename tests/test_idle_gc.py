@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from caio_tui.store import Portfolio
-from caio_tui.tui.idle_gc import FORCED_AFTER, IDLE_S, YOUNG_PER_FULL, IdleCollector
+from caio_tui.tui.speed import FORCED_AFTER, IDLE_S, YOUNG_PER_FULL, IdleCollector
 from tui_helpers import make_app, press, settle
 
 

@@ -26,7 +26,7 @@ from caio_tui.config import Settings
 from caio_tui.io.diff import load_side
 from caio_tui.io.inventory import TransferError, export_file, import_into
 from caio_tui.store import Portfolio
-from caio_tui.tui.screens.export_dialog import ExportDialog
+from caio_tui.tui.dialogs.export import ExportDialog
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from tui_helpers import RecordingApp, press, settle
 

@@ -19,13 +19,13 @@ from tui_helpers import settle
 # Modules the first screen does not need: each is imported when the user first asks for what it does.
 NOT_AT_START = (
     "caio_tui.io",  # files in and out: import, export, samples
-    "caio_tui.tui.commands",  # the command palette's provider and its dialogs
+    "caio_tui.tui.palette",  # the command palette's provider
     "caio_tui.tui.screens.detail",
-    "caio_tui.tui.screens.gate",
-    "caio_tui.tui.screens.pilot_form",
-    "caio_tui.tui.screens.blocker_picker",
+    "caio_tui.tui.dialogs.gate",
+    "caio_tui.tui.dialogs.pilot_form",
+    "caio_tui.tui.dialogs.blocker_picker",
     "caio_tui.tui.screens.help",
-    "caio_tui.tui.screens.placeholder",
+    "caio_tui.tui.dialogs.questions",  # the dialogs the palette opens
     "caio_tui.tui.screens.pipeline",
     "caio_tui.tui.screens.compare",
     "caio_tui.tui.screens.blockers",
@@ -102,7 +102,7 @@ def test_the_first_rows_show_before_pydantic_is_imported_and_it_is_imported_afte
 
 
 def test_the_command_palette_provider_is_loaded_when_the_palette_opens() -> None:
-    from caio_tui.tui.commands import CaioCommands
+    from caio_tui.tui.palette import CaioCommands
 
     providers = [p() if not isinstance(p, type) else p for p in CaioApp.COMMANDS]
     assert providers == [CaioCommands]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,17 @@ from caio_tui.config import Settings, config_path, load_settings
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio, PortfolioError
 from caio_tui.tui.app import CaioApp
-from caio_tui.tui.commands import ConfirmScreen, PathPrompt, commands_for
-from caio_tui.tui.keymap import VIEWS, View
-from caio_tui.tui.screens.blocker_picker import BlockerPicker
-from caio_tui.tui.screens.coverage_edit import CoverageEditor
+from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
+from caio_tui.tui.dialogs.coverage_edit import CoverageEditor
+from caio_tui.tui.dialogs.export import ExportDialog
+from caio_tui.tui.dialogs.gate import GateModal
+from caio_tui.tui.dialogs.import_file import ImportScreen
+from caio_tui.tui.dialogs.pilot_form import PilotForm
+from caio_tui.tui.dialogs.questions import ConfirmScreen, PathPrompt
+from caio_tui.tui.navigation import VIEWS
+from caio_tui.tui.palette import commands_for
 from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.export_dialog import ExportDialog
-from caio_tui.tui.screens.gate import GateModal
 from caio_tui.tui.screens.help import HelpScreen, help_sections
-from caio_tui.tui.screens.import_dialog import ImportScreen
-from caio_tui.tui.screens.pilot_form import PilotForm
-from caio_tui.tui.screens.placeholder import PlaceholderScreen
 from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
 from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
@@ -60,37 +59,8 @@ async def test_number_keys_switch_views(sample_portfolio: Portfolio) -> None:
         for view in VIEWS:
             await press(pilot, view.key)
             assert app.current_mode == view.id
-            assert isinstance(app.screen, PlaceholderScreen) == (view.screen is None)
-            if view.screen is None:
-                message = plain(app.screen.query_one(".placeholder-message", Static))
-                assert f"This view arrives with {view.brought_by}." in message
         await press(pilot, "1")
         assert isinstance(app.screen, PortfolioScreen)
-
-
-def without_screens(*view_ids: str) -> tuple[View, ...]:
-    """The views, with those named back to "still to come"."""
-    return tuple(replace(v, screen=None, brought_by="issue 99 (a test)") if v.id in view_ids else v for v in VIEWS)
-
-
-async def test_a_view_still_to_come_shows_a_placeholder(
-    sample_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("caio_tui.tui.app.VIEWS", without_screens("pipeline", "compare"))
-    app = make_app(sample_portfolio)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "2")
-        assert isinstance(app.screen, PlaceholderScreen)
-        assert "This view arrives with issue 99 (a test)." in plain(
-            app.screen.query_one(".placeholder-message", Static)
-        )
-        await press(pilot, "escape")
-        assert isinstance(app.screen, PortfolioScreen)
-        await press(pilot, "space", "space", "c")  # the placeholder of Compare names the marked pilots
-        assert isinstance(app.screen, PlaceholderScreen)
-        message = plain(app.screen.query_one(".placeholder-message", Static))
-        assert "Marked for comparison: DCS-001, DCS-002" in message
 
 
 async def test_1_from_the_detail_goes_back_to_the_table(sample_portfolio: Portfolio) -> None:

@@ -16,11 +16,11 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio
-from caio_tui.tui.screens.blocker_picker import BlockerPicker
-from caio_tui.tui.screens.coverage_edit import CoverageEditor
+from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
+from caio_tui.tui.dialogs.coverage_edit import CoverageEditor
+from caio_tui.tui.dialogs.gate import GateModal
+from caio_tui.tui.dialogs.pilot_form import PilotForm
 from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.gate import GateModal
-from caio_tui.tui.screens.pilot_form import PilotForm
 
 
 class _Host(App[None]):

@@ -17,7 +17,8 @@ from caio_tui.domain.stages import Stage
 from caio_tui.io.snapshot import snapshot_bytes
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
-from caio_tui.tui.commands import PathPrompt, commands_for, show_snapshot_diff
+from caio_tui.tui.dialogs.questions import PathPrompt
+from caio_tui.tui.palette import commands_for, show_snapshot_diff
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
 from tui_helpers import make_app, press, run_command, settle

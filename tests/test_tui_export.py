@@ -19,9 +19,10 @@ from caio_tui.io.inventory import TransferError, export_file
 from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
-from caio_tui.tui.commands import EXPORTS, ConfirmScreen, commands_for, open_export_dialog
-from caio_tui.tui.screens import export_dialog
-from caio_tui.tui.screens.export_dialog import ExportDialog, size_text
+from caio_tui.tui.dialogs import export as export_dialog
+from caio_tui.tui.dialogs.export import ExportDialog, size_text
+from caio_tui.tui.dialogs.questions import ConfirmScreen
+from caio_tui.tui.palette import EXPORTS, commands_for, open_export_dialog
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay, TransferCancelled
 from tui_helpers import make_app, press, run_command, settle

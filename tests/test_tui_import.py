@@ -16,9 +16,9 @@ from caio_tui.io.inventory import ImportResult, export_bytes, import_into
 from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
-from caio_tui.tui.commands import PathPrompt
-from caio_tui.tui.screens import import_dialog
-from caio_tui.tui.screens.import_dialog import ImportScreen, list_all_command
+from caio_tui.tui.dialogs import import_file as import_dialog
+from caio_tui.tui.dialogs.import_file import ImportScreen, list_all_command
+from caio_tui.tui.dialogs.questions import PathPrompt
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay
 from caio_tui.tui.widgets.virtual_table import VirtualTable

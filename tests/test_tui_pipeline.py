@@ -19,18 +19,11 @@ from caio_tui.domain.territory import BlockerCategory
 from caio_tui.io.generate import generate
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
+from caio_tui.tui.dialogs.gate import GateModal
 from caio_tui.tui.screens.detail import PilotDetailScreen
-from caio_tui.tui.screens.gate import GateModal
-from caio_tui.tui.screens.pipeline import (
-    LANE_SORT,
-    LANES,
-    BoardFilter,
-    Card,
-    LaneView,
-    PipelineScreen,
-    card_lines,
-    lane_filter,
-)
+from caio_tui.tui.screens.pipeline import BoardFilter, PipelineScreen
+from caio_tui.tui.widgets.board.data import LANE_SORT, LANES, Card, lane_filter
+from caio_tui.tui.widgets.board.lanes import LaneView, card_lines
 from tui_helpers import press, settle
 
 SnapCompare = Callable[..., bool]

@@ -10,8 +10,8 @@ from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
-from caio_tui.tui.pilot_source import STALE_MARK
 from caio_tui.tui.screens.detail import PilotDetailScreen
+from caio_tui.tui.widgets.pilot_source import STALE_MARK
 from conftest import NOW
 
 

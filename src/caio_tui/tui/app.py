@@ -1,34 +1,37 @@
 """The caio-tui terminal app: the views of a portfolio, the keys that work anywhere, and app-wide state.
 
-Each view of tui/keymap.py's VIEWS is a Textual mode with its own screen stack; `1` to `5` switch between
+Each view of tui/navigation.py's VIEWS is a Textual mode with its own screen stack; `1` to `5` switch between
 them. The app owns what every view shares: the open Portfolio, the pilots marked for comparison, undo,
 reload, the theme (remembered in the config file) and the watch for changes made by other programs.
 
 Start-up time is a promise (issue 8: at most 1.5x a bare Textual app), so this module does not import
 help, the command palette's provider, the pilot detail screen or the other views: each is imported when
-first used (tests/test_startup.py guards this). Work the first screen does not need (the audit chain walk,
-a theme warning) waits until the start view has read its rows.
+first used (tests/test_startup.py guards this; tui/speed.py lists every such device and its figure).
+Work the first screen does not need (the audit chain walk, a theme warning) waits until the start view
+has read its rows.
+
+What screens, dialogs and the palette may ask of the app is declared in tui/host.py (CaioHost), so none
+of them imports this module.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 from caio_tui.config import Settings, save_setting
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.tui.idle_gc import CHECK_S, IdleCollector
-from caio_tui.tui.keymap import START_VIEW, VIEWS, View, view
+from caio_tui.tui.host import CaioHost
+from caio_tui.tui.navigation import START_VIEW, VIEWS, View, view
+from caio_tui.tui.speed import CHECK_S, IdleCollector, InstantSwitch, imported
 from caio_tui.tui.widgets.chain_banner import ChainGuard
 
 if TYPE_CHECKING:
@@ -66,12 +69,12 @@ def undone_message(event: AuditEvent) -> str:
 def caio_commands() -> type[Provider]:
     """The command palette's provider, imported when the palette first opens (Textual's COMMANDS takes a
     callable that returns a provider class for this)."""
-    from caio_tui.tui.commands import CaioCommands
+    from caio_tui.tui.palette import CaioCommands
 
     return CaioCommands
 
 
-class CaioApp(App[None]):
+class CaioApp(InstantSwitch, CaioHost):
     """caio-tui. `clock` fixes the portfolio's "now" (tests and snapshots); `watch_interval` is how often
     to look for changes by other programs (None: never)."""
 
@@ -123,7 +126,6 @@ class CaioApp(App[None]):
         self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days, **extra)
         self.marked: dict[str, None] = {}  # pilots marked for comparison, in the order they were marked
         self.views: dict[str, Screen[Any]] = {}  # the view screens made so far, by view id
-        self._no_update_delay = False
         self._watch_interval = watch_interval
         self.idle_gc = IdleCollector()
         self._data_version: int | None = None
@@ -137,15 +139,9 @@ class CaioApp(App[None]):
     # ---- views ---------------------------------------------------------------------------------------
 
     def _make_view(self, v: View) -> Screen[Any]:
-        screen_class = v.screen_class()
-        # A view's screen is built from the portfolio alone (see keymap.py).
-        make: Callable[[Portfolio], Screen[Any]] | None = screen_class
-        if make is None:
-            from caio_tui.tui.screens.placeholder import PlaceholderScreen
-
-            screen: Screen[Any] = PlaceholderScreen(v)
-        else:
-            screen = make(self.portfolio)
+        # A view's screen is built from the portfolio alone (see navigation.py).
+        make: Callable[[Portfolio], Screen[Any]] = v.screen_class()
+        screen = make(self.portfolio)
         self.views[v.id] = screen
         return screen
 
@@ -189,7 +185,7 @@ class CaioApp(App[None]):
         """In a worker thread, once the first rows are shown."""
         import caio_tui.store.models  # noqa: F401 (imported for its side effect: the modules are loaded)
 
-        self.idle_gc.start()  # what is alive now lives as long as the app (see idle_gc.py)
+        self.idle_gc.start()  # what is alive now lives as long as the app (see speed.py)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
@@ -210,17 +206,8 @@ class CaioApp(App[None]):
         self._switch(view_id, mask=view_id not in self.views)
 
     def _switch(self, view_id: str, *, mask: bool) -> None:
-        """Textual's switch_mode holds every frame for 50 ms (delay_update) to hide a screen being composed;
-        without `mask` the frame goes out at once."""
-        self._no_update_delay = not mask
-        try:
-            self.switch_mode(view_id)
-        finally:
-            self._no_update_delay = False
-
-    def delay_update(self, delay: float = 0.05) -> None:
-        if not self._no_update_delay:
-            super().delay_update(delay)
+        """Without `mask` the frame goes out at once (tui/speed.py: InstantSwitch)."""
+        self.switch_mode_now(view_id, mask=mask)
 
     def action_view(self, view_id: str) -> None:
         self.show_view(view(view_id).id)
@@ -231,23 +218,6 @@ class CaioApp(App[None]):
             set_busy = getattr(screen, "set_busy", None)
             if callable(set_busy):
                 set_busy(busy)
-
-    # ---- marks ---------------------------------------------------------------------------------------
-
-    def marked_ids(self) -> list[str]:
-        return list(self.marked)
-
-    def toggle_mark(self, pilot_id: str) -> bool:
-        """Mark or unmark a pilot for comparison; True when it is now marked."""
-        if pilot_id in self.marked:
-            del self.marked[pilot_id]
-            return False
-        self.marked[pilot_id] = None
-        return True
-
-    def clear_marks(self) -> None:
-        self.marked.clear()
-        self.portfolio_changed()
 
     # ---- changes -------------------------------------------------------------------------------------
 
@@ -263,7 +233,7 @@ class CaioApp(App[None]):
     def _detail_screens(self) -> Iterator[PilotDetailScreen]:
         """The pilot screens open on the current view. Until the detail module is imported (the first
         pilot opened), there are none: looking must not import it."""
-        detail = sys.modules.get(DETAIL_MODULE)
+        detail = imported(DETAIL_MODULE)
         if detail is None:
             return
         for screen in self.screen_stack:
@@ -317,7 +287,7 @@ class CaioApp(App[None]):
 
     def action_export(self) -> None:
         """x: the export dialog (snapshot, CSV, Markdown, HTML briefing, OMB 2025 CSV)."""
-        from caio_tui.tui.commands import open_export_dialog
+        from caio_tui.tui.palette import open_export_dialog
 
         open_export_dialog(self)
 

@@ -1,1 +1,2 @@
-"""Screens and modal dialogs of the terminal app."""
+"""Whole screens: the five views (navigation.VIEWS), the pilot detail, help and the snapshot comparison.
+Modal dialogs live in tui/dialogs/, the parts of a screen in tui/widgets/."""

@@ -41,15 +41,15 @@ from caio_tui.store.analytics import (
     open_blockers,
     tag_carriers,
 )
-from caio_tui.tui.keymap import ViewBar
-from caio_tui.tui.pilot_source import Palette
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.view import ViewScreen
+from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
+from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import Column, SequenceSource, TableRow, VirtualTable
 
 if TYPE_CHECKING:
-    from caio_tui.tui.app import CaioApp
+    from caio_tui.tui.host import CaioHost
 
 LOADING_AFTER_S = 0.1
 NARROW_BELOW = 100
@@ -162,8 +162,8 @@ class BlockersScreen(ViewScreen):
         self._loading_timer: Timer | None = None
 
     @property
-    def caio(self) -> CaioApp:
-        return cast("CaioApp", self.app)
+    def caio(self) -> CaioHost:
+        return cast("CaioHost", self.app)
 
     @property
     def table(self) -> VirtualTable:

@@ -7,17 +7,15 @@ areas rows, under summary rows (stage, readiness, territory, blockers, next gate
 
 With no pilot marked, the whole portfolio as a coverage heatmap: one pilot a row, one area a column,
 paged from the store (only the visible pilots' coverage is read), sorted by readiness or by one area,
-filtered with the table's tokens. Counting and sorting by an area run in a worker.
+filtered with the table's tokens. Counting and sorting by an area run in a worker. The two tables:
+tui/widgets/comparison/. Over 500 lines as one job: the Compare screen (its keys, marks, sort, loading).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
-from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,254 +23,31 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-from caio_tui.domain.compare import Cell, Comparison, PilotColumn, Row, cell_text
-from caio_tui.domain.coverage import Area, CoverageStatus
-from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.compare import Comparison, Row
+from caio_tui.domain.coverage import Area
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.store.analytics import HeatmapRow, comparison, heatmap_order, heatmap_page, heatmap_rows
-from caio_tui.tui.keymap import ViewBar
-from caio_tui.tui.pilot_source import Palette
+from caio_tui.store.analytics import comparison, heatmap_order
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.view import ViewScreen
+from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.filter_bar import FilterBar
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
-from caio_tui.tui.widgets.virtual_table import Column, TableRow, VirtualTable
+from caio_tui.tui.widgets.view_bar import ViewBar
+from caio_tui.tui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
-    from caio_tui.tui.app import CaioApp
+    from caio_tui.tui.host import CaioHost
+
+from caio_tui.tui.widgets.comparison.heatmap import HeatmapSource, HeatQuery, heat_columns, heat_compact
+from caio_tui.tui.widgets.comparison.matrix import WIDE_LABEL, MatrixTable, matrix_layout, matrix_rows
 
 LOADING_AFTER_S = 0.1
-PILOT_WIDTH = 13  # '◐ 2/4 e1 150d'
-MAX_PILOT_WIDTH = 26
-WIDE_LABEL, NARROW_LABEL = 30, 20
-WIDE_FROM = 110  # at this width and more, the wide requirement column
-HEAT_CELL = 6  # '■ 100%'
-HEAT_CELL_COMPACT = 4  # ' 100'
-DIFF_MARK = "≠ "
 
 HEAT_LEGEND = "■ area readiness (met 1, partial ½) · – all waived or n/a · · does not apply · space marks"
 
-# Short headings of the default areas in the heatmap; an area of a user's framework shows its id.
-AREA_SHORT: dict[str, str] = {
-    "access": "Access",
-    "audit": "Audit",
-    "governance": "Gov",
-    "lifecycle": "Life",
-    "scalability": "Scale",
-    "ato": "ATO",
-    "data": "Data",
-    "system_identity": "SysID",
-    "hi": "M2521",
-}
-
-AREA_COMPACT: dict[str, str] = {
-    "access": "Acc",
-    "audit": "Aud",
-    "governance": "Gov",
-    "lifecycle": "Life",
-    "scalability": "Scal",
-    "ato": "ATO",
-    "data": "Data",
-    "system_identity": "SyID",
-    "hi": "M25",
-}
-
 HEAT_FIXED_SORTS: tuple[str, ...] = ("readiness", "id", "name")
 SORT_LABEL = {"readiness": "readiness", "id": "id", "name": "name"}
-
-
-def status_style(status: CoverageStatus, palette: Palette) -> Style:
-    return {
-        CoverageStatus.NOT_ASSESSED: palette.muted,
-        CoverageStatus.GAP: palette.error + Style(bold=True),
-        CoverageStatus.PARTIAL: palette.warning,
-        CoverageStatus.MET: palette.success + Style(bold=True),
-        CoverageStatus.WAIVED: palette.accent,
-        CoverageStatus.NOT_APPLICABLE: palette.accent,
-    }[status]
-
-
-def score_style(score: float, palette: Palette) -> Style:
-    return palette.success if score >= 0.75 else palette.warning if score >= 0.4 else palette.error
-
-
-# ---- the comparison as table rows -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MatrixLayout:
-    label_width: int
-    visible: int  # pilot columns that fit
-    pilot_width: int
-
-
-def matrix_layout(width: int, pilots: int) -> MatrixLayout:
-    """The requirement column, then as many pilot columns as fit (at least PILOT_WIDTH each, wider when
-    few pilots leave room, so their names show)."""
-    label = WIDE_LABEL if width >= WIDE_FROM else NARROW_LABEL
-    room = width - 2 - label  # the table's gutter
-    visible = max(1, min(pilots, room // (PILOT_WIDTH + 1)))
-    return MatrixLayout(label, visible, max(PILOT_WIDTH, min(MAX_PILOT_WIDTH, room // visible - 1)))
-
-
-def _summary_cell(key: str, column: PilotColumn, value: str, palette: Palette) -> Text:
-    style = Style.null()
-    if key == "next_gate" and column.next_gate_passes is not None:
-        style = palette.success if column.next_gate_passes else palette.error
-    elif key == "distance":
-        style = palette.success if column.distance == 0 else Style(bold=True)
-    elif key == "readiness":
-        style = score_style(column.readiness / 100, palette)
-    elif key in ("top_blocker", "blockers") and not column.open_blockers:
-        style = palette.muted
-    return Text(printable(value), style=style)
-
-
-def matrix_rows(
-    found: Comparison,
-    shown: list[Row],
-    window: range,
-    expanded: set[str],
-    palette: Palette,
-) -> list[TableRow]:
-    """The summary rows then the requirement rows, with the cells of the pilots in `window`."""
-    pilots = [found.pilots[i] for i in window]
-    out = [
-        TableRow("summary:name", (Text("Name", style=Style(italic=True)), *(Text(printable(p.name)) for p in pilots)))
-    ]
-    for s in found.summary:
-        mark = DIFF_MARK if s.differs else "  "
-        label = Text(mark + s.label, style=palette.warning if s.differs else Style(italic=True))
-        values = [_summary_cell(s.key, found.pilots[i], s.values[i], palette) for i in window]
-        out.append(TableRow(f"summary:{s.key}", (label, *values)))
-    for row in shown:
-        out.append(
-            TableRow(f"{row.kind}:{row.id}", (_row_label(row, expanded, palette), *_cells(row, window, palette)))
-        )
-    return out
-
-
-def _row_label(row: Row, expanded: set[str], palette: Palette) -> Text:
-    mark = DIFF_MARK if row.differs else "  "
-    if row.kind == "area":
-        arrow = "▾ " if row.id in expanded else "▸ "
-        style = palette.warning if row.differs else Style(bold=True)
-        return Text(mark + arrow + printable(row.label), style=style + Style(bold=True))
-    return Text(mark + "    " + printable(row.label), style=palette.warning if row.differs else Style.null())
-
-
-def _cells(row: Row, window: range, palette: Palette) -> list[Text]:
-    found: list[Text] = []
-    for i in window:
-        cell: Cell | None = row.cells[i]
-        text = cell_text(cell, kind=row.kind)
-        found.append(Text(text, style=palette.muted if cell is None else status_style(cell.status, palette)))
-    return found
-
-
-# ---- the heatmap as a row source --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HeatQuery:
-    filter: PilotFilter = field(default_factory=PilotFilter)
-    sort: str = "readiness"  # readiness, id, name or an area id
-    descending: bool = True
-
-
-def heat_compact(width: int, areas: int) -> bool:
-    """Narrow terminals get 4-cell area columns (percent only) so the name keeps some room."""
-    return width - 2 - 10 - 8 - areas * (HEAT_CELL + 1) < 20
-
-
-def heat_columns(areas: list[Area], width: int) -> tuple[Column, ...]:
-    compact = heat_compact(width, len(areas))
-    cell = HEAT_CELL_COMPACT if compact else HEAT_CELL
-    name = max(10, min(36, width - 2 - 10 - 8 - len(areas) * (cell + 1) - 1))
-    fixed = (
-        Column("id", "ID", 9),
-        Column("name", "Name", name, min_width=10),
-        Column("readiness", "Ready", 7, align="right"),
-    )
-    short = AREA_COMPACT if compact else AREA_SHORT
-    return fixed + tuple(Column(a.id, short.get(a.id, a.id[:cell]), cell, align="right") for a in areas)
-
-
-class HeatmapSource:
-    """Pilots as rows, areas as columns: each page reads its pilots and their coverage only. When the
-    order is by an area, `order` holds the ids in that order (computed once, in a worker)."""
-
-    def __init__(
-        self,
-        portfolio: Portfolio,
-        query: HeatQuery,
-        areas: list[Area],
-        *,
-        count: int,
-        order: list[str] | None,
-        marked: dict[str, None],
-        palette: Palette,
-        compact: bool = False,
-    ) -> None:
-        self.compact = compact
-        self.portfolio = portfolio
-        self.query = query
-        self.areas = areas
-        self.marked = marked
-        self.palette = palette
-        self._count = count
-        self._order = order
-
-    def count(self) -> int:
-        return self._count
-
-    def page(self, offset: int, limit: int) -> list[TableRow]:
-        if self._order is not None:
-            found = heatmap_rows(self.portfolio, self._order[offset : offset + limit])
-        else:
-            q = self.query
-            found = heatmap_page(
-                self.portfolio, q.filter, sort=q.sort, descending=q.descending, offset=offset, limit=limit
-            )
-        return [TableRow(r.pilot.id, self.cells(r), r.pilot.id in self.marked) for r in found]
-
-    def index_of(self, key: str) -> int | None:
-        if self._order is not None:
-            return self._order.index(key) if key in self._order else None
-        return None
-
-    def cells(self, row: HeatmapRow) -> tuple[str | Text, ...]:
-        percent = round(row.readiness * 100)
-        ready = Text(f"{percent}%", style=score_style(row.readiness, self.palette))
-        applies = {a.id for a in self.catalog_areas(row.pilot.high_impact)}
-        areas = [self._area(row.areas.get(a.id), a.id in applies) for a in self.areas]
-        return (row.pilot.id, printable(row.pilot.name), ready, *areas)
-
-    def catalog_areas(self, high_impact: bool) -> list[Area]:
-        return self.portfolio.catalog().areas(high_impact)
-
-    def _area(self, score: float | None, applies: bool) -> Text:
-        if not applies:
-            return Text("·", style=self.palette.muted)
-        if score is None:  # every item waived or not applicable
-            return Text("–", style=self.palette.accent)
-        if self.compact:
-            return Text(f"{round(score * 100)}", style=score_style(score, self.palette))
-        return Text.assemble(("■", score_style(score, self.palette)), f" {round(score * 100):>3}%")
-
-
-# ---- the screen -------------------------------------------------------------------------------------
-
-
-class MatrixTable(VirtualTable):
-    """The comparison's table: `enter` expands or collapses the area under the cursor."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter", "activate", "Expand/collapse", id="compare.matrix.activate", tooltip="Expand or collapse the area"
-        ),
-    ]
 
 
 class CompareScreen(ViewScreen):
@@ -372,8 +147,8 @@ class CompareScreen(ViewScreen):
         self._loading_timer: Timer | None = None
 
     @property
-    def caio(self) -> CaioApp:
-        return cast("CaioApp", self.app)
+    def caio(self) -> CaioHost:
+        return cast("CaioHost", self.app)
 
     @property
     def filter_bar(self) -> FilterBar:

@@ -38,9 +38,9 @@ from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard
-from caio_tui.tui.keymap import ViewBar
 from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
+from caio_tui.tui.widgets.view_bar import ViewBar
 
 LABEL = 17  # the widest funnel label, 'Proof of concept', and a blank
 

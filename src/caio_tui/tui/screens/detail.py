@@ -3,15 +3,14 @@
 Coverage and blockers are two keyboard lists (tab moves between them). Every change goes through the
 store, then the screen reloads the pilot and posts `PilotDetailScreen.Changed` so the portfolio table can
 refresh too. Writes run off the event loop (a write can wait seconds on another program's lock) and one
-at a time, so quick repeated keys apply in order.
+at a time, so quick repeated keys apply in order. The pilot drawn as Content: tui/widgets/detail/content.py;
+the two lists: tui/widgets/detail/lists.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -24,299 +23,32 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from caio_tui.domain.blockers import Blocker, BlockerTag
-from caio_tui.domain.coverage import STATUS_CYCLE, Area, Catalog, Coverage, CoverageStatus, Item
-from caio_tui.domain.gates import GateResult
-from caio_tui.domain.history import AuditEvent
-from caio_tui.domain.pilots import PilotRecord, StageMove
+from caio_tui.domain.blockers import Blocker
+from caio_tui.domain.coverage import STATUS_CYCLE, CoverageStatus
 from caio_tui.domain.stages import Stage
-from caio_tui.domain.territory import Territory
-from caio_tui.domain.text import printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.tui.screens.blocker_picker import BlockerPicker, category_style
-from caio_tui.tui.screens.coverage_edit import MUTED, STATUS_LABEL, CoverageEditor, hang, status_glyph
-from caio_tui.tui.screens.gate import GateModal, RecheckModal
-from caio_tui.tui.screens.pilot_form import PilotForm
+from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
+from caio_tui.tui.dialogs.coverage_edit import CoverageEditor
+from caio_tui.tui.dialogs.gate import GateModal, RecheckModal
+from caio_tui.tui.dialogs.pilot_form import PilotForm
+from caio_tui.tui.styles.content import MUTED, STATUS_LABEL
+from caio_tui.tui.widgets.detail.content import (
+    AREA_PREFIX,
+    BLOCKER_PREFIX,
+    DetailView,
+    area_prompt,
+    audit_content,
+    blocker_prompt,
+    description_content,
+    fields_content,
+    gate_content,
+    item_panel,
+    item_prompt,
+    load_view,
+    stages_content,
+)
+from caio_tui.tui.widgets.detail.lists import BlockerList, CoverageList, KeyList
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
-
-AUDIT_LIMIT = 50
-_AREA_PREFIX = "area:"
-_BLOCKER_PREFIX = "blocker:"
-
-TERRITORY_STYLE: dict[Territory, str] = {
-    Territory.CLEAR: "bold $text-success",
-    Territory.ORGANIZATIONAL: "bold $text-warning",
-    Territory.INFRASTRUCTURE: "bold $text-error",
-    Territory.BOTH: "bold $text-error",
-}
-
-
-@dataclass(frozen=True)
-class DetailView:
-    """Everything the screen shows about one pilot, read in one go."""
-
-    record: PilotRecord
-    catalog: Catalog
-    days_in_stage: int
-    stalled: bool
-    stalled_days: int
-    gate: GateResult | None
-    gate_note: str  # why there is no gate (end of the pipeline, retired)
-    tags: dict[str, BlockerTag]
-    history: list[AuditEvent]
-
-    @property
-    def areas(self) -> list[Area]:
-        return self.catalog.areas(self.record.pilot.high_impact)
-
-    def coverage(self, item_id: str) -> Coverage:
-        return self.record.coverage.get(item_id) or Coverage(item=item_id)
-
-
-def load_view(portfolio: Portfolio, pilot_id: str) -> DetailView:
-    """Read one pilot with everything the screen shows (a few small queries)."""
-    record = portfolio.record(pilot_id)
-    pilot = record.pilot
-    gate: GateResult | None = None
-    note = ""
-    if pilot.stage is Stage.RETIRED:
-        note = "Retired: switched off, no gate ahead."
-    elif pilot.stage.next() is None:
-        note = f"{pilot.stage.label} is the end of the pipeline: no gate ahead."
-    else:
-        gate = portfolio.check_gate(pilot_id)
-    return DetailView(
-        record=record,
-        catalog=portfolio.catalog(),
-        days_in_stage=portfolio.days_in_stage(pilot),
-        stalled=portfolio.is_stalled(pilot),
-        stalled_days=portfolio.stalled_days,
-        gate=gate,
-        gate_note=note,
-        tags={t.tag: t for t in portfolio.tags()},
-        history=portfolio.history(pilot_id, limit=AUDIT_LIMIT),
-    )
-
-
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d}" if moment else ""
-
-
-# ---- rendering (pure functions of the view, so they are easy to read and test) --------------------------
-
-
-def fields_content(view: DetailView) -> Content:
-    pilot = view.record.pilot
-    stalled: tuple[str, str] = ("", "")
-    if view.stalled:
-        stalled = (f"  STALLED (over {view.stalled_days} days)", "bold $text-warning")
-    stale: tuple[str, str] = ("", "")
-    if pilot.approval_stale:
-        stale = ("  APPROVAL STALE (a: re-check)", "bold $text-error")
-    bar = readiness_bar(pilot.readiness)
-    return Content.assemble(
-        (pilot.id, "bold $text-accent"), "  ", (printable(pilot.name), "bold"), "\n",
-        ("Office ", MUTED), printable(pilot.office) or "—", ("   Owner ", MUTED), printable(pilot.owner) or "—", "\n",
-        ("Stage ", MUTED), (pilot.stage.label, "bold"), f" · {view.days_in_stage} days in stage", stalled, stale,
-        ("   High-impact ", MUTED), "yes" if pilot.high_impact else "no", "\n",
-        ("Readiness ", MUTED), f"{round(pilot.readiness * 100):>3}% ", (bar, "$text-success"),
-        ("   Territory ", MUTED), (pilot.territory.value, TERRITORY_STYLE[pilot.territory]),
-        ("   Open blockers ", MUTED), str(pilot.open_blockers),
-    )  # fmt: skip
-
-
-def area_prompt(view: DetailView, area: Area, first: bool) -> Content:
-    statuses = [view.coverage(i.id).status for i in area.items]
-    met = sum(s is CoverageStatus.MET for s in statuses)
-    return Content.assemble(
-        "" if first else "\n",
-        (area.name, "bold $text-accent"),
-        (f"  {met}/{len(statuses)} met", MUTED),
-    )
-
-
-def coverage_detail(coverage: Coverage) -> Content:
-    """Evidence, justification and who set the status when: one run of text."""
-    parts: list[Content | str | tuple[str, str]] = []
-    if coverage.evidence:
-        parts.append(printable(coverage.evidence))
-    if coverage.justification:
-        parts += [("; " if parts else "", ""), ("justification: ", "$text-primary"), printable(coverage.justification)]
-    if coverage.updated_at is not None:
-        status = STATUS_LABEL[coverage.status]
-        who = f"{status}, set by {printable(coverage.updated_by)} on {_when(coverage.updated_at)}"
-        parts.append((f"{' · ' if parts else ''}{who}", MUTED))
-    return Content.assemble(*parts)
-
-
-def item_prompt(item: Item, coverage: Coverage, width: int) -> Content:
-    """The glyph, the item's text (wrapped) and one line of its evidence and who set it."""
-    head = hang(Content.assemble(" ", status_glyph(coverage.status), " ", item.text), width, 3)
-    detail = coverage_detail(coverage)
-    if not detail:
-        return head
-    line = detail.stylize_before(MUTED).truncate(max(12, width - 3), ellipsis=True)
-    return Content.assemble(head, "\n   ", line)
-
-
-def item_panel(view: DetailView, item_id: str | None) -> Content:
-    """The highlighted item in full: its text, status, evidence, justification, who and when."""
-    if item_id is None:
-        return Content.styled("Choose an item with ↑/↓.", MUTED)
-    item = next((i for a in view.areas for i in a.items if i.id == item_id), None)
-    if item is None:
-        return Content("")
-    coverage = view.coverage(item_id)
-    parts: list[Content | str | tuple[str, str]] = [
-        status_glyph(coverage.status),
-        " ",
-        (STATUS_LABEL[coverage.status], "bold"),
-        (f"  {item_id}", MUTED),
-    ]
-    if coverage.updated_at is not None:
-        parts.append((f" · set by {printable(coverage.updated_by)} on {_when(coverage.updated_at)}", MUTED))
-    parts += ["\n", ("Evidence: ", MUTED), printable(coverage.evidence) or "—"]
-    if coverage.justification or coverage.status.needs_justification:
-        parts += ["\n", ("Justification: ", "$text-primary"), printable(coverage.justification) or "—"]
-    return Content.assemble(*parts)
-
-
-def blocker_prompt(blocker: Blocker, tag: BlockerTag | None, width: int) -> Content:
-    areas = ", ".join(tag.areas) if tag and tag.areas else ""
-    parts: list[Content | str | tuple[str, str]] = []
-    if blocker.is_open:
-        parts += [("● ", category_style(blocker.category)), (blocker.tag, "bold")]
-    else:
-        parts += [("✓ ", "$text-success"), (blocker.tag, "strike"), " resolved"]
-    parts += ["  ", (blocker.category.value, category_style(blocker.category))]
-    if areas:
-        parts.append((f" · {areas}", MUTED))
-    head = hang(Content.assemble(*parts), width, 2)
-    who = f"opened by {printable(blocker.opened_by)} on {_when(blocker.opened_at)}"
-    if not blocker.is_open:
-        who += f" · resolved by {printable(blocker.resolved_by)} on {_when(blocker.resolved_at)}"
-    lines = [head]
-    if blocker.note:
-        lines.append(hang(Content.assemble("  ", printable(blocker.note)), width, 2))
-    lines.append(hang(Content.assemble("  ", (who, MUTED)), width, 2))
-    return Content("\n").join(lines)
-
-
-def gate_content(view: DetailView, width: int) -> Content:
-    gate = view.gate
-    if gate is None:
-        return Content.assemble(("Gate", "bold"), "\n", hang(Content.styled(view.gate_note, MUTED), width, 0))
-    head = Content.assemble(("Gate into ", "bold"), (gate.to_stage.label, "bold"))
-    if gate.passed:
-        return Content.assemble(head, "\n", ("✓ passes", "bold $text-success"), (" · > promotes", MUTED))
-    lines = [head, Content.styled("✗ refused", "bold $text-error")]
-    for failure in gate.failures:
-        line = Content.assemble("  ", ("✗ ", "$text-error"), (failure.rule, "bold"), " ", printable(failure.reason))
-        lines.append(hang(line, width, 4))
-    lines.append(Content.styled("Least changes that would make it pass:", MUTED))
-    lines += [hang(Content.assemble("  • ", printable(c.text)), width, 4) for c in gate.least_changes]
-    return Content("\n").join(lines)
-
-
-def move_lines(move: StageMove, width: int) -> list[Content]:
-    if move.from_stage is None:
-        what = f"entered {move.to_stage.label}"
-    else:
-        what = f"{move.from_stage.label} → {move.to_stage.label}"
-    head = Content.assemble((_when(move.moved_at), MUTED), "  ", what, (f" · {printable(move.actor)}", MUTED))
-    lines = [hang(head, width, 12)]
-    if move.override:
-        lines.append(
-            hang(Content.assemble("    ", ("override: ", "bold $text-warning"), printable(move.override)), width, 4)
-        )
-        lines += [hang(Content.styled(f"    gate refused: {printable(r)}", MUTED), width, 4) for r in move.failed_rules]
-    return lines
-
-
-def stages_content(view: DetailView, width: int) -> Content:
-    lines = [line for m in reversed(view.record.stage_history) for line in move_lines(m, width)]
-    if not lines:
-        lines = [Content.styled("No stage moves recorded.", MUTED)]
-    return Content("\n").join([Content.styled("Stage history (newest first)", "bold"), *lines])
-
-
-def audit_content(view: DetailView, width: int) -> Content:
-    lines = [
-        hang(
-            Content.assemble(
-                (f"{e.at:%Y-%m-%d %H:%M}", MUTED),
-                "  ",
-                (printable(e.actor), MUTED),
-                "  ",
-                (e.action, "bold"),
-                "  ",
-                printable(e.summary()),
-            ),
-            width,
-            4,
-        )
-        for e in reversed(view.history)
-    ] or [Content.styled("No changes recorded for this pilot since it was created or imported.", MUTED)]
-    title = Content.styled(f"Audit trail (newest first, last {AUDIT_LIMIT})", "bold")
-    return Content("\n").join([title, *lines])
-
-
-def description_content(view: DetailView) -> Content:
-    text = view.record.pilot.description
-    body = Content(printable(text, single_line=False)) if text else Content.styled("No description.", MUTED)
-    return Content.assemble(("Description", "bold"), "\n", body)
-
-
-# ---- widgets ------------------------------------------------------------------------------------------
-
-
-class _KeyList(OptionList):
-    """An option list with vi-style keys as well as the arrows, that says when its width changes."""
-
-    class WidthChanged(Message):
-        """The list's width changed: prompts wrapped to the old width need redoing."""
-
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id, markup=False)
-        self._width = 0
-
-    @property
-    def prompt_width(self) -> int:
-        """Cells available to a prompt (a guess until the first layout)."""
-        return self.scrollable_content_region.width - 2 or 60
-
-    # Paging onto a heading (not selectable) at either end leaves OptionList with no highlight at all:
-    # land on the first or last item instead.
-    def action_page_up(self) -> None:
-        super().action_page_up()  # type: ignore[no-untyped-call]
-        if self.highlighted is None:
-            self.action_first()
-
-    def action_page_down(self) -> None:
-        super().action_page_down()  # type: ignore[no-untyped-call]
-        if self.highlighted is None:
-            self.action_last()
-
-    def on_resize(self) -> None:
-        if self.size.width != self._width:
-            self._width = self.size.width
-            self.post_message(self.WidthChanged())
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="detail.list_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="detail.list_up"),
-        Binding("g", "first", "First", show=False, id="detail.list_first"),
-        Binding("G", "last", "Last", show=False, id="detail.list_last"),
-    ]
-
-
-class CoverageList(_KeyList):
-    """Coverage area by area: area headings (not selectable) and their items."""
-
-
-class BlockerList(_KeyList):
-    """Open blockers (selectable) then resolved ones."""
-
 
 # ---- the screen ---------------------------------------------------------------------------------------
 
@@ -520,7 +252,7 @@ class PilotDetailScreen(Screen[None]):
         )
         options: list[Option] = []
         for index, area in enumerate(view.areas):
-            options.append(Option(area_prompt(view, area, index == 0), id=_AREA_PREFIX + area.id, disabled=True))
+            options.append(Option(area_prompt(view, area, index == 0), id=AREA_PREFIX + area.id, disabled=True))
             options += [Option(item_prompt(item, view.coverage(item.id), width), id=item.id) for item in area.items]
         if [o.id for o in coverage.options] == [o.id for o in options]:
             # Same items (the usual case): replace the prompts in place so the list keeps its scroll.
@@ -536,9 +268,7 @@ class PilotDetailScreen(Screen[None]):
         record = view.record
         ordered = [*record.open_blockers, *(b for b in record.blockers if not b.is_open)]
         options = [
-            Option(
-                blocker_prompt(b, view.tags.get(b.tag), width), id=f"{_BLOCKER_PREFIX}{b.id}", disabled=not b.is_open
-            )
+            Option(blocker_prompt(b, view.tags.get(b.tag), width), id=f"{BLOCKER_PREFIX}{b.id}", disabled=not b.is_open)
             for b in ordered
         ]
         if not options:
@@ -561,7 +291,7 @@ class PilotDetailScreen(Screen[None]):
         option = self.query_one("#detail-blockers", BlockerList).highlighted_option
         if self.view is None or option is None or option.disabled or not option.id:
             return None
-        blocker_id = int(option.id.removeprefix(_BLOCKER_PREFIX))
+        blocker_id = int(option.id.removeprefix(BLOCKER_PREFIX))
         return next((b for b in self.view.record.open_blockers if b.id == blocker_id), None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -593,7 +323,7 @@ class PilotDetailScreen(Screen[None]):
             self._show_item_panel()
         self.refresh_bindings()
 
-    @on(_KeyList.WidthChanged)
+    @on(KeyList.WidthChanged)
     def _rewrap(self) -> None:
         # Prompts are wrapped to the list's width (for the hanging indent): redo them at the new width.
         if self.view is not None:
@@ -705,4 +435,4 @@ def _replace_options(options: OptionList, new: list[Option]) -> None:
     options.highlighted = _first_enabled(options)
 
 
-__all__ = ["DetailView", "PilotDetailScreen", "load_view"]
+__all__ = ["PilotDetailScreen"]

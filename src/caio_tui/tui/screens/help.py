@@ -1,7 +1,7 @@
 """Help (`?` or `f1`): every key of every screen, grouped by screen.
 
 The list is read from the BINDINGS of the screens and widgets themselves, so it cannot drift from what
-the keys do; a view that lands later (keymap.VIEWS) joins it with its own bindings.
+the keys do; a view that lands later (navigation.VIEWS) joins it with its own bindings.
 """
 
 from __future__ import annotations
@@ -56,18 +56,18 @@ def _bindings_of(cls: type[Any]) -> list[BindingType]:
 
 def help_sections(app: App[Any]) -> list[HelpSection]:
     """Every screen's keys, in the order a user meets the screens."""
-    from caio_tui.tui.commands import ConfirmScreen, PathPrompt
-    from caio_tui.tui.keymap import VIEWS
-    from caio_tui.tui.screens.blocker_picker import BlockerPicker
-    from caio_tui.tui.screens.coverage_edit import CoverageEditor
-    from caio_tui.tui.screens.detail import CoverageList, PilotDetailScreen
-    from caio_tui.tui.screens.export_dialog import ExportDialog
-    from caio_tui.tui.screens.gate import GateModal
-    from caio_tui.tui.screens.import_dialog import ImportScreen
-    from caio_tui.tui.screens.pilot_form import PilotForm
-    from caio_tui.tui.screens.placeholder import PlaceholderScreen
+    from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
+    from caio_tui.tui.dialogs.coverage_edit import CoverageEditor
+    from caio_tui.tui.dialogs.export import ExportDialog
+    from caio_tui.tui.dialogs.gate import GateModal
+    from caio_tui.tui.dialogs.import_file import ImportScreen
+    from caio_tui.tui.dialogs.pilot_form import PilotForm
+    from caio_tui.tui.dialogs.questions import ConfirmScreen, PathPrompt
+    from caio_tui.tui.navigation import VIEWS
+    from caio_tui.tui.screens.detail import PilotDetailScreen
     from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
     from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
+    from caio_tui.tui.widgets.detail.lists import CoverageList
     from caio_tui.tui.widgets.virtual_table import VirtualTable
 
     app_bindings = list(Binding.make_bindings(_bindings_of(type(app))))
@@ -93,10 +93,8 @@ def help_sections(app: App[Any]) -> list[HelpSection]:
     ]
     for view in VIEWS:
         screen_class = view.screen_class()
-        if screen_class is not None and screen_class is not PortfolioScreen:
+        if screen_class is not PortfolioScreen:
             sections.append(HelpSection(view.title, binding_rows(app, _bindings_of(screen_class))))
-    if any(view.screen is None for view in VIEWS):
-        sections.append(HelpSection("Views still to come", binding_rows(app, _bindings_of(PlaceholderScreen))))
     sections += [
         HelpSection("Export (x)", binding_rows(app, _bindings_of(ExportDialog))),
         HelpSection("Import (palette)", binding_rows(app, _bindings_of(ImportScreen))),

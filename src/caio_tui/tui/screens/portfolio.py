@@ -1,10 +1,11 @@
 """The Portfolio view (key `1`, the start screen): every pilot in one table, filtered and sorted in SQL.
 
 The header names the portfolio and counts its pilots per stage; the table shows one pilot a row and reads
-the store page by page (see tui/pilot_source.py), so it stays quick at any size. A filter or a sort is read
+the store page by page (see tui/widgets/pilot_source.py), so it stays quick at any size. A filter or a sort is read
 in a worker (the count, where the kept pilot now stands, and the rows the table shows first), so drawing
 the result reads nothing on the UI thread. Typing queries at once; while a query runs, only the latest
 text waits for it (see tui/widgets/filter_bar.py).
+Over 500 lines as one job: the Portfolio screen (its table, header, filter, sort and marks).
 """
 
 from __future__ import annotations
@@ -30,14 +31,15 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
-from caio_tui.tui.keymap import ViewBar
-from caio_tui.tui.pilot_source import SORT_ORDER, Palette, PilotQuery, PilotSource, layout_for
+from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.filter_bar import ERROR_AFTER_S, FilterBar, FilterInput
+from caio_tui.tui.widgets.pilot_source import SORT_ORDER, PilotQuery, PilotSource, layout_for
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
+from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
-    from caio_tui.tui.app import CaioApp
+    from caio_tui.tui.host import CaioHost
 
 DEBOUNCE_S = ERROR_AFTER_S  # a wrong filter token is said once typing pauses this long
 LOADING_AFTER_S = 0.1  # a load that takes longer than this shows the loading indicator
@@ -247,8 +249,8 @@ class PortfolioScreen(Screen[None]):
     # ---- the app this screen runs in -----------------------------------------------------------------
 
     @property
-    def caio(self) -> CaioApp:
-        return cast("CaioApp", self.app)
+    def caio(self) -> CaioHost:
+        return cast("CaioHost", self.app)
 
     @property
     def table(self) -> VirtualTable:
@@ -579,7 +581,7 @@ class PortfolioScreen(Screen[None]):
                 self.notify(f"{pilot_id}: blocker {tag} opened", markup=False)
                 self.caio.portfolio_changed()
 
-        from caio_tui.tui.screens.blocker_picker import BlockerPicker
+        from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
 
         self.app.push_screen(BlockerPicker(self.portfolio, pilot_id), opened)
 
@@ -592,7 +594,7 @@ class PortfolioScreen(Screen[None]):
     def _gate(self, step: int) -> None:
         pilot_id = self.cursor_pilot_id()
         if pilot_id is not None:
-            from caio_tui.tui.screens.gate import ask_move
+            from caio_tui.tui.dialogs.gate import ask_move
 
             ask_move(self, self.portfolio, pilot_id, step, lambda: self.caio.portfolio_changed())
 
@@ -603,7 +605,7 @@ class PortfolioScreen(Screen[None]):
                 self.portfolio_changed(keep=pilot_id, announce=True)
                 self.caio.portfolio_changed(source=self)
 
-        from caio_tui.tui.screens.pilot_form import PilotForm
+        from caio_tui.tui.dialogs.pilot_form import PilotForm
 
         self.app.push_screen(PilotForm(self.portfolio, None), created)
 
@@ -617,7 +619,7 @@ class PortfolioScreen(Screen[None]):
                 self.notify(f"Saved {result}", markup=False)
                 self.caio.portfolio_changed()
 
-        from caio_tui.tui.screens.pilot_form import PilotForm
+        from caio_tui.tui.dialogs.pilot_form import PilotForm
 
         self.app.push_screen(PilotForm(self.portfolio, pilot_id), saved)
 

@@ -30,7 +30,7 @@ from caio_tui.domain.text import printable
 from caio_tui.io.diff import Clock, report
 from caio_tui.io.snapshot import SnapshotError
 from caio_tui.store import StoreError
-from caio_tui.tui.commands import shown_path
+from caio_tui.tui.dialogs.questions import shown_path
 
 MUTED = "$text-muted"
 # Sides bigger than this together (about 1,500 pilots of snapshot) are compared in a process of their own:

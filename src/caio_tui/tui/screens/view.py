@@ -1,4 +1,4 @@
-"""What every view (keymap.VIEWS) does when the portfolio changes: read it again at once when shown,
+"""What every view (navigation.VIEWS) does when the portfolio changes: read it again at once when shown,
 else once it is shown next, so coming back to an unchanged view costs no query."""
 
 from __future__ import annotations

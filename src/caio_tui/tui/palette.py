@@ -1,11 +1,12 @@
 """The command palette (`ctrl+p`): switch views, load a sample, export, import, compare with a snapshot,
-change theme; the Portfolio view adds its own (filter, sort by a column, marks). Also the two small dialogs
-the commands open.
+change theme; the Portfolio view adds its own (filter, sort by a column, marks). Also what those commands
+do, for the keys that do the same (x: export); the dialogs they open live in tui/dialogs/.
 
 Long work runs in a worker: a sample with the views' loading indicator; an export, an import or a
-comparison on a screen of its own with a progress bar or a loading indicator (tui/screens/export_dialog.py,
-import_dialog.py, snapshot_diff.py). Results and errors are notifications. The app imports this module on its
-first use (the palette, the x key): io/, the store and those screens only when a command runs.
+comparison on a screen of its own with a progress bar or a loading indicator (tui/dialogs/export.py,
+tui/dialogs/import_file.py, tui/screens/snapshot_diff.py). Results and errors are notifications. The app
+imports this module on its first use (the palette, the x key): io/, the store and those screens only when
+a command runs.
 """
 
 from __future__ import annotations
@@ -15,117 +16,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, cast
 
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Vertical
-from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.screen import Screen
 
 from caio_tui.domain.text import printable
-from caio_tui.tui.keymap import VIEWS
-
-if TYPE_CHECKING:
-    from caio_tui.tui.app import CaioApp
+from caio_tui.tui.dialogs.export_formats import EXPORTS
+from caio_tui.tui.dialogs.questions import ConfirmScreen, PathPrompt
+from caio_tui.tui.host import CaioHost
+from caio_tui.tui.navigation import VIEWS
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
-
-# Export formats of io.inventory, with what the user sees.
-EXPORTS: tuple[tuple[str, str], ...] = (
-    ("snapshot", "snapshot (JSON)"),
-    ("csv", "CSV of pilots"),
-    ("markdown", "Markdown briefing"),
-    ("html", "HTML briefing"),
-    ("omb-2025", "OMB 2025 AI use case inventory (CSV)"),
-)
-
-
-# ---- dialogs ---------------------------------------------------------------------------------------------
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question; dismisses True for yes."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "confirm", "Yes", id="confirm.yes"),
-        Binding("n,escape", "cancel", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str, detail: str = "") -> None:
-        super().__init__(classes="dialog-screen")
-        self.question = question
-        self.detail = detail
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Content.styled(self.question, "bold"), classes="dialog-title")
-            if self.detail:
-                yield Static(Content(self.detail), classes="dialog-detail")
-            yield Static(Content.styled("y or enter: yes · n or esc: no", "$text-muted"), classes="dialog-hint")
-        yield Footer()
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-
-class PathPrompt(ModalScreen[Path | None]):
-    """Asks for a file name; dismisses with the path, or None when cancelled."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="path_prompt.cancel"),
-    ]
-
-    def __init__(self, title: str, value: str = "", hint: str = "") -> None:
-        super().__init__(classes="dialog-screen")
-        self.title_text = title
-        self.value = value
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(Content.styled(self.title_text, "bold"), classes="dialog-title")
-            yield Input(self.value, placeholder="a file name", id="path")
-            yield Static("", id="path-error", classes="dialog-error")
-            hint = (self.hint + " · " if self.hint else "") + "enter: OK · esc: cancel"
-            yield Static(Content.styled(hint, "$text-muted"), classes="dialog-hint")
-        yield Footer()
-
-    @on(Input.Submitted, "#path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            self.query_one("#path-error", Static).update("Give a file name.")
-            return
-        self.dismiss(Path(text).expanduser())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # ---- what the commands do --------------------------------------------------------------------------------
 
 
-def shown_path(path: Path) -> str:
-    """A file name as the user would type it: relative to the working folder when inside it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def _caio(app: Any) -> CaioHost:
+    return cast("CaioHost", app)
 
 
-def _caio(app: Any) -> CaioApp:
-    return cast("CaioApp", app)
-
-
-def ask_load_sample(app: CaioApp, name: str) -> None:
+def ask_load_sample(app: CaioHost, name: str) -> None:
     """Confirmation first: a sample adds its pilots to the open portfolio."""
     from caio_tui.store import StoreError
 
@@ -147,7 +60,7 @@ def ask_load_sample(app: CaioApp, name: str) -> None:
     )
 
 
-async def _load_sample(app: CaioApp, name: str) -> None:
+async def _load_sample(app: CaioHost, name: str) -> None:
     from caio_tui.io.samples import load_sample
     from caio_tui.store import StoreError
 
@@ -163,7 +76,7 @@ async def _load_sample(app: CaioApp, name: str) -> None:
     app.portfolio_changed(details=True)
 
 
-def default_export_path(app: CaioApp, fmt: str) -> Path:
+def default_export_path(app: CaioHost, fmt: str) -> Path:
     """<portfolio>-<day><suffix> in the working folder; the OMB inventory says so in its name, so it never
     takes the name of the CSV of pilots."""
     from caio_tui.io.inventory import EXPORT_SUFFIX
@@ -173,9 +86,9 @@ def default_export_path(app: CaioApp, fmt: str) -> Path:
     return Path.cwd() / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
 
 
-def open_export_dialog(app: CaioApp, fmt: str | None = None) -> None:
+def open_export_dialog(app: CaioHost, fmt: str | None = None) -> None:
     """The export dialog (key x, the palette's Export commands), with fmt chosen (default: snapshot)."""
-    from caio_tui.tui.screens.export_dialog import ExportDialog
+    from caio_tui.tui.dialogs.export import ExportDialog
 
     if isinstance(app.screen, ExportDialog):
         return  # already open
@@ -190,8 +103,8 @@ def open_export_dialog(app: CaioApp, fmt: str | None = None) -> None:
     )
 
 
-def ask_import(app: CaioApp) -> None:
-    """A file name, then the import with its progress bar and its summary (tui/screens/import_dialog.py)."""
+def ask_import(app: CaioHost) -> None:
+    """A file name, then the import with its progress bar and its summary (tui/dialogs/import_file.py)."""
 
     def chosen(path: Path | None) -> None:
         if path is not None:
@@ -207,8 +120,8 @@ def ask_import(app: CaioApp) -> None:
     )
 
 
-def start_import(app: CaioApp, path: Path) -> None:
-    from caio_tui.tui.screens.import_dialog import ImportScreen
+def start_import(app: CaioHost, path: Path) -> None:
+    from caio_tui.tui.dialogs.import_file import ImportScreen
 
     def imported(_result: object) -> None:
         app.portfolio_changed(details=True)
@@ -216,7 +129,7 @@ def start_import(app: CaioApp, path: Path) -> None:
     app.push_screen(ImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
 
 
-def ask_compare_snapshot(app: CaioApp) -> None:
+def ask_compare_snapshot(app: CaioHost) -> None:
     """A snapshot (or portfolio) file, then what moved between it and this portfolio."""
 
     def chosen(path: Path | None) -> None:
@@ -233,13 +146,13 @@ def ask_compare_snapshot(app: CaioApp) -> None:
     )
 
 
-def show_snapshot_diff(app: CaioApp, old: Path) -> None:
+def show_snapshot_diff(app: CaioHost, old: Path) -> None:
     from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
 
     app.push_screen(SnapshotDiffScreen(old, app.portfolio.path, actor=app.settings.actor, clock=app.portfolio.clock))
 
 
-def set_theme(app: CaioApp, name: str) -> None:
+def set_theme(app: CaioHost, name: str) -> None:
     app.theme = name  # the app remembers it in the config file
 
 
@@ -253,7 +166,7 @@ class Command:
     run: Callable[[], Any]
 
 
-def commands_for(app: CaioApp, screen: object) -> Iterator[Command]:
+def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
     """The commands that make sense on `screen` (the one the palette was opened from)."""
     from caio_tui.io.samples import sample_names
     from caio_tui.tui.screens.portfolio import PortfolioScreen
@@ -306,8 +219,8 @@ def commands_for(app: CaioApp, screen: object) -> Iterator[Command]:
             yield Command(system.title, system.help, system.callback)
 
 
-def _portfolio_commands(app: CaioApp, screen: Any) -> Iterator[Command]:
-    from caio_tui.tui.pilot_source import SORT_NAMES, SORT_ORDER
+def _portfolio_commands(app: CaioHost, screen: Any) -> Iterator[Command]:
+    from caio_tui.tui.widgets.pilot_source import SORT_NAMES, SORT_ORDER
 
     yield Command("Filter pilots…", "Filter the table: free text and tokens (key /)", screen.action_filter)
     for key in SORT_ORDER:
@@ -336,12 +249,9 @@ class CaioCommands(Provider):
 __all__ = [
     "EXPORTS",
     "CaioCommands",
-    "ConfirmScreen",
-    "PathPrompt",
     "ask_compare_snapshot",
     "ask_import",
     "commands_for",
     "default_export_path",
     "open_export_dialog",
-    "shown_path",
 ]

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from caio_tui.domain.gates import GateResult
@@ -28,7 +28,8 @@ from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.gates import preview_recheck, recheck
 from caio_tui.store.portfolio import GateRefused
-from caio_tui.tui.screens.coverage_edit import MUTED, hang
+from caio_tui.tui.dialogs.base import Dialog
+from caio_tui.tui.styles.content import MUTED, hang
 
 
 def ask_move(screen: Screen[Any], portfolio: Portfolio, pilot_id: str, step: int, moved: Callable[[], None]) -> None:
@@ -60,21 +61,12 @@ class GateMode(Enum):
     INVALID = "invalid"  # nothing to confirm (unknown pilot, same stage)
 
 
-class GateModal(ModalScreen[bool]):
+class GateModal(Dialog[bool]):
     """Moves pilot_id to to_stage after showing the gate; dismisses True when the pilot moved."""
 
     DEFAULT_CSS = """
-    GateModal {
-        align: center middle;
-    }
     GateModal > #gate-dialog {
         width: 96;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     GateModal.-refused > #gate-dialog {
         border: round $error;
@@ -124,7 +116,7 @@ class GateModal(ModalScreen[bool]):
         self._moving = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="gate-dialog"):
+        with Vertical(id="gate-dialog", classes="dialog-frame"):
             yield Static("", id="gate-heading")
             with VerticalScroll(id="gate-result"):
                 yield Static("", id="gate-body")

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,7 +23,8 @@ from caio_tui.domain.blockers import BlockerTag
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.tui.screens.coverage_edit import MUTED
+from caio_tui.tui.dialogs.base import Dialog
+from caio_tui.tui.styles.content import MUTED, category_style
 
 CREATE_ID = "create"
 _TAG_PREFIX = "tag:"
@@ -35,12 +35,6 @@ _CATEGORY_HELP: dict[BlockerCategory, str] = {
     BlockerCategory.GOVERNANCE: "approval, policy, oversight",
     BlockerCategory.ORGANIZATIONAL: "people, sponsorship, budget, adoption",
 }
-
-
-def category_style(category: BlockerCategory) -> str:
-    """Structural gaps (identity, infrastructure, governance) in the error colour, organizational ones in
-    the warning colour: the split the territory is about."""
-    return "$text-error" if category.structural else "$text-warning"
 
 
 def slug(text: str) -> str:
@@ -54,21 +48,12 @@ def matches(tag: BlockerTag, query: str) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
-class BlockerPicker(ModalScreen[str | None]):
+class BlockerPicker(Dialog[str | None]):
     """Opens a blocker on pilot_id; dismisses with the tag applied, or None when cancelled."""
 
     DEFAULT_CSS = """
-    BlockerPicker {
-        align: center middle;
-    }
     BlockerPicker > #picker-dialog {
         width: 84;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     BlockerPicker #picker-heading {
         text-style: bold;
@@ -140,7 +125,7 @@ class BlockerPicker(ModalScreen[str | None]):
         self._applying = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="picker-dialog"):
+        with Vertical(id="picker-dialog", classes="dialog-frame"):
             yield Static("", id="picker-heading")
             yield Input(placeholder="type to filter tags, or a new tag's name", id="picker-filter", compact=True)
             yield _TagList(id="picker-tags", markup=False)

@@ -1,4 +1,16 @@
-"""Full garbage collections between keys, not during them.
+"""Where the app buys its speed: every device that trades plain code for a measured figure, in one place.
+Each was measured (docs/performance.md, benchmarks/app_level.py) and pays; each says what it buys.
+
+1. Screens imported when first shown, not at start-up (import_screen, imported; the palette, help, the
+   detail screen and every view but the first are imported by name on first use, see tui/navigation.py
+   and tui/app.py). Start-up is a promise of issue 8: at most 1.5x a bare Textual app (about 360 ms
+   against 240 ms at 120x40); tests/test_startup.py lists the modules that must wait.
+2. A frame out at once on switching to a view composed before (InstantSwitch): Textual holds every frame
+   for 50 ms after switch_mode; without that, the key to the board's frame went from 60 ms to 10 ms.
+3. Models warmed up in the background once the first rows are shown (CaioApp._warm_up): the first
+   pilot opened does not wait ~110 ms for pydantic's models.
+4. Full garbage collections between keys, not during them (IdleCollector): the detail screen's key
+   took 40 ms, or 120 ms with a collection under it. Why it works:
 
 A full collection walks every object the program holds that is not frozen: 35 ms at start-up, 60–90 ms
 after a while in the views. Python starts one whenever enough objects have outlived the young
@@ -12,15 +24,62 @@ IDLE_S, as often as Python would have, or regardless once FORCED_AFTER young col
 from __future__ import annotations
 
 import gc
+import importlib
+import sys
 import threading
 import time
 from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
 
 IDLE_S = 1.0  # no key or click for this long: a full collection now delays nobody
 CHECK_S = 0.5  # how often the app asks
 YOUNG_PER_FULL = 10  # young (generation 1) collections between full ones: Python's own default
 FORCED_AFTER = 50 * YOUNG_PER_FULL
 _NEVER = 1_000_000_000  # a generation 2 threshold that Python's automatic collections never reach
+
+
+# ---- 1. screens imported when first shown -----------------------------------------------------------
+
+
+def import_screen(dotted: str) -> type[Screen[Any]]:
+    """The screen class named "package.module:Class", imported now (the first time its view is shown)."""
+    module_name, _, class_name = dotted.partition(":")
+    found: type[Screen[Any]] = getattr(importlib.import_module(module_name), class_name)
+    return found
+
+
+def imported(module_name: str) -> ModuleType | None:
+    """The module if something imported it already, else None: looking must not import it."""
+    return sys.modules.get(module_name)
+
+
+# ---- 2. a frame out at once when the screen is already composed --------------------------------------
+
+
+class InstantSwitch(App[None]):
+    """Textual's switch_mode holds every frame for 50 ms (delay_update) to hide a screen being composed;
+    switch_mode_now lets the frame go out at once when the screen was composed before."""
+
+    _no_update_delay = False
+
+    def switch_mode_now(self, mode: str, *, mask: bool) -> None:
+        """switch_mode, holding the frames (Textual's 50 ms) only with `mask`."""
+        self._no_update_delay = not mask
+        try:
+            self.switch_mode(mode)
+        finally:
+            self._no_update_delay = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._no_update_delay:
+            super().delay_update(delay)
+
+
+# ---- 3. full garbage collections between keys ------------------------------------------------------
 
 
 def _young_collections() -> int:

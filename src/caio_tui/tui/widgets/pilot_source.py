@@ -9,13 +9,11 @@ into a million pilots costs what the first page does; only a jump into the middl
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rich.style import Style
 from rich.text import Text
 
 from caio_tui.domain.filters import PilotFilter
@@ -25,6 +23,8 @@ from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
+from caio_tui.tui.styles.rich_styles import Palette
+from caio_tui.tui.styles.text import short_office
 from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
 
 BAR_WIDTH = 5
@@ -110,42 +110,6 @@ def layout_for(width: int) -> Layout:
         for key in SORT_ORDER
     )
     return Layout(columns, compact)
-
-
-_OFFICE_PREFIX = re.compile(r"^(the\s+)?office\s+of\s+(the\s+)?", re.IGNORECASE)
-
-
-def short_office(office: str) -> str:
-    """ "Office of the Chief Financial Officer" as "Chief Financial Officer": in a narrow table the
-    common prefix would take the whole column."""
-    return _OFFICE_PREFIX.sub("", office) or office
-
-
-@dataclass(frozen=True)
-class Palette:
-    """Concrete colours of the current theme for styled cells (Rich styles cannot read theme variables)."""
-
-    warning: Style = field(default_factory=lambda: Style(color="yellow", bold=True))
-    error: Style = field(default_factory=lambda: Style(color="red"))
-    success: Style = field(default_factory=lambda: Style(color="green"))
-    accent: Style = field(default_factory=lambda: Style(color="blue"))
-    secondary: Style = field(default_factory=lambda: Style(color="cyan"))
-    muted: Style = field(default_factory=lambda: Style(dim=True))
-
-    @classmethod
-    def from_theme(cls, variables: dict[str, str]) -> Palette:
-        def color(name: str, fallback: str) -> Style:
-            value = variables.get(name, fallback)
-            return Style(color=value if value.startswith("#") else fallback)
-
-        return cls(
-            warning=color("text-warning", "yellow") + Style(bold=True),
-            error=color("text-error", "red"),
-            success=color("text-success", "green"),
-            accent=color("text-primary", "blue"),
-            secondary=color("text-secondary", "cyan"),
-            muted=Style(dim=True),
-        )
 
 
 @dataclass(frozen=True)
@@ -273,4 +237,4 @@ class PilotSource:
         return Text.assemble(f"{days}", stale or " ")
 
 
-__all__ = ["SORT_ORDER", "Layout", "Palette", "PilotQuery", "PilotSource", "layout_for"]
+__all__ = ["SORT_ORDER", "Layout", "PilotQuery", "PilotSource", "layout_for"]

@@ -1,6 +1,6 @@
 """The coverage editor: one requirement item of one pilot, with its status, evidence and justification.
 
-Also the home of how a coverage status looks on screen (glyph and colour), shared by the detail screen.
+How a coverage status looks on screen (glyph and colour) lives in tui/styles/content.py.
 """
 
 from __future__ import annotations
@@ -13,81 +13,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
-from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
-
-# Content styles cannot use $text-muted (an "auto" colour that only CSS resolves): the muted foreground.
-MUTED = "$foreground-muted"
-
-# Theme variables rather than fixed colours, so dark and light themes both stay readable.
-STATUS_STYLE: dict[CoverageStatus, str] = {
-    CoverageStatus.NOT_ASSESSED: MUTED,
-    CoverageStatus.GAP: "bold $text-error",
-    CoverageStatus.PARTIAL: "bold $text-warning",
-    CoverageStatus.MET: "bold $text-success",
-    CoverageStatus.WAIVED: "bold $text-primary",
-    CoverageStatus.NOT_APPLICABLE: "bold $text-primary",
-}
-
-STATUS_LABEL: dict[CoverageStatus, str] = {
-    CoverageStatus.NOT_ASSESSED: "not assessed",
-    CoverageStatus.GAP: "gap",
-    CoverageStatus.PARTIAL: "partial",
-    CoverageStatus.MET: "met",
-    CoverageStatus.WAIVED: "waived",
-    CoverageStatus.NOT_APPLICABLE: "not applicable",
-}
+from caio_tui.tui.dialogs.base import Dialog
+from caio_tui.tui.styles.content import MUTED, STATUS_LABEL, status_badge, user_text
 
 
-def status_glyph(status: CoverageStatus) -> Content:
-    """The status glyph in its colour, e.g. a green check for met."""
-    return Content.styled(status.glyph, STATUS_STYLE[status])
-
-
-def status_badge(status: CoverageStatus) -> Content:
-    """Glyph and name, e.g. '✓ met', in the status colour."""
-    return Content.styled(f"{status.glyph} {STATUS_LABEL[status]}", STATUS_STYLE[status])
-
-
-def user_text(text: str) -> Content:
-    """User text as plain content: never parsed as markup, control characters shown escaped."""
-    return Content(printable(text))
-
-
-def hang(content: Content, width: int, indent: int) -> Content:
-    """Content wrapped to width with every line after the first indented (a hanging indent)."""
-    width = max(12 + indent, width)
-    first = content.wrap(width)[0]
-    # The rest starts after the first line and the spaces the wrap consumed.
-    start = len(first.plain)
-    while start < len(content.plain) and content.plain[start] in " \n":
-        start += 1
-    if start >= len(content.plain):
-        return first
-    rest = content.divide([start])[1].wrap(width - indent)
-    return Content("\n" + " " * indent).join([first, *rest])
-
-
-class CoverageEditor(ModalScreen[bool]):
+class CoverageEditor(Dialog[bool]):
     """Edit one item's status (all six), evidence and justification; dismisses True when saved."""
 
     DEFAULT_CSS = """
-    CoverageEditor {
-        align: center middle;
-    }
     CoverageEditor > #editor-dialog {
         width: 84;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     CoverageEditor #editor-heading {
         text-style: bold;
@@ -138,7 +78,7 @@ class CoverageEditor(ModalScreen[bool]):
         self._current: Coverage | None = None  # None until read, and when the pilot or item is unknown
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="editor-dialog"):
+        with Vertical(id="editor-dialog", classes="dialog-frame"):
             yield Static("", id="editor-heading")
             yield Static("", id="editor-item-text")
             yield Label("Status (↑/↓)", classes="modal-field-label")

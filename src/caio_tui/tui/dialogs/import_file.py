@@ -20,12 +20,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.inventory import ImportResult, TransferError, import_into
 from caio_tui.store import StoreError
+from caio_tui.tui.dialogs.base import Dialog
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay, TransferProgress
 
 ISSUES_SHOWN = 5  # the first row issues the screen lists; the hint says how to see all of them
@@ -44,22 +44,13 @@ def issue_lines(result: ImportResult, shown: int = ISSUES_SHOWN) -> list[str]:
     return lines
 
 
-class ImportScreen(ModalScreen[ImportResult | None]):
+class ImportScreen(Dialog[ImportResult | None]):
     """Imports source into the portfolio at db; dismisses with the result (None on a fatal problem or
     when hidden before the end). on_imported runs as soon as the import has committed, on the UI thread."""
 
     DEFAULT_CSS = """
-    ImportScreen {
-        align: center middle;
-    }
     ImportScreen > #import-dialog {
         width: 100;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     ImportScreen #import-title {
         text-style: bold;
@@ -101,7 +92,7 @@ class ImportScreen(ModalScreen[ImportResult | None]):
         self.done = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="import-dialog"):
+        with Vertical(id="import-dialog", classes="dialog-frame"):
             yield Static(Content(f"Import {printable(str(self.source))}"), id="import-title")
             yield TransferProgress(id="import-progress")
             yield Static("", id="import-summary")

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,7 +26,9 @@ from caio_tui.domain.text import printable
 from caio_tui.io.files import FileWriteError, check_target
 from caio_tui.io.inventory import EXPORT_FORMATS, TransferError, export_file
 from caio_tui.store import StoreError
-from caio_tui.tui.commands import EXPORTS, ConfirmScreen, shown_path
+from caio_tui.tui.dialogs.base import Dialog
+from caio_tui.tui.dialogs.export_formats import EXPORTS
+from caio_tui.tui.dialogs.questions import ConfirmScreen, shown_path
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay, TransferCancelled, TransferProgress
 
 MUTED = "$text-muted"
@@ -67,21 +68,12 @@ def one_line(message: str) -> str:
     return printable(message.replace(" (use --force to replace it)", "")).replace("\n", " ")
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class ExportDialog(Dialog[Path | None]):
     """Exports the portfolio at db; dismisses with the written file, or None when cancelled."""
 
     DEFAULT_CSS = """
-    ExportDialog {
-        align: center middle;
-    }
     ExportDialog > #export-dialog {
         width: 80;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     ExportDialog #export-title {
         text-style: bold;
@@ -139,7 +131,7 @@ class ExportDialog(ModalScreen[Path | None]):
     # ---- layout ----------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="export-dialog"):
+        with Vertical(id="export-dialog", classes="dialog-frame"):
             yield Static(Content("Export the portfolio"), id="export-title")
             yield Label(Content("Format"), classes="export-label")
             yield OptionList(

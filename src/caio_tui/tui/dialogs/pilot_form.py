@@ -14,13 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import PIPELINE, Stage
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.tui.dialogs.base import Dialog
 
 _FIELD_LABELS = {"name": "Name", "office": "Office", "owner": "Owner", "description": "Description"}
 
@@ -35,21 +35,12 @@ def validation_message(exc: ValidationError) -> str:
     return f"{_FIELD_LABELS.get(field, field)}: {message}" if field else message
 
 
-class PilotForm(ModalScreen[str | None]):
+class PilotForm(Dialog[str | None]):
     """New pilot (pilot_id None) or edit of pilot_id; dismisses with the pilot's id, or None."""
 
     DEFAULT_CSS = """
-    PilotForm {
-        align: center middle;
-    }
     PilotForm > #form-dialog {
         width: 84;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     PilotForm #form-heading {
         text-style: bold;
@@ -100,7 +91,7 @@ class PilotForm(ModalScreen[str | None]):
         return self.pilot_id is None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="form-dialog"):
+        with Vertical(id="form-dialog", classes="dialog-frame"):
             yield Static("New pilot" if self.is_new else "", id="form-heading")
             with Grid(id="form-fields"):
                 yield Label("Name", classes="modal-field-label")
