@@ -62,7 +62,7 @@ def test_the_wheel_installs_a_working_caio_tui(tmp_path: Path) -> None:
     ):
         assert expected in names, expected
     migrations = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("caio_tui/migrations/"))
-    assert migrations == sorted(p.name for p in (REPO / "migrations").glob("*.sql"))
+    assert migrations == sorted(p.name for p in (REPO / "src" / "caio_tui" / "migrations").glob("*.sql"))
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "caio-tui = caio_tui.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
