@@ -23,6 +23,7 @@ demo: $(BIN)/caio-tui
 lint: $(VENV)/.dev
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports --no-logo
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy src
@@ -36,4 +37,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -125,7 +125,7 @@ def _source_digest() -> str:
     paths = [
         ROOT / "src" / "caio_tui" / "io" / "generate.py",
         ROOT / "src" / "caio_tui" / "store" / "bulk.py",
-        *sorted((ROOT / "migrations").glob("*.sql")),
+        *sorted((ROOT / "src" / "caio_tui" / "migrations").glob("*.sql")),
     ]
     for path in paths:
         digest.update(path.read_bytes())

@@ -1,16 +1,20 @@
-"""Shared fixtures: a portfolio in a temporary folder, a fixed clock, an isolated user config."""
+"""Shared fixtures: a portfolio in a temporary folder, a fixed clock, an isolated user config.
+
+The tests are split by kind: unit/ (domain, store, io: in process), cli/ (the headless commands), tui/
+(the app driven with its keys, and its SVG snapshots), reliability/ (killed processes, concurrency,
+hostile files, fuzzing), packaging/ (the wheel, the benchmark). What they share beside these fixtures is
+in helpers/ (importable as `helpers`: tests/ is on pytest's pythonpath).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from caio_tui.store import Portfolio
-
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+from helpers import NOW
 
 
 @pytest.fixture(autouse=True)

@@ -1,23 +1,18 @@
-"""Files shipped beside the code: SQL migrations and sample portfolios.
+"""Files shipped inside the package beside the code: SQL migrations and sample portfolios.
 
-In a wheel they live inside the package (force-included by hatchling); in a source checkout they sit at
-the top of the repository, so both places are looked up, the package first.
+They live in the package (src/caio_tui/migrations, src/caio_tui/sample_portfolios), so a source checkout
+and an installed wheel find them in the same place.
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from pathlib import Path
-
-_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def resource_dir(name: str) -> Traversable:
-    packaged = files("caio_tui") / name
-    if packaged.is_dir():
-        return packaged
-    return _CHECKOUT / name
+    """The package's folder of that name (`migrations`, `sample_portfolios`)."""
+    return files("caio_tui") / name
 
 
 def migration_files() -> list[tuple[int, str, str]]:
