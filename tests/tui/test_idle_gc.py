@@ -1,4 +1,4 @@
-"""Full garbage collections wait for a pause in the keys (tui/idle_gc.py)."""
+"""Full garbage collections wait for a pause in the keys (tui/speed.py, IdleCollector)."""
 
 from __future__ import annotations
 

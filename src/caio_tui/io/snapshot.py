@@ -34,8 +34,8 @@ from caio_tui.store.transfer import (
     BlockerRow,
     CoverageRow,
     MoveRow,
-    PilotRow,
     PilotRows,
+    PilotValues,
     PortfolioHeader,
     Progress,
     RulesRevision,
@@ -915,7 +915,7 @@ def _rows(p: Mapping[str, Any]) -> PilotRows:
     """A validated pilot (a dict from PILOT_LINE) as rows to insert, times in the file's text form."""
     extra = _imported_extra(p.get("extra") or {})
     return PilotRows(
-        pilot=PilotRow(
+        pilot=PilotValues(
             p["id"],
             p["name"],
             p.get("office", ""),
@@ -1037,7 +1037,7 @@ def rows_of(snapshot: Snapshot) -> Iterator[PilotRows]:
     """The snapshot's pilots as rows to insert, times in the file's text form."""
     for p in snapshot.pilots:
         yield PilotRows(
-            pilot=PilotRow(
+            pilot=PilotValues(
                 p.id,
                 p.name,
                 p.office,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from caio_tui.domain.pilots import PilotRecord
 
 
-class PilotRow(NamedTuple):
+class PilotValues(NamedTuple):
     id: str
     name: str
     office: str
@@ -61,7 +61,7 @@ class MoveRow(NamedTuple):
 class PilotRows(NamedTuple):
     """One whole pilot, ready to insert."""
 
-    pilot: PilotRow
+    pilot: PilotValues
     coverage: list[CoverageRow]
     blockers: list[BlockerRow]
     moves: list[MoveRow]
@@ -72,7 +72,7 @@ def rows_of(record: PilotRecord, actor: str) -> PilotRows:
     p = record.pilot
     ts = rows.timestamp
     return PilotRows(
-        pilot=PilotRow(
+        pilot=PilotValues(
             p.id,
             p.name,
             p.office,

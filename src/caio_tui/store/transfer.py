@@ -32,8 +32,8 @@ from caio_tui.store.errors import StoreError
 from caio_tui.store.insert_rows import BlockerRow as BlockerRow
 from caio_tui.store.insert_rows import CoverageRow as CoverageRow
 from caio_tui.store.insert_rows import MoveRow as MoveRow
-from caio_tui.store.insert_rows import PilotRow as PilotRow
 from caio_tui.store.insert_rows import PilotRows as PilotRows
+from caio_tui.store.insert_rows import PilotValues as PilotValues
 from caio_tui.store.insert_rows import rows_of
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
@@ -260,7 +260,7 @@ def _merged(
     for r in pilots:
         pilot_id = r[0]
         whole = PilotRows(
-            pilot=PilotRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9]),
+            pilot=PilotValues(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9]),
             coverage=[CoverageRow(*c) for c in groups[0].take(pilot_id)],
             blockers=[BlockerRow(*b) for b in groups[1].take(pilot_id)],
             moves=[MoveRow(*m) for m in groups[2].take(pilot_id)],
