@@ -1083,7 +1083,7 @@ def rows_of(snapshot: Snapshot) -> Iterator[PilotRows]:
 def _imported_extra(extra: dict[str, Any]) -> dict[str, Any]:
     """A pilot's extra fields as a snapshot brings them in, without the record of which cells an OMB
     inventory gave as they are: a value that arrives in a snapshot is not one this portfolio imported from an
-    inventory, so its OMB export neutralizes it if it starts like a formula (io/omb.py)."""
+    inventory, so its OMB export neutralizes it if it starts like a formula (io/omb/formulas.py)."""
     if AS_GIVEN_KEY not in extra:
         return extra  # nearly every pilot: no copy
     return {k: v for k, v in extra.items() if k != AS_GIVEN_KEY}
