@@ -22,8 +22,9 @@ from caio_tui.io.inventory import export_bytes, export_to, import_file
 from caio_tui.io.omb import OmbRecord, read_inventory, write_inventory_2025
 from caio_tui.io.reports import csv_cell
 from caio_tui.store import Portfolio
+from helpers import DATA
 
-INVENTORY = Path(__file__).parent / "data" / "omb" / "inventory_2025_formulas.csv"
+INVENTORY = DATA / "omb" / "inventory_2025_formulas.csv"
 HOSTILE = "=cmd|' /C calc'!A0"  # a pilot named so in the app: the CAIO's spreadsheet would run it
 
 
