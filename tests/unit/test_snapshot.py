@@ -15,7 +15,6 @@ import pytest
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
-from caio_tui.io import snapshot as snapshot_module
 from caio_tui.io.snapshot import (
     PILOT_LINE,
     Snapshot,
@@ -31,6 +30,7 @@ from caio_tui.io.snapshot import (
     to_bytes,
     write_snapshot,
 )
+from caio_tui.io.snapshot import document as snapshot_module
 from caio_tui.store import Portfolio, StoreError, writes
 from caio_tui.store.transfer import read_records
 from helpers import NOW, REPO

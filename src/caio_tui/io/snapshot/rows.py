@@ -1,0 +1,121 @@
+"""A snapshot's pilots as the store's insert rows (from a streamed pilot line or a parsed Snapshot), times
+in the portfolio file's form, without the OMB as-given record (see imported_extra)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from caio_tui.io.omb import AS_GIVEN_KEY
+from caio_tui.io.snapshot.schema import Snapshot
+from caio_tui.io.snapshot.times import stored_time
+from caio_tui.store.transfer import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
+
+
+def line_rows(p: Mapping[str, Any]) -> PilotRows:
+    """A validated pilot (a dict from PILOT_LINE) as rows to insert, times in the file's text form."""
+    extra = imported_extra(p.get("extra") or {})
+    return PilotRows(
+        pilot=PilotValues(
+            p["id"],
+            p["name"],
+            p.get("office", ""),
+            p.get("owner", ""),
+            p["stage"],
+            p.get("high_impact", False),
+            p.get("description", ""),
+            json.dumps(extra, ensure_ascii=False) if extra else "{}",
+            stored_time(p["created_at"]),
+            stored_time(p["stage_entered_at"]),
+        ),
+        coverage=[
+            CoverageRow(
+                c["item"],
+                c["status"],
+                c.get("evidence", ""),
+                c.get("justification", ""),
+                stored_time(c["updated_at"]),
+                c["updated_by"],
+            )
+            for c in p.get("coverage", ())
+        ],
+        blockers=[
+            BlockerRow(
+                b["tag"],
+                b.get("note", ""),
+                stored_time(b["opened_at"]),
+                b["opened_by"],
+                stored_time(b["resolved_at"]) if b.get("resolved_at") else None,
+                b.get("resolved_by", ""),
+            )
+            for b in p.get("blockers", ())
+        ],
+        moves=[
+            MoveRow(
+                m["from"],
+                m["to"],
+                stored_time(m["moved_at"]),
+                m["actor"],
+                m.get("override", ""),
+                json.dumps(m["failed_rules"], ensure_ascii=False) if m.get("failed_rules") else "[]",
+            )
+            for m in p.get("stage_history", ())
+        ],
+    )
+
+
+def rows_of(snapshot: Snapshot) -> Iterator[PilotRows]:
+    """The snapshot's pilots as rows to insert, times in the file's text form."""
+    for p in snapshot.pilots:
+        yield PilotRows(
+            pilot=PilotValues(
+                p.id,
+                p.name,
+                p.office,
+                p.owner,
+                p.stage.value,
+                p.high_impact,
+                p.description,
+                json.dumps(imported_extra(p.extra), ensure_ascii=False),
+                stored_time(p.created_at),
+                stored_time(p.stage_entered_at),
+            ),
+            coverage=[
+                CoverageRow(
+                    c.item, c.status.value, c.evidence, c.justification, stored_time(c.updated_at), c.updated_by
+                )
+                for c in p.coverage
+            ],
+            blockers=[
+                BlockerRow(
+                    b.tag,
+                    b.note,
+                    stored_time(b.opened_at),
+                    b.opened_by,
+                    stored_time(b.resolved_at) if b.resolved_at else None,
+                    b.resolved_by,
+                )
+                for b in p.blockers
+            ],
+            moves=[
+                MoveRow(
+                    m.from_stage.value if m.from_stage else None,
+                    m.to.value,
+                    stored_time(m.moved_at),
+                    m.actor,
+                    m.override,
+                    json.dumps(m.failed_rules, ensure_ascii=False),
+                )
+                for m in p.stage_history
+            ],
+        )
+
+
+def imported_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """A pilot's extra fields as a snapshot brings them in, without the record of which cells an OMB
+    inventory gave as they are: a value that arrives in a snapshot is not one this portfolio imported from an
+    inventory, so its OMB export neutralizes it if it starts like a formula (io/omb/formulas.py)."""
+    if AS_GIVEN_KEY not in extra:
+        return extra  # nearly every pilot: no copy
+    return {k: v for k, v in extra.items() if k != AS_GIVEN_KEY}
