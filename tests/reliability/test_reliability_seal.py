@@ -262,3 +262,10 @@ def test_the_group_digests_read_by_index_equal_those_read_row_by_row(db: Path) -
         )
         assert seal._walks(conn, sql, spec), spec.table
     conn.close()
+
+
+def test_a_write_refused_over_deleted_rows_says_they_were_deleted(db: Path) -> None:
+    shell(db, "DELETE FROM blocker WHERE pilot_id = 'DCS-004'")
+    refused = run("--db", db, "tag", "DCS-004", "skills-gap")
+    assert refused.exit_code == 1
+    assert "blockers of pilot DCS-004: deleted outside caio-tui" in refused.stderr

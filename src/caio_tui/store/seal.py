@@ -234,7 +234,8 @@ class SealKeeper:
             stored = stored_of(self.conn, spec.table, list(pilot_ids))
             for pilot_id in pilot_ids:
                 if stored.get(pilot_id) != now.get(pilot_id):
-                    txn.refusal = _refusal(StateFault(spec.table, pilot_id, _kind(stored.get(pilot_id), present=True)))
+                    kind = _kind(stored.get(pilot_id), present=now.get(pilot_id) is not None)
+                    txn.refusal = _refusal(StateFault(spec.table, pilot_id, kind))
                     raise TamperedError(txn.refusal)
                 txn.touched[(spec.table, pilot_id)] = pilot_id
 
@@ -284,8 +285,9 @@ class SealKeeper:
             return
         txn.touched[key] = group
         stored = self._stored(table, key[1])
-        if stored != group_digest(self.conn, table, group, self._text(table)):
-            fault = StateFault(table, key[1], _kind(stored, present=True))
+        now = group_digest(self.conn, table, group, self._text(table))
+        if stored != now:
+            fault = StateFault(table, key[1], _kind(stored, present=now is not None))
             txn.refusal = _refusal(fault)
             raise TamperedError(txn.refusal)
 
