@@ -21,6 +21,7 @@ from caio_tui.tui.app import CaioApp
 from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
 from caio_tui.tui.dialogs.gate import GateModal
 from caio_tui.tui.dialogs.pilot_form import PilotForm
+from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.portfolio import DEBOUNCE_S, FilterInput, PortfolioScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
@@ -513,12 +514,28 @@ async def test_u_undoes_the_last_change(sample_portfolio: Portfolio) -> None:
         assert sample_portfolio.history(limit=1)[0].action == "undo"
 
 
-async def test_u_after_a_sample_load_removes_the_whole_load(sample_portfolio: Portfolio) -> None:
+async def until_asked(pilot: Pilot[Any]) -> None:
+    """Until the confirmation is on screen (not `settle`: the undo's worker waits for the answer)."""
+    for _ in range(600):  # a bound for a stuck app, not a timing
+        if isinstance(pilot.app.screen, ConfirmScreen):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app never asked")
+
+
+async def test_u_after_a_sample_load_asks_then_removes_the_whole_load(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert len(shown_ids(app)) == 30
-        await press(pilot, "u")
+        await pilot.press("u")  # one key would remove 30 pilots: it asks first (its worker waits for the answer)
+        await until_asked(pilot)
+        assert app.screen.question == "Undo the whole import?"
+        await press(pilot, "n")
+        assert sample_portfolio.count() == 30 and len(shown_ids(app)) == 30
+        await pilot.press("u")
+        await until_asked(pilot)
+        await press(pilot, "y")
         assert sample_portfolio.count() == 0
         assert shown_ids(app) == []
         assert notes(app) == ["Undid import: imported 30 pilots from sample:civilian-agency"]

@@ -356,3 +356,12 @@ def test_an_import_recorded_without_its_old_values_is_refused_by_name(portfolio:
     with pytest.raises(StoreError, match=r"^cannot undo event \d+, the import from old.csv: it was recorded without"):
         portfolio.undo()
     assert portfolio.get("DCS-2").owner == "Ann"
+
+
+def test_an_undo_confirmed_for_one_event_refuses_when_another_is_now_last(sample_portfolio: Portfolio) -> None:
+    confirmed = sample_portfolio.next_undo()
+    assert confirmed is not None and confirmed.action == "import"
+    sample_portfolio.edit_pilot("DCS-001", owner="Someone")  # meanwhile, a newer change of the same actor
+    with pytest.raises(StoreError, match="not the one you confirmed; nothing was undone"):
+        sample_portfolio.undo(expected=confirmed.id)
+    assert sample_portfolio.count() == 30 and sample_portfolio.get("DCS-001").owner == "Someone"

@@ -447,9 +447,15 @@ class Portfolio:
         lists the pilots and the tags it added: undo removes them all."""
         return writes.import_records(self, records, source=source, tags=tags)
 
-    def undo(self) -> AuditEvent | None:
+    def undo(self, expected: int | None = None) -> AuditEvent | None:
         """Revert the current actor's last change as a new event; None when there is nothing to undo (see
-        store/undo.py)."""
+        store/undo.py). `expected`: the event the user confirmed; refused if another is now last."""
         from caio_tui.store import undo  # its steps import the models: not at start-up
 
-        return undo.undo(self)
+        return undo.undo(self, expected)
+
+    def next_undo(self) -> AuditEvent | None:
+        """The change `undo` would revert now, or None."""
+        from caio_tui.store import undo
+
+        return undo.next_undo(self)

@@ -20,14 +20,25 @@ else:
     models = LazyModule("caio_tui.store.models")
 
 
-def undo(portfolio: Portfolio) -> AuditEvent | None:
+def next_undo(portfolio: Portfolio) -> AuditEvent | None:
+    """What undo would revert now (to ask before reverting a whole import)."""
+    return _last_undoable(portfolio)
+
+
+def undo(portfolio: Portfolio, expected: int | None = None) -> AuditEvent | None:
     """Revert the current actor's last change as a new event; None when there is nothing to undo. An
     import or a rules load is reverted whole; a bulk load into an empty portfolio is refused by name
-    (undo never reaches past it). Refused, in one line, when a later event changed what it would revert."""
+    (undo never reaches past it). Refused, in one line, when a later event changed what it would revert,
+    or when `expected` (the event the user agreed to undo) is no longer the last one."""
     with portfolio.session.transaction():
         target = _last_undoable(portfolio)
         if target is None:
             return None
+        if expected is not None and target.id != expected:
+            raise StoreError(
+                f"your last change is now event {target.id} ({target.action}), not the one you confirmed; "
+                "nothing was undone"
+            )
         replaced = undo_steps.replaced_since(portfolio, target.id)
         if replaced is not None:
             raise StoreError(

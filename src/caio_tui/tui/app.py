@@ -45,6 +45,9 @@ WATCH_INTERVAL_S = 1.0  # how often the app looks for changes committed by anoth
 START_WAIT_S = 2.0  # the longest the chain check waits for the start view's first rows
 DETAIL_MODULE = "caio_tui.tui.screens.detail"
 
+# Changes that undo reverts as one step of many rows: the app asks before reverting them.
+WHOLE_STEPS = {"import": "import", "rules.replace": "gate rules load", "generate": "generated portfolio"}
+
 # What an undone change was, in the user's words.
 UNDONE: dict[str, str] = {
     "pilot.create": "creation",
@@ -249,7 +252,17 @@ class CaioApp(InstantSwitch, CaioHost):
     @work(exclusive=True, group="app.undo")
     async def _undo(self) -> None:
         try:
-            event = await asyncio.to_thread(self.portfolio.undo)
+            target = await asyncio.to_thread(self.portfolio.next_undo)
+            expected = None
+            if target is not None and target.action in WHOLE_STEPS:
+                # One key would revert a whole import or rules load (a demo's whole sample): ask first.
+                from caio_tui.tui.dialogs.questions import ConfirmScreen
+
+                question = f"Undo the whole {WHOLE_STEPS[target.action]}?"
+                if not await self.push_screen_wait(ConfirmScreen(question, printable(target.summary()))):
+                    return
+                expected = target.id
+            event = await asyncio.to_thread(self.portfolio.undo, expected)
         except StoreError as exc:
             self.notify(str(exc), title="Nothing was undone", severity="error", markup=False)
             return
