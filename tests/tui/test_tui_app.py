@@ -118,6 +118,7 @@ async def test_view_keys_wait_while_a_dialog_is_open(sample_portfolio: Portfolio
         await press(pilot, "j", "j", "j", "greater_than_sign", "2", "u")
         assert isinstance(app.screen, GateModal)
         assert app.current_mode == "portfolio"
+        assert sample_portfolio.count() == 30  # u undid nothing (it used to undo the sample load behind the dialog)
 
 
 # ---- help -----------------------------------------------------------------------------------------------

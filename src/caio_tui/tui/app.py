@@ -247,6 +247,8 @@ class CaioApp(InstantSwitch, CaioHost):
         self.portfolio_changed()
 
     def action_undo(self) -> None:
+        if isinstance(self.screen, ModalScreen):
+            return  # keys wait while a dialog is open (u reached the app under a gate dialog)
         self._undo()
 
     @work(exclusive=True, group="app.undo")
