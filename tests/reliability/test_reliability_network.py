@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from caio_tui.cli import cli
 from caio_tui.config import Settings
 from caio_tui.tui.app import CaioApp
+from caio_tui.tui.dialogs.questions import ConfirmScreen
 from helpers import NOW, REPO
 from helpers.tui import settle
 
@@ -118,6 +119,12 @@ async def test_the_app_works_without_the_network(attempts: list[str], tmp_path: 
         for key in ("enter", "escape", "4", "1", "u"):
             await pilot.press(key)
             await pilot.pause()
+        # u on the sample load asks first (the whole import): answer no, then the app is still.
+        for _ in range(600):  # a bound for a stuck app, not a timing
+            if isinstance(app.screen, ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("n")
         await pilot.pause(0.6)  # a round of the data_version watch
         await settle(pilot)
 
