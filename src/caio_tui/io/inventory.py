@@ -44,7 +44,7 @@ from caio_tui.io.omb import (
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
-from caio_tui.store.database import is_open_here
+from caio_tui.store.open_files import is_open_here
 from caio_tui.store.transfer import (
     IncomingPilot,
     PilotRows,
