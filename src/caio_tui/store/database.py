@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from caio_tui.resources import migration_files
+from caio_tui.store import open_files
 from caio_tui.store.errors import PortfolioError, StoreError, busy_error, disk_full, is_busy, is_corrupt, out_of_space
 from caio_tui.store.leftovers import mark, remove_stale
-from caio_tui.store.open_files import BUSY_TIMEOUT_MS, connect_uri, read_header, uri_path
+from caio_tui.store.open_files import connect_uri, read_header, uri_path
 
 # PRAGMA application_id of a caio-tui portfolio ("CAIT"): tells our files from other SQLite files.
 APPLICATION_ID = 0x43414954
@@ -204,7 +205,7 @@ def reader(path: Path) -> sqlite3.Connection:
     conn = connect_uri(path, "rw")
     try:
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {open_files.BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")  # a write through it would escape the one write transaction
     except BaseException:
         conn.close()
@@ -268,7 +269,7 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: written by a newer caio-tui (schema {version}; this version knows up to {latest}); "
             "upgrade caio-tui to open it"
         )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {open_files.BUSY_TIMEOUT_MS}")
     if version < latest:
         saved = backup(conn, path, version) if version > 0 else None
         if not _migrate(conn, path, version) and saved is not None:

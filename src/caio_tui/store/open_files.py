@@ -21,7 +21,7 @@ from pathlib import Path
 # of 20,000 use cases holds the file 3.5 s on an idle 2-core machine, 9.5 s on a loaded one); a write
 # queued behind one should land, not fail. Only a program stopped in the middle of a write makes anyone
 # wait this long (one that dies releases its lock at once).
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # read at each use (store modules say open_files.BUSY_TIMEOUT_MS): tests shorten it
 
 _open_files: Counter[tuple[int, int]] = Counter()
 _open_files_lock = threading.Lock()
