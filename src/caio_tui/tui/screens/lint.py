@@ -36,7 +36,7 @@ def finding_columns(width: int) -> tuple[Column, ...]:
     return (
         Column("use_case", "Use case", 34 if not narrow else 22, min_width=12),
         Column("column", "Column", 24 if not narrow else 16, min_width=10),
-        Column("severity", "Severity", 8 if not narrow else 5),
+        Column("severity", "Severity" if not narrow else "Sev", 8 if not narrow else 5),
         Column("why", "Why", 40, min_width=12),
     )
 
