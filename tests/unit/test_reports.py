@@ -26,7 +26,7 @@ from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.io.briefing import STALLED_SHOWN, build_briefing
 from caio_tui.io.briefing_html import briefing_html
 from caio_tui.io.briefing_markdown import briefing_markdown
-from caio_tui.io.inventory import EXPORT_FORMATS, export_bytes
+from caio_tui.io.inventory import EXPORT_FORMATS, export_bytes, import_file
 from caio_tui.io.reports import csv_cell, md, pilots_csv
 from caio_tui.store import Portfolio
 from caio_tui.store.transfer import read_records
@@ -39,6 +39,7 @@ GOLDEN_FILES = {
     "markdown": "briefing.md",
     "html": "briefing.html",
     "omb-2025": "inventory-2025.csv",
+    "omb-cots": "cots-2025.csv",  # the sample holds no COTS file: the excerpt is imported first
 }
 
 
@@ -49,6 +50,8 @@ GOLDEN_FILES = {
 def test_export_matches_its_golden_file(sample_portfolio: Portfolio, fmt: str) -> None:
     """Each export of the civilian-agency sample on a fixed clock, byte for byte. After an intended change,
     rewrite them with CAIO_UPDATE_GOLDEN=1 and read the diff before committing."""
+    if fmt == "omb-cots":
+        import_file(sample_portfolio, DATA / "omb" / "cots_2025_excerpt.csv")
     produced = export_bytes(sample_portfolio, fmt)
     path = GOLDEN / GOLDEN_FILES[fmt]
     if os.environ.get("CAIO_UPDATE_GOLDEN") == "1":

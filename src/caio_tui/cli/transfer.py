@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 # Kept here (not imported from io.inventory) so building the CLI imports nothing heavy; a test checks
 # that they match.
-EXPORT_FORMATS = ("snapshot", "csv", "markdown", "html", "omb-2025")
-IMPORT_FORMATS = ("auto", "snapshot", "omb-2023", "omb-2024", "omb-2024-long", "omb-2025")
+EXPORT_FORMATS = ("snapshot", "csv", "markdown", "html", "omb-2025", "omb-cots")
+IMPORT_FORMATS = ("auto", "snapshot", "omb-2023", "omb-2024", "omb-2024-long", "omb-2025", "omb-cots")
 DIFF_FORMATS = ("text", "markdown", "json")
 
 
@@ -47,8 +47,8 @@ DIFF_FORMATS = ("text", "markdown", "json")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None, force: bool) -> None:
-    """Export the portfolio: a snapshot (JSON), a CSV of pilots, a Markdown or HTML briefing, or an
-    OMB 2025 inventory CSV."""
+    """Export the portfolio: a snapshot (JSON), a CSV of pilots, a Markdown or HTML briefing, an
+    OMB 2025 inventory CSV, or the consolidated COTS file (omb-cots) as it was imported."""
     from caio_tui.io.files import FileWriteError, check_target
     from caio_tui.io.inventory import TransferError, export_to, write_export
     from caio_tui.io.omb import FormulaCells
@@ -92,8 +92,9 @@ def export(ctx: click.Context, fmt: str, output: Path | None, force: bool) -> No
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.pass_context
 def import_(ctx: click.Context, file: Path, fmt: str, dry_run: bool) -> None:
-    """Import FILE: a snapshot (into an empty portfolio) or an OMB AI use case inventory CSV (2023, 2024,
-    2024 long-header, 2025), whose pilots are added or updated in place."""
+    """Import FILE: a snapshot (into an empty portfolio), an OMB AI use case inventory CSV (2023, 2024,
+    2024 long-header, 2025), whose pilots are added or updated in place, or OMB's consolidated COTS file
+    (the agency's commercial AI uses, replaced whole)."""
     target = db_path(ctx)
     if target.exists() or dry_run:
         with opened(ctx) as portfolio, progress_bar(f"import {file.name}") as progress:

@@ -20,6 +20,7 @@ UNDOABLE = frozenset(
         "stage.move",
         "tag.create",
         "import",
+        "cots.import",
         "rules.replace",
         "generate",
     }

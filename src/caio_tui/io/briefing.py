@@ -19,6 +19,7 @@ from caio_tui.domain.leverage import ClosestCounter, Distance, GateFacts, Levera
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.domain.territory import Territory
+from caio_tui.io.briefing_commercial import CommercialSection, commercial_section
 from caio_tui.store import Portfolio
 from caio_tui.store.transfer import MoveRow, PilotFacts, Progress, read_records, recent_moves, stream_facts
 
@@ -69,6 +70,7 @@ class Briefing:
     recent: list[RecentMove]
     in_production: int = 0
     active: int = 0
+    commercial: CommercialSection | None = None  # the agency's commercial AI uses, when a COTS file was imported
     audit_head: tuple[int, str] = (0, "")  # (newest event, its hash) when taken: `caio-tui verify --head FILE`
 
     @property
@@ -134,6 +136,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         in_production=counts[Stage.PRODUCTION] + counts[Stage.SCALED],
         active=sum(counts.values()) - counts[Stage.RETIRED],
         audit_head=portfolio.audit_head(),
+        commercial=commercial_section(portfolio),
     )
 
 

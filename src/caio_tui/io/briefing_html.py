@@ -34,6 +34,7 @@ from caio_tui.io.briefing import (
     needs,
     when,
 )
+from caio_tui.io.briefing_commercial import html_section
 
 if TYPE_CHECKING:
     import jinja2
@@ -74,6 +75,7 @@ def briefing_html(b: Briefing) -> str:
         stalled_hidden=len(b.stalled) - STALLED_SHOWN,
         when=when,
         from_label=from_label,
+        commercial=html_section(b.commercial),
     )
 
 

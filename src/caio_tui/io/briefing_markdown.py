@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from caio_tui.domain.text import clip
 from caio_tui.io.briefing import STALLED_SHOWN, TERRITORY_LABEL, Briefing, from_label, headline, needs, when
+from caio_tui.io.briefing_commercial import markdown_lines
 from caio_tui.io.reports import md
 
 
@@ -82,4 +83,5 @@ def briefing_markdown(b: Briefing) -> str:
         ]
     else:
         out.append("No moves yet.")
+    out += markdown_lines(b.commercial)
     return "\n".join(out) + "\n"

@@ -27,6 +27,7 @@ from caio_tui.domain.text import clip, printable
 from caio_tui.io.briefing import build_briefing
 from caio_tui.io.briefing_html import briefing_html
 from caio_tui.io.briefing_markdown import briefing_markdown
+from caio_tui.io.commercial import COTS_FORMAT, CotsError, CotsImport, cots_bytes, import_cots
 from caio_tui.io.files import atomic_output
 from caio_tui.io.omb import (
     AS_GIVEN_KEY,
@@ -41,6 +42,7 @@ from caio_tui.io.omb import (
     read_inventory,
     write_inventory_2025,
 )
+from caio_tui.io.omb.cots import looks_like_cots
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
@@ -56,8 +58,8 @@ from caio_tui.store.transfer import (
     upsert_pilots,
 )
 
-EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb-2025")
-IMPORT_FORMATS: tuple[str, ...] = ("auto", "snapshot", *(f.value for f in OmbFormat))
+EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb-2025", COTS_FORMAT)
+IMPORT_FORMATS: tuple[str, ...] = ("auto", "snapshot", *(f.value for f in OmbFormat), COTS_FORMAT)
 # The file extension each export format is usually saved with (for a TUI's default file name).
 EXPORT_SUFFIX: dict[str, str] = {
     "snapshot": ".json",
@@ -65,6 +67,7 @@ EXPORT_SUFFIX: dict[str, str] = {
     "markdown": ".md",
     "html": ".html",
     "omb-2025": ".csv",
+    COTS_FORMAT: ".csv",
 }
 
 # Which header names the stage column in each format (for the "blank stage" line).
@@ -86,15 +89,18 @@ class TransferError(Exception):
 @dataclass(frozen=True)
 class ImportResult:
     source: str
-    kind: Literal["snapshot", "inventory"]
+    kind: Literal["snapshot", "inventory", "cots"]
     format: str
     dry_run: bool
     pilots: int = 0  # pilots in the file
     report: UpsertReport | None = None  # inventory imports: what was added, updated, unchanged
     issues: list[str] = field(default_factory=list)  # "FILE:ROW: column: reason (value)"
+    cots: CotsImport | None = None  # a consolidated COTS file's import
 
     @property
     def summary(self) -> str:
+        if self.cots is not None:
+            return self.cots.summary
         would = "would be " if self.dry_run else ""
         if self.report is None:
             return f"{self.pilots} pilots {would}imported from the snapshot {self.source}"
@@ -129,6 +135,11 @@ def write_export(
         with stream_pilots(portfolio) as stream:
             records = (omb_record(stored.rows) for stored in stream)
             out.write(write_inventory_2025(records, chosen.abbr.value, chosen.name.value, formulas=formulas))
+    elif fmt == COTS_FORMAT:
+        try:
+            out.write(cots_bytes(portfolio))
+        except CotsError as exc:
+            raise TransferError(str(exc)) from None
     else:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 
@@ -231,6 +242,8 @@ def import_file(
     if fmt == "snapshot" or (fmt == "auto" and _starts_like_snapshot(path)):
         return _import_snapshot(portfolio, path, source, dry_run, progress)
     data = read_source(path)
+    if fmt == COTS_FORMAT or (fmt == "auto" and looks_like_cots(data)):
+        return _import_cots(portfolio, data, source, path.name, dry_run)
     try:
         result = read_inventory(data, source_name=source, fmt=None if fmt == "auto" else OmbFormat(fmt))
     except OmbFormatError as exc:
@@ -260,6 +273,16 @@ def import_into(
     result once it commits; Portfolio.data_version tells it when)."""
     with Portfolio.open(db, actor=actor) as portfolio:
         return import_file(portfolio, path, fmt=fmt, dry_run=dry_run, progress=progress)
+
+
+def _import_cots(portfolio: Portfolio, data: bytes, source: str, event_source: str, dry_run: bool) -> ImportResult:
+    try:
+        found = import_cots(portfolio, data, source=source, event_source=event_source, dry_run=dry_run)
+    except CotsError as exc:
+        raise TransferError(str(exc)) from None
+    return ImportResult(
+        source=source, kind="cots", format=COTS_FORMAT, dry_run=dry_run, issues=found.issues, cots=found
+    )
 
 
 def _starts_like_snapshot(path: Path) -> bool:

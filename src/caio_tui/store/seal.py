@@ -6,7 +6,8 @@ intact. So the rows are sealed too:
 
 - Each *group* of state rows has a digest in `state_seal`: a pilot's own row; a pilot's coverage, its
   blockers, its stage moves; one row of each small table (meta, framework, item, blocker_tag, gate_rules,
-  gate_recheck). A digest is the SHA-256 of the table, the group and the group's rows as text, in the
+  gate_recheck, commercial_file); the commercial AI uses of one agency
+  (commercial_use). A digest is the SHA-256 of the table, the group and the group's rows as text, in the
   order of the index that reads them.
 - Every audit event written since carries `state`: the sum of all digests modulo 2^256 after its change.
   It is inside the event's hash, so it is chained like everything else in the event.
@@ -62,6 +63,8 @@ TABLES = (
     Sealed("coverage", "pilot_id", "pilot_id, item_id", "coverage of pilot", "sqlite_autoindex_coverage_1"),
     Sealed("blocker", "pilot_id", "pilot_id, resolved_at, id", "blockers of pilot", "blocker_by_pilot"),
     Sealed("stage_move", "pilot_id", "pilot_id, id", "stage moves of pilot", "stage_move_by_pilot"),
+    Sealed("commercial_file", "id", "id", "commercial AI file"),
+    Sealed("commercial_use", "agency", "agency, row_no", "commercial AI uses of agency", "commercial_use_by_agency"),
 )
 BY_TABLE = {t.table: t for t in TABLES}
 _PER_PILOT = frozenset({"pilot", "coverage", "blocker", "stage_move"})  # tables grouped by pilot id

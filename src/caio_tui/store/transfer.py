@@ -395,6 +395,7 @@ def replace_contents(
     summary: Callable[[int], str],
     total: int = 0,
     progress: Progress | None = None,
+    then: Callable[[], None] | None = None,
 ) -> int:
     """Make an empty portfolio hold exactly this content: its name, frameworks, tags, gate rules and pilots
     (with coverage, blockers and stage history, times and actors kept). One transaction, one event whose
@@ -402,7 +403,8 @@ def replace_contents(
 
     `pilots` is consumed once, in batches, through the bulk load (store.bulk.loading): a caller can stream
     them from a file, and an exception it raises while they are read (e.g. a digest that does not match
-    once the last pilot is read) rolls the whole import back. `total` (when known) is for progress."""
+    once the last pilot is read) rolls the whole import back. `total` (when known) is for progress.
+    `then`, when given, writes the rest of the content in the same transaction (the commercial AI uses)."""
 
     def refuse(found: int) -> str:
         return (
@@ -434,6 +436,8 @@ def replace_contents(
             loaded += batch.pilots
             if progress:
                 progress(loaded, max(total, loaded))
+        if then is not None:
+            then()
         portfolio.append_event(
             "import",
             None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from caio_tui.store import rows, undo_steps, writes
+from caio_tui.store import commercial, rows, undo_steps, writes
 from caio_tui.store.errors import StoreError
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.queries import STAGE_POSITION
@@ -143,6 +143,7 @@ _UNDO: dict[str, Callable[[Portfolio, AuditEvent], tuple[Any, Any] | None]] = {
     "stage.move": _undo_move,
     "tag.create": _undo_tag,
     "import": undo_steps.undo_import,
+    "cots.import": commercial.undo_import,
     "rules.replace": undo_steps.undo_rules,
     "generate": undo_steps.undo_bulk_load,
 }

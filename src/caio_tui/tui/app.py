@@ -46,7 +46,12 @@ START_WAIT_S = 2.0  # the longest the chain check waits for the start view's fir
 DETAIL_MODULE = "caio_tui.tui.screens.detail"
 
 # Changes that undo reverts as one step of many rows: the app asks before reverting them.
-WHOLE_STEPS = {"import": "import", "rules.replace": "gate rules load", "generate": "generated portfolio"}
+WHOLE_STEPS = {
+    "import": "import",
+    "cots.import": "commercial AI import",
+    "rules.replace": "gate rules load",
+    "generate": "generated portfolio",
+}
 
 # What an undone change was, in the user's words.
 UNDONE: dict[str, str] = {
@@ -58,6 +63,7 @@ UNDONE: dict[str, str] = {
     "stage.move": "stage move",
     "tag.create": "new tag",
     "import": "import",
+    "cots.import": "commercial AI import",
     "rules.replace": "gate rules load",
 }
 

@@ -41,6 +41,7 @@ VIEWS: tuple[View, ...] = (
     View("compare", "3", "Compare", "caio_tui.tui.screens.compare:CompareScreen"),
     View("blockers", "4", "Blockers", "caio_tui.tui.screens.blockers:BlockersScreen"),
     View("dashboard", "5", "Dashboard", "caio_tui.tui.screens.dashboard:DashboardScreen"),
+    View("commercial", "6", "Commercial AI", "caio_tui.tui.screens.commercial:CommercialScreen"),
 )
 
 START_VIEW = "portfolio"

@@ -12,13 +12,15 @@ from typing import Any, BinaryIO
 from caio_tui.io.snapshot.digest import Signer, canonical, digest_of, encode
 from caio_tui.io.snapshot.schema import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 from caio_tui.io.snapshot.times import utc_text
-from caio_tui.store import Portfolio
+from caio_tui.store import Portfolio, commercial
 from caio_tui.store.transfer import PilotRows, PortfolioHeader, Progress, read_header, stream_pilots
 
 
-def _header(head: PortfolioHeader, *, taken_at: datetime, taken_by: str, audit: tuple[int, str]) -> dict[str, Any]:
+def _header(
+    portfolio: Portfolio, head: PortfolioHeader, *, taken_at: datetime, taken_by: str, audit: tuple[int, str]
+) -> dict[str, Any]:
     """Every key of the document but pilots and digest, in the file's order."""
-    return {
+    header = {
         "format": SNAPSHOT_FORMAT,
         "version": SNAPSHOT_VERSION,
         "taken_at": utc_text(taken_at),
@@ -33,6 +35,24 @@ def _header(head: PortfolioHeader, *, taken_at: datetime, taken_by: str, audit: 
             "actor": head.rules.actor,
             "rules": head.rules.rules.model_dump(mode="json", by_alias=True),
         },
+    }
+    commercial_ai = _commercial(portfolio)
+    if commercial_ai is not None:
+        header["commercial_ai"] = commercial_ai
+    return header
+
+
+def _commercial(portfolio: Portfolio) -> dict[str, Any] | None:
+    """The COTS file imported, if any, as the snapshot holds it (its rows' cells as given)."""
+    file = commercial.stored_file(portfolio)
+    if file is None:
+        return None
+    return {
+        "source": file.source,
+        "layout": file.layout,
+        "imported_at": file.imported_at,
+        "imported_by": file.imported_by,
+        "rows": [list(u.cells) for u in commercial.uses(portfolio)],
     }
 
 
@@ -100,7 +120,9 @@ def snapshot_of(portfolio: Portfolio, *, taken_by: str | None = None) -> dict[st
     """The portfolio as a snapshot document (a dict, digest included). For a large portfolio written to a
     file, write_snapshot streams instead of holding the whole document."""
     head = read_header(portfolio)
-    data = _header(head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor, audit=portfolio.audit_head())
+    data = _header(
+        portfolio, head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor, audit=portfolio.audit_head()
+    )
     with stream_pilots(portfolio) as stream:
         data["pilots"] = [pilot_json(stored.rows) for stored in stream]
     data["digest"] = digest_of(data)
@@ -113,7 +135,7 @@ def write_snapshot(
     """Write the portfolio's snapshot to out pilot by pilot (flat memory at any size); returns the digest."""
     head = read_header(portfolio)
     header = _header(
-        head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor, audit=portfolio.audit_head()
+        portfolio, head, taken_at=portfolio.clock(), taken_by=taken_by or portfolio.actor, audit=portfolio.audit_head()
     )
     signer = Signer(header)
     total = portfolio.count() if progress else 0

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from caio_tui.domain.coverage import Catalog
+from caio_tui.io.commercial import layout_json, layout_of, stored_row
+from caio_tui.io.omb.cots import CotsRow
 from caio_tui.io.snapshot.document import read_file
 from caio_tui.io.snapshot.reader import NotLineLayout, SnapshotFile
 from caio_tui.io.snapshot.rows import rows_of
-from caio_tui.io.snapshot.schema import Snapshot, SnapshotError, SnapshotHead
+from caio_tui.io.snapshot.schema import Snapshot, SnapshotCommercial, SnapshotError, SnapshotHead
 from caio_tui.io.snapshot.times import stored_time
-from caio_tui.store import Portfolio, StoreError
+from caio_tui.store import Portfolio, StoreError, commercial
 from caio_tui.store.bulk import no_cycle_collection
 from caio_tui.store.transfer import Progress, RulesRevision, is_empty, replace_contents
 
@@ -83,6 +85,7 @@ def _load(portfolio: Portfolio, snapshot: SnapshotFile, event_source: str, progr
         source=event_source,
         summary=lambda loaded: import_summary(loaded, event_source, head),
         progress=snapshot.progress(progress),
+        then=lambda: load_commercial(portfolio, head.commercial_ai),
     )
 
 
@@ -101,7 +104,25 @@ def import_snapshot(portfolio: Portfolio, snapshot: Snapshot, *, source: str, pr
             summary=lambda loaded: import_summary(loaded, source, snapshot),
             total=len(snapshot.pilots),
             progress=progress,
+            then=lambda: load_commercial(portfolio, snapshot.commercial_ai),
         )
+
+
+def load_commercial(portfolio: Portfolio, held: SnapshotCommercial | None) -> None:
+    """The snapshot's COTS file, as its rows' cells give it (fields and abbreviations read again)."""
+    if held is None:
+        return
+    layout = layout_of(held.layout)
+    columns = layout.columns()
+    rows = [stored_row(CotsRow.of(cells, columns)) for cells in held.rows]
+    commercial.load_rows(
+        portfolio,
+        source=held.source,
+        layout=layout_json(layout),
+        rows=rows,
+        at=stored_time(held.imported_at),
+        by=held.imported_by,
+    )
 
 
 def import_summary(loaded: int, source: str, head: SnapshotHead) -> str:

@@ -23,7 +23,7 @@ from caio_tui.io.snapshot.checks import (
 )
 from caio_tui.io.snapshot.digest import Signer, canonical
 from caio_tui.io.snapshot.rows import line_rows
-from caio_tui.io.snapshot.schema import SnapshotError, SnapshotHead, Timestamp
+from caio_tui.io.snapshot.schema import OPTIONAL_HEAD_KEYS, SnapshotError, SnapshotHead, Timestamp
 from caio_tui.store.transfer import PilotRows, Progress
 
 # The exporter writes one pilot per line between the lines '  "pilots": [' and '  ],' (see export.to_bytes). The
@@ -199,7 +199,7 @@ class SnapshotFile:
         self.source = source
         self.size = size
         raw = self.reader.head()
-        if not raw.keys() >= SnapshotHead.model_fields.keys():
+        if not raw.keys() >= SnapshotHead.model_fields.keys() - OPTIONAL_HEAD_KEYS:
             # The exporter writes every head key before the pilots: a missing one means another layout or a
             # cut file, which the whole-document parse names exactly (line and column, or the missing key).
             raise NotLineLayout

@@ -15,6 +15,8 @@ from caio_tui.domain.stages import Stage
 
 SNAPSHOT_FORMAT = "caio-tui-snapshot"
 SNAPSHOT_VERSION = 1
+# Head keys written only when there is something to hold (a snapshot without them is as it always was).
+OPTIONAL_HEAD_KEYS = frozenset({"commercial_ai"})
 
 
 # A time with its UTC offset, e.g. 2026-11-01T12:00:00+00:00. Kept as text through validation (the pattern
@@ -99,6 +101,16 @@ class SnapshotAudit(_Strict):
     head: str = Field(pattern=r"^[0-9a-f]{64}$", description="Its hash: `caio-tui verify --head FILE` proves it")
 
 
+class SnapshotCommercial(_Strict):
+    """The consolidated COTS file imported (the agency's commercial AI uses), cell by cell as it was given."""
+
+    source: str
+    layout: dict[str, Any] = Field(description="How the file was written: header, encoding, line ending, quoting")
+    imported_at: Timestamp
+    imported_by: str
+    rows: list[list[str]] = Field(description="Every row's cells as the file gave them, in the file's order")
+
+
 class SnapshotHead(_Strict):
     """Every part of a snapshot but its pilots and digest (what a streaming reader reads first)."""
 
@@ -111,6 +123,9 @@ class SnapshotHead(_Strict):
     frameworks: list[Framework]
     tags: list[BlockerTag]
     gate_rules: SnapshotRules
+    commercial_ai: SnapshotCommercial | None = Field(
+        default=None, description="The consolidated COTS file imported, if any (absent when none)"
+    )
 
 
 class Snapshot(SnapshotHead):
