@@ -9,6 +9,7 @@ and adds the commands of each module below; `main` is the console script.
     generate    generate (a synthetic portfolio)
     views       compare, blockers, summary
     gates       gates show | check | load | history | stale | recheck
+    mapping     mapping show | load (the inventory mapping)
 
 Each command module imports only the plumbing of the CLI, never this package nor another command module
 (an import-linter contract holds it). Exit codes: 0 success; 1 error (one line on stderr); 2 usage error;
@@ -23,7 +24,7 @@ import sys
 import click
 
 from caio_tui import __version__
-from caio_tui.cli import audit, gates, generate, pilots, start, transfer, views
+from caio_tui.cli import audit, gates, generate, mapping, pilots, start, transfer, views
 from caio_tui.cli.plumbing import db_option
 
 
@@ -38,7 +39,7 @@ def cli(ctx: click.Context) -> None:
         start.run_app(ctx, create=True)
 
 
-for _module in (start, pilots, audit, transfer, generate, views, gates):
+for _module in (start, pilots, audit, transfer, generate, views, gates, mapping):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
