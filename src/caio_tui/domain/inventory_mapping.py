@@ -20,6 +20,11 @@ AnswerKind = Literal["yes", "no", "in_progress", "waived", "not_applicable", "ot
 ANSWER_KINDS: tuple[str, ...] = ("yes", "no", "in_progress", "waived", "not_applicable", "other")
 
 
+# The key of pilot.extra that keeps what an inventory reads where a person's status says otherwise:
+# item -> "status: provenance" (the import writes it, the detail screen shows it beside the person's).
+REPORTED_KEY = "omb_reported"
+
+
 class MappingError(ValueError):
     """A mapping that cannot be used: one line, naming the key."""
 
@@ -42,6 +47,9 @@ class CoverageRule(_Rule):
 
     item: str
     answers: dict[AnswerKind, CoverageStatus] = Field(min_length=1)
+    # Answers read by how they start (case and dashes aside), before their kind: the 2024 multiple
+    # choices whose text says more than yes or no ("Benchmark evaluation: ...").
+    starts: dict[str, CoverageStatus] = Field(default_factory=dict)
     given: str = ""  # a column that must hold an answer too (has_pii with a pia_url)
     high_impact: bool = False  # only on high-impact use cases
     blank: CoverageStatus | None = None  # a blank answer on a use case required to have the practice
@@ -114,6 +122,8 @@ class InventoryMapping(BaseModel):
 def _place(loc: Iterable[int | str]) -> str:
     parts: list[str] = []
     for part in loc:
+        if part == "[key]":  # pydantic's mark for a dict's key: the key itself names the place
+            continue
         if isinstance(part, int):
             parts[-1] = f"{parts[-1]}[{part + 1}]" if parts else f"[{part + 1}]"
         else:

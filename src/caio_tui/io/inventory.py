@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.inventory_mapping import REPORTED_KEY
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
 from caio_tui.domain.text import clip, printable
@@ -82,9 +83,6 @@ _STAGE_COLUMN: dict[OmbFormat, str] = {
 # Columns whose text describes what the use case does, most specific first.
 _DESCRIPTION_KEYS = ("problem_solved", "Summary", "benefits")
 _HI_ITEMS = frozenset(HI_COLUMN_ITEMS.values())
-# The key of pilot.extra that keeps what the inventory reads where a person's status says otherwise:
-# item -> "status: provenance".
-REPORTED_KEY = "omb_reported"
 
 
 class TransferError(Exception):

@@ -113,8 +113,11 @@ class RowReader:
                     found.coverage[rule.item] = Derived(rule.blank, f"{note} ({self.file} row {row})")
                 continue
             column, answer = given
+            text = clean_answer(answer)
+            status = next((v for k, v in rule.starts.items() if text.startswith(clean_answer(k))), None)
             kind = answer_kind(column, answer)
-            status = rule.answers.get(kind) if kind else None  # type: ignore[call-overload]
+            if status is None and kind is not None:
+                status = rule.answers.get(kind)  # type: ignore[call-overload]
             if status is None:
                 continue
             more = ""
@@ -132,7 +135,7 @@ class RowReader:
                 continue
             if review.missing and cells.get(review.missing, "").strip():
                 continue
-            found.issues.append(ImportIssue(row, given[0], given[1], f"{review.item}: {review.note}"))
+            self.flagged.setdefault((given[0], f"{review.item}: {review.note}"), []).append(row)
 
     def _blockers(
         self, found: RowFacts, cells: dict[str, str], row: int, stage: Stage | None, high_impact: bool
@@ -167,7 +170,8 @@ class RowReader:
             return
         column, answer = given
         header = headers.get(column, column)
-        if clean_answer(answer) in NO_DATE:
+        text = clean_answer(answer)
+        if text in NO_DATE or text.startswith(("n/a ", "n/a-", "n/a;", "na -")):
             return
         day = parse_inventory_date(answer)
         if day is None:
