@@ -279,3 +279,16 @@ def test_the_detail_shows_the_persons_status_and_the_inventorys_reading(portfoli
     line = item_prompt(item, view.coverage("ato.granted"), 200, view.reported("ato.granted")).plain
     assert line.endswith("· the inventory reads met")
     assert view.reported("ato.boundary") == ""
+
+
+def test_the_default_mapping_on_the_synthetic_2025_file(portfolio: Portfolio) -> None:
+    result = import_file(portfolio, DATA / "omb" / "inventory_2025.csv")
+    assert result.report is not None and len(result.report.added) == 6
+    statuses = dict(portfolio.session.read("SELECT status, count(*) FROM coverage GROUP BY status"))
+    assert statuses == {"met": 9, "partial": 4, "gap": 3, "not_applicable": 2, "waived": 1}
+    authors = {r[0] for r in portfolio.session.read("SELECT DISTINCT updated_by FROM coverage")}
+    assert authors == {"inventory:inventory_2025.csv"}
+    blockers = sorted(tuple(r) for r in portfolio.session.read("SELECT pilot_id, tag FROM blocker"))
+    assert blockers == [("DHS-1", "no-governing-policy"), ("omb-120179dece", "no-ato-pathway")]
+    entered = dict(portfolio.session.read("SELECT id, substr(stage_entered_at, 1, 10) FROM pilot"))
+    assert entered["DHS-1"] == "2026-04-01" and entered["omb-120179dece"] == "2010-01-01"

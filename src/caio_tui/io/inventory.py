@@ -308,7 +308,8 @@ def import_inventory(
     catalog = portfolio.catalog()
     mapping = current_mapping(portfolio)
     file_name = Path(event_source or source).name
-    reader = RowReader(mapping.mapping, fmt, file_name, portfolio.clock().date())
+    items = frozenset(i.id for i in catalog.items())
+    reader = RowReader(mapping.mapping, fmt, file_name, portfolio.clock().date(), items)
     current = {r.pilot.id: r for r in read_records(portfolio, [r.id for r in records])}
     stage_column = _STAGE_COLUMN[fmt]
     # What happens to a row without a readable stage: a new pilot starts at intake, a known one stays put.
@@ -373,7 +374,7 @@ def incoming_pilot(
     description = next((rec.extra[k] for k in _DESCRIPTION_KEYS if rec.extra.get(k, "").strip()), "")
     facts = reader.facts(rec.cells, rec.source_row, stage, high_impact, headers)
     author = DERIVED_PREFIX + Path(source).name
-    coverage, disagreeing = _coverage(facts, current, catalog, author, source)
+    coverage, disagreeing = _coverage(facts, current, author, source)
     extra = _extra(rec)
     if disagreeing:
         extra[REPORTED_KEY] = disagreeing
@@ -407,16 +408,14 @@ def _extra(rec: OmbRecord) -> dict[str, object]:
 
 
 def _coverage(
-    facts: RowFacts, current: PilotRecord | None, catalog: Catalog, author: str, source: str
+    facts: RowFacts, current: PilotRecord | None, author: str, source: str
 ) -> tuple[dict[str, Coverage], dict[str, str]]:
     """The statuses the row derives, each with its provenance as evidence and the file as its author; and,
     where a person's status says otherwise, the row's reading ("met: OMB 2025 inventory: ...") to show
     beside it (a person's status is never replaced: transfer._compare holds that too)."""
     found: dict[str, Coverage] = {}
     reported: dict[str, str] = {}
-    for item, derived in facts.coverage.items():
-        if not catalog.has_item(item):
-            continue
+    for item, derived in facts.coverage.items():  # items of the portfolio's catalog only (RowReader)
         status = derived.status
         old = current.coverage.get(item) if current else None
         old_status = old.status if old else CoverageStatus.NOT_ASSESSED

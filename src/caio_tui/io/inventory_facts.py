@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.inventory_dates import NO_DATE, parse_inventory_date
@@ -31,6 +32,7 @@ _HI_KIND = {"met": "yes", "partial": "in_progress", "waived": "waived", "not_app
 _IN_PROGRESS = re.compile(r"in[- ]?progr?ess|planned")
 
 
+@lru_cache(maxsize=4096)  # an inventory repeats a few answers thousands of times
 def answer_kind(column: str, raw: str) -> str | None:
     """How an answer reads: yes, no, in_progress, waived, not_applicable, other; None when blank."""
     text = clean_answer(raw)
@@ -53,6 +55,11 @@ def answer_kind(column: str, raw: str) -> str | None:
     return "other"
 
 
+@lru_cache(maxsize=4096)
+def _clean(text: str) -> str:
+    return clean_answer(text)
+
+
 @dataclass(frozen=True)
 class Derived:
     status: CoverageStatus
@@ -71,7 +78,12 @@ class RowFacts:
 class RowReader:
     """The mapping applied to one file's rows."""
 
-    def __init__(self, mapping: InventoryMapping, fmt: OmbFormat, file_name: str, today: date) -> None:
+    def __init__(
+        self, mapping: InventoryMapping, fmt: OmbFormat, file_name: str, today: date, items: frozenset[str]
+    ) -> None:
+        # Rules on items the portfolio does not have (a framework removed since the mapping was loaded) are
+        # left out.
+        self.coverage_rules = tuple(r for r in mapping.coverage if r.item in items)
         self.mapping = mapping
         self.year = _YEAR[fmt]
         self.file = file_name
@@ -102,7 +114,7 @@ class RowReader:
         return found
 
     def _coverage(self, found: RowFacts, cells: dict[str, str], row: int, high_impact: bool, required: bool) -> None:
-        for rule in self.mapping.coverage:
+        for rule in self.coverage_rules:
             if rule.item in found.coverage or (rule.high_impact and not high_impact):
                 continue
             given = self._given(cells, rule.columns)
@@ -113,8 +125,10 @@ class RowReader:
                     found.coverage[rule.item] = Derived(rule.blank, f"{note} ({self.file} row {row})")
                 continue
             column, answer = given
-            text = clean_answer(answer)
-            status = next((v for k, v in rule.starts.items() if text.startswith(clean_answer(k))), None)
+            status = None
+            if rule.starts:
+                text = _clean(answer)
+                status = next((v for k, v in rule.starts.items() if text.startswith(_clean(k))), None)
             kind = answer_kind(column, answer)
             if status is None and kind is not None:
                 status = rule.answers.get(kind)  # type: ignore[call-overload]

@@ -614,6 +614,7 @@ def _plan(
 ) -> tuple[UpsertReport, list[PilotRecord], list[_Update]]:
     catalog, rules = portfolio.catalog(), portfolio.rules()
     categories = categories_of(portfolio)
+    known_items = {i.id for i in catalog.items()}  # a set: an import checks tens of thousands of items
     current = {r.pilot.id: r for r in read_records(portfolio, [p.id for p in incoming])}
     now = portfolio.clock()
     added: list[PilotRecord] = []
@@ -621,7 +622,7 @@ def _plan(
     unchanged: list[str] = []
     for index, wanted in enumerate(incoming, start=1):
         for item in wanted.coverage:
-            if not catalog.has_item(item):
+            if item not in known_items:
                 raise StoreError(f"{source}: {wanted.id}: unknown requirement item {item!r}; nothing was imported")
         for tag, _ in wanted.blockers:
             if tag not in categories:
