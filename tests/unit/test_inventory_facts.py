@@ -292,3 +292,23 @@ def test_the_default_mapping_on_the_synthetic_2025_file(portfolio: Portfolio) ->
     assert blockers == [("DHS-1", "no-governing-policy"), ("omb-120179dece", "no-ato-pathway")]
     entered = dict(portfolio.session.read("SELECT id, substr(stage_entered_at, 1, 10) FROM pilot"))
     assert entered["DHS-1"] == "2026-04-01" and entered["omb-120179dece"] == "2010-01-01"
+
+
+def test_a_stage_move_from_a_later_inventory_is_dated_by_it(db_path: Path, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from helpers import NOW
+
+    first = [{**ROWS[1], "operational_date": ""}]
+    with Portfolio.open(db_path, actor="tester", create=True, clock=lambda: NOW) as portfolio:
+        import_file(portfolio, write_2025(tmp_path / "2025.csv", first))
+    later = NOW + timedelta(days=400)
+    deployed = [{**ROWS[1], "development_stage": "Deployed", "operational_date": "2027-03-15"}]
+    with Portfolio.open(db_path, actor="tester", clock=lambda: later) as portfolio:
+        import_file(portfolio, write_2025(tmp_path / "2026.csv", deployed))
+        chat = record(portfolio, "DCS-2")
+    assert chat.pilot.stage.value == "production"
+    assert [(m.to_stage.value, m.moved_at.date()) for m in chat.stage_history] == [
+        ("pilot", NOW.date()),
+        ("production", date(2027, 3, 15)),
+    ]

@@ -822,15 +822,27 @@ def _update_pilot(portfolio: Portfolio, update: _Update, now: str) -> tuple[dict
         )
     if update.move:
         target, override, failed = update.move
+        at = _move_date(update, now)
         conn.execute(
             "UPDATE pilot SET stage = ?, stage_pos = ?, stage_entered_at = ? WHERE id = ?",
-            (target.value, STAGE_POSITION[target.value], now, pilot_id),
+            (target.value, STAGE_POSITION[target.value], at, pilot_id),
         )
-        move_id = writes.record_move(portfolio, pilot_id, current.stage, target, now, override=override, failed=failed)
+        move_id = writes.record_move(portfolio, pilot_id, current.stage, target, at, override=override, failed=failed)
         was.update(stage=current.stage.value, stage_entered_at=rows.timestamp(current.stage_entered_at))
-        became.update(stage=target.value, stage_entered_at=now, move_id=move_id)
+        became.update(stage=target.value, stage_entered_at=at, move_id=move_id)
     writes.refresh(portfolio, pilot_id)
     return was, became
+
+
+def _move_date(update: _Update, now: str) -> str:
+    """The day the source says the pilot entered the stage it moves it to, when that day falls after every
+    move recorded so far (the history stays in order); else now."""
+    entered = update.incoming.entered_at
+    last = max((m.moved_at for m in update.current.stage_history), default=update.current.pilot.created_at)
+    if entered is None or entered <= last:
+        return now
+    at = rows.timestamp(entered)
+    return at if at < now else now
 
 
 def _open_derived(portfolio: Portfolio, pilot_id: str, tag: str, note: str, now: str, update: _Update) -> int:
