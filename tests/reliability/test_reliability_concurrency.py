@@ -26,8 +26,7 @@ from click.testing import CliRunner
 from caio_tui.cli import cli
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.territory import BlockerCategory
-from caio_tui.store import Portfolio, PortfolioBusy
-from caio_tui.store import database as database_module
+from caio_tui.store import Portfolio, PortfolioBusy, open_files
 from helpers import NOW
 
 CAIO_TUI = Path(sys.executable).parent / "caio-tui"
@@ -234,7 +233,7 @@ def one_line_error(args: list[str], message: str) -> None:
 def test_a_lock_held_past_the_busy_timeout_is_one_clear_line(
     shared: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(open_files, "BUSY_TIMEOUT_MS", 300)
     holder = hold(shared, kind)
     try:
         one_line_error(["--db", str(shared), "add", "--name", "x"], "another program is writing to the portfolio")
@@ -289,7 +288,7 @@ def test_a_busy_begin_or_commit_is_tried_again_within_the_timeout(portfolio: Por
 def test_busy_past_the_timeout_is_portfolio_busy_and_nothing_is_written(
     portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(open_files, "BUSY_TIMEOUT_MS", 100)
     events = portfolio.verify_chain()[0]
     portfolio.conn = Flaky(portfolio.conn, "COMMIT", times=10_000)  # type: ignore[assignment]
     with pytest.raises(PortfolioBusy, match=r"another program is writing to the portfolio; try again$"):

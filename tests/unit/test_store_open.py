@@ -15,7 +15,7 @@ from caio_tui.domain.blockers import BUILTIN_TAGS
 from caio_tui.domain.defaults import default_rules
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.resources import migration_files
-from caio_tui.store import Portfolio, PortfolioError
+from caio_tui.store import Portfolio, PortfolioError, open_files
 from caio_tui.store import database as database_module
 from caio_tui.store.database import APPLICATION_ID, latest_version
 from helpers import NOW
@@ -320,7 +320,7 @@ def test_a_write_while_another_program_holds_the_lock_is_busy_not_a_crash(
     from caio_tui.store import PortfolioBusy
 
     make_v1(db_path)
-    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(open_files, "BUSY_TIMEOUT_MS", 50)
     with open_(db_path) as p:
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")

@@ -9,6 +9,8 @@ and adds the commands of each module below; `main` is the console script.
     generate    generate (a synthetic portfolio)
     views       compare, blockers, summary
     gates       gates show | check | load | history | stale | recheck
+    lint        lint (the portfolio as an OMB 2025 inventory submission)
+    settings    settings agency (the portfolio's own settings)
     mapping     mapping show | load (the inventory mapping)
 
 Each command module imports only the plumbing of the CLI, never this package nor another command module
@@ -24,7 +26,7 @@ import sys
 import click
 
 from caio_tui import __version__
-from caio_tui.cli import audit, gates, generate, mapping, pilots, start, transfer, views
+from caio_tui.cli import audit, gates, generate, lint, mapping, pilots, settings, start, transfer, views
 from caio_tui.cli.plumbing import db_option
 
 
@@ -39,7 +41,7 @@ def cli(ctx: click.Context) -> None:
         start.run_app(ctx, create=True)
 
 
-for _module in (start, pilots, audit, transfer, generate, views, gates, mapping):
+for _module in (start, pilots, audit, transfer, generate, views, gates, lint, settings, mapping):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

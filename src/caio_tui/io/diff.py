@@ -17,8 +17,9 @@ from caio_tui.io.reports import md
 from caio_tui.io.snapshot import Snapshot, SnapshotError, parse, snapshot_of, state_of
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.bulk import no_cycle_collection
-from caio_tui.store.database import copy_database, is_open_here, latest_version, read_header
+from caio_tui.store.database import copy_database, latest_version
 from caio_tui.store.leftovers import mark, remove_stale
+from caio_tui.store.open_files import is_open_here, read_header
 
 DIFF_FORMATS = ("text", "markdown", "json")
 Clock = Callable[[], datetime]
@@ -45,7 +46,7 @@ def load_side(path: Path, *, actor: str, clock: Clock | None = None) -> Portfoli
 
 def _kind(path: Path) -> str:
     """ "snapshot", "portfolio" (read in place: current schema, in WAL mode) or "copy". The file is opened
-    outside SQLite only when no connection of this process has it open (database.read_header)."""
+    outside SQLite only when no connection of this process has it open (open_files.read_header)."""
     try:
         if path.stat().st_size == 0:
             return "snapshot"  # whose reader says why an empty file is not one

@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from caio_tui.store.database import is_open_here
 from caio_tui.store.leftovers import mark, remove_stale
+from caio_tui.store.open_files import is_open_here
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12

@@ -49,8 +49,9 @@ from caio_tui.io.omb import (
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
-from caio_tui.store.database import is_open_here
 from caio_tui.store.inventory_mapping import current_mapping
+from caio_tui.store.open_files import is_open_here
+from caio_tui.store.settings import agency
 from caio_tui.store.transfer import (
     DERIVED_PREFIX,
     IncomingPilot,
@@ -131,8 +132,10 @@ def write_export(
         briefing = build_briefing(portfolio, progress=progress)
         out.write((briefing_markdown(briefing) if fmt == "markdown" else briefing_html(briefing)).encode("utf-8"))
     elif fmt == "omb-2025":
+        chosen = agency(portfolio)  # the setting, else the inventory's own when its rows agree
         with stream_pilots(portfolio) as stream:
-            out.write(write_inventory_2025((omb_record(stored.rows) for stored in stream), formulas=formulas))
+            records = (omb_record(stored.rows) for stored in stream)
+            out.write(write_inventory_2025(records, chosen.abbr.value, chosen.name.value, formulas=formulas))
     else:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 

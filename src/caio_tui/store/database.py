@@ -9,25 +9,18 @@ import shutil
 import sqlite3
 import stat
 import tempfile
-import threading
-import weakref
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from caio_tui.resources import migration_files
-from caio_tui.store.errors import PortfolioBusy, PortfolioError, StoreError
+from caio_tui.store import open_files
+from caio_tui.store.errors import PortfolioError, StoreError, busy_error, disk_full, is_busy, is_corrupt, out_of_space
 from caio_tui.store.leftovers import mark, remove_stale
+from caio_tui.store.open_files import connect_uri, read_header, uri_path
 
 # PRAGMA application_id of a caio-tui portfolio ("CAIT"): tells our files from other SQLite files.
 APPLICATION_ID = 0x43414954
-# How long a write (or an open) waits for another program's write before saying it is busy. Long on purpose:
-# the longest writes users run on a shared portfolio are imports, one transaction each (an OMB inventory
-# of 20,000 use cases holds the file 3.5 s on an idle 2-core machine, 9.5 s on a loaded one); a write
-# queued behind one should land, not fail. Only a program stopped in the middle of a write makes anyone
-# wait this long (one that dies releases its lock at once).
-BUSY_TIMEOUT_MS = 30_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_READONLY_DIRECTORY = 1544  # SQLITE_READONLY | (6 << 8): no -wal/-shm can be made
 
@@ -205,104 +198,14 @@ def _check_file(path: Path) -> None:
         raise PortfolioError(f"{path}: not a caio-tui portfolio (not a SQLite database)")
 
 
-# ---- the files this process has open through SQLite ----------------------------------------------------
-#
-# SQLite's locks on a file are POSIX advisory locks, which belong to the process, not to a file handle:
-# closing ANY handle on the file in this process drops every lock that all its connections hold. Another
-# program would then take the WAL for abandoned and delete it, or write over pages this process is using.
-# So every connection is registered by the file's identity (device, inode), and the one place that reads a
-# portfolio's bytes outside SQLite (read_header) does it only for a file with no connection open here.
-
-_open_files: Counter[tuple[int, int]] = Counter()
-_open_files_lock = threading.Lock()
-
-
-class _Connection(sqlite3.Connection):
-    """A connection that keeps _open_files up to date: on close, or when it is collected unclosed."""
-
-    _release: weakref.finalize[[tuple[int, int]], _Connection] | None = None
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            if self._release is not None:
-                self._release()
-
-
-def _file_key(path: Path) -> tuple[int, int] | None:
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-def _register(conn: _Connection, path: Path) -> None:
-    key = _file_key(path)
-    if key is None:
-        return
-    with _open_files_lock:
-        _open_files[key] += 1
-    conn._release = weakref.finalize(conn, _unregister, key)
-
-
-def _unregister(key: tuple[int, int]) -> None:
-    with _open_files_lock:
-        _open_files[key] -= 1
-        if _open_files[key] <= 0:
-            del _open_files[key]
-
-
-def is_open_here(path: Path) -> bool:
-    """Whether this process has a connection open on the file at path (by identity, whatever its name)."""
-    key = _file_key(path)
-    with _open_files_lock:
-        return key is not None and key in _open_files
-
-
-def read_header(path: Path, size: int) -> bytes | None:
-    """The first size bytes of the file at path, read outside SQLite; None (nothing is opened) when this
-    process has a connection open on that file. Raises OSError. Held under the registry's lock, so no
-    connection of this process can open the file between the check and the closing of the handle."""
-    with _open_files_lock:
-        key = _file_key(path)
-        if key is not None and key in _open_files:
-            return None
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            opened = os.fstat(fd)
-            if (opened.st_dev, opened.st_ino) in _open_files:  # replaced since the stat by a file open here:
-                return None  # the handle still has to be closed below; nothing better is possible
-            return os.read(fd, size)
-        finally:
-            os.close(fd)
-
-
-def _connect_uri(path: Path, mode: str) -> _Connection:
-    """A connection through an explicit URI built from the absolute path: a name such as
-    'file:x.db?mode=memory' is a file of that name, never a URI of SQLite's."""
-    uri = "file:" + _uri_path(path) + f"?mode={mode}"
-    conn = sqlite3.connect(
-        uri,
-        uri=True,
-        isolation_level=None,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-        check_same_thread=False,
-        factory=_Connection,
-    )
-    _register(conn, path)
-    return conn
-
-
 def reader(path: Path) -> sqlite3.Connection:
     """One more connection to a portfolio already opened (and upgraded) by `connect`, for reads only: in WAL
     mode its reads neither wait for nor block the write connection's, so a long count in a worker does not
     hold up the page the UI reads meanwhile. It never creates the file (a file gone since fails instead)."""
-    conn = _connect_uri(path, "rw")
+    conn = connect_uri(path, "rw")
     try:
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {open_files.BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")  # a write through it would escape the one write transaction
     except BaseException:
         conn.close()
@@ -316,12 +219,12 @@ def copy_database(path: Path, target: Path) -> None:
     file in a rollback journal stays in it). Not mode=ro: a read-only connection to a file in WAL mode
     cannot remove the -wal and -shm it had to create. Raises PortfolioError naming path."""
     try:
-        source = _connect_uri(path, "rw")
+        source = connect_uri(path, "rw")
     except sqlite3.Error as exc:
         raise PortfolioError(f"{path}: cannot open ({exc})") from None
     try:
         source.execute("PRAGMA query_only = ON")
-        copy = sqlite3.connect("file:" + _uri_path(target) + "?mode=rwc", uri=True)
+        copy = sqlite3.connect("file:" + uri_path(target) + "?mode=rwc", uri=True)
         try:
             source.backup(copy)
         finally:
@@ -330,13 +233,6 @@ def copy_database(path: Path, target: Path) -> None:
         raise _unreadable(path, exc) from None
     finally:
         source.close()
-
-
-def _uri_path(path: Path) -> str:
-    """The path part of a SQLite URI: absolute, with the characters a URI reserves escaped."""
-    text = str(path.absolute())
-    escaped = text.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    return "//" + escaped if escaped.startswith("//") else escaped  # an empty authority before a '//' path
 
 
 def in_wal_mode(conn: sqlite3.Connection) -> bool:
@@ -349,7 +245,7 @@ def in_wal_mode(conn: sqlite3.Connection) -> bool:
 
 def _open(path: Path) -> sqlite3.Connection:
     """A read-write connection to an existing file (mode=rw: SQLite never creates one; only _create does)."""
-    conn = _connect_uri(path, "rw")
+    conn = connect_uri(path, "rw")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -373,7 +269,7 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: written by a newer caio-tui (schema {version}; this version knows up to {latest}); "
             "upgrade caio-tui to open it"
         )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {open_files.BUSY_TIMEOUT_MS}")
     if version < latest:
         saved = backup(conn, path, version) if version > 0 else None
         if not _migrate(conn, path, version) and saved is not None:
@@ -418,7 +314,7 @@ def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     try:
         # A private copy from the start: the umask could leave a window where it is readable by others.
         os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # new: no connection has it
-        conn.execute("VACUUM INTO ?", ("file:" + _uri_path(part),))
+        conn.execute("VACUUM INTO ?", ("file:" + uri_path(part),))
         part.chmod(0o600)
         return _name_backup(part, path, version, stamp)
     except (sqlite3.DatabaseError, OSError) as exc:
@@ -491,43 +387,3 @@ def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         with contextlib.suppress(sqlite3.Error):  # a failed COMMIT may have rolled back already
             conn.execute("ROLLBACK")
-
-
-def is_busy(exc: sqlite3.Error) -> bool:
-    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock this one needs."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    text = str(exc)
-    return "locked" in text or "busy" in text
-
-
-# What SQLite reports when a write (of the file, its journal, -wal or -shm) finds no room.
-_SPACE_ERRORS = (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN)
-
-
-def disk_full(path: Path) -> bool:
-    """True when SQLite's failed write is explained by a full disk: SQLITE_FULL says so itself, but a
-    -shm or -wal that cannot grow shows only as an I/O error."""
-    try:
-        stats = os.statvfs(path.parent)
-    except OSError:
-        return False
-    return stats.f_bavail * stats.f_frsize < 64 * 1024
-
-
-def out_of_space(exc: sqlite3.Error, path: Path) -> bool:
-    """SQLITE_FULL, or an error a full disk causes (an I/O error growing -wal or -shm) with the disk full."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:
-        return "database or disk is full" in str(exc)
-    return code & 0xFF == sqlite3.SQLITE_FULL or (code & 0xFF in _SPACE_ERRORS and disk_full(path))
-
-
-def is_corrupt(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF == sqlite3.SQLITE_CORRUPT
-
-
-def busy_error(path: Path) -> PortfolioBusy:
-    return PortfolioBusy(f"{path}: another program is writing to the portfolio; try again")

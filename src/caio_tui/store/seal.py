@@ -138,6 +138,12 @@ def table_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str,
     text = _row_text(conn, spec.table)
     cursor = conn.cursor()
     cursor.row_factory = None
+    if spec.group == spec.order:  # one row a group (its key): no GROUP BY, a third faster for pilots
+        table = spec.table
+        for group, row in cursor.execute(f"SELECT {spec.group}, {text} FROM {table} ORDER BY {spec.group}"):
+            key = str(group)
+            yield key, _digest(table, key, row)
+        return
     grouped = (
         f"SELECT {spec.group}, group_concat({text}, char(30)) FROM {spec.table} "
         f"GROUP BY {spec.group} ORDER BY {spec.group}"

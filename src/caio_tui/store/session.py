@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from caio_tui.store import database, seal
-from caio_tui.store.database import busy_error, is_busy, is_corrupt, out_of_space
-from caio_tui.store.errors import PortfolioError, StoreError
+from caio_tui.store import database, open_files, seal
+from caio_tui.store.errors import PortfolioError, StoreError, busy_error, is_busy, is_corrupt, out_of_space
 from caio_tui.store.lazy import LazyModule
 
 if TYPE_CHECKING:
@@ -139,7 +138,7 @@ class Session:
         try:
             _retry_busy(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
         finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {database.BUSY_TIMEOUT_MS}")
+            self.conn.execute(f"PRAGMA busy_timeout = {open_files.BUSY_TIMEOUT_MS}")
 
     def _load_write_modules(self) -> None:
         """Import what a write needs (the models, sqlite-utils) before taking the write lock, not inside it.
@@ -243,7 +242,7 @@ _LONGEST_PAUSE = 0.01  # between two looks for a busy lock (seconds)
 
 
 def _busy_deadline() -> float:
-    return time.monotonic() + database.BUSY_TIMEOUT_MS / 1000
+    return time.monotonic() + open_files.BUSY_TIMEOUT_MS / 1000
 
 
 def _retry_busy(step: Callable[[], R], deadline: float) -> R:

@@ -432,9 +432,9 @@ def replace_contents(
         portfolio.forget_rules()
         batcher = _Batcher(catalog, {t.tag: t.category for t in tags}, "imported")
         loaded = 0
-        for chunk in _chunks(pilots, _BATCH):
-            bulk.insert_batch(portfolio, batcher.batch(chunk))
-            loaded += len(chunk)
+        for batch in bulk.built_ahead(batcher.batch(chunk) for chunk in _chunks(pilots, _BATCH)):
+            bulk.insert_batch(portfolio, batch)
+            loaded += batch.pilots
             if progress:
                 progress(loaded, max(total, loaded))
         portfolio.append_event(

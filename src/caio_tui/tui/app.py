@@ -108,6 +108,7 @@ class CaioApp(InstantSwitch, CaioHost):
             id="app.export",
         ),
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Reload from disk", id="app.reload"),
+        Binding("i", "lint", "Lint", show=False, tooltip="Lint the inventory as an OMB 2025 submission", id="app.lint"),
         *(
             Binding(v.key, f"view('{v.id}')", v.title, show=False, tooltip=f"The {v.title} view", id=f"app.view_{v.id}")
             for v in VIEWS
@@ -305,6 +306,12 @@ class CaioApp(InstantSwitch, CaioHost):
         from caio_tui.tui.palette import open_export_dialog
 
         open_export_dialog(self)
+
+    def action_lint(self) -> None:
+        """i: the inventory lint (tui/screens/lint.py)."""
+        from caio_tui.tui.palette import open_lint
+
+        open_lint(self)
 
     def action_quit_or_back(self) -> None:
         """q: close a dialog, leave a screen opened over a view (a pilot, help), or quit from a view."""

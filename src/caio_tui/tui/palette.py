@@ -152,6 +152,14 @@ def show_snapshot_diff(app: CaioHost, old: Path) -> None:
     app.push_screen(SnapshotDiffScreen(old, app.portfolio.path, actor=app.settings.actor, clock=app.portfolio.clock))
 
 
+def open_lint(app: CaioHost) -> None:
+    """The inventory lint (key i, the palette's "Lint the inventory"); once, however often asked."""
+    from caio_tui.tui.screens.lint import LintScreen
+
+    if not isinstance(app.screen, LintScreen):
+        app.push_screen(LintScreen(app.portfolio, actor=app.settings.actor))
+
+
 def set_theme(app: CaioHost, name: str) -> None:
     app.theme = name  # the app remembers it in the config file
 
@@ -194,6 +202,11 @@ def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
         "Import…",
         "Import an OMB AI use case inventory CSV or a snapshot file",
         partial(ask_import, app),
+    )
+    yield Command(
+        "Lint the inventory (OMB 2025)",
+        "Check the portfolio as an OMB 2025 submission: blanks, invalid answers, ids, contacts, practices (key i)",
+        partial(open_lint, app),
     )
     yield Command(
         "Compare with snapshot…",
@@ -254,4 +267,5 @@ __all__ = [
     "commands_for",
     "default_export_path",
     "open_export_dialog",
+    "open_lint",
 ]

@@ -23,8 +23,9 @@ def write_inventory_2025(
     Columns derived from record fields: id, use_case_name, contact_email, development_stage,
     is_high_impact, have_ato and the hi_* practices (an original answer kept in ``extra`` is written
     back while it still agrees with the field). Every other column, system_name_ato included, is
-    written from ``extra`` verbatim. ``agency`` / ``agency_name`` fill rows whose ``extra`` has none; a row's
-    bureau is ``extra["agency_bureau"]`` when present, else derived from ``office``.
+    written from ``extra`` verbatim. ``agency`` / ``agency_name``, when given (the portfolio's agency), are
+    every row's, else a row's own; a row's bureau is ``extra["agency_bureau"]`` when present, else derived
+    from ``office``.
 
     The file goes to a spreadsheet before it goes to OMB. A cell that starts like a formula is written as
     it is only when its text is exactly what the imported inventory gave (``record.given``): the agency's
@@ -48,10 +49,10 @@ def write_inventory_2025(
 
 def _cell_2025(record: OmbRecord, column: str, agency: str, agency_name: str) -> str:
     extra = record.extra
-    if column == "agency":
-        return extra.get("agency", "") or agency
+    if column == "agency":  # the portfolio's agency, when known, is every row's: the inventory is its
+        return agency or extra.get("agency", "")
     if column == "agency_name":
-        return extra.get("agency_name", "") or agency_name
+        return agency_name or extra.get("agency_name", "")
     if column == "id":
         return record.id
     if column == "use_case_name":
