@@ -14,6 +14,7 @@ def as_version_3(path: Path) -> None:
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     conn.execute("DROP TABLE state_seal")
+    conn.execute("DROP TABLE IF EXISTS inventory_mapping")  # schema 5
     prev = audit.GENESIS
     for row in conn.execute("SELECT * FROM audit_event ORDER BY id").fetchall():
         event = dict(row) | {"state": None, "prev_hash": prev}

@@ -449,6 +449,7 @@ def inventory_csv(path: Path, count: int) -> None:
                     "agency_bureau": f"Bureau {n % 40}",
                     "development_stage": stages[n % 3],
                     "is_high_impact": "Not High-impact",
+                    "contact_email": f"owner{n % 50}@dcs.example.gov",
                 }
             )
 

@@ -1,14 +1,16 @@
 """A portfolio's way in and out: the OMB AI use case inventory both ways, and the entry points the CLI and
 the TUI call for every import and export format.
 
-OMB rows become pilots (stage per the domain's crosswalk, agency and bureau as office, the ATO answer as
-the ATO area, the hi_* answers as the M-25-21 practices of high-impact use cases, every other column kept
+OMB rows become pilots (stage per the domain's crosswalk, agency and bureau as office, coverage statuses,
+blockers and the day each entered its stage derived by the portfolio's inventory mapping (io/
+inventory_facts.py), each with its provenance and the file as its author, every other column kept
 in pilot.extra so the next export can give it back, with the record of which cells the inventory gave
 that start like a formula, under omb.AS_GIVEN_KEY: the export writes those as given and neutralizes every
 other formula-like cell). Importing a file again updates the same pilots in
 place: the inventory wins where it speaks, at its own granularity (a pilot the CAIO moved to readiness
-stays there when the inventory still says "Pilot"), and a blank cell never erases what the portfolio
-knows.
+stays there when the inventory still says "Pilot"), except over a status a person set: that one stands,
+and where the inventory reads otherwise its reading is kept beside it (pilot.extra[REPORTED_KEY]) for the
+detail screen. A blank cell never erases what the portfolio knows.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.inventory_mapping import REPORTED_KEY
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
 from caio_tui.domain.text import clip, printable
@@ -29,6 +33,7 @@ from caio_tui.io.briefing_html import briefing_html
 from caio_tui.io.briefing_markdown import briefing_markdown
 from caio_tui.io.commercial import COTS_FORMAT, CotsError, CotsImport, cots_bytes, import_cots
 from caio_tui.io.files import atomic_output
+from caio_tui.io.inventory_facts import RowFacts, RowReader
 from caio_tui.io.omb import (
     AS_GIVEN_KEY,
     ATO_GRANTED,
@@ -46,9 +51,11 @@ from caio_tui.io.omb.cots import looks_like_cots
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
+from caio_tui.store.inventory_mapping import current_mapping
 from caio_tui.store.open_files import is_open_here
 from caio_tui.store.settings import agency
 from caio_tui.store.transfer import (
+    DERIVED_PREFIX,
     IncomingPilot,
     PilotRows,
     Progress,
@@ -257,6 +264,7 @@ def import_file(
         event_source=path.name,
         dry_run=dry_run,
         progress=progress,
+        headers=result.headers,
     )
 
 
@@ -321,8 +329,13 @@ def import_inventory(
     event_source: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    headers: dict[str, str] | None = None,
 ) -> ImportResult:
     catalog = portfolio.catalog()
+    mapping = current_mapping(portfolio)
+    file_name = Path(event_source or source).name
+    items = frozenset(i.id for i in catalog.items())
+    reader = RowReader(mapping.mapping, fmt, file_name, portfolio.clock().date(), items)
     current = {r.pilot.id: r for r in read_records(portfolio, [r.id for r in records])}
     stage_column = _STAGE_COLUMN[fmt]
     # What happens to a row without a readable stage: a new pilot starts at intake, a known one stays put.
@@ -339,7 +352,14 @@ def import_inventory(
     for row, fate in stage_fate.items():
         if (row, stage_column) not in already and fate == "imported as intake":
             found_issues.append(ImportIssue(row, stage_column, "", f"blank development stage; {fate}"))
-    incoming = [incoming_pilot(rec, current.get(rec.id), catalog, fmt, event_source or source) for rec in records]
+    incoming: list[IncomingPilot] = []
+    for rec in records:
+        pilot, facts = incoming_pilot(
+            rec, current.get(rec.id), catalog, fmt, event_source or source, reader, headers or {}
+        )
+        incoming.append(pilot)
+        found_issues += facts.issues
+    found_issues += reader.flag_issues()
     lines = [issue_line(source, i) for i in sorted(found_issues, key=lambda i: i.row)]
     report = upsert_pilots(portfolio, incoming, source=event_source or source, dry_run=dry_run, progress=progress)
     return ImportResult(
@@ -360,10 +380,16 @@ def issue_line(source: str, issue: ImportIssue) -> str:
 
 
 def incoming_pilot(
-    rec: OmbRecord, current: PilotRecord | None, catalog: Catalog, fmt: OmbFormat, source: str
-) -> IncomingPilot:
+    rec: OmbRecord,
+    current: PilotRecord | None,
+    catalog: Catalog,
+    fmt: OmbFormat,
+    source: str,
+    reader: RowReader,
+    headers: dict[str, str],
+) -> tuple[IncomingPilot, RowFacts]:
     """What the inventory row says the pilot is, keeping the portfolio's value wherever the row is silent
-    or says the same at its own (coarser) granularity."""
+    or says the same at its own (coarser) granularity, with the facts the mapping derives from it."""
     old = current.pilot if current else None
     high_impact = rec.high_impact if fmt is not OmbFormat.Y2023 else bool(old and old.high_impact)
     stage = Stage.INTAKE if old is None else old.stage
@@ -372,7 +398,16 @@ def incoming_pilot(
         if old is None or old.stage.omb_2025 != reported.omb_2025:
             stage = reported
     description = next((rec.extra[k] for k in _DESCRIPTION_KEYS if rec.extra.get(k, "").strip()), "")
-    return IncomingPilot(
+    facts = reader.facts(rec.cells, rec.source_row, stage, high_impact, headers)
+    author = DERIVED_PREFIX + Path(source).name
+    coverage, disagreeing = _coverage(facts, current, author, source)
+    extra = _extra(rec)
+    if disagreeing:
+        extra[REPORTED_KEY] = disagreeing
+    else:
+        extra.pop(REPORTED_KEY, None)
+    entered = datetime.combine(facts.entered, datetime.min.time(), UTC) if facts.entered else None
+    pilot = IncomingPilot(
         id=rec.id,
         name=rec.name or (old.name if old else f"Unnamed use case {rec.id}"),
         office=rec.office or (old.office if old else ""),
@@ -380,9 +415,13 @@ def incoming_pilot(
         high_impact=high_impact,
         description=clip(description, 100_000) or (old.description if old else ""),
         stage=stage,
-        extra=_extra(rec),
-        coverage=_coverage(rec, current, catalog, high_impact, source),
+        extra=extra,
+        coverage=coverage,
+        blockers=tuple(facts.blockers),
+        derived_by=author,
+        entered_at=entered,
     )
+    return pilot, facts
 
 
 def _extra(rec: OmbRecord) -> dict[str, object]:
@@ -395,23 +434,31 @@ def _extra(rec: OmbRecord) -> dict[str, object]:
 
 
 def _coverage(
-    rec: OmbRecord, current: PilotRecord | None, catalog: Catalog, high_impact: bool, source: str
-) -> dict[str, Coverage]:
+    facts: RowFacts, current: PilotRecord | None, author: str, source: str
+) -> tuple[dict[str, Coverage], dict[str, str]]:
+    """The statuses the row derives, each with its provenance as evidence and the file as its author; and,
+    where a person's status says otherwise, the row's reading ("met: OMB 2025 inventory: ...") to show
+    beside it (a person's status is never replaced: transfer._compare holds that too)."""
     found: dict[str, Coverage] = {}
-    for item, value in rec.coverage.items():
-        if (item in _HI_ITEMS and not high_impact) or not catalog.has_item(item):
-            continue
-        status = CoverageStatus(value)
+    reported: dict[str, str] = {}
+    for item, derived in facts.coverage.items():  # items of the portfolio's catalog only (RowReader)
+        status = derived.status
         old = current.coverage.get(item) if current else None
         old_status = old.status if old else CoverageStatus.NOT_ASSESSED
         if _same_at_omb_granularity(item, status, old_status):
             continue
-        evidence = rec.evidence.get(item, "")
-        justification = ""
-        if status.needs_justification:
-            justification = f"reported in the OMB inventory {source}" + (f": {evidence}" if evidence else "")
-        found[item] = Coverage(item=item, status=status, evidence=evidence, justification=justification)
-    return found
+        if (
+            old is not None
+            and old_status is not CoverageStatus.NOT_ASSESSED
+            and not old.updated_by.startswith(DERIVED_PREFIX)
+        ):
+            reported[item] = f"{status.value}: {derived.evidence}"
+            continue
+        justification = f"reported in the OMB inventory {source}" if status.needs_justification else ""
+        found[item] = Coverage(
+            item=item, status=status, evidence=derived.evidence, justification=justification, updated_by=author
+        )
+    return found, reported
 
 
 def _same_at_omb_granularity(item: str, reported: CoverageStatus, current: CoverageStatus) -> bool:

@@ -59,6 +59,7 @@ TABLES = (
     Sealed("blocker_tag", "tag", "tag", "blocker tag"),
     Sealed("gate_rules", "version", "version", "gate rules version"),
     Sealed("gate_recheck", "id", "id", "gate re-check"),
+    Sealed("inventory_mapping", "version", "version", "inventory mapping version"),
     Sealed("pilot", "id", "id", "pilot", "sqlite_autoindex_pilot_1"),
     Sealed("coverage", "pilot_id", "pilot_id, item_id", "coverage of pilot", "sqlite_autoindex_coverage_1"),
     Sealed("blocker", "pilot_id", "pilot_id, resolved_at, id", "blockers of pilot", "blocker_by_pilot"),

@@ -38,6 +38,9 @@ from caio_tui.store.insert_rows import rows_of
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
 
+# The author of a status or blocker derived from a file ("inventory:FILE"), not set by a person.
+DERIVED_PREFIX = "inventory:"
+
 # Called with (done, total) as bulk work advances, so a caller can draw a progress bar.
 Progress = Callable[[int, int], None]
 
@@ -525,6 +528,12 @@ class IncomingPilot:
     stage: Stage = Stage.INTAKE
     extra: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, Coverage] = field(default_factory=dict)
+    # Derived from the source: blockers to open, (tag, note), each only on a pilot that never had one of its
+    # tag (so a blocker a person resolved is not opened again); who derived them; when the pilot entered
+    # the stage it stands at, where the source says.
+    blockers: tuple[tuple[str, str], ...] = ()
+    derived_by: str = ""
+    entered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -555,6 +564,8 @@ class _Update:
     coverage: list[Coverage]
     move: tuple[Stage, str, tuple[str, ...]] | None  # target, override justification, failed rules
     changes: list[str]
+    blockers: list[tuple[str, str]] = field(default_factory=list)  # (tag, note) to open
+    entered: datetime | None = None  # the new date its unmoved stage was entered on
 
 
 def upsert_pilots(
@@ -606,6 +617,8 @@ def _plan(
     progress: Progress | None,
 ) -> tuple[UpsertReport, list[PilotRecord], list[_Update]]:
     catalog, rules = portfolio.catalog(), portfolio.rules()
+    categories = categories_of(portfolio)
+    known_items = {i.id for i in catalog.items()}  # a set: an import checks tens of thousands of items
     current = {r.pilot.id: r for r in read_records(portfolio, [p.id for p in incoming])}
     now = portfolio.clock()
     added: list[PilotRecord] = []
@@ -613,11 +626,14 @@ def _plan(
     unchanged: list[str] = []
     for index, wanted in enumerate(incoming, start=1):
         for item in wanted.coverage:
-            if not catalog.has_item(item):
+            if item not in known_items:
                 raise StoreError(f"{source}: {wanted.id}: unknown requirement item {item!r}; nothing was imported")
+        for tag, _ in wanted.blockers:
+            if tag not in categories:
+                raise StoreError(f"{source}: {wanted.id}: unknown blocker tag {tag!r}; nothing was imported")
         record = current.get(wanted.id)
         if record is None:
-            added.append(_new_record(wanted, now, portfolio.actor))
+            added.append(_new_record(wanted, now, portfolio.actor, categories))
         else:
             update = _compare(record, wanted, rules, catalog, source)
             if update.changes:
@@ -636,7 +652,12 @@ def _plan(
     return report, added, updates
 
 
-def _new_record(wanted: IncomingPilot, now: datetime, actor: str) -> PilotRecord:
+def _new_record(
+    wanted: IncomingPilot, now: datetime, actor: str, categories: Mapping[str, BlockerCategory]
+) -> PilotRecord:
+    """A new pilot as the source gives it: a derived status keeps its author (the file), and the stage is
+    entered on the source's date where it gives one."""
+    entered = wanted.entered_at if wanted.entered_at and wanted.entered_at < now else now
     pilot = Pilot(
         id=wanted.id,
         name=wanted.name,
@@ -647,13 +668,26 @@ def _new_record(wanted: IncomingPilot, now: datetime, actor: str) -> PilotRecord
         description=wanted.description,
         extra=wanted.extra,
         created_at=now,
-        stage_entered_at=now,
+        stage_entered_at=entered,
     )
     coverage = {
-        item: cov.model_copy(update={"updated_at": now, "updated_by": actor}) for item, cov in wanted.coverage.items()
+        item: cov.model_copy(update={"updated_at": now, "updated_by": cov.updated_by or actor})
+        for item, cov in wanted.coverage.items()
     }
-    move = StageMove(pilot_id=wanted.id, from_stage=None, to_stage=wanted.stage, moved_at=now, actor=actor)
-    return PilotRecord(pilot=pilot, coverage=coverage, stage_history=(move,))
+    blockers = tuple(
+        Blocker(
+            id=index,
+            pilot_id=wanted.id,
+            tag=tag,
+            category=categories[tag],
+            note=note,
+            opened_at=now,
+            opened_by=wanted.derived_by or actor,
+        )
+        for index, (tag, note) in enumerate(dict(wanted.blockers).items(), start=1)
+    )
+    move = StageMove(pilot_id=wanted.id, from_stage=None, to_stage=wanted.stage, moved_at=entered, actor=actor)
+    return PilotRecord(pilot=pilot, coverage=coverage, blockers=blockers, stage_history=(move,))
 
 
 def _field_change(name: str, old: Any, new: Any) -> str:
@@ -681,9 +715,15 @@ def _compare(record: PilotRecord, wanted: IncomingPilot, rules: GateRules, catal
     for item, cov in wanted.coverage.items():
         old_cov = record.coverage.get(item)
         old_status = old_cov.status if old_cov else CoverageStatus.NOT_ASSESSED
-        if old_status != cov.status:
+        if old_status != cov.status and not _set_by_a_person(old_cov, cov):
             new_coverage.append(cov)
             changes.append(f"{item}: {old_status.value} → {cov.status.value}")
+    had = {b.tag for b in record.blockers}  # open or resolved: never reopened, never duplicated
+    new_blockers = [(tag, note) for tag, note in dict(wanted.blockers).items() if tag not in had]
+    changes += [f"blocker opened: {tag}" for tag, _ in new_blockers]
+    entered = _entered(record, wanted)
+    if entered is not None:
+        changes.append(f"entered {pilot.stage.value} on {entered.date().isoformat()} (per {source})")
     move: tuple[Stage, str, tuple[str, ...]] | None = None
     if wanted.stage is not pilot.stage:
         after = record.model_copy(
@@ -702,7 +742,30 @@ def _compare(record: PilotRecord, wanted: IncomingPilot, rules: GateRules, catal
             changes.append(
                 f"stage: {pilot.stage.value} → {wanted.stage.value} (gate overridden: {len(failed)} rule(s))"
             )
-    return _Update(wanted, record, fields, new_coverage, move, changes)
+    return _Update(wanted, record, fields, new_coverage, move, changes, new_blockers, entered)
+
+
+def _set_by_a_person(old: Coverage | None, new: Coverage) -> bool:
+    """A status a person set (anything but not assessed, by anyone but a file) is never replaced by a status
+    a file derived: the file's reading is kept beside it by the caller."""
+    if old is None or old.status is CoverageStatus.NOT_ASSESSED:
+        return False
+    return bool(new.updated_by) and new.updated_by != old.updated_by and not _derived(old.updated_by)
+
+
+def _derived(author: str) -> bool:
+    return author.startswith(DERIVED_PREFIX)
+
+
+def _entered(record: PilotRecord, wanted: IncomingPilot) -> datetime | None:
+    """The source's date for the stage the pilot stands at, when it stays there and nobody has moved it
+    since it was created (a person's move dates itself)."""
+    pilot, moves = record.pilot, record.stage_history
+    if wanted.entered_at is None or wanted.stage is not pilot.stage or len(moves) != 1 or moves[0].from_stage:
+        return None
+    if wanted.entered_at >= pilot.created_at or wanted.entered_at == pilot.stage_entered_at:
+        return None
+    return wanted.entered_at
 
 
 Values = dict[str, dict[str, Any]]  # pilot id -> what an import changed on it (old or new values)
@@ -740,18 +803,55 @@ def _update_pilot(portfolio: Portfolio, update: _Update, now: str) -> tuple[dict
         was["coverage"], became["coverage"] = {}, {}
     for cov in update.coverage:
         was["coverage"][cov.item] = undo_steps.coverage_values(writes.coverage_row(portfolio, pilot_id, cov.item))
-        row = (cov.status.value, cov.evidence, cov.justification, now, portfolio.actor)
+        row = (cov.status.value, cov.evidence, cov.justification, now, cov.updated_by or portfolio.actor)
         conn.execute(undo_steps.SET_COVERAGE, (pilot_id, cov.item, *row))
         # The new row less its time and author: those are the event's own.
         became["coverage"][cov.item] = dict(zip(undo_steps.COVERAGE_COLUMNS[:3], row, strict=False))
+    if update.blockers:
+        was["blockers"] = []
+        became["blockers"] = [
+            _open_derived(portfolio, pilot_id, tag, note, now, update) for tag, note in update.blockers
+        ]
+    if update.entered is not None:
+        first = update.current.stage_history[0]
+        entered = rows.timestamp(update.entered)
+        was["entered"] = {
+            "stage_entered_at": rows.timestamp(current.stage_entered_at),
+            "moved_at": rows.timestamp(first.moved_at),
+        }
+        became["entered"] = {"stage_entered_at": entered}
+        conn.execute("UPDATE pilot SET stage_entered_at = ? WHERE id = ?", (entered, pilot_id))
+        conn.execute(
+            "UPDATE stage_move SET moved_at = ? WHERE pilot_id = ? AND from_stage IS NULL", (entered, pilot_id)
+        )
     if update.move:
         target, override, failed = update.move
+        at = _move_date(update, now)
         conn.execute(
             "UPDATE pilot SET stage = ?, stage_pos = ?, stage_entered_at = ? WHERE id = ?",
-            (target.value, STAGE_POSITION[target.value], now, pilot_id),
+            (target.value, STAGE_POSITION[target.value], at, pilot_id),
         )
-        move_id = writes.record_move(portfolio, pilot_id, current.stage, target, now, override=override, failed=failed)
+        move_id = writes.record_move(portfolio, pilot_id, current.stage, target, at, override=override, failed=failed)
         was.update(stage=current.stage.value, stage_entered_at=rows.timestamp(current.stage_entered_at))
-        became.update(stage=target.value, stage_entered_at=now, move_id=move_id)
+        became.update(stage=target.value, stage_entered_at=at, move_id=move_id)
     writes.refresh(portfolio, pilot_id)
     return was, became
+
+
+def _move_date(update: _Update, now: str) -> str:
+    """The day the source says the pilot entered the stage it moves it to, when that day falls after every
+    move recorded so far (the history stays in order); else now."""
+    entered = update.incoming.entered_at
+    last = max((m.moved_at for m in update.current.stage_history), default=update.current.pilot.created_at)
+    if entered is None or entered <= last:
+        return now
+    at = rows.timestamp(entered)
+    return at if at < now else now
+
+
+def _open_derived(portfolio: Portfolio, pilot_id: str, tag: str, note: str, now: str, update: _Update) -> int:
+    cursor = portfolio.conn.execute(
+        "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by) VALUES (?, ?, ?, ?, ?)",
+        (pilot_id, tag, note, now, update.incoming.derived_by or portfolio.actor),
+    )
+    return int(cursor.lastrowid or 0)

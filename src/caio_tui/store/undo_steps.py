@@ -170,9 +170,20 @@ def _restore(portfolio: Portfolio, pilot_id: str, was: dict[str, Any], became: d
         columns.update(stage=was["stage"], stage_pos=STAGE_POSITION[was["stage"]])
         columns["stage_entered_at"] = was["stage_entered_at"]
         portfolio.conn.execute("DELETE FROM stage_move WHERE id = ?", (became["move_id"],))
+    if "entered" in was:  # the date an import gave the stage it left the pilot at
+        entered = was["entered"]
+        columns["stage_entered_at"] = entered["stage_entered_at"]
+        portfolio.conn.execute(
+            "UPDATE stage_move SET moved_at = ? WHERE pilot_id = ? AND from_stage IS NULL",
+            (entered["moved_at"], pilot_id),
+        )
     if columns:
         assignments = ", ".join(f"{k} = ?" for k in columns)
         portfolio.conn.execute(f"UPDATE pilot SET {assignments} WHERE id = ?", [*columns.values(), pilot_id])
+    if became.get("blockers"):  # the blockers it opened
+        portfolio.conn.execute(
+            "DELETE FROM blocker WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(became["blockers"]),)
+        )
     for item, row in was.get("coverage", {}).items():
         if row is None:
             portfolio.conn.execute("DELETE FROM coverage WHERE pilot_id = ? AND item_id = ?", (pilot_id, item))

@@ -162,7 +162,7 @@ def read_inventory(data: bytes, *, source_name: str, fmt: OmbFormat | None = Non
         record = _read_row(fmt, row, seen_ids, occurrences)
         records.append(record)
         issues.extend(row.issues)
-    return OmbReadResult(format=fmt, records=records, issues=issues)
+    return OmbReadResult(format=fmt, records=records, issues=issues, headers=headers)
 
 
 def _read_row(
@@ -225,6 +225,7 @@ def _read_row(
         extra=row.extra(),
         source_row=row.number,
         given=given_cells(row.cells),
+        cells=row.cells,
     )
 
 

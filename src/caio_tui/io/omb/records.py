@@ -45,6 +45,8 @@ class OmbRecord:
     # 2025 column -> the text the inventory gave for it, for the cells that start like a formula: the only
     # such cells the writer writes as they are (while the record still holds exactly that text).
     given: dict[str, str] = field(default_factory=dict)
+    # Every cell of the row as the file gave it, by key: what the inventory mapping reads its facts from.
+    cells: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class OmbReadResult:
     format: OmbFormat
     records: list[OmbRecord]
     issues: list[ImportIssue]
+    headers: dict[str, str] = field(default_factory=dict)  # key -> the file's header for it
 
 
 COLUMNS_2025: tuple[str, ...] = (

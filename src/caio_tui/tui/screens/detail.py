@@ -253,7 +253,10 @@ class PilotDetailScreen(Screen[None]):
         options: list[Option] = []
         for index, area in enumerate(view.areas):
             options.append(Option(area_prompt(view, area, index == 0), id=AREA_PREFIX + area.id, disabled=True))
-            options += [Option(item_prompt(item, view.coverage(item.id), width), id=item.id) for item in area.items]
+            options += [
+                Option(item_prompt(item, view.coverage(item.id), width, view.reported(item.id)), id=item.id)
+                for item in area.items
+            ]
         if [o.id for o in coverage.options] == [o.id for o in options]:
             # Same items (the usual case): replace the prompts in place so the list keeps its scroll.
             for option in options:

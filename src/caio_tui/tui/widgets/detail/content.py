@@ -13,6 +13,7 @@ from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import Area, Catalog, Coverage, CoverageStatus, Item
 from caio_tui.domain.gates import GateResult
 from caio_tui.domain.history import AuditEvent
+from caio_tui.domain.inventory_mapping import REPORTED_KEY
 from caio_tui.domain.pilots import PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import Territory
@@ -45,6 +46,12 @@ class DetailView:
     gate_note: str  # why there is no gate (end of the pipeline, retired)
     tags: dict[str, BlockerTag]
     history: list[AuditEvent]
+
+    def reported(self, item_id: str) -> str:
+        """What an imported inventory reads for an item where a person's status says otherwise ("" if none)."""
+        found = self.record.pilot.extra.get(REPORTED_KEY)
+        value = found.get(item_id, "") if isinstance(found, dict) else ""
+        return value if isinstance(value, str) else ""
 
     @property
     def areas(self) -> list[Area]:
@@ -130,10 +137,13 @@ def coverage_detail(coverage: Coverage) -> Content:
     return Content.assemble(*parts)
 
 
-def item_prompt(item: Item, coverage: Coverage, width: int) -> Content:
-    """The glyph, the item's text (wrapped) and one line of its evidence and who set it."""
+def item_prompt(item: Item, coverage: Coverage, width: int, reported: str = "") -> Content:
+    """The glyph, the item's text (wrapped) and one line of its evidence and who set it (and, where an
+    inventory reads otherwise than the person who set it, what it reads)."""
     head = hang(Content.assemble(" ", status_glyph(coverage.status), " ", item.text), width, 3)
     detail = coverage_detail(coverage)
+    if reported:
+        detail = Content.assemble(detail, (f" · the inventory reads {reported.split(':', 1)[0]}", "$text-warning"))
     if not detail:
         return head
     line = detail.stylize_before(MUTED).truncate(max(12, width - 3), ellipsis=True)
@@ -159,6 +169,9 @@ def item_panel(view: DetailView, item_id: str | None) -> Content:
     parts += ["\n", ("Evidence: ", MUTED), printable(coverage.evidence) or "—"]
     if coverage.justification or coverage.status.needs_justification:
         parts += ["\n", ("Justification: ", "$text-primary"), printable(coverage.justification) or "—"]
+    reported = view.reported(item_id)
+    if reported:  # a person's status stands; the inventory's reading is shown beside it, never applied
+        parts += ["\n", ("The inventory reads: ", "$text-warning"), printable(reported)]
     return Content.assemble(*parts)
 
 
