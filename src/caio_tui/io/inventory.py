@@ -17,6 +17,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -38,9 +39,12 @@ from caio_tui.io.omb import (
     OmbFormat,
     OmbFormatError,
     OmbRecord,
+    SourceLayout,
     read_inventory,
-    write_inventory_2025,
 )
+from caio_tui.io.omb.layout import LAYOUT_2025, LayoutRow, StoredRow, unknown_now, write_layout
+from caio_tui.io.omb.links import Ambiguous, PilotKey, link_records
+from caio_tui.io.omb.records import OMB_ID_KEY, ROW_KEY
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
@@ -50,12 +54,17 @@ from caio_tui.store.transfer import (
     PilotRows,
     Progress,
     UpsertReport,
+    layouts_in_use,
+    link_keys,
     read_records,
+    saved_layouts,
     stream_pilots,
     upsert_pilots,
 )
 
-EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb-2025")
+# "omb": the inventory in the layout it was imported in (the last one imported; 2025 when none);
+# "omb-2025": always OMB's 2025 columns.
+EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb", "omb-2025")
 IMPORT_FORMATS: tuple[str, ...] = ("auto", "snapshot", *(f.value for f in OmbFormat))
 # The file extension each export format is usually saved with (for a TUI's default file name).
 EXPORT_SUFFIX: dict[str, str] = {
@@ -63,7 +72,15 @@ EXPORT_SUFFIX: dict[str, str] = {
     "csv": ".csv",
     "markdown": ".md",
     "html": ".html",
+    "omb": ".csv",
     "omb-2025": ".csv",
+}
+# The year each format reports: a stage it gives is dated to the end of that year (or now, if sooner).
+_YEAR: dict[OmbFormat, int] = {
+    OmbFormat.Y2023: 2023,
+    OmbFormat.Y2024: 2024,
+    OmbFormat.Y2024_LONG: 2024,
+    OmbFormat.Y2025: 2025,
 }
 
 # Which header names the stage column in each format (for the "blank stage" line).
@@ -91,6 +108,8 @@ class ImportResult:
     pilots: int = 0  # pilots in the file
     report: UpsertReport | None = None  # inventory imports: what was added, updated, unchanged
     issues: list[str] = field(default_factory=list)  # "FILE:ROW: column: reason (value)"
+    linked: dict[str, str] = field(default_factory=dict)  # pilot id -> how a row was linked to it by name
+    ambiguous: list[Ambiguous] = field(default_factory=list)  # rows imported as new, with their candidates
 
     @property
     def summary(self) -> str:
@@ -98,6 +117,10 @@ class ImportResult:
         if self.report is None:
             return f"{self.pilots} pilots {would}imported from the snapshot {self.source}"
         text = self.report.summary
+        if self.linked:
+            text += f"; {len(self.linked)} linked to an earlier year by name"
+        if self.ambiguous:
+            text += f"; {len(self.ambiguous)} ambiguous (imported as new, to link in the app)"
         if self.dry_run:
             text += " (dry run: nothing was written)"
         return f"{self.source}: {self.format}: {text}" + (f"; {len(self.issues)} issue(s)" if self.issues else "")
@@ -123,9 +146,11 @@ def write_export(
     elif fmt in ("markdown", "html"):
         briefing = build_briefing(portfolio, progress=progress)
         out.write((briefing_markdown(briefing) if fmt == "markdown" else briefing_html(briefing)).encode("utf-8"))
-    elif fmt == "omb-2025":
+    elif fmt in ("omb", "omb-2025"):
+        layout = source_layout(portfolio) if fmt == "omb" else None
         with stream_pilots(portfolio) as stream:
-            out.write(write_inventory_2025((omb_record(stored.rows) for stored in stream), formulas=formulas))
+            rows = (layout_row(stored.rows) for stored in stream)
+            out.write(write_layout(rows, layout or LAYOUT_2025, formulas=formulas))
     else:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 
@@ -172,6 +197,55 @@ def export_file(
         return export_to(portfolio, fmt, path, force=force, progress=progress)
 
 
+def source_layout(portfolio: Portfolio) -> SourceLayout | None:
+    """The layout of the inventory imported last that still has pilots (an undone import's has none)."""
+    kept = saved_layouts(portfolio)
+    if not kept:
+        return None
+    used = layouts_in_use(portfolio)
+    best: tuple[str, SourceLayout] | None = None
+    for key, text in kept.items():
+        if key not in used:
+            continue
+        value = json.loads(text)
+        layout = SourceLayout(
+            OmbFormat(value["format"]),
+            tuple(value["header"]),
+            value["encoding"],
+            value["newline"],
+            bool(value["final_newline"]),
+        )
+        if best is None or value["imported_at"] > best[0]:
+            best = (value["imported_at"], layout)
+    return best[1] if best else None
+
+
+def _layout_json(layout: SourceLayout, imported_at: str) -> str:
+    return json.dumps(
+        {
+            "format": layout.format.value,
+            "header": list(layout.header),
+            "encoding": layout.encoding,
+            "newline": layout.newline,
+            "final_newline": layout.final_newline,
+            "imported_at": imported_at,
+        },
+        ensure_ascii=False,
+    )
+
+
+def layout_row(whole: PilotRows) -> LayoutRow:
+    """A pilot as an inventory row: its record now, and its row of the inventory it came from."""
+    record = omb_record(whole)
+    extra = json.loads(whole.pilot.extra) if whole.pilot.extra != "{}" else {}
+    stored = StoredRow.from_json(extra.get(ROW_KEY))
+    record.unknown = unknown_now(record, stored)
+    if "stage" in record.unknown:
+        record.stage = None
+    record.given_id = str(extra.get(OMB_ID_KEY) or (stored.read.given_id if stored else "") or "")
+    return LayoutRow(record, stored)
+
+
 def omb_record(whole: PilotRows) -> OmbRecord:
     """A pilot as a 2025 inventory row: the ATO area and, for a high-impact use case, the M-25-21 practices."""
     p = whole.pilot
@@ -188,11 +262,12 @@ def omb_record(whole: PilotRows) -> OmbRecord:
         high_impact=p.high_impact,
         coverage={c.item_id: c.status for c in assessed},
         evidence={c.item_id: c.evidence for c in assessed if c.evidence},
-        extra={k: v for k, v in extra.items() if isinstance(v, str) and k != AS_GIVEN_KEY},
+        extra={k: v for k, v in extra.items() if isinstance(v, str) and k not in _NOT_COLUMNS},
         given={k: v for k, v in given.items() if isinstance(v, str)} if isinstance(given, dict) else {},
     )
 
 
+_NOT_COLUMNS = frozenset({AS_GIVEN_KEY, ROW_KEY, OMB_ID_KEY})
 _OMB_ITEMS = frozenset(ATO_ITEMS)
 _OMB_ITEMS_HI = frozenset(ATO_ITEMS) | frozenset(HI_COLUMN_ITEMS.values())
 
@@ -241,6 +316,7 @@ def import_file(
         event_source=path.name,
         dry_run=dry_run,
         progress=progress,
+        layout=result.layout,
     )
 
 
@@ -295,8 +371,12 @@ def import_inventory(
     event_source: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    layout: SourceLayout | None = None,
 ) -> ImportResult:
     catalog = portfolio.catalog()
+    links = link_records(records, [PilotKey(*k) for k in link_keys(portfolio)])
+    # Each record under the id of the pilot it updates (its own id when it is new).
+    records = [replace(r, id=links.pilot.get(r.source_row, r.id)) for r in records]
     current = {r.pilot.id: r for r in read_records(portfolio, [r.id for r in records])}
     stage_column = _STAGE_COLUMN[fmt]
     # What happens to a row without a readable stage: a new pilot starts at intake, a known one stays put.
@@ -313,10 +393,24 @@ def import_inventory(
     for row, fate in stage_fate.items():
         if (row, stage_column) not in already and fate == "imported as intake":
             found_issues.append(ImportIssue(row, stage_column, "", f"blank development stage; {fate}"))
-    incoming = [incoming_pilot(rec, current.get(rec.id), catalog, fmt, event_source or source) for rec in records]
+    as_of = min(datetime(_YEAR[fmt], 12, 31, tzinfo=UTC), portfolio.clock())
+    incoming = [
+        incoming_pilot(rec, current.get(rec.id), catalog, fmt, event_source or source, as_of=as_of) for rec in records
+    ]
+    if layout is not None:
+        incoming = [
+            with_row(p, rec, current.get(rec.id), layout, n)
+            for n, (p, rec) in enumerate(zip(incoming, records, strict=True))
+        ]
     lines = [issue_line(source, i) for i in sorted(found_issues, key=lambda i: i.row)]
-    report = upsert_pilots(portfolio, incoming, source=event_source or source, dry_run=dry_run, progress=progress)
+    saved = (layout.key, _layout_json(layout, portfolio.timestamp())) if layout is not None else None
+    report = upsert_pilots(
+        portfolio, incoming, source=event_source or source, dry_run=dry_run, progress=progress, layout=saved
+    )
+    named = {r.source_row: r.id for r in records}
     return ImportResult(
+        linked={named[row]: how for row, how in links.how.items() if how != "id"},
+        ambiguous=links.ambiguous,
         source=source,
         kind="inventory",
         format=fmt.value,
@@ -333,8 +427,39 @@ def issue_line(source: str, issue: ImportIssue) -> str:
     return f"{source}:{issue.row}: {printable(issue.column) or 'row'}: {issue.reason} ({value})"
 
 
+def with_row(
+    pilot: IncomingPilot, rec: OmbRecord, current: PilotRecord | None, layout: SourceLayout, position: int
+) -> IncomingPilot:
+    """The pilot with its row of the inventory kept in extra (``ROW_KEY``): the cells as given and what they
+    said; for a blank cell, the value the pilot holds after the import (the export keeps the cell blank
+    while the pilot still holds it). A row the pilot already keeps, cell for cell, is kept as it is: a
+    second import of the same file changes nothing."""
+    old = StoredRow.from_json(current.pilot.extra.get(ROW_KEY)) if current else None
+    if old is not None and (old.layout, old.position, old.cells) == (layout.key, position, rec.cells):
+        return replace(pilot, extra={**pilot.extra, ROW_KEY: current.pilot.extra[ROW_KEY]})  # type: ignore[union-attr]
+    read = OmbRecord(
+        id=pilot.id,
+        name=rec.name,
+        office=rec.office,
+        owner=rec.owner,
+        stage=pilot.stage.value if "stage" in rec.unknown else rec.stage,
+        high_impact=pilot.high_impact if "high_impact" in rec.unknown else rec.high_impact,
+        coverage={k: v for k, v in rec.coverage.items() if k in _OMB_ITEMS_HI},
+        unknown=rec.unknown,
+        given_id=rec.given_id,
+    )
+    row = StoredRow(layout.key, position, rec.cells, read)
+    return replace(pilot, extra={**pilot.extra, ROW_KEY: row.to_json()})
+
+
 def incoming_pilot(
-    rec: OmbRecord, current: PilotRecord | None, catalog: Catalog, fmt: OmbFormat, source: str
+    rec: OmbRecord,
+    current: PilotRecord | None,
+    catalog: Catalog,
+    fmt: OmbFormat,
+    source: str,
+    *,
+    as_of: datetime | None = None,
 ) -> IncomingPilot:
     """What the inventory row says the pilot is, keeping the portfolio's value wherever the row is silent
     or says the same at its own (coarser) granularity."""
@@ -354,17 +479,23 @@ def incoming_pilot(
         high_impact=high_impact,
         description=clip(description, 100_000) or (old.description if old else ""),
         stage=stage,
-        extra=_extra(rec),
+        extra=_extra(rec, old.extra if old else {}),
         coverage=_coverage(rec, current, catalog, high_impact, source),
+        as_of=as_of,
     )
 
 
-def _extra(rec: OmbRecord) -> dict[str, object]:
-    """The row's columns kept for the next export, and which of its cells that start like a formula it gave
-    (replacing what an earlier import gave: the inventory imported last is the one the export answers for)."""
-    extra: dict[str, object] = {k: v for k, v in rec.extra.items() if k != AS_GIVEN_KEY}
+def _extra(rec: OmbRecord, old: dict[str, object]) -> dict[str, object]:
+    """The row's columns kept for the next export over what the pilot knew (a blank cell, absent from
+    ``rec.extra``, never erases an earlier answer), and which of its cells that start like a formula it
+    gave (replacing what an earlier import gave: the inventory imported last is the one the export answers
+    for). The agency's id is kept when the pilot's own id is another (a row linked by name)."""
+    extra: dict[str, object] = {k: v for k, v in old.items() if k not in (AS_GIVEN_KEY, ROW_KEY)}
+    extra.update((k, v) for k, v in rec.extra.items() if k != AS_GIVEN_KEY)
     if rec.given:
         extra[AS_GIVEN_KEY] = dict(rec.given)
+    if rec.given_id and rec.given_id != rec.id:
+        extra[OMB_ID_KEY] = rec.given_id
     return extra
 
 
