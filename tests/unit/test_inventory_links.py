@@ -11,7 +11,8 @@ from pathlib import Path
 
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
-from caio_tui.io.inventory import import_file
+from caio_tui.io.inventory import export_bytes, import_file
+from caio_tui.io.inventory_review import held_for_review, link_held
 from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
 from helpers import DATA
@@ -120,8 +121,43 @@ def test_the_bureau_breaks_a_tie_and_an_ambiguous_row_is_listed_not_guessed(
     (ambiguous,) = result.ambiguous
     assert (ambiguous.row, ambiguous.name) == (3, "Search")
     assert len(ambiguous.candidates) == 2
-    assert result.report is not None and [c.id for c in result.report.added] == ["DCS-2"]  # new, not a guess
-    assert "1 ambiguous" in result.summary
+    assert result.report is not None and result.report.added == ()  # held back, not a guess, not a duplicate
+    assert "1 held" in result.summary
+    # The held row keeps its place: the export in the file's layout gives the file back as it came (then the
+    # pilots the 2025 file did not name, appended).
+    assert export_bytes(portfolio, "omb").startswith((tmp_path / "2025.csv").read_bytes())
+
+    # The CAIO links it in the app: one import event updates the chosen pilot and settles the row.
+    (held,) = held_for_review(portfolio)
+    assert (held.row, held.name, len(held.candidates)) == (3, "Search", 2)
+    chosen = held.candidates[1]
+    events = len(portfolio.history())
+    report = link_held(portfolio, held.key, chosen.id)
+    assert [c.id for c in report.updated] == [chosen.id] and report.added == ()
+    assert len(portfolio.history()) == events + 1 and portfolio.history()[-1].action == "import"
+    assert held_for_review(portfolio) == []
+    assert portfolio.get(chosen.id).stage is Stage.PILOT and portfolio.get(chosen.id).extra["omb_id"] == "DCS-2"
+    assert export_bytes(portfolio, "omb").startswith((tmp_path / "2025.csv").read_bytes())
+    # A second import of the same file now finds the row by its id: nothing held, nothing changed.
+    again = import_file(portfolio, tmp_path / "2025.csv")
+    assert again.ambiguous == [] and again.report is not None and again.report.updated == ()
+
+
+def test_a_held_row_kept_as_a_new_pilot(portfolio: Portfolio, tmp_path: Path) -> None:
+    write_2024(
+        tmp_path / "2024.csv",
+        [
+            {**Y24, "2_use_case_name": "Search", "4_bureau": "OGM", "16_dev_stage": "Initiated"},
+            {**Y24, "2_use_case_name": "Search", "4_bureau": "OGM", "16_dev_stage": "Retired"},
+        ],
+    )
+    import_file(portfolio, tmp_path / "2024.csv")
+    rows = [{**Y25, "use_case_name": "Search", "agency_bureau": "OGM", "development_stage": "Pilot"}]
+    import_file(portfolio, write_2025(tmp_path / "2025.csv", rows))
+    (held,) = held_for_review(portfolio)
+    report = link_held(portfolio, held.key, None)
+    assert len(report.added) == 1 and len(portfolio.pilots()) == 3
+    assert export_bytes(portfolio, "omb").startswith((tmp_path / "2025.csv").read_bytes())
 
 
 def test_the_cli_lists_links_and_ambiguous_rows_as_text_and_json(tmp_path: Path) -> None:
@@ -147,10 +183,10 @@ def test_the_cli_lists_links_and_ambiguous_rows_as_text_and_json(tmp_path: Path)
     path = write_2025(tmp_path / "2025.csv", rows)
     dry = runner.invoke(cli, ["--db", str(db), "import", str(path), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "? row 2  Search  matches " in dry.output and "imported as new" in dry.output
+    assert "? row 2  Search  matches " in dry.output and "held" in dry.output
     assert "linked to this year's row by name" in dry.output
     as_json = runner.invoke(cli, ["--db", str(db), "import", str(path), "--json"])
     report = json.loads(as_json.stdout)
     assert [a["row"] for a in report["ambiguous"]] == [2] and len(report["ambiguous"][0]["candidates"]) == 2
     assert [link["by"] for link in report["linked"]] == ["name"]
-    assert [a["id"] for a in report["added"]] == ["DCS-1"]
+    assert report["added"] == [] and [u["id"] for u in report["updated"]] != []

@@ -97,7 +97,7 @@ def import_(ctx: click.Context, file: Path, fmt: str, dry_run: bool, as_json: bo
     """Import FILE: a snapshot (into an empty portfolio) or an OMB AI use case inventory CSV (2023, 2024,
     2024 long-header, 2025), whose pilots are added or updated in place. A later year's row updates the
     same use case: by id, else by agency and name (the bureau breaks ties); rows that match several pilots
-    are imported as new and listed, to link in the app."""
+    are held back and listed, to link in the app (Link years)."""
     target = db_path(ctx)
     if target.exists():
         with opened(ctx) as portfolio, progress_bar(f"import {file.name}") as progress:
@@ -227,7 +227,7 @@ def _print_import(result: ImportResult) -> None:
             candidates = ", ".join(printable(c) for c in ambiguous.candidates)
             click.echo(
                 f"? row {ambiguous.row}  {clip(printable(ambiguous.name), 70)}  matches {candidates}: "
-                "imported as new; link it in the app (Link years)"
+                "held, not imported; link it in the app (Link years)"
             )
     click.echo(printable(result.summary))
 

@@ -14,7 +14,6 @@ knows.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,10 +28,10 @@ from caio_tui.io.briefing import build_briefing
 from caio_tui.io.briefing_html import briefing_html
 from caio_tui.io.briefing_markdown import briefing_markdown
 from caio_tui.io.files import atomic_output
+from caio_tui.io.inventory_layout import held_in, held_json, held_key, layout_json, layout_row, source_layout, with_row
 from caio_tui.io.omb import (
     AS_GIVEN_KEY,
     ATO_GRANTED,
-    ATO_ITEMS,
     HI_COLUMN_ITEMS,
     FormulaCells,
     ImportIssue,
@@ -42,7 +41,7 @@ from caio_tui.io.omb import (
     SourceLayout,
     read_inventory,
 )
-from caio_tui.io.omb.layout import LAYOUT_2025, LayoutRow, StoredRow, unknown_now, write_layout
+from caio_tui.io.omb.layout import LAYOUT_2025, write_layout
 from caio_tui.io.omb.links import Ambiguous, PilotKey, link_records
 from caio_tui.io.omb.records import OMB_ID_KEY, ROW_KEY
 from caio_tui.io.reports import write_pilots_csv
@@ -51,13 +50,10 @@ from caio_tui.store import Portfolio
 from caio_tui.store.database import is_open_here
 from caio_tui.store.transfer import (
     IncomingPilot,
-    PilotRows,
     Progress,
     UpsertReport,
-    layouts_in_use,
     link_keys,
     read_records,
-    saved_layouts,
     stream_pilots,
     upsert_pilots,
 )
@@ -109,7 +105,7 @@ class ImportResult:
     report: UpsertReport | None = None  # inventory imports: what was added, updated, unchanged
     issues: list[str] = field(default_factory=list)  # "FILE:ROW: column: reason (value)"
     linked: dict[str, str] = field(default_factory=dict)  # pilot id -> how a row was linked to it by name
-    ambiguous: list[Ambiguous] = field(default_factory=list)  # rows imported as new, with their candidates
+    ambiguous: list[Ambiguous] = field(default_factory=list)  # rows held for a person to link, with candidates
 
     @property
     def summary(self) -> str:
@@ -120,7 +116,7 @@ class ImportResult:
         if self.linked:
             text += f"; {len(self.linked)} linked to an earlier year by name"
         if self.ambiguous:
-            text += f"; {len(self.ambiguous)} ambiguous (imported as new, to link in the app)"
+            text += f"; {len(self.ambiguous)} held: several pilots match (link them in the app: Link years)"
         if self.dry_run:
             text += " (dry run: nothing was written)"
         return f"{self.source}: {self.format}: {text}" + (f"; {len(self.issues)} issue(s)" if self.issues else "")
@@ -148,9 +144,10 @@ def write_export(
         out.write((briefing_markdown(briefing) if fmt == "markdown" else briefing_html(briefing)).encode("utf-8"))
     elif fmt in ("omb", "omb-2025"):
         layout = source_layout(portfolio) if fmt == "omb" else None
+        held = [(h["layout"], h["position"], h["cells"]) for h in held_in(portfolio).values()]
         with stream_pilots(portfolio) as stream:
             rows = (layout_row(stored.rows) for stored in stream)
-            out.write(write_layout(rows, layout or LAYOUT_2025, formulas=formulas))
+            out.write(write_layout(rows, layout or LAYOUT_2025, formulas=formulas, held=held))
     else:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 
@@ -195,81 +192,6 @@ def export_file(
     of the portfolio the screen reads from (the WAL lets both read at once)."""
     with Portfolio.open(db, actor=actor, stalled_days=stalled_days) as portfolio:
         return export_to(portfolio, fmt, path, force=force, progress=progress)
-
-
-def source_layout(portfolio: Portfolio) -> SourceLayout | None:
-    """The layout of the inventory imported last that still has pilots (an undone import's has none)."""
-    kept = saved_layouts(portfolio)
-    if not kept:
-        return None
-    used = layouts_in_use(portfolio)
-    best: tuple[str, SourceLayout] | None = None
-    for key, text in kept.items():
-        if key not in used:
-            continue
-        value = json.loads(text)
-        layout = SourceLayout(
-            OmbFormat(value["format"]),
-            tuple(value["header"]),
-            value["encoding"],
-            value["newline"],
-            bool(value["final_newline"]),
-        )
-        if best is None or value["imported_at"] > best[0]:
-            best = (value["imported_at"], layout)
-    return best[1] if best else None
-
-
-def _layout_json(layout: SourceLayout, imported_at: str) -> str:
-    return json.dumps(
-        {
-            "format": layout.format.value,
-            "header": list(layout.header),
-            "encoding": layout.encoding,
-            "newline": layout.newline,
-            "final_newline": layout.final_newline,
-            "imported_at": imported_at,
-        },
-        ensure_ascii=False,
-    )
-
-
-def layout_row(whole: PilotRows) -> LayoutRow:
-    """A pilot as an inventory row: its record now, and its row of the inventory it came from."""
-    record = omb_record(whole)
-    extra = json.loads(whole.pilot.extra) if whole.pilot.extra != "{}" else {}
-    stored = StoredRow.from_json(extra.get(ROW_KEY))
-    record.unknown = unknown_now(record, stored)
-    if "stage" in record.unknown:
-        record.stage = None
-    record.given_id = str(extra.get(OMB_ID_KEY) or (stored.read.given_id if stored else "") or "")
-    return LayoutRow(record, stored)
-
-
-def omb_record(whole: PilotRows) -> OmbRecord:
-    """A pilot as a 2025 inventory row: the ATO area and, for a high-impact use case, the M-25-21 practices."""
-    p = whole.pilot
-    wanted = _OMB_ITEMS_HI if p.high_impact else _OMB_ITEMS
-    assessed = [c for c in whole.coverage if c.item_id in wanted]
-    extra = json.loads(p.extra) if p.extra != "{}" else {}
-    given = extra.get(AS_GIVEN_KEY)
-    return OmbRecord(
-        id=p.id,
-        name=p.name,
-        office=p.office,
-        owner=p.owner,
-        stage=p.stage,
-        high_impact=p.high_impact,
-        coverage={c.item_id: c.status for c in assessed},
-        evidence={c.item_id: c.evidence for c in assessed if c.evidence},
-        extra={k: v for k, v in extra.items() if isinstance(v, str) and k not in _NOT_COLUMNS},
-        given={k: v for k, v in given.items() if isinstance(v, str)} if isinstance(given, dict) else {},
-    )
-
-
-_NOT_COLUMNS = frozenset({AS_GIVEN_KEY, ROW_KEY, OMB_ID_KEY})
-_OMB_ITEMS = frozenset(ATO_ITEMS)
-_OMB_ITEMS_HI = frozenset(ATO_ITEMS) | frozenset(HI_COLUMN_ITEMS.values())
 
 
 # ---- import ----------------------------------------------------------------------------------------
@@ -374,7 +296,7 @@ def import_inventory(
     layout: SourceLayout | None = None,
 ) -> ImportResult:
     catalog = portfolio.catalog()
-    links = link_records(records, [PilotKey(*k) for k in link_keys(portfolio)])
+    links = link_records(records, [PilotKey(*k) for k in link_keys(portfolio)], layout.key if layout else "")
     # Each record under the id of the pilot it updates (its own id when it is new).
     records = [replace(r, id=links.pilot.get(r.source_row, r.id)) for r in records]
     current = {r.pilot.id: r for r in read_records(portfolio, [r.id for r in records])}
@@ -397,15 +319,28 @@ def import_inventory(
     incoming = [
         incoming_pilot(rec, current.get(rec.id), catalog, fmt, event_source or source, as_of=as_of) for rec in records
     ]
+    held: dict[str, str] = {}
     if layout is not None:
         incoming = [
             with_row(p, rec, current.get(rec.id), layout, n)
             for n, (p, rec) in enumerate(zip(incoming, records, strict=True))
         ]
+        # An ambiguous row is held back, never guessed: kept (with its place in the file) for the CAIO to link.
+        ambiguous = {a.row: a.candidates for a in links.ambiguous}
+        for n, rec in enumerate(records):
+            if rec.source_row in ambiguous:
+                held[held_key(layout, n)] = held_json(rec, layout, n, ambiguous[rec.source_row], event_source or source)
+        incoming = [p for p, rec in zip(incoming, records, strict=True) if rec.source_row not in ambiguous]
     lines = [issue_line(source, i) for i in sorted(found_issues, key=lambda i: i.row)]
-    saved = (layout.key, _layout_json(layout, portfolio.timestamp())) if layout is not None else None
+    saved = (layout.key, layout_json(layout, portfolio.timestamp())) if layout is not None else None
     report = upsert_pilots(
-        portfolio, incoming, source=event_source or source, dry_run=dry_run, progress=progress, layout=saved
+        portfolio,
+        incoming,
+        source=event_source or source,
+        dry_run=dry_run,
+        progress=progress,
+        layout=saved,
+        held=held,
     )
     named = {r.source_row: r.id for r in records}
     return ImportResult(
@@ -425,31 +360,6 @@ def issue_line(source: str, issue: ImportIssue) -> str:
     """FILE:ROW: column: reason (value), on one line whatever the value holds."""
     value = clip(printable(issue.value.strip()), 80) if issue.value.strip() else "blank"
     return f"{source}:{issue.row}: {printable(issue.column) or 'row'}: {issue.reason} ({value})"
-
-
-def with_row(
-    pilot: IncomingPilot, rec: OmbRecord, current: PilotRecord | None, layout: SourceLayout, position: int
-) -> IncomingPilot:
-    """The pilot with its row of the inventory kept in extra (``ROW_KEY``): the cells as given and what they
-    said; for a blank cell, the value the pilot holds after the import (the export keeps the cell blank
-    while the pilot still holds it). A row the pilot already keeps, cell for cell, is kept as it is: a
-    second import of the same file changes nothing."""
-    old = StoredRow.from_json(current.pilot.extra.get(ROW_KEY)) if current else None
-    if old is not None and (old.layout, old.position, old.cells) == (layout.key, position, rec.cells):
-        return replace(pilot, extra={**pilot.extra, ROW_KEY: current.pilot.extra[ROW_KEY]})  # type: ignore[union-attr]
-    read = OmbRecord(
-        id=pilot.id,
-        name=rec.name,
-        office=rec.office,
-        owner=rec.owner,
-        stage=pilot.stage.value if "stage" in rec.unknown else rec.stage,
-        high_impact=pilot.high_impact if "high_impact" in rec.unknown else rec.high_impact,
-        coverage={k: v for k, v in rec.coverage.items() if k in _OMB_ITEMS_HI},
-        unknown=rec.unknown,
-        given_id=rec.given_id,
-    )
-    row = StoredRow(layout.key, position, rec.cells, read)
-    return replace(pilot, extra={**pilot.extra, ROW_KEY: row.to_json()})
 
 
 def incoming_pilot(

@@ -516,6 +516,33 @@ def save_layout(portfolio: Portfolio, key: str, layout_json: str) -> None:
     )
 
 
+_HELD_PREFIX = "omb_held:"
+
+
+def _keep_held(portfolio: Portfolio, held: Mapping[str, str], resolved: Sequence[str]) -> list[str]:
+    """Write the held rows that are new or changed and remove the resolved ones; the keys it changed."""
+    changed = []
+    for key in resolved:
+        if portfolio.conn.execute("DELETE FROM meta WHERE key = ?", (_HELD_PREFIX + key,)).rowcount:
+            changed.append(key)
+    for key, value in held.items():
+        if portfolio.meta(_HELD_PREFIX + key) != value:
+            portfolio.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_HELD_PREFIX + key, value),
+            )
+            changed.append(key)
+    return changed
+
+
+def held_rows(portfolio: Portfolio) -> dict[str, str]:
+    """Every inventory row held for a person to link, by key (JSON text)."""
+    found = portfolio.session.read(
+        "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key", (_HELD_PREFIX, _HELD_PREFIX[:-1] + ";")
+    )
+    return {r[0][len(_HELD_PREFIX) :]: r[1] for r in found}
+
+
 def saved_layouts(portfolio: Portfolio) -> dict[str, str]:
     """Every inventory layout kept, by key (JSON text)."""
     found = portfolio.session.read(
@@ -534,21 +561,23 @@ def layouts_in_use(portfolio: Portfolio) -> set[str]:
 
 
 class LinkKey(NamedTuple):
-    """What linking a later inventory needs of a pilot: its id, name, agency, bureau and the agency's id."""
+    """What linking a later inventory needs of a pilot: its id, name, agency, bureau, the agency's id and the
+    layout of the inventory row it keeps."""
 
     id: str
     name: str
     agency: str
     bureau: str
     omb_id: str
+    layout: str
 
 
 def link_keys(portfolio: Portfolio) -> list[LinkKey]:
     """Every pilot's LinkKey, in one query (the inventory columns read from pilot.extra by SQLite)."""
     found = portfolio.session.read(
         "SELECT id, name, coalesce(json_extract(extra, '$.agency'), ''), "
-        "coalesce(json_extract(extra, '$.agency_bureau'), ''), coalesce(json_extract(extra, '$.omb_id'), '') "
-        "FROM pilot"
+        "coalesce(json_extract(extra, '$.agency_bureau'), ''), coalesce(json_extract(extra, '$.omb_id'), ''), "
+        "coalesce(json_extract(extra, '$.omb_row.layout'), '') FROM pilot"
     )
     return [LinkKey(*(str(v) for v in r)) for r in found]
 
@@ -611,12 +640,16 @@ def upsert_pilots(
     dry_run: bool = False,
     progress: Progress | None = None,
     layout: tuple[str, str] | None = None,
+    held: Mapping[str, str] | None = None,
+    resolved: Sequence[str] = (),
 ) -> UpsertReport:
     """Add the pilots that are new, update the ones that exist in place (never a duplicate), and report
     what changed per pilot. A forward stage change the gate would refuse is recorded as an override whose
     justification names the source. dry_run reports the same and writes nothing. ``layout`` (key, JSON)
     is the source file's layout, kept (once per key) in the same transaction when the import changes
-    anything: what an export in the source layout writes back."""
+    anything: what an export in the source layout writes back. ``held`` (key -> JSON) are rows the import
+    holds back for a person to link (ambiguous matches), kept with the settings; ``resolved`` are held rows
+    this write settles (removed in the same transaction)."""
     repeated = sorted(i for i, n in Counter(p.id for p in incoming).items() if n > 1)
     if repeated:
         raise StoreError(f"{source}: pilot id(s) repeat in the import: {', '.join(repeated[:5])}; nothing was imported")
@@ -626,7 +659,8 @@ def upsert_pilots(
         report, added, updates = _plan(portfolio, incoming, source, dry_run=False, progress=progress)
         portfolio.seal.check_pilots([p.id for p in incoming])  # in a few statements, not a trigger call each
         was, became = _apply(portfolio, added, updates)
-        if report.added or report.updated:
+        kept = _keep_held(portfolio, held or {}, resolved)
+        if report.added or report.updated or kept:
             if layout is not None:
                 save_layout(portfolio, *layout)
             # Before: the old value of every field, inventory column, coverage item and stage the import
@@ -642,6 +676,7 @@ def upsert_pilots(
                     "updated": {c.id: list(c.changes) for c in report.updated},
                     "unchanged": len(report.unchanged),
                     "values": became,
+                    **({"held": kept} if kept else {}),
                 },
                 source=source,
             )

@@ -124,12 +124,21 @@ def unknown_now(record: OmbRecord, stored: StoredRow | None) -> frozenset[str]:
     return frozenset(f for f in read.unknown if still.get(f, False))
 
 
-def write_layout(rows: Iterable[LayoutRow], layout: SourceLayout, *, formulas: FormulaCells | None = None) -> bytes:
+def write_layout(
+    rows: Iterable[LayoutRow],
+    layout: SourceLayout,
+    *,
+    formulas: FormulaCells | None = None,
+    held: Iterable[tuple[str, int, list[str]]] = (),
+) -> bytes:
     """The rows as an inventory in ``layout``: rows with a stored row of this layout first, in the order
-    they were imported, then the others in the order given."""
+    they were imported, then the others in the order given. ``held`` (layout key, position, cells) are rows
+    an import held back for a person to link: written as given in their place."""
     found = formulas if formulas is not None else FormulaCells()
     keys = column_keys(layout.format, list(layout.header))
-    placed: list[tuple[int, list[tuple[str, bool]]]] = []
+    placed: list[tuple[int, list[tuple[str, bool]]]] = [
+        (position, [(c, True) for c in cells]) for key, position, cells in held if key == layout.key
+    ]
     appended: list[list[tuple[str, bool]]] = []
     for row in rows:
         stored = row.stored if row.stored is not None and row.stored.layout == layout.key else None

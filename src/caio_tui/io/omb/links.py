@@ -3,8 +3,8 @@
 A row updates the pilot whose id it carries (the pilot's own id, or the agency's id a link recorded);
 else the one pilot of the same agency whose normalized name (case, spaces, punctuation) is the row's; of
 several such pilots, the one of the same bureau. Anything else is no guess: a row with no candidate is a
-new use case, and a row with several candidates that the bureau does not settle is **ambiguous**: it is
-imported as a new pilot and listed with its candidates, for the CAIO to link (or not) in the app.
+new use case, and a row with several candidates that the bureau does not settle is **ambiguous**: the
+import holds it back and lists it with its candidates, for the CAIO to link (or keep as new) in the app.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class PilotKey(NamedTuple):
     agency: str
     bureau: str
     omb_id: str  # the agency's id recorded on a linked pilot ("" if none)
+    layout: str = ""  # the key of the layout of the inventory row it keeps ("" if none)
 
 
 How = Literal["id", "name", "name and bureau"]
@@ -59,17 +60,23 @@ class Links:
         return sum(1 for h in self.how.values() if h != "id")
 
 
-def link_records(records: Sequence[OmbRecord], pilots: Sequence[PilotKey]) -> Links:
-    """Match each record to at most one pilot, and no pilot to two records (ids first, then names)."""
+def link_records(records: Sequence[OmbRecord], pilots: Sequence[PilotKey], layout: str = "") -> Links:
+    """Match each record to at most one pilot, and no pilot to two records (ids first, then names).
+
+    A generated id (a row without one) matches only a pilot from a file of the same layout (the same
+    file again): across years it would pick one of same-named rows by their order, a guess."""
     links = Links()
     by_id: dict[str, str] = {}
+    by_generated: dict[str, str] = {}
     for p in pilots:
         by_id.setdefault(p.id, p.id)
         if p.omb_id:
             by_id.setdefault(p.omb_id, p.id)
+        if not layout or p.layout in ("", layout):
+            by_generated.setdefault(p.id, p.id)
     claimed: set[str] = set()
     for rec in records:
-        found = by_id.get(rec.id) or (by_id.get(rec.given_id) if rec.given_id else None)
+        found = by_id.get(rec.given_id) if rec.given_id else by_generated.get(rec.id)
         if found is not None and found not in claimed:
             links.pilot[rec.source_row] = found
             links.how[rec.source_row] = "id"
