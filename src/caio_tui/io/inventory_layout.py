@@ -72,8 +72,8 @@ def layout_json(layout: SourceLayout, imported_at: str) -> str:
 
 def layout_row(whole: PilotRows) -> LayoutRow:
     """A pilot as an inventory row: its record now, and its row of the inventory it came from."""
-    record = omb_record(whole)
     extra = json.loads(whole.pilot.extra) if whole.pilot.extra != "{}" else {}
+    record = omb_record(whole, extra)
     stored = StoredRow.from_json(extra.get(ROW_KEY))
     record.unknown = unknown_now(record, stored)
     if "stage" in record.unknown:
@@ -82,12 +82,14 @@ def layout_row(whole: PilotRows) -> LayoutRow:
     return LayoutRow(record, stored)
 
 
-def omb_record(whole: PilotRows) -> OmbRecord:
-    """A pilot as a 2025 inventory row: the ATO area and, for a high-impact use case, the M-25-21 practices."""
+def omb_record(whole: PilotRows, extra: dict[str, Any] | None = None) -> OmbRecord:
+    """A pilot as a 2025 inventory row: the ATO area and, for a high-impact use case, the M-25-21 practices.
+    ``extra``: the pilot's extra already parsed (an export parses it once)."""
     p = whole.pilot
     wanted = _OMB_ITEMS_HI if p.high_impact else _OMB_ITEMS
     assessed = [c for c in whole.coverage if c.item_id in wanted]
-    extra = json.loads(p.extra) if p.extra != "{}" else {}
+    if extra is None:
+        extra = json.loads(p.extra) if p.extra != "{}" else {}
     given = extra.get(AS_GIVEN_KEY)
     return OmbRecord(
         id=p.id,
