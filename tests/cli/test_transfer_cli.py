@@ -203,7 +203,10 @@ def test_import_into_a_missing_portfolio_creates_it(tmp_path: Path) -> None:
     target = tmp_path / "new.db"
     ok(run("--db", target, "import", inventory_file(tmp_path)))
     assert len(json.loads(ok(run("--db", target, "list", "--json")).stdout)) == 3
-    fails(run("--db", tmp_path / "other.db", "import", inventory_file(tmp_path), "--dry-run"), 1, "no portfolio there")
+    # A dry run on a portfolio that does not exist yet reports what the import would create, and creates nothing.
+    dry = ok(run("--db", tmp_path / "other.db", "import", inventory_file(tmp_path), "--dry-run"))
+    assert "3 added, 0 updated, 0 unchanged (dry run: nothing was written)" in dry.stdout
+    assert not (tmp_path / "other.db").exists() and not list(tmp_path.glob("other.db*"))
 
 
 # ---- diff and schema -------------------------------------------------------------------------------

@@ -644,7 +644,7 @@ def test_write_have_ato_rules() -> None:
     assert have_ato("poc", {"ato.granted": "met"}) == "Yes"
     assert have_ato("production", {"ato.granted": "gap"}) == "No"
     assert have_ato("pilot", {"ato.granted": "partial"}) == "No"
-    assert have_ato("production", {}) == "No"  # required for pilot/deployed: no recorded ATO is a No
+    assert have_ato("production", {}) == ""  # unknown stays unknown: a missing answer is for the lint to name
     assert have_ato("intake", {}) == ""  # not asked before pilot
     assert have_ato("intake", {"ato.granted": "not_assessed"}) == ""
     assert have_ato("production", {}, {"have_ato": "N/A"}) == "N/A"  # unread answer given back verbatim
@@ -675,16 +675,12 @@ def test_round_trip_of_the_2025_fixture() -> None:
         assert after.high_impact == before.high_impact
         assert after.coverage == before.coverage
         assert after.evidence == before.evidence
-        # An unreadable high-impact answer is written as the valid "Not High-impact" it was read as.
-        dropped = {"id", "is_high_impact"} if before.extra.get("is_high_impact") == "Probably not" else {"id"}
+        # An unreadable high-impact answer is unknown, never "no": written back as it was given.
         assert {k: v for k, v in after.extra.items() if k != "id"} == {
-            k: v for k, v in before.extra.items() if k not in dropped
+            k: v for k, v in before.extra.items() if k != "id"
         }
-    # The same problems are reported again, except the repeated id (now a unique one) and the
-    # high-impact answers, now valid.
-    assert {(i.row, i.column, i.value) for i in again.issues} == {
-        (i.row, i.column, i.value) for i in original.issues if i.column not in ("id", "is_high_impact")
-    }
+    # The same problems are reported again: the ids and the high-impact answers are written as given.
+    assert {(i.row, i.column, i.value) for i in again.issues} == {(i.row, i.column, i.value) for i in original.issues}
     # A written file is stable: writing what was read from it gives the same bytes.
     assert write_inventory_2025(again.records) == written
 

@@ -104,12 +104,12 @@ def test_values_from_a_snapshot_are_neutralized(tmp_path: Path, layout: str) -> 
 def test_the_summary_counts_kept_and_neutralized_cells(tmp_path: Path) -> None:
     db, out = tmp_path / "p.db", tmp_path / "inventory.csv"
     ok(run("--db", db, "import", INVENTORY))
-    ok(run("--db", db, "add", "--name", HOSTILE))  # AI-0001: row 2; FX-1 and FX-2: rows 3 and 4
+    ok(run("--db", db, "add", "--name", HOSTILE))  # FX-1 and FX-2: rows 2 and 3 as imported; AI-0001 appended
     result = ok(run("--db", db, "export", "--format", "omb-2025", "-o", out))
     size = out.stat().st_size
     assert result.stderr.strip() == (
         f"wrote {out} (omb-2025, {size:,} bytes); cells that start like a formula: 8 kept as the inventory gave "
-        'them (row 3 "use_case_name", row 3 "problem_solved", row 3 "benefits" and 5 more), 1 neutralized'
+        'them (row 2 "use_case_name", row 2 "problem_solved", row 2 "benefits" and 5 more), 1 neutralized'
     )
     # Written to standard output, the same count goes to standard error.
     to_stdout = ok(run("--db", db, "export", "--format", "omb-2025"))

@@ -38,6 +38,7 @@ GOLDEN_FILES = {
     "csv": "pilots.csv",
     "markdown": "briefing.md",
     "html": "briefing.html",
+    "omb": "inventory-2025.csv",  # a portfolio without an imported inventory: the 2025 layout
     "omb-2025": "inventory-2025.csv",
     "omb-cots": "cots-2025.csv",  # the sample holds no COTS file: the excerpt is imported first
 }

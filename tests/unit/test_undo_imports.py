@@ -117,10 +117,16 @@ def test_an_import_event_keeps_the_old_value_of_every_field_it_changed(portfolio
     old = event.before["updated"]["DCS-1"]
     assert old["description"] == LONG  # the trail alone says what the import replaced
     assert old["stage"] == "poc"
-    # The inventory columns it changed or blanked (not the ones it left alone), and their order then.
-    assert old["extra"] == {"problem_solved": LONG, "agency_name": "Department of Civic Services"}
-    assert old["extra_keys"] == ["agency", "agency_name", "agency_bureau", "problem_solved"]
-    assert event.after["values"]["DCS-1"]["extra"] == {"problem_solved": "Triage aid.", "topic_area": "Benefits"}
+    # The inventory columns it changed (not the ones it left alone, nor the blank that erases nothing), the
+    # row as the inventory gave it, and their order then.
+    assert {k: v for k, v in old["extra"].items() if k != "omb_row"} == {"problem_solved": LONG}
+    assert old["extra"]["omb_row"]["cells"][3] == "Claims Triage"
+    assert old["extra_keys"] == ["agency", "agency_name", "agency_bureau", "problem_solved", "omb_row"]
+    new_extra = event.after["values"]["DCS-1"]["extra"]
+    assert {k: v for k, v in new_extra.items() if k != "omb_row"} == {
+        "problem_solved": "Triage aid.",
+        "topic_area": "Benefits",
+    }
     assert old["coverage"]["ato.granted"]["status"] == "gap"
     new = event.after["values"]["DCS-1"]
     assert (new["description"], new["stage"], new["coverage"]["ato.granted"]["status"]) == (

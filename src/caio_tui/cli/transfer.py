@@ -18,6 +18,7 @@ from caio_tui.cli.plumbing import (
     db_path,
     first_line,
     opened,
+    print_json,
     progress_bar,
     safe_json_text,
 )
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 # Kept here (not imported from io.inventory) so building the CLI imports nothing heavy; a test checks
 # that they match.
-EXPORT_FORMATS = ("snapshot", "csv", "markdown", "html", "omb-2025", "omb-cots")
+EXPORT_FORMATS = ("snapshot", "csv", "markdown", "html", "omb", "omb-2025", "omb-cots")
 IMPORT_FORMATS = ("auto", "snapshot", "omb-2023", "omb-2024", "omb-2024-long", "omb-2025", "omb-cots")
 DIFF_FORMATS = ("text", "markdown", "json")
 
@@ -90,18 +91,26 @@ def export(ctx: click.Context, fmt: str, output: Path | None, force: bool) -> No
     help="The file's format (auto: detected from its content).",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON (issues, changes, links).")
 @click.pass_context
-def import_(ctx: click.Context, file: Path, fmt: str, dry_run: bool) -> None:
+def import_(ctx: click.Context, file: Path, fmt: str, dry_run: bool, as_json: bool) -> None:
     """Import FILE: a snapshot (into an empty portfolio), an OMB AI use case inventory CSV (2023, 2024,
     2024 long-header, 2025), whose pilots are added or updated in place, or OMB's consolidated COTS file
-    (the agency's commercial AI uses, replaced whole)."""
+    (the agency's commercial AI uses, replaced whole). A later year's row updates the same use case: by
+    id, else by agency and name (the bureau breaks ties); rows that match several pilots are held back and
+    listed, to link in the app (Link years)."""
     target = db_path(ctx)
-    if target.exists() or dry_run:
+    if target.exists():
         with opened(ctx) as portfolio, progress_bar(f"import {file.name}") as progress:
             result = _import(portfolio, file, fmt, dry_run, progress)
+    elif dry_run:
+        result = _dry_run_into_nothing(file, fmt)
     else:
         result = _import_into_new(target, file, fmt, progress_label=f"import {file.name}")
-    _print_import(result)
+    if as_json:
+        print_json(_import_json(result))
+    else:
+        _print_import(result)
 
 
 @click.command("diff")
@@ -164,13 +173,46 @@ def _import_into_new(target: Path, file: Path, fmt: str, *, progress_label: str)
         raise CliError(first_line(exc)) from None
 
 
+def _dry_run_into_nothing(file: Path, fmt: str) -> ImportResult:
+    """A dry run for a portfolio that does not exist yet: what an import would create, reported from a
+    throwaway portfolio in a private folder; nothing is created at the target."""
+    import tempfile
+
+    from caio_tui.config import load_settings
+    from caio_tui.store import Portfolio, StoreError
+
+    with tempfile.TemporaryDirectory(prefix="caio-dry-run-") as folder:
+        try:
+            with Portfolio.open(Path(folder) / "dry-run.db", actor=load_settings().actor, create=True) as portfolio:
+                return _import(portfolio, file, fmt, True, None)
+        except StoreError as exc:
+            raise CliError(str(exc)) from None
+
+
+def _import_json(result: ImportResult) -> dict[str, object]:
+    report = result.report
+    return {
+        "source": result.source,
+        "format": result.format,
+        "dry_run": result.dry_run,
+        "summary": result.summary,
+        "pilots": result.pilots,
+        "issues": result.issues,
+        "added": [{"id": c.id, "name": c.name, "changes": list(c.changes)} for c in report.added] if report else [],
+        "updated": [{"id": c.id, "name": c.name, "changes": list(c.changes)} for c in report.updated] if report else [],
+        "unchanged": len(report.unchanged) if report else 0,
+        "linked": [{"id": pilot, "by": how} for pilot, how in result.linked.items()],
+        "ambiguous": [{"row": a.row, "name": a.name, "candidates": list(a.candidates)} for a in result.ambiguous],
+    }
+
+
 def _print_import(result: ImportResult) -> None:
+    from caio_tui.domain.text import clip, printable
+
     for line in result.issues:
         click.echo(line, err=True)
     report = result.report
     if report is not None:
-        from caio_tui.domain.text import clip, printable
-
         verb = "would add" if result.dry_run else "added"
         for change in report.added:
             click.echo(
@@ -180,7 +222,15 @@ def _print_import(result: ImportResult) -> None:
             click.echo(f"~ {printable(change.id)}  {clip(printable(change.name), 70)}")
             for line in change.changes:
                 click.echo(f"    {printable(line)}")
-    click.echo(result.summary)
+        for pilot, how in result.linked.items():
+            click.echo(f"= {printable(pilot)}  linked to this year's row by {how}")
+        for ambiguous in result.ambiguous:
+            candidates = ", ".join(printable(c) for c in ambiguous.candidates)
+            click.echo(
+                f"? row {ambiguous.row}  {clip(printable(ambiguous.name), 70)}  matches {candidates}: "
+                "held, not imported; link it in the app (Link years)"
+            )
+    click.echo(printable(result.summary))
 
 
 COMMANDS = (export, import_, diff, schema)

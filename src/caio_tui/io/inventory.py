@@ -16,7 +16,6 @@ detail screen. A blank cell never erases what the portfolio knows.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,38 +33,43 @@ from caio_tui.io.briefing_markdown import briefing_markdown
 from caio_tui.io.commercial import COTS_FORMAT, CotsError, CotsImport, cots_bytes, import_cots
 from caio_tui.io.files import atomic_output
 from caio_tui.io.inventory_facts import RowFacts, RowReader
+from caio_tui.io.inventory_layout import held_in, held_json, held_key, layout_json, layout_row, source_layout, with_row
 from caio_tui.io.omb import (
     AS_GIVEN_KEY,
     ATO_GRANTED,
-    ATO_ITEMS,
     HI_COLUMN_ITEMS,
     FormulaCells,
     ImportIssue,
     OmbFormat,
     OmbFormatError,
     OmbRecord,
+    SourceLayout,
     read_inventory,
-    write_inventory_2025,
 )
 from caio_tui.io.omb.cots import looks_like_cots
+from caio_tui.io.omb.layout import LAYOUT_2025, LayoutRow, write_layout
+from caio_tui.io.omb.links import Ambiguous, PilotKey, link_records
+from caio_tui.io.omb.records import OMB_ID_KEY, ROW_KEY
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
 from caio_tui.store.inventory_mapping import current_mapping
 from caio_tui.store.open_files import is_open_here
-from caio_tui.store.settings import agency
+from caio_tui.store.settings import Agency, agency
 from caio_tui.store.transfer import (
     DERIVED_PREFIX,
     IncomingPilot,
-    PilotRows,
     Progress,
     UpsertReport,
+    link_keys,
     read_records,
     stream_pilots,
     upsert_pilots,
 )
 
-EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb-2025", COTS_FORMAT)
+# "omb": the inventory in the layout it was imported in (the last one imported; 2025 when none);
+# "omb-2025": always OMB's 2025 columns; "omb-cots": the consolidated COTS file as imported.
+EXPORT_FORMATS: tuple[str, ...] = ("snapshot", "csv", "markdown", "html", "omb", "omb-2025", COTS_FORMAT)
 IMPORT_FORMATS: tuple[str, ...] = ("auto", "snapshot", *(f.value for f in OmbFormat), COTS_FORMAT)
 # The file extension each export format is usually saved with (for a TUI's default file name).
 EXPORT_SUFFIX: dict[str, str] = {
@@ -73,8 +77,16 @@ EXPORT_SUFFIX: dict[str, str] = {
     "csv": ".csv",
     "markdown": ".md",
     "html": ".html",
+    "omb": ".csv",
     "omb-2025": ".csv",
     COTS_FORMAT: ".csv",
+}
+# The year each format reports: a stage it gives is dated to the end of that year (or now, if sooner).
+_YEAR: dict[OmbFormat, int] = {
+    OmbFormat.Y2023: 2023,
+    OmbFormat.Y2024: 2024,
+    OmbFormat.Y2024_LONG: 2024,
+    OmbFormat.Y2025: 2025,
 }
 
 # Which header names the stage column in each format (for the "blank stage" line).
@@ -103,6 +115,8 @@ class ImportResult:
     report: UpsertReport | None = None  # inventory imports: what was added, updated, unchanged
     issues: list[str] = field(default_factory=list)  # "FILE:ROW: column: reason (value)"
     cots: CotsImport | None = None  # a consolidated COTS file's import
+    linked: dict[str, str] = field(default_factory=dict)  # pilot id -> how a row was linked to it by name
+    ambiguous: list[Ambiguous] = field(default_factory=list)  # rows held for a person to link, with candidates
 
     @property
     def summary(self) -> str:
@@ -112,6 +126,10 @@ class ImportResult:
         if self.report is None:
             return f"{self.pilots} pilots {would}imported from the snapshot {self.source}"
         text = self.report.summary
+        if self.linked:
+            text += f"; {len(self.linked)} linked to an earlier year by name"
+        if self.ambiguous:
+            text += f"; {len(self.ambiguous)} held: several pilots match (link them in the app: Link years)"
         if self.dry_run:
             text += " (dry run: nothing was written)"
         return f"{self.source}: {self.format}: {text}" + (f"; {len(self.issues)} issue(s)" if self.issues else "")
@@ -137,11 +155,13 @@ def write_export(
     elif fmt in ("markdown", "html"):
         briefing = build_briefing(portfolio, progress=progress)
         out.write((briefing_markdown(briefing) if fmt == "markdown" else briefing_html(briefing)).encode("utf-8"))
-    elif fmt == "omb-2025":
+    elif fmt in ("omb", "omb-2025"):
         chosen = agency(portfolio)  # the setting, else the inventory's own when its rows agree
+        layout = source_layout(portfolio) if fmt == "omb" else None
+        held = [(h["layout"], h["position"], h["cells"]) for h in held_in(portfolio).values()]
         with stream_pilots(portfolio) as stream:
-            records = (omb_record(stored.rows) for stored in stream)
-            out.write(write_inventory_2025(records, chosen.abbr.value, chosen.name.value, formulas=formulas))
+            rows = (with_agency(layout_row(stored.rows), chosen) for stored in stream)
+            out.write(write_layout(rows, layout or LAYOUT_2025, formulas=formulas, held=held))
     elif fmt == COTS_FORMAT:
         try:
             out.write(cots_bytes(portfolio))
@@ -149,6 +169,16 @@ def write_export(
             raise TransferError(str(exc)) from None
     else:
         raise TransferError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+
+
+def with_agency(row: LayoutRow, chosen: Agency) -> LayoutRow:
+    """The row with the portfolio's agency: a setting a person made is every row's; the one the inventory's
+    rows agree on fills only a row that names none (a pilot created in the app)."""
+    extra = row.record.extra
+    for key, value in (("agency", chosen.abbr), ("agency_name", chosen.name)):
+        if value.value and (value.source == "setting" or not extra.get(key, "").strip()):
+            extra[key] = value.value
+    return row
 
 
 def export_bytes(portfolio: Portfolio, fmt: str, progress: Progress | None = None) -> bytes:
@@ -191,31 +221,6 @@ def export_file(
     of the portfolio the screen reads from (the WAL lets both read at once)."""
     with Portfolio.open(db, actor=actor, stalled_days=stalled_days) as portfolio:
         return export_to(portfolio, fmt, path, force=force, progress=progress)
-
-
-def omb_record(whole: PilotRows) -> OmbRecord:
-    """A pilot as a 2025 inventory row: the ATO area and, for a high-impact use case, the M-25-21 practices."""
-    p = whole.pilot
-    wanted = _OMB_ITEMS_HI if p.high_impact else _OMB_ITEMS
-    assessed = [c for c in whole.coverage if c.item_id in wanted]
-    extra = json.loads(p.extra) if p.extra != "{}" else {}
-    given = extra.get(AS_GIVEN_KEY)
-    return OmbRecord(
-        id=p.id,
-        name=p.name,
-        office=p.office,
-        owner=p.owner,
-        stage=p.stage,
-        high_impact=p.high_impact,
-        coverage={c.item_id: c.status for c in assessed},
-        evidence={c.item_id: c.evidence for c in assessed if c.evidence},
-        extra={k: v for k, v in extra.items() if isinstance(v, str) and k != AS_GIVEN_KEY},
-        given={k: v for k, v in given.items() if isinstance(v, str)} if isinstance(given, dict) else {},
-    )
-
-
-_OMB_ITEMS = frozenset(ATO_ITEMS)
-_OMB_ITEMS_HI = frozenset(ATO_ITEMS) | frozenset(HI_COLUMN_ITEMS.values())
 
 
 # ---- import ----------------------------------------------------------------------------------------
@@ -265,6 +270,7 @@ def import_file(
         dry_run=dry_run,
         progress=progress,
         headers=result.headers,
+        layout=result.layout,
     )
 
 
@@ -330,12 +336,13 @@ def import_inventory(
     dry_run: bool = False,
     progress: Progress | None = None,
     headers: dict[str, str] | None = None,
+    layout: SourceLayout | None = None,
 ) -> ImportResult:
     catalog = portfolio.catalog()
-    mapping = current_mapping(portfolio)
-    file_name = Path(event_source or source).name
-    items = frozenset(i.id for i in catalog.items())
-    reader = RowReader(mapping.mapping, fmt, file_name, portfolio.clock().date(), items)
+    reader = row_reader(portfolio, fmt, event_source or source)
+    links = link_records(records, [PilotKey(*k) for k in link_keys(portfolio)], layout.key if layout else "")
+    # Each record under the id of the pilot it updates (its own id when it is new).
+    records = [replace(r, id=links.pilot.get(r.source_row, r.id)) for r in records]
     current = {r.pilot.id: r for r in read_records(portfolio, [r.id for r in records])}
     stage_column = _STAGE_COLUMN[fmt]
     # What happens to a row without a readable stage: a new pilot starts at intake, a known one stays put.
@@ -352,17 +359,42 @@ def import_inventory(
     for row, fate in stage_fate.items():
         if (row, stage_column) not in already and fate == "imported as intake":
             found_issues.append(ImportIssue(row, stage_column, "", f"blank development stage; {fate}"))
+    as_of = min(datetime(_YEAR[fmt], 12, 31, tzinfo=UTC), portfolio.clock())
     incoming: list[IncomingPilot] = []
     for rec in records:
         pilot, facts = incoming_pilot(
-            rec, current.get(rec.id), catalog, fmt, event_source or source, reader, headers or {}
+            rec, current.get(rec.id), catalog, fmt, event_source or source, reader, headers or {}, as_of=as_of
         )
         incoming.append(pilot)
         found_issues += facts.issues
     found_issues += reader.flag_issues()
+    held: dict[str, str] = {}
+    if layout is not None:
+        incoming = [
+            with_row(p, rec, current.get(rec.id), layout, n)
+            for n, (p, rec) in enumerate(zip(incoming, records, strict=True))
+        ]
+        # An ambiguous row is held back, never guessed: kept (with its place in the file) for the CAIO to link.
+        ambiguous = {a.row: a.candidates for a in links.ambiguous}
+        for n, rec in enumerate(records):
+            if rec.source_row in ambiguous:
+                held[held_key(layout, n)] = held_json(rec, layout, n, ambiguous[rec.source_row], event_source or source)
+        incoming = [p for p, rec in zip(incoming, records, strict=True) if rec.source_row not in ambiguous]
     lines = [issue_line(source, i) for i in sorted(found_issues, key=lambda i: i.row)]
-    report = upsert_pilots(portfolio, incoming, source=event_source or source, dry_run=dry_run, progress=progress)
+    saved = (layout.key, layout_json(layout, portfolio.timestamp())) if layout is not None else None
+    report = upsert_pilots(
+        portfolio,
+        incoming,
+        source=event_source or source,
+        dry_run=dry_run,
+        progress=progress,
+        layout=saved,
+        held=held,
+    )
+    named = {r.source_row: r.id for r in records}
     return ImportResult(
+        linked={named[row]: how for row, how in links.how.items() if how != "id"},
+        ambiguous=links.ambiguous,
         source=source,
         kind="inventory",
         format=fmt.value,
@@ -371,6 +403,12 @@ def import_inventory(
         report=report,
         issues=lines,
     )
+
+
+def row_reader(portfolio: Portfolio, fmt: OmbFormat, source: str) -> RowReader:
+    """What derives a row's facts: the portfolio's inventory mapping, for rows of `source` in format `fmt`."""
+    items = frozenset(i.id for i in portfolio.catalog().items())
+    return RowReader(current_mapping(portfolio).mapping, fmt, Path(source).name, portfolio.clock().date(), items)
 
 
 def issue_line(source: str, issue: ImportIssue) -> str:
@@ -387,6 +425,8 @@ def incoming_pilot(
     source: str,
     reader: RowReader,
     headers: dict[str, str],
+    *,
+    as_of: datetime | None = None,
 ) -> tuple[IncomingPilot, RowFacts]:
     """What the inventory row says the pilot is, keeping the portfolio's value wherever the row is silent
     or says the same at its own (coarser) granularity, with the facts the mapping derives from it."""
@@ -398,10 +438,10 @@ def incoming_pilot(
         if old is None or old.stage.omb_2025 != reported.omb_2025:
             stage = reported
     description = next((rec.extra[k] for k in _DESCRIPTION_KEYS if rec.extra.get(k, "").strip()), "")
-    facts = reader.facts(rec.cells, rec.source_row, stage, high_impact, headers)
+    facts = reader.facts(rec.keyed, rec.source_row, stage, high_impact, headers)
     author = DERIVED_PREFIX + Path(source).name
     coverage, disagreeing = _coverage(facts, current, author, source)
-    extra = _extra(rec)
+    extra = _extra(rec, old.extra if old else {})
     if disagreeing:
         extra[REPORTED_KEY] = disagreeing
     else:
@@ -420,16 +460,22 @@ def incoming_pilot(
         blockers=tuple(facts.blockers),
         derived_by=author,
         entered_at=entered,
+        as_of=as_of,
     )
     return pilot, facts
 
 
-def _extra(rec: OmbRecord) -> dict[str, object]:
-    """The row's columns kept for the next export, and which of its cells that start like a formula it gave
-    (replacing what an earlier import gave: the inventory imported last is the one the export answers for)."""
-    extra: dict[str, object] = {k: v for k, v in rec.extra.items() if k != AS_GIVEN_KEY}
+def _extra(rec: OmbRecord, old: dict[str, object]) -> dict[str, object]:
+    """The row's columns kept for the next export over what the pilot knew (a blank cell, absent from
+    ``rec.extra``, never erases an earlier answer), and which of its cells that start like a formula it
+    gave (replacing what an earlier import gave: the inventory imported last is the one the export answers
+    for). The agency's id is kept when the pilot's own id is another (a row linked by name)."""
+    extra: dict[str, object] = {k: v for k, v in old.items() if k not in (AS_GIVEN_KEY, ROW_KEY)}
+    extra.update((k, v) for k, v in rec.extra.items() if k != AS_GIVEN_KEY)
     if rec.given:
         extra[AS_GIVEN_KEY] = dict(rec.given)
+    if rec.given_id and rec.given_id != rec.id:
+        extra[OMB_ID_KEY] = rec.given_id
     return extra
 
 

@@ -1,8 +1,8 @@
 """The inventory lint of a portfolio: its pilots as the OMB 2025 export would write them, checked by the
 pure io/omb/lint.py, and the report in text, JSON or Markdown (``caio-tui lint``, the app's lint screen).
 
-Linted is what would be submitted: each pilot becomes the record the export writes (inventory.omb_record),
-the writer writes the rows with the portfolio's agency, and the lint reads those cells back.
+Linted is what would be submitted: each pilot becomes the row `export --format omb-2025` writes (the same
+conversion, the portfolio's agency, io/omb/layout.py's writer), and the lint reads those cells back.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from caio_tui.domain.text import printable
-from caio_tui.io.inventory import omb_record
-from caio_tui.io.omb import write_inventory_2025
+from caio_tui.io.inventory import with_agency
+from caio_tui.io.inventory_layout import layout_row
+from caio_tui.io.omb.layout import LAYOUT_2025, write_layout
 from caio_tui.io.omb.lint import ERROR, WARNING, Finding, LintRow, lint_rows
 from caio_tui.store import Portfolio
 from caio_tui.store.settings import Agency, agency
@@ -61,14 +62,11 @@ def _order(f: Finding) -> tuple[bool, str, str, str]:
 def lint_portfolio(portfolio: Portfolio) -> LintReport:
     """Every pilot, as the export would write it, checked against the 2025 data dictionary."""
     chosen = agency(portfolio)
-    pilots: list[str] = []
-    records = []
+    rows: list[LintRow] = []
     with stream_pilots(portfolio) as stream:
         for stored in stream:
-            pilots.append(stored.rows.pilot.id)
-            records.append(omb_record(stored.rows))
-    written = write_inventory_2025(records, chosen.abbr.value, chosen.name.value)
-    rows = [LintRow(pilot, cells) for pilot, cells in zip(pilots, _read_back(written), strict=True)]
+            written = write_layout([with_agency(layout_row(stored.rows), chosen)], LAYOUT_2025)
+            rows.append(LintRow(stored.rows.pilot.id, _read_back(written)[0]))
     return LintReport(use_cases=len(rows), agency=chosen, findings=lint_rows(rows))
 
 

@@ -512,6 +512,82 @@ class _Batcher:
 
 # ---- update in place (inventory import) ------------------------------------------------------------
 
+_LAYOUT_PREFIX = "omb_layout:"
+
+
+def save_layout(portfolio: Portfolio, key: str, layout_json: str) -> None:
+    """Keep an inventory file's layout (a portfolio setting, sealed with the others), the newest import's."""
+    portfolio.conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (_LAYOUT_PREFIX + key, layout_json),
+    )
+
+
+_HELD_PREFIX = "omb_held:"
+
+
+def _keep_held(portfolio: Portfolio, held: Mapping[str, str], resolved: Sequence[str]) -> list[str]:
+    """Write the held rows that are new or changed and remove the resolved ones; the keys it changed."""
+    changed = []
+    for key in resolved:
+        if portfolio.conn.execute("DELETE FROM meta WHERE key = ?", (_HELD_PREFIX + key,)).rowcount:
+            changed.append(key)
+    for key, value in held.items():
+        if portfolio.meta(_HELD_PREFIX + key) != value:
+            portfolio.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_HELD_PREFIX + key, value),
+            )
+            changed.append(key)
+    return changed
+
+
+def held_rows(portfolio: Portfolio) -> dict[str, str]:
+    """Every inventory row held for a person to link, by key (JSON text)."""
+    found = portfolio.session.read(
+        "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key", (_HELD_PREFIX, _HELD_PREFIX[:-1] + ";")
+    )
+    return {r[0][len(_HELD_PREFIX) :]: r[1] for r in found}
+
+
+def saved_layouts(portfolio: Portfolio) -> dict[str, str]:
+    """Every inventory layout kept, by key (JSON text)."""
+    found = portfolio.session.read(
+        "SELECT key, value FROM meta WHERE key >= ? AND key < ?", (_LAYOUT_PREFIX, _LAYOUT_PREFIX[:-1] + ";")
+    )
+    return {r[0][len(_LAYOUT_PREFIX) :]: r[1] for r in found}
+
+
+def layouts_in_use(portfolio: Portfolio) -> set[str]:
+    """The keys of the layouts whose rows pilots still keep (pilot.extra's omb_row)."""
+    found = portfolio.session.read(
+        "SELECT DISTINCT json_extract(extra, '$.omb_row.layout') FROM pilot "
+        "WHERE json_extract(extra, '$.omb_row.layout') IS NOT NULL"
+    )
+    return {str(r[0]) for r in found}
+
+
+class LinkKey(NamedTuple):
+    """What linking a later inventory needs of a pilot: its id, name, agency, bureau, the agency's id and the
+    layout of the inventory row it keeps."""
+
+    id: str
+    name: str
+    agency: str
+    bureau: str
+    omb_id: str
+    layout: str
+
+
+def link_keys(portfolio: Portfolio) -> list[LinkKey]:
+    """Every pilot's LinkKey, in one query (the inventory columns read from pilot.extra by SQLite)."""
+    found = portfolio.session.read(
+        "SELECT id, name, coalesce(json_extract(extra, '$.agency'), ''), "
+        "coalesce(json_extract(extra, '$.agency_bureau'), ''), coalesce(json_extract(extra, '$.omb_id'), ''), "
+        "coalesce(json_extract(extra, '$.omb_row.layout'), '') FROM pilot"
+    )
+    return [LinkKey(*(str(v) for v in r)) for r in found]
+
 
 @dataclass(frozen=True)
 class IncomingPilot:
@@ -534,6 +610,9 @@ class IncomingPilot:
     blockers: tuple[tuple[str, str], ...] = ()
     derived_by: str = ""
     entered_at: datetime | None = None
+    # When the source says the pilot stood at `stage` (an inventory's year): a new pilot's first stage and a
+    # stage move the import records are dated then, not at the time of the import.
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -575,10 +654,17 @@ def upsert_pilots(
     source: str,
     dry_run: bool = False,
     progress: Progress | None = None,
+    layout: tuple[str, str] | None = None,
+    held: Mapping[str, str] | None = None,
+    resolved: Sequence[str] = (),
 ) -> UpsertReport:
     """Add the pilots that are new, update the ones that exist in place (never a duplicate), and report
     what changed per pilot. A forward stage change the gate would refuse is recorded as an override whose
-    justification names the source. dry_run reports the same and writes nothing."""
+    justification names the source. dry_run reports the same and writes nothing. ``layout`` (key, JSON)
+    is the source file's layout, kept (once per key) in the same transaction when the import changes
+    anything: what an export in the source layout writes back. ``held`` (key -> JSON) are rows the import
+    holds back for a person to link (ambiguous matches), kept with the settings; ``resolved`` are held rows
+    this write settles (removed in the same transaction)."""
     repeated = sorted(i for i, n in Counter(p.id for p in incoming).items() if n > 1)
     if repeated:
         raise StoreError(f"{source}: pilot id(s) repeat in the import: {', '.join(repeated[:5])}; nothing was imported")
@@ -588,7 +674,10 @@ def upsert_pilots(
         report, added, updates = _plan(portfolio, incoming, source, dry_run=False, progress=progress)
         portfolio.seal.check_pilots([p.id for p in incoming])  # in a few statements, not a trigger call each
         was, became = _apply(portfolio, added, updates)
-        if report.added or report.updated:
+        kept = _keep_held(portfolio, held or {}, resolved)
+        if report.added or report.updated or kept:
+            if layout is not None:
+                save_layout(portfolio, *layout)
             # Before: the old value of every field, inventory column, coverage item and stage the import
             # changed, per pilot (not the pilots or fields it left alone): what undo puts back, and what
             # the trail says the import replaced. After: the change lines and the new values.
@@ -602,6 +691,7 @@ def upsert_pilots(
                     "updated": {c.id: list(c.changes) for c in report.updated},
                     "unchanged": len(report.unchanged),
                     "values": became,
+                    **({"held": kept} if kept else {}),
                 },
                 source=source,
             )
@@ -633,7 +723,7 @@ def _plan(
                 raise StoreError(f"{source}: {wanted.id}: unknown blocker tag {tag!r}; nothing was imported")
         record = current.get(wanted.id)
         if record is None:
-            added.append(_new_record(wanted, now, portfolio.actor, categories))
+            added.append(_new_record(wanted, min(wanted.as_of or now, now), portfolio.actor, categories))
         else:
             update = _compare(record, wanted, rules, catalog, source)
             if update.changes:
@@ -709,8 +799,10 @@ def _compare(record: PilotRecord, wanted: IncomingPilot, rules: GateRules, catal
     if wanted.extra != pilot.extra:
         fields["extra"] = wanted.extra
         keys = sorted(k for k in set(wanted.extra) | set(pilot.extra) if wanted.extra.get(k) != pilot.extra.get(k))
+        keys = [k for k in keys if k not in _INTERNAL_EXTRA]  # records kept for the export, not columns
         shown = ", ".join(keys[:4]) + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
-        changes.append(f"inventory columns changed: {shown}")
+        if keys:
+            changes.append(f"inventory columns changed: {shown}")
     new_coverage: list[Coverage] = []
     for item, cov in wanted.coverage.items():
         old_cov = record.coverage.get(item)
@@ -742,6 +834,8 @@ def _compare(record: PilotRecord, wanted: IncomingPilot, rules: GateRules, catal
             changes.append(
                 f"stage: {pilot.stage.value} → {wanted.stage.value} (gate overridden: {len(failed)} rule(s))"
             )
+    if "extra" in fields and not changes:  # only the kept inventory row changed (its text, its position)
+        changes.append("inventory row as given: changed")
     return _Update(wanted, record, fields, new_coverage, move, changes, new_blockers, entered)
 
 
@@ -768,6 +862,9 @@ def _entered(record: PilotRecord, wanted: IncomingPilot) -> datetime | None:
     return wanted.entered_at
 
 
+# Keys of pilot.extra that an inventory import keeps for its export (io/omb/records.py), not columns.
+_INTERNAL_EXTRA = frozenset({"omb_row", "omb_as_given"})
+
 Values = dict[str, dict[str, Any]]  # pilot id -> what an import changed on it (old or new values)
 
 
@@ -782,7 +879,10 @@ def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update
     became: Values = {}
     for update in updates:
         pilot_id = update.incoming.id
-        was[pilot_id], became[pilot_id] = _update_pilot(portfolio, update, now)
+        as_of = update.incoming.as_of
+        # A stage move the source dates (an inventory's year) is recorded at that date, never later than now.
+        when = rows.timestamp(as_of) if as_of is not None and update.move and rows.timestamp(as_of) < now else now
+        was[pilot_id], became[pilot_id] = _update_pilot(portfolio, update, when)
     return was, became
 
 

@@ -82,7 +82,7 @@ def default_export_path(app: CaioHost, fmt: str) -> Path:
     from caio_tui.io.inventory import EXPORT_SUFFIX
 
     day = app.portfolio.clock().date().isoformat()
-    kind = "-omb-2025" if fmt == "omb-2025" else ""
+    kind = {"omb-2025": "-omb-2025", "omb": "-omb"}.get(fmt, "")
     return Path.cwd() / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
 
 
@@ -127,6 +127,17 @@ def start_import(app: CaioHost, path: Path) -> None:
         app.portfolio_changed(details=True)
 
     app.push_screen(ImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
+
+
+def open_link_years(app: CaioHost) -> None:
+    """The inventory rows an import held back (several pilots match), to link by hand."""
+    from caio_tui.tui.dialogs.link_years import LinkYearsScreen
+
+    def closed(settled: int | None) -> None:
+        if settled:
+            app.portfolio_changed(details=True)
+
+    app.push_screen(LinkYearsScreen(app.portfolio), closed)
 
 
 def ask_compare_snapshot(app: CaioHost) -> None:
@@ -207,6 +218,11 @@ def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
         "Lint the inventory (OMB 2025)",
         "Check the portfolio as an OMB 2025 submission: blanks, invalid answers, ids, contacts, practices (key i)",
         partial(open_lint, app),
+    )
+    yield Command(
+        "Link years…",
+        "Inventory rows an import held back because several pilots match them: link each, or keep it new",
+        partial(open_link_years, app),
     )
     yield Command(
         "Compare with snapshot…",

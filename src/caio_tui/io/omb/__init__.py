@@ -11,7 +11,8 @@ Formats read (detected from the header row, ``formats.py``):
   cp1252; no id column either.
 * ``omb-2025``: the M-25-21 format, 36 short column names (``COLUMNS_2025``).
 
-Only ``omb-2025`` is written (``write_inventory_2025``).
+Written back in the layout a file came in (``layout.py``: its header, column order, row order, encoding and
+line ending, each cell as given while what it says is unchanged), or as ``omb-2025``.
 
 One job per module:
 
@@ -20,6 +21,8 @@ One job per module:
 * ``answers.py``: what each inventory answer means for a pilot, both ways.
 * ``reader.py``: a file's bytes -> records and issues (``read_inventory``).
 * ``writer.py``: records -> the 2025 CSV (``write_inventory_2025``).
+* ``layout.py``: pilots -> an inventory in the layout it came in (or the 2025 one), row by row.
+* ``links.py``: which pilot a later year's row is the same use case as (id, else agency and name).
 * ``formulas.py``: the rule for cells a spreadsheet would read as a formula, on both sides.
 """
 
@@ -43,6 +46,7 @@ from caio_tui.io.omb.records import (
     OmbFormatError,
     OmbReadResult,
     OmbRecord,
+    SourceLayout,
 )
 from caio_tui.io.omb.writer import write_inventory_2025
 
@@ -62,6 +66,7 @@ __all__ = [
     "OmbFormatError",
     "OmbReadResult",
     "OmbRecord",
+    "SourceLayout",
     "detect_format",
     "read_inventory",
     "stage_2025",

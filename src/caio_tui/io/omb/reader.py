@@ -43,34 +43,48 @@ from caio_tui.io.omb.records import (
     ATO_GRANTED,
     ATO_ITEMS,
     ATO_PACKAGE,
+    GENERATED_ID_PREFIX,
     HI_COLUMN_ITEMS,
     ImportIssue,
     OmbFormat,
     OmbFormatError,
     OmbReadResult,
     OmbRecord,
+    SourceLayout,
 )
 
 
-def _decode(data: bytes, source_name: str) -> str:
+def _decode(data: bytes, source_name: str) -> tuple[str, str]:
+    """The file's text and the encoding it was written in ("utf-8-sig", "utf-8" or "cp1252")."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise OmbFormatError(f"{source_name}: empty file (no header row)")
     if b"\x00" in data:
         raise OmbFormatError(f"{source_name}: binary data, not a CSV text file")
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
     try:
-        return body.decode("utf-8")
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        return body.decode("cp1252")
+        return body.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
         raise OmbFormatError(f"{source_name}: cannot decode as UTF-8 or Windows-1252 (byte {exc.start})") from exc
 
 
+def _newline(text: str) -> str:
+    """The line ending of the header row: the one the file uses (an export gives it back)."""
+    at = text.find("\n")
+    if at > 0 and text[at - 1] == "\r":
+        return "\r\n"
+    if at >= 0:
+        return "\n"
+    return "\r" if "\r" in text else "\r\n"
+
+
 def _generated_id(agency: str, name: str, bureau: str, occurrence: int) -> str:
     key = "\x1f".join((_key_part(agency), _key_part(name), _key_part(bureau), str(occurrence)))
-    return "omb-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+    return GENERATED_ID_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
 def _key_part(text: str) -> str:
@@ -97,6 +111,7 @@ class _Row:
         self.coverage: dict[str, str] = {}
         self.evidence: dict[str, str] = {}
         self.keep: dict[str, str] = {}  # consumed columns whose raw value must stay in extra
+        self.unknown_high_impact = False  # the high-impact answer was blank or not one OMB allows
 
     def get(self, key: str) -> str:
         return self.cells.get(key, "")
@@ -120,7 +135,7 @@ class _Row:
 
 def read_inventory(data: bytes, *, source_name: str, fmt: OmbFormat | None = None) -> OmbReadResult:
     """Read an OMB inventory CSV (any known year). Row problems become issues, never exceptions."""
-    text = _decode(data, source_name)
+    text, encoding = _decode(data, source_name)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -160,9 +175,11 @@ def read_inventory(data: bytes, *, source_name: str, fmt: OmbFormat | None = Non
                     cells[f"column_{j}"] = value
             row.issue("", " | ".join(overflow), f"row has {len(cells_list)} cells, header has {len(keys)}")
         record = _read_row(fmt, row, seen_ids, occurrences)
+        record.cells = list(cells_list)
         records.append(record)
         issues.extend(row.issues)
-    return OmbReadResult(format=fmt, records=records, issues=issues, headers=headers)
+    layout = SourceLayout(fmt, tuple(header), encoding, _newline(text), text.endswith(("\n", "\r")))
+    return OmbReadResult(format=fmt, records=records, issues=issues, layout=layout, headers=headers)
 
 
 def _read_row(
@@ -210,6 +227,11 @@ def _read_row(
     stage = _read_stage(fmt, row)
     high_impact = _read_high_impact(fmt, row)
     _read_ato(row)
+    unknown = {"stage"} if stage is None else set()
+    if fmt is OmbFormat.Y2023 or row.unknown_high_impact:
+        unknown.add("high_impact")
+    if not any(item in row.coverage for item in ATO_ITEMS):
+        unknown.add("have_ato")
     if fmt is OmbFormat.Y2025 and high_impact:
         _read_hi(row)
 
@@ -225,7 +247,9 @@ def _read_row(
         extra=row.extra(),
         source_row=row.number,
         given=given_cells(row.cells),
-        cells=row.cells,
+        keyed=row.cells,
+        unknown=frozenset(unknown),
+        given_id=raw_id,
     )
 
 
@@ -265,7 +289,8 @@ def _read_high_impact(fmt: OmbFormat, row: _Row) -> bool:
             return False
         raw = row.take("is_high_impact")
         if not raw:
-            row.issue("is_high_impact", raw, "blank high-impact answer; read as not high-impact")
+            row.unknown_high_impact = True
+            row.issue("is_high_impact", raw, "blank high-impact answer; left unknown (read as not high-impact)")
             return False
         words = answer_words(raw)
         if raw not in HI_CANONICAL:
@@ -274,18 +299,21 @@ def _read_high_impact(fmt: OmbFormat, row: _Row) -> bool:
             return True
         if words in HI_FALSE or words.startswith("presumed high impact"):
             return False
+        row.unknown_high_impact = True
         row.issue("is_high_impact", raw, "unknown high-impact answer; read as not high-impact")
         return False
     # 2024: the M-24-10 rights-/safety-impacting question. Its raw answer stays in extra (as
     # 17_impact_type) because the 2025 column asks a different question.
     raw = row.get("17_impact_type").strip()
     if not raw:
-        row.issue("17_impact_type", raw, "blank rights/safety-impacting answer; read as not high-impact")
+        row.unknown_high_impact = True
+        row.issue("17_impact_type", raw, "blank rights/safety-impacting answer; left unknown (read as not high-impact)")
         return False
     words = answer_words(raw)
     if HI_2024_TRUE.match(words):
         return True
     if words != "neither":
+        row.unknown_high_impact = True
         reason = "not an allowed rights/safety-impacting answer; read as not high-impact"
         row.issue("17_impact_type", raw, reason)
     return False

@@ -7,6 +7,7 @@ file with its ``ImportIssue``s. ``COLUMNS_2025`` is the M-25-21 column order the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -46,7 +47,33 @@ class OmbRecord:
     # such cells the writer writes as they are (while the record still holds exactly that text).
     given: dict[str, str] = field(default_factory=dict)
     # Every cell of the row as the file gave it, by key: what the inventory mapping reads its facts from.
-    cells: dict[str, str] = field(default_factory=dict)
+    keyed: dict[str, str] = field(default_factory=dict)
+    # The row's cells exactly as the file gave them (the source layout's order), for the exact round trip.
+    cells: list[str] = field(default_factory=list)
+    # Record fields whose cell was blank or unreadable: "unknown", never "no" (stage, high_impact, have_ato).
+    unknown: frozenset[str] = frozenset()
+    # The id as the agency gave it ("" when the file has no id or left it blank): `id` may be generated.
+    given_id: str = ""
+
+
+@dataclass(frozen=True)
+class SourceLayout:
+    """How an inventory file was written, so an export can give it back as it came: its format, its header
+    row as written, its text encoding ("utf-8", "utf-8-sig" or "cp1252") and its line ending."""
+
+    format: OmbFormat
+    header: tuple[str, ...]
+    encoding: str = "utf-8-sig"
+    newline: str = "\r\n"
+    final_newline: bool = True  # whether the last row ends with a line ending
+
+    @property
+    def key(self) -> str:
+        """A digest of the layout: the same file read twice (or its exact export) has the same key. Line endings
+        are not part of it (a file saved again by another program still holds the same rows); the newest
+        import's are the ones written."""
+        text = "\x1f".join((self.format.value, self.encoding, *self.header))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
@@ -55,6 +82,7 @@ class OmbReadResult:
     records: list[OmbRecord]
     issues: list[ImportIssue]
     headers: dict[str, str] = field(default_factory=dict)  # key -> the file's header for it
+    layout: SourceLayout | None = None
 
 
 COLUMNS_2025: tuple[str, ...] = (
@@ -96,6 +124,24 @@ COLUMNS_2025: tuple[str, ...] = (
     "hi_public_consultation",
 )
 
+
+# Ids the reader makes up for a row with none start with this; the export never writes them.
+GENERATED_ID_PREFIX = "omb-"
+
+
+def agency_id(record: OmbRecord) -> str:
+    """The id to write for a record: the agency's own, never one the reader generated."""
+    if record.given_id:
+        return record.given_id
+    return "" if record.id.startswith(GENERATED_ID_PREFIX) else record.id
+
+
+# The key of pilot.extra that keeps the pilot's row of the inventory imported last (its layout key, position,
+# raw cells and what the import set from them): what an export in the source layout writes back.
+ROW_KEY = "omb_row"
+# The key of pilot.extra that keeps the id the agency gave a use case whose pilot has another id (a pilot
+# linked to a later year's row by name): the next import of that year matches it by this id.
+OMB_ID_KEY = "omb_id"
 
 # The key of pilot.extra that keeps OmbRecord.given between an import and the next export.
 AS_GIVEN_KEY = "omb_as_given"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from caio_tui.io.omb.answers import answer_words, hi_default_answer, hi_status, stage_2025
 from caio_tui.io.omb.formulas import FormulaCells, guarded
-from caio_tui.io.omb.records import ATO_GRANTED, COLUMNS_2025, HI_COLUMN_ITEMS, OmbRecord
+from caio_tui.io.omb.records import ATO_GRANTED, COLUMNS_2025, HI_COLUMN_ITEMS, OmbRecord, agency_id
 
 
 def write_inventory_2025(
@@ -40,21 +40,21 @@ def write_inventory_2025(
     for row, record in enumerate(records, start=2):  # the spreadsheet's row: the header is row 1
         writer.writerow(
             [
-                guarded(_cell_2025(record, column, agency, agency_name), record.given.get(column), row, column, found)
+                guarded(cell_2025(record, column, agency, agency_name), record.given.get(column), row, column, found)
                 for column in COLUMNS_2025
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _cell_2025(record: OmbRecord, column: str, agency: str, agency_name: str) -> str:
+def cell_2025(record: OmbRecord, column: str, agency: str, agency_name: str) -> str:
     extra = record.extra
     if column == "agency":  # the portfolio's agency, when known, is every row's: the inventory is its
         return agency or extra.get("agency", "")
     if column == "agency_name":
         return agency_name or extra.get("agency_name", "")
     if column == "id":
-        return record.id
+        return agency_id(record)
     if column == "use_case_name":
         return record.name
     if column == "agency_bureau":
@@ -67,6 +67,8 @@ def _cell_2025(record: OmbRecord, column: str, agency: str, agency_name: str) ->
         if record.high_impact:
             return "High-impact"
         raw = extra.get("is_high_impact", "")
+        if "high_impact" in record.unknown:
+            return raw  # blank (or an answer OMB does not allow) stays as it was: unknown, never "no"
         words = answer_words(raw)
         # Keep "Presumed High-Impact, but Not High-impact": it says more than "Not High-impact".
         return raw if raw and words.startswith("presumed high impact") else "Not High-impact"
@@ -95,12 +97,9 @@ def _have_ato(record: OmbRecord) -> str:
         return "Yes"
     if status is not None and status != "not_assessed":
         return "No"
-    raw = record.extra.get("have_ato", "")
-    if raw:
-        return raw
-    # Not assessed: OMB requires the answer for pilot and deployed use cases only, and without a
-    # recorded ATO the answer is No; elsewhere the cell is left blank rather than asserting anything.
-    return "No" if stage_2025(record.stage) in ("Pilot", "Deployed") else ""
+    # Not assessed: whatever the inventory said (an answer that is not Yes/No), else blank. A missing
+    # answer on a Pilot/Deployed use case is for the lint to name, not for the export to invent.
+    return record.extra.get("have_ato", "")
 
 
 def _hi_answer(record: OmbRecord, column: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from caio_tui.io.omb import AS_GIVEN_KEY
+from caio_tui.io.omb.records import ROW_KEY
 from caio_tui.io.snapshot.schema import Snapshot
 from caio_tui.io.snapshot.times import stored_time
 from caio_tui.store.transfer import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
@@ -116,6 +117,9 @@ def imported_extra(extra: dict[str, Any]) -> dict[str, Any]:
     """A pilot's extra fields as a snapshot brings them in, without the record of which cells an OMB
     inventory gave as they are: a value that arrives in a snapshot is not one this portfolio imported from an
     inventory, so its OMB export neutralizes it if it starts like a formula (io/omb/formulas.py)."""
-    if AS_GIVEN_KEY not in extra:
+    if AS_GIVEN_KEY not in extra and ROW_KEY not in extra:
         return extra  # nearly every pilot: no copy
-    return {k: v for k, v in extra.items() if k != AS_GIVEN_KEY}
+    kept = {k: v for k, v in extra.items() if k != AS_GIVEN_KEY}
+    if isinstance(kept.get(ROW_KEY), dict):  # the inventory row stays (what was blank is still unknown), untrusted
+        kept[ROW_KEY] = {**kept[ROW_KEY], "untrusted": True}
+    return kept

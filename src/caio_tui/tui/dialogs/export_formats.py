@@ -9,5 +9,6 @@ EXPORTS: tuple[tuple[str, str], ...] = (
     ("csv", "CSV of pilots"),
     ("markdown", "Markdown briefing"),
     ("html", "HTML briefing"),
+    ("omb", "OMB inventory in its source layout (CSV)"),
     ("omb-2025", "OMB 2025 AI use case inventory (CSV)"),
 )

@@ -1,0 +1,71 @@
+"""Link years: the rows an inventory import held back (several pilots match) are listed with their
+candidates; choosing one links the row to that pilot in one import event."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from caio_tui.domain.stages import Stage
+from caio_tui.io.inventory import import_file
+from caio_tui.io.inventory_review import held_for_review
+from caio_tui.io.omb import COLUMNS_2025
+from caio_tui.store import Portfolio
+from caio_tui.tui.dialogs.link_years import LinkYearsScreen
+from helpers import DATA
+from helpers.tui import make_app, press, run_command, settle
+
+SHORT_2024 = DATA / "omb" / "inventory_2024_short.csv"
+
+
+def write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in header])
+    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+    return path
+
+
+def held_portfolio(portfolio: Portfolio, tmp_path: Path) -> None:
+    header_2024 = next(csv.reader(io.StringIO(SHORT_2024.read_text(encoding="utf-8-sig"))))
+    same = {"3_agency": "Department of Civic Services", "3_abr": "DCS", "2_use_case_name": "Search", "4_bureau": "OGM"}
+    write(
+        tmp_path / "2024.csv", header_2024, [{**same, "16_dev_stage": "Initiated"}, {**same, "16_dev_stage": "Retired"}]
+    )
+    import_file(portfolio, tmp_path / "2024.csv")
+    row = {
+        "agency": "DCS",
+        "id": "DCS-2",
+        "use_case_name": "Search",
+        "agency_bureau": "OGM",
+        "development_stage": "Pilot",
+    }
+    result = import_file(portfolio, write(tmp_path / "2025.csv", list(COLUMNS_2025), [row]))
+    assert len(result.ambiguous) == 1
+
+
+async def test_choosing_a_candidate_links_the_row(portfolio: Portfolio, tmp_path: Path) -> None:
+    held_portfolio(portfolio, tmp_path)
+    (held,) = held_for_review(portfolio)
+    chosen = held.candidates[0]
+    app = make_app(portfolio)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await run_command(pilot, "Link years")
+        screen = app.screen
+        assert isinstance(screen, LinkYearsScreen)
+        options = screen.query_one("#link-rows", OptionList)
+        assert options.option_count == 4  # the row's heading, two candidates, "none of these"
+        await press(pilot, "down", "enter")  # the first candidate (the heading is not selectable)
+        assert held_for_review(portfolio) == []
+        assert "No row is held" in str(screen.query_one("#link-summary").content)  # type: ignore[attr-defined]
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, LinkYearsScreen)
+    pilot_after = portfolio.get(chosen.id)
+    assert pilot_after.stage is Stage.PILOT and pilot_after.extra["omb_id"] == "DCS-2"
+    assert portfolio.history()[-1].action == "import"
