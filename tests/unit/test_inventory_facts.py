@@ -177,11 +177,10 @@ def test_derived_blockers_dates_and_flags(portfolio: Portfolio, tmp_path: Path) 
     assert triage.stage_history[0].moved_at.date() == date(2024, 3, 1)
     assert chat.pilot.stage_entered_at.date() == date(2024, 1, 1)
     assert portfolio.is_stalled(chat.pilot)  # a pilot since January 2024, seen in November 2026
-    assert not portfolio.is_stalled(search.pilot)  # unreadable date: from today
+    # An unreadable date is not used: the pilot stands at its stage since the inventory's year (item 5).
+    assert search.pilot.stage_entered_at.date() == date(2025, 12, 31)
     text = "\n".join(issues)
-    assert (
-        "inv.csv:4: operational_date: not a date this import can read; days in stage from today (sometime soon)" in text
-    )
+    assert "inv.csv:4: operational_date: not a date this import can read; not used (sometime soon)" in text
     assert "inv.csv:3: contact_email: no contact for a Pilot or Deployed use case" in text
     assert "data.access_agreements: involves PII and names no privacy impact assessment" in text
 
@@ -309,6 +308,6 @@ def test_a_stage_move_from_a_later_inventory_is_dated_by_it(db_path: Path, tmp_p
         chat = record(portfolio, "DCS-2")
     assert chat.pilot.stage.value == "production"
     assert [(m.to_stage.value, m.moved_at.date()) for m in chat.stage_history] == [
-        ("pilot", NOW.date()),
+        ("pilot", date(2025, 12, 31)),  # the first file's year: it gives no date
         ("production", date(2027, 3, 15)),
     ]

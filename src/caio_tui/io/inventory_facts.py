@@ -189,11 +189,9 @@ class RowReader:
             return
         day = parse_inventory_date(answer)
         if day is None:
-            found.issues.append(
-                ImportIssue(row, header, answer, "not a date this import can read; days in stage from today")
-            )
+            found.issues.append(ImportIssue(row, header, answer, "not a date this import can read; not used"))
         elif day > self.today:
-            found.issues.append(ImportIssue(row, header, answer, "a date in the future; days in stage from today"))
+            found.issues.append(ImportIssue(row, header, answer, "a date in the future; not used"))
         else:
             found.entered = day
             found.entered_note = self._source(column, answer, row)

@@ -723,7 +723,7 @@ def _plan(
                 raise StoreError(f"{source}: {wanted.id}: unknown blocker tag {tag!r}; nothing was imported")
         record = current.get(wanted.id)
         if record is None:
-            added.append(_new_record(wanted, min(wanted.as_of or now, now), portfolio.actor, categories))
+            added.append(_new_record(wanted, now, portfolio.actor, categories))
         else:
             update = _compare(record, wanted, rules, catalog, source)
             if update.changes:
@@ -745,9 +745,12 @@ def _plan(
 def _new_record(
     wanted: IncomingPilot, now: datetime, actor: str, categories: Mapping[str, BlockerCategory]
 ) -> PilotRecord:
-    """A new pilot as the source gives it: a derived status keeps its author (the file), and the stage is
-    entered on the source's date where it gives one."""
-    entered = wanted.entered_at if wanted.entered_at and wanted.entered_at < now else now
+    """A new pilot as the source gives it: a derived status keeps its author (the file); the pilot is dated
+    when the source says it stood at its stage (`as_of`, an inventory's year), and enters the stage on the
+    source's own date for it where it gives one in the past."""
+    dated = min(wanted.as_of or now, now)
+    entered = wanted.entered_at if wanted.entered_at and wanted.entered_at < now else dated
+    now = dated
     pilot = Pilot(
         id=wanted.id,
         name=wanted.name,
@@ -879,10 +882,7 @@ def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update
     became: Values = {}
     for update in updates:
         pilot_id = update.incoming.id
-        as_of = update.incoming.as_of
-        # A stage move the source dates (an inventory's year) is recorded at that date, never later than now.
-        when = rows.timestamp(as_of) if as_of is not None and update.move and rows.timestamp(as_of) < now else now
-        was[pilot_id], became[pilot_id] = _update_pilot(portfolio, update, when)
+        was[pilot_id], became[pilot_id] = _update_pilot(portfolio, update, now)
     return was, became
 
 
@@ -939,14 +939,14 @@ def _update_pilot(portfolio: Portfolio, update: _Update, now: str) -> tuple[dict
 
 
 def _move_date(update: _Update, now: str) -> str:
-    """The day the source says the pilot entered the stage it moves it to, when that day falls after every
-    move recorded so far (the history stays in order); else now."""
-    entered = update.incoming.entered_at
+    """When the pilot entered the stage the source moves it to: the source's own date for it (an inventory's
+    operational date), else the date the source speaks for (`as_of`, an inventory's year), each only when it
+    falls after every move recorded so far (the history stays in order) and before now; else now."""
     last = max((m.moved_at for m in update.current.stage_history), default=update.current.pilot.created_at)
-    if entered is None or entered <= last:
-        return now
-    at = rows.timestamp(entered)
-    return at if at < now else now
+    for day in (update.incoming.entered_at, update.incoming.as_of):
+        if day is not None and day > last and rows.timestamp(day) < now:
+            return rows.timestamp(day)
+    return now
 
 
 def _open_derived(portfolio: Portfolio, pilot_id: str, tag: str, note: str, now: str, update: _Update) -> int:
