@@ -9,7 +9,7 @@ in `briefing_markdown`, the HTML page in `briefing_html`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from caio_tui.domain.blockers import Blocker
@@ -19,6 +19,7 @@ from caio_tui.domain.leverage import ClosestCounter, Distance, GateFacts, Levera
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.domain.territory import Territory
+from caio_tui.io.briefing_gates import BelowGate, BelowGateCounter
 from caio_tui.store import Portfolio
 from caio_tui.store.transfer import MoveRow, PilotFacts, Progress, read_records, recent_moves, stream_facts
 
@@ -70,6 +71,8 @@ class Briefing:
     in_production: int = 0
     active: int = 0
     audit_head: tuple[int, str] = (0, "")  # (newest event, its hash) when taken: `caio-tui verify --head FILE`
+    below_gate: int = 0  # pilots standing at a stage whose gates they would fail today
+    below_gate_shown: list[BelowGate] = field(default_factory=list)  # furthest along first
 
     @property
     def production_share(self) -> float:
@@ -85,6 +88,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
     now, stalled_days = portfolio.clock(), portfolio.stalled_days
     leverage = LeverageCounter(tags, rules, catalog)
     closest = ClosestCounter(rules, catalog, TOP)
+    below_gate = BelowGateCounter(rules, catalog)
     counts = {s: 0 for s in Stage}
     territory = {t: 0 for t in Territory}
     stalled: list[Stalled] = []
@@ -115,6 +119,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
 
             leverage.add(p.id, facts, gate_record)
             closest.add(p.id, facts, p.readiness, full_record)
+            below_gate.add(p.id, facts)
             if progress and index % 1000 == 0:
                 progress(index, total)
     stalled.sort(key=lambda s: (-s.days, s.id))
@@ -134,6 +139,8 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         in_production=counts[Stage.PRODUCTION] + counts[Stage.SCALED],
         active=sum(counts.values()) - counts[Stage.RETIRED],
         audit_head=portfolio.audit_head(),
+        below_gate=len(below_gate.found),
+        below_gate_shown=below_gate.result(portfolio),
     )
 
 
@@ -212,8 +219,15 @@ def from_label(move: StageMove) -> str:
 
 
 TERRITORY_LABEL: dict[Territory, str] = {
-    Territory.CLEAR: "Clear (no open blocker)",
+    Territory.CLEAR: "Clear (assessed, no open blocker)",
     Territory.INFRASTRUCTURE: "Infrastructure (identity, infrastructure, governance)",
     Territory.ORGANIZATIONAL: "Organizational",
     Territory.BOTH: "Both",
+    Territory.UNASSESSED: "Unassessed (nothing assessed yet, no open blocker)",
 }
+
+
+BELOW_GATE_NOTE = (
+    "Pilots standing at a stage whose gates they would fail today, however they got there (an old decision, "
+    "an override, an import, a sample), furthest along first, with the rules each fails."
+)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from caio_tui.resources import migration_files
+from caio_tui.store import upgrade_seal
 from caio_tui.store.errors import PortfolioBusy, PortfolioError, StoreError
 from caio_tui.store.leftovers import mark, remove_stale
 
@@ -454,11 +455,14 @@ def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> bool:
         if not pending:
             conn.execute("ROLLBACK")
             return False
+        reshaped = upgrade_seal.reshaped_tables(conn, current, [sql for _, _, sql in pending])
+        before = upgrade_seal.digests(conn, reshaped)
         for version, name, sql in pending:
             try:
                 _run_script(conn, sql)
             except sqlite3.DatabaseError as exc:
                 raise PortfolioError(f"{path}: migration {version:04d}_{name} failed ({exc})") from None
+        upgrade_seal.reseal(conn, before, from_version=current, to_version=pending[-1][0])
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
         conn.execute("COMMIT")
