@@ -346,7 +346,7 @@ def test_tag_and_untag_move_the_territory(db: Path) -> None:
     out = ok(run("--db", db, "tag", "DCS-003", "skills-gap", "--note", "no data scientist"))
     assert out.strip() == "DCS-003: opened skills-gap; territory now organizational"
     assert ok(run("--db", db, "untag", "DCS-003", "skills-gap")).strip() == (
-        "DCS-003: resolved skills-gap; territory now clear"
+        "DCS-003: resolved skills-gap; territory now unassessed"  # nothing of it is assessed yet
     )
     assert show(db, "DCS-003")["blockers"][0]["open"] is False
 

@@ -5,16 +5,47 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from caio_tui.store import audit
+from caio_tui.store import audit, seal
+
+
+def as_version_4(path: Path) -> None:
+    """Schema 4 (before 0006): no pilot.below_gate, no territory 'unassessed' (such pilots were 'clear'),
+    every row sealed as schema 4 sealed it and the newest event recording that state."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("BEGIN")
+    for table in ("inventory_mapping", "commercial_use", "commercial_file"):  # schemas 5 and 7
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DROP INDEX pilot_below_gate")
+    conn.execute("DROP INDEX pilot_unjudged")
+    conn.execute("ALTER TABLE pilot DROP COLUMN below_gate")
+    conn.execute("UPDATE pilot SET territory = 'clear' WHERE territory = 'unassessed'")
+    conn.execute("DELETE FROM state_seal")
+    total = 0
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    for spec in (t for t in seal.TABLES if t.table in present):
+        for group, digest in seal.table_digests(conn, spec):
+            total += int.from_bytes(digest, "big")
+            conn.execute("INSERT INTO state_seal VALUES (?, ?, ?)", (spec.table, group, digest))
+    last = conn.execute("SELECT * FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    if last is not None:
+        event = dict(last) | {"state": seal.state_text(total)}
+        conn.execute(
+            "UPDATE audit_event SET state = ?, hash = ? WHERE id = ?",
+            (event["state"], audit.event_hash(event), last["id"]),
+        )
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute("COMMIT")
+    conn.close()
 
 
 def as_version_3(path: Path) -> None:
     """Schema 3: no state seal, and events without `state` (each re-hashed as schema 3 hashed it)."""
+    as_version_4(path)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     conn.execute("DROP TABLE state_seal")
-    conn.execute("DROP TABLE IF EXISTS inventory_mapping")  # schema 5
     prev = audit.GENESIS
     for row in conn.execute("SELECT * FROM audit_event ORDER BY id").fetchall():
         event = dict(row) | {"state": None, "prev_hash": prev}

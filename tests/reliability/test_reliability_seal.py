@@ -159,7 +159,8 @@ def test_a_portfolio_from_before_the_seal_is_sealed_on_first_open(tmp_path: Path
     ok(run("--db", path, "init", "--sample", "civilian-agency"))
     as_version_3(path)
     history = json.loads(ok(run("--db", path, "history", "--json")))
-    assert history[-1]["action"] == "state.seal"
+    # Sealed first, then every pilot judged against its gates (new in schema 6), as a sealed write.
+    assert [e["action"] for e in history[-2:]] == ["state.seal", "pilots.rederive"]
     code, report = verify_json(path)
     assert code == 0 and report["state"]["holds"]
     shell(path, "UPDATE pilot SET name = 'x' WHERE id = 'DCS-001'")

@@ -46,7 +46,13 @@ async def test_5_shows_the_numbers_of_the_portfolio(sample_portfolio: Portfolio)
         assert share[2] == f"{p.short_of_benchmark} short of the one-third benchmark ┃"
         assert "┃" in share[1]
         territories = panel(app, "territories")
-        assert [line.split()[0] for line in territories[1:]] == ["clear", "infrastructure", "organizational", "both"]
+        assert [line.split()[0] for line in territories[1:]] == [
+            "clear",
+            "infrastructure",
+            "organizational",
+            "both",
+            "unassessed",
+        ]
         assert [int(line.split()[-1]) for line in territories[1:]] == list(stats.territories.values())
         stalled = panel(app, "stalled")
         assert stalled[0] == f"Stalled (extended evaluations) {stats.stalled}"
@@ -57,6 +63,8 @@ async def test_5_shows_the_numbers_of_the_portfolio(sample_portfolio: Portfolio)
         assert f"unlocks {stats.top_blockers[0].leverage}" in top[1]
         assert panel(app, "open-blockers")[0] == f"Open blockers {stats.open_blockers}"
         assert panel(app, "stale-approvals") == ["Stale approvals 0"]
+        assert stats.below_gate == 1  # DCS-020: in production, short of the production gate
+        assert panel(app, "below-gate") == ["Below their gate 1  (filter: below-gate)"]
         title = str(app.screen.query_one("#dashboard-title", Static).content)
         assert title == f"Dashboard · {sample_portfolio.name} · {stats.total} pilots"
 

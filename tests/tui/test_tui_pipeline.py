@@ -77,7 +77,7 @@ async def test_2_shows_a_lane_per_stage_headed_by_its_count_with_retired_collaps
         assert "Retired" in lane_text(app, Stage.RETIRED) and "⏎ open" in lane_text(app, Stage.RETIRED)
         assert "Legacy" not in lane_text(app, Stage.RETIRED)  # its cards stay hidden while collapsed
         totals = str(screen.query_one("#pipeline-totals", Static).content)
-        assert totals == "30 pilots · 4 stalled"
+        assert totals == "30 pilots · 4 stalled · 1 below their gate ↓"  # DCS-020, in production
         # Every card of the pilot lane is drawn with its name; a lane with more cards than fit says so.
         text = lane_text(app, Stage.PILOT)
         shown = [pid for pid in in_order(sample_portfolio, Stage.PILOT) if sample_portfolio.get(pid).name[:12] in text]
@@ -98,7 +98,7 @@ async def test_cards_mark_stalled_pilots_and_stale_approvals(sample_portfolio: P
         assert "stale" in lane_text(app, Stage.READINESS)
         assert "stalled" in lane_text(app, Stage.READINESS)
         totals = str(board(app).query_one("#pipeline-totals", Static).content)
-        assert totals.endswith("· 1 approval stale")
+        assert "· 1 approval stale ·" in totals and totals.endswith("below their gate ↓")
 
 
 def test_a_card_shows_name_office_readiness_glyphs_days_and_marks() -> None:

@@ -153,7 +153,7 @@ def test_summary_rows_and_distance_to_production(store: Portfolio) -> None:
     summary = {s.key: s for s in found.summary}
     assert summary["next_gate"].values == ("✓ production", "✗ production", "✗ scaled")
     assert summary["distance"].values == ("0", "2", "0")
-    assert summary["territory"].values == ("clear", "infrastructure", "clear")
+    assert summary["territory"].values == ("clear", "infrastructure", "unassessed")  # Live: nothing assessed
     assert summary["territory"].differs and summary["distance"].differs
     assert not summary["days"].differs
     # The distance is the gates' own count of least changes.

@@ -60,10 +60,12 @@ def test_columns_follow_the_domain_rules(
     ]
     open_ = [b for b in blockers if b.is_open]
     stored = [OpenBlocker(b.tag, b.category, b.opened_at.isoformat()) for b in open_]
-    columns = DERIVATION.columns(statuses, high_impact, stored)
+    columns = DERIVATION.columns(statuses, high_impact, stored, stage="intake", fields={})
     expected = readiness(CATALOG, statuses, high_impact)
     best = most_important(blockers)
     assert (columns.readiness, columns.not_assessed) == (round(expected.score, 4), expected.not_assessed)
-    assert columns.territory is territory(b.category for b in open_)
+    items = [i.id for i in CATALOG.items(high_impact=high_impact)]
+    assessed = any(statuses.get(i, CoverageStatus.NOT_ASSESSED) is not CoverageStatus.NOT_ASSESSED for i in items)
+    assert columns.territory is territory((b.category for b in open_), assessed=assessed)
     assert columns.open_blockers == len(open_)
     assert columns.top_blocker == (best.tag if best else "")

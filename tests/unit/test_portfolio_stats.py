@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from caio_tui.domain.coverage import CoverageStatus
+from caio_tui.domain.filters import parse_filter
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.portfolio_stats import ProductionShare, stats_from_records
 from caio_tui.domain.stages import PIPELINE, Stage
@@ -128,13 +129,20 @@ def test_dashboard_splits_and_share(crafted: Portfolio) -> None:
         Territory.INFRASTRUCTURE: 5,
         Territory.ORGANIZATIONAL: 1,
         Territory.BOTH: 2,
+        Territory.UNASSESSED: 0,  # no open blocker there, by definition
     }
+    # H (production) and I (scaled) have nothing assessed and no blocker: unassessed, never clear.
     assert stats.territories == {
-        Territory.CLEAR: 2,
+        Territory.CLEAR: 0,
         Territory.INFRASTRUCTURE: 4,
         Territory.ORGANIZATIONAL: 1,
         Territory.BOTH: 1,
+        Territory.UNASSESSED: 2,
     }
+    # H and I meet nothing the production gate asks; A, B and C stand in readiness, whose gate does not
+    # forbid their debug-only logging; E's personal credentials only bar its way into readiness.
+    assert stats.below_gate == 2
+    assert [p.id for p in crafted.pilots(parse_filter("below-gate"))] == ["H", "I"]
     assert [(t.tag, t.leverage) for t in stats.top_blockers] == [("debug-only-logging", 2), ("personal-credentials", 1)]
 
 

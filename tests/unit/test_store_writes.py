@@ -117,7 +117,9 @@ def test_resolving_a_blocker_keeps_it_in_the_history(portfolio: Portfolio) -> No
     portfolio.resolve_blocker(pid, "shared-service-account")
     (blocker,) = portfolio.record(pid).blockers
     assert (blocker.resolved_at, blocker.resolved_by, blocker.note) == (NOW, "tester", "svc-oba-assist")
-    assert portfolio.get(pid).territory is Territory.CLEAR
+    assert (
+        portfolio.get(pid).territory is Territory.UNASSESSED
+    )  # nothing assessed: resolving its one blocker says nothing about it
     event = portfolio.history(pid)[-1]
     assert event.action == "blocker.resolve"
     assert event.before["resolved_at"] is None and event.after["resolved_at"] is not None

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 @db_option
 @click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
 @click.option("--blocker", "blockers", multiple=True, help="Only pilots with this open blocker tag.")
-@click.option("--territory", "territories", multiple=True, help="clear, infrastructure, organizational or both.")
+@click.option(
+    "--territory", "territories", multiple=True, help="clear, infrastructure, organizational, both or unassessed."
+)
 @click.option("--stalled", is_flag=True, help="Only stalled pilots (extended evaluations).")
 @click.option("--filter", "query", default="", help="A filter as typed in the app, e.g. 'stage:pilot claims'.")
 @click.option(

@@ -250,7 +250,7 @@ def print_summary(console: Console, name: str, stats: PortfolioStats) -> None:
     console.print(
         _split_line(
             "by territory of the pilot",
-            {t.value: n for t, n in stats.blockers_by_territory.items() if t.value != "clear"},
+            {t.value: n for t, n in stats.blockers_by_territory.items() if t.value not in ("clear", "unassessed")},
         )
     )
     if stats.top_blockers:
@@ -260,6 +260,7 @@ def print_summary(console: Console, name: str, stats: PortfolioStats) -> None:
     else:
         console.print(_text("Top blockers by leverage: none would unlock a pilot on its own"))
     console.print(_text(f"Stale approvals: {stats.stale_approvals}"))
+    console.print(_text(f"Below their gate (filter: below-gate): {stats.below_gate}"))
 
 
 # ---- the commands -----------------------------------------------------------------------------------

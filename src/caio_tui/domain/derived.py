@@ -1,6 +1,7 @@
 """The derived values the store keeps on each pilot row, computed in one place.
 
-The portfolio table sorts and filters by readiness, territory, open blockers and the top blocker, so the
+The portfolio table sorts and filters by readiness, territory, open blockers, the top blocker and whether
+the pilot stands below its gate, so the
 store keeps them as columns and recomputes them on every change (Portfolio._refresh), on every bulk load
 (store.bulk, store.transfer) and the reports show readiness per area. All of them call `Derivation`, so
 a pilot reads the same whichever way it was written.
@@ -9,6 +10,11 @@ Readiness follows domain.scoring.readiness (met 1, partial 0.5, gap and not_asse
 not_applicable leave the denominator) without building its pydantic models: a bulk load of a million
 pilots calls this a million times (tests hold the two equal). Credits are multiples of 0.5, exact in
 binary, so the sums do not depend on the order the items are visited in.
+
+Below its gate: a pilot stands at a stage whose gates it would fail today, however it got there (an old
+decision, an override, an import, a sample). The gates are those a move from intake to its stage crosses
+(domain.gates.standing, which names the failing rules); GateStanding answers the yes or no from the rules
+compiled once, for the same million-pilot loads (tests hold the two equal).
 """
 
 from __future__ import annotations
@@ -18,6 +24,19 @@ from typing import NamedTuple
 
 from caio_tui.domain import staleness
 from caio_tui.domain.coverage import Catalog, CoverageStatus
+from caio_tui.domain.gates import (
+    UNGATED,
+    CoverageRule,
+    FieldRule,
+    GateRules,
+    HighImpactRule,
+    NoBlockerRule,
+    accepted_statuses,
+    high_impact_items,
+    rule_items,
+    stages_crossed,
+)
+from caio_tui.domain.stages import PIPELINE, Stage
 from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory, Territory, territory
 
 # Statuses are looked up as plain text: CoverageStatus is a StrEnum, so its members hash and compare
@@ -45,12 +64,87 @@ class DerivedColumns(NamedTuple):
     territory: Territory
     open_blockers: int
     top_blocker: str  # the most important open blocker's tag, "" when none
+    below_gate: bool  # stands at a stage whose gates it would fail today
+
+
+class _Needs(NamedTuple):
+    """What the gates up to one stage ask, merged: per item the statuses every rule naming it accepts."""
+
+    items: tuple[tuple[str, frozenset[str]], ...]
+    practices: tuple[tuple[str, frozenset[str]], ...]  # high-impact use cases only
+    fields: tuple[str, ...]
+    tags: frozenset[str]
+    categories: frozenset[str]
+
+
+def _needs(rules: GateRules, stage: Stage, catalog: Catalog) -> _Needs:
+    items: dict[str, frozenset[str]] = {}
+    practices: dict[str, frozenset[str]] = {}
+    fields: list[str] = []
+    tags: set[str] = set()
+    categories: set[str] = set()
+    every = frozenset(s.value for s in CoverageStatus)
+    for crossed in stages_crossed(Stage.INTAKE, stage):
+        for rule in rules.for_stage(crossed).rules:
+            if isinstance(rule, FieldRule):
+                fields.append(rule.field)
+            elif isinstance(rule, CoverageRule):
+                accept = frozenset(s.value for s in accepted_statuses(rule))
+                for item in rule_items(rule, catalog):
+                    items[item] = items.get(item, every) & accept
+            elif isinstance(rule, HighImpactRule):
+                accept = frozenset(s.value for s in accepted_statuses(rule))
+                for item in high_impact_items(catalog):
+                    practices[item] = practices.get(item, every) & accept
+            elif isinstance(rule, NoBlockerRule):
+                tags.update(rule.tags)
+                categories.update(c.value for c in rule.categories)
+    return _Needs(
+        tuple(items.items()),
+        tuple(practices.items()),
+        tuple(dict.fromkeys(fields)),
+        frozenset(tags),
+        frozenset(categories),
+    )
+
+
+class GateStanding:
+    """Whether a pilot stands below its gate, from gate rules compiled once per stage (no rules: never)."""
+
+    def __init__(self, rules: GateRules | None, catalog: Catalog) -> None:
+        self.needs: dict[str, _Needs] = {}
+        if rules is not None:
+            self.needs = {s.value: _needs(rules, s, catalog) for s in PIPELINE if s not in UNGATED}
+
+    def below(
+        self,
+        stage: str,
+        statuses: Mapping[str, str],
+        high_impact: bool,
+        open_blockers: Iterable[OpenBlocker],
+        fields: Mapping[str, str],
+    ) -> bool:
+        """stage: Stage or its value (intake and retired pass no gate, so stand below none)."""
+        needs = self.needs.get(stage)
+        if needs is None:
+            return False
+        get = statuses.get
+        if any(get(item, _NOT_ASSESSED) not in accept for item, accept in needs.items):
+            return True
+        if high_impact and any(get(item, _NOT_ASSESSED) not in accept for item, accept in needs.practices):
+            return True
+        if any(not fields.get(name, "").strip() for name in needs.fields):
+            return True
+        tags, categories = needs.tags, needs.categories
+        return any(b.tag in tags or b.category in categories for b in open_blockers)
 
 
 class Derivation:
-    """The derived columns of any pilot of one catalog (the catalog's item lists are worked out once)."""
+    """The derived columns of any pilot of one catalog and one version of the gate rules (the catalog's
+    item lists and the rules are worked out once). Without rules no pilot stands below a gate."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, rules: GateRules | None = None) -> None:
+        self.standing = GateStanding(rules, catalog)
         self.areas: dict[bool, tuple[tuple[str, tuple[str, ...]], ...]] = {
             hi: tuple((a.id, tuple(i.id for i in a.items)) for a in catalog.areas(hi)) for hi in (False, True)
         }
@@ -59,12 +153,28 @@ class Derivation:
         }
 
     def columns(
-        self, statuses: Mapping[str, str], high_impact: bool, open_blockers: Iterable[OpenBlocker]
+        self,
+        statuses: Mapping[str, str],
+        high_impact: bool,
+        open_blockers: Iterable[OpenBlocker],
+        *,
+        stage: str,
+        fields: Mapping[str, str],
     ) -> DerivedColumns:
-        """statuses: item id -> status (CoverageStatus or its value; absent items are not assessed)."""
+        """statuses: item id -> status (CoverageStatus or its value; absent items are not assessed);
+        fields: the gated fields (name, office, owner, description) as text."""
         score, not_assessed = self.readiness(statuses, high_impact)
         found = list(open_blockers)
-        return DerivedColumns(score, not_assessed, territory(b.category for b in found), len(found), top_blocker(found))
+        # Anything set, waivers included, is an assessment; only a pilot with every item unset is unassessed.
+        assessed = not_assessed < len(self.items[high_impact])
+        return DerivedColumns(
+            score,
+            not_assessed,
+            territory((b.category for b in found), assessed=assessed),
+            len(found),
+            top_blocker(found),
+            self.standing.below(stage, statuses, high_impact, found, fields),
+        )
 
     def readiness(self, statuses: Mapping[str, str], high_impact: bool) -> tuple[float, int]:
         """(readiness rounded to 4 places, applicable items not assessed)."""

@@ -1,7 +1,7 @@
 """The filter language of the table, the board and `list`: free text plus tokens.
 
 `stage:pilot blocker:shared-service-account territory:infrastructure office:"Human Capital" stalled
-high-impact claims` keeps pilots that match every token and whose id, name, office or owner contain
+high-impact below-gate claims` keeps pilots that match every token and whose id, name, office or owner contain
 every free word.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from caio_tui.domain.stages import Stage, parse_stage
 from caio_tui.domain.territory import Territory
 
-TOKENS = ("stage:", "blocker:", "territory:", "office:", "stalled", "high-impact", "stale")
+TOKENS = ("stage:", "blocker:", "territory:", "office:", "stalled", "high-impact", "stale", "below-gate")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class PilotFilter:
     stalled: bool = False
     high_impact: bool = False
     approval_stale: bool = False
+    below_gate: bool = False  # stands at a stage whose gates it would fail today
 
     @property
     def is_empty(self) -> bool:
@@ -74,7 +75,7 @@ def parse_filter(query: str) -> PilotFilter:
     blockers: list[str] = []
     territories: list[Territory] = []
     offices: list[str] = []
-    flags = {"stalled": False, "high-impact": False, "stale": False}
+    flags = {"stalled": False, "high-impact": False, "stale": False, "below-gate": False}
     for word in _split(query):
         key, sep, value = word.partition(":")
         key = key.lower()
@@ -99,4 +100,5 @@ def parse_filter(query: str) -> PilotFilter:
         stalled=flags["stalled"],
         high_impact=flags["high-impact"],
         approval_stale=flags["stale"],
+        below_gate=flags["below-gate"],
     )

@@ -341,9 +341,13 @@ def stages_crossed(from_stage: Stage, to_stage: Stage) -> list[Stage]:
     return list(PIPELINE[start + 1 : end + 1])
 
 
-def evaluate(record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Catalog) -> GateResult:
+def evaluate(
+    record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Catalog, *, from_stage: Stage | None = None
+) -> GateResult:
+    """The gates a move from the pilot's stage (or from_stage) to to_stage crosses, rule by rule."""
+    start = record.pilot.stage if from_stage is None else from_stage
     failures: list[RuleFailure] = []
-    for stage in stages_crossed(record.pilot.stage, to_stage):
+    for stage in stages_crossed(start, to_stage):
         for index, rule in enumerate(rules.for_stage(stage).rules, start=1):
             failed = _check(rule, record, catalog)
             if failed:
@@ -351,9 +355,14 @@ def evaluate(record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Ca
                 if rule.description:
                     reason = f"{rule.description}: {reason}"
                 failures.append(RuleFailure(rule=f"{stage.value} #{index}", reason=reason, changes=tuple(changes)))
-    return GateResult(
-        pilot_id=record.pilot.id, from_stage=record.pilot.stage, to_stage=to_stage, failures=tuple(failures)
-    )
+    return GateResult(pilot_id=record.pilot.id, from_stage=start, to_stage=to_stage, failures=tuple(failures))
+
+
+def standing(record: PilotRecord, rules: GateRules, catalog: Catalog) -> GateResult:
+    """Whether the pilot would get where it stands today: every gate from intake to its stage. A failure
+    means it stands below its gate (an intake or retired pilot passes none, so never does)."""
+    stage = record.pilot.stage
+    return evaluate(record, stage, rules, catalog, from_stage=Stage.INTAKE if stage not in UNGATED else stage)
 
 
 def distance(record: PilotRecord, to_stage: Stage, rules: GateRules, catalog: Catalog) -> int:

@@ -28,6 +28,7 @@ class PilotRow:
     open_blockers: int
     top_blocker: str
     approval_stale: bool
+    below_gate: bool
 
     def days_in_stage(self, now: datetime) -> int:
         return days_since(self.stage_entered_at, now)

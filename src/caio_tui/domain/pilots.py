@@ -53,6 +53,7 @@ class Pilot(BaseModel):
     open_blockers: int = 0
     top_blocker: str = ""
     approval_stale: bool = False
+    below_gate: bool = False  # stands at a stage whose gates it would fail today
 
     def days_in_stage(self, now: datetime) -> int:
         return days_since(self.stage_entered_at, now)

@@ -91,6 +91,7 @@ class PortfolioStats(BaseModel):
     blockers_by_territory: dict[Territory, int]  # open blockers, by the territory of the pilot carrying them
     top_blockers: tuple[TagSummary, ...]  # highest leverage first, only tags that unlock a pilot
     stale_approvals: int
+    below_gate: int = 0  # pilots standing at a stage whose gates they would fail today
 
     @property
     def widest_stage(self) -> int:
@@ -155,7 +156,7 @@ def stats_from_records(
     open_counts: dict[str, int] = {}
     oldest: dict[str, int] = {}
     stalled: list[StalledPilot] = []
-    stale = 0
+    stale = below = 0
     for r in records:
         p = r.pilot
         stages[p.stage] += 1
@@ -163,6 +164,7 @@ def stats_from_records(
             continue
         territories[p.territory] += 1
         stale += p.approval_stale
+        below += p.below_gate
         days = p.days_in_stage(now)
         if is_stalled(p.stage, days, stalled_days):
             stalled.append(StalledPilot(id=p.id, name=p.name, stage=p.stage, days=days))
@@ -186,5 +188,6 @@ def stats_from_records(
         blockers_by_territory=by_territory,
         top_blockers=top_blockers(summaries),
         stale_approvals=stale,
+        below_gate=below,
     )
     return stats, summaries

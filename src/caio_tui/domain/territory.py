@@ -24,10 +24,13 @@ class Territory(StrEnum):
     INFRASTRUCTURE = "infrastructure"
     ORGANIZATIONAL = "organizational"
     BOTH = "both"
+    UNASSESSED = "unassessed"
 
 
-def territory(open_categories: Iterable[BlockerCategory]) -> Territory:
-    """Which kind of gap holds a pilot back, from the categories of its open blockers."""
+def territory(open_categories: Iterable[BlockerCategory], *, assessed: bool = True) -> Territory:
+    """Which kind of gap holds a pilot back, from the categories of its open blockers. With none open, a
+    pilot with something assessed is clear, and one with nothing assessed is unassessed: nobody has
+    looked yet, which must never read as healthy."""
     categories = set(open_categories)
     structural = any(c.structural for c in categories)
     organizational = BlockerCategory.ORGANIZATIONAL in categories
@@ -37,7 +40,7 @@ def territory(open_categories: Iterable[BlockerCategory]) -> Territory:
         return Territory.INFRASTRUCTURE
     if organizational:
         return Territory.ORGANIZATIONAL
-    return Territory.CLEAR
+    return Territory.CLEAR if assessed else Territory.UNASSESSED
 
 
 # When a pilot has several open blockers, the one shown first: structural before organizational,

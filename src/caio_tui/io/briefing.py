@@ -9,7 +9,7 @@ in `briefing_markdown`, the HTML page in `briefing_html`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from caio_tui.domain.blockers import Blocker
@@ -20,6 +20,7 @@ from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.domain.territory import Territory
 from caio_tui.io.briefing_commercial import CommercialSection, commercial_section
+from caio_tui.io.briefing_gates import BelowGate, BelowGateCounter
 from caio_tui.store import Portfolio
 from caio_tui.store.transfer import MoveRow, PilotFacts, Progress, read_records, recent_moves, stream_facts
 
@@ -72,6 +73,8 @@ class Briefing:
     active: int = 0
     commercial: CommercialSection | None = None  # the agency's commercial AI uses, when a COTS file was imported
     audit_head: tuple[int, str] = (0, "")  # (newest event, its hash) when taken: `caio-tui verify --head FILE`
+    below_gate: int = 0  # pilots standing at a stage whose gates they would fail today
+    below_gate_shown: list[BelowGate] = field(default_factory=list)  # furthest along first
 
     @property
     def production_share(self) -> float:
@@ -87,6 +90,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
     now, stalled_days = portfolio.clock(), portfolio.stalled_days
     leverage = LeverageCounter(tags, rules, catalog)
     closest = ClosestCounter(rules, catalog, TOP)
+    below_gate = BelowGateCounter(rules, catalog)
     counts = {s: 0 for s in Stage}
     territory = {t: 0 for t in Territory}
     stalled: list[Stalled] = []
@@ -117,6 +121,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
 
             leverage.add(p.id, facts, gate_record)
             closest.add(p.id, facts, p.readiness, full_record)
+            below_gate.add(p.id, facts)
             if progress and index % 1000 == 0:
                 progress(index, total)
     stalled.sort(key=lambda s: (-s.days, s.id))
@@ -137,6 +142,8 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         active=sum(counts.values()) - counts[Stage.RETIRED],
         audit_head=portfolio.audit_head(),
         commercial=commercial_section(portfolio),
+        below_gate=len(below_gate.found),
+        below_gate_shown=below_gate.result(portfolio),
     )
 
 
@@ -215,8 +222,15 @@ def from_label(move: StageMove) -> str:
 
 
 TERRITORY_LABEL: dict[Territory, str] = {
-    Territory.CLEAR: "Clear (no open blocker)",
+    Territory.CLEAR: "Clear (assessed, no open blocker)",
     Territory.INFRASTRUCTURE: "Infrastructure (identity, infrastructure, governance)",
     Territory.ORGANIZATIONAL: "Organizational",
     Territory.BOTH: "Both",
+    Territory.UNASSESSED: "Unassessed (nothing assessed yet, no open blocker)",
 }
+
+
+BELOW_GATE_NOTE = (
+    "Pilots standing at a stage whose gates they would fail today, however they got there (an old decision, "
+    "an override, an import, a sample), furthest along first, with the rules each fails."
+)

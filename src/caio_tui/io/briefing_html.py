@@ -25,6 +25,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.briefing import (
+    BELOW_GATE_NOTE,
     PRODUCTION_BENCHMARK,
     STALLED_SHOWN,
     TERRITORY_LABEL,
@@ -53,6 +54,7 @@ _TERRITORY_COLOUR: dict[Territory, str] = {
     Territory.INFRASTRUCTURE: "#c8553d",
     Territory.ORGANIZATIONAL: "#e0a030",
     Territory.BOTH: "#8e3b6e",
+    Territory.UNASSESSED: "#9aa5b1",
 }
 
 
@@ -71,6 +73,7 @@ def briefing_html(b: Briefing) -> str:
             _Closest(d.record.pilot, round(d.record.pilot.readiness * 100), d.changes, needs(d, b.catalog))
             for d in b.closest
         ],
+        below_gate_note=BELOW_GATE_NOTE,
         stalled=b.stalled[:STALLED_SHOWN],
         stalled_hidden=len(b.stalled) - STALLED_SHOWN,
         when=when,
@@ -205,6 +208,11 @@ class _Territory:
     legend: list[_Key]
     width: int = 480
     height: int = 34
+
+    @property
+    def view_height(self) -> int:
+        """The bar, then the legend two keys a row, 20 high each."""
+        return self.height + 18 + (len(self.legend) + 1) // 2 * 20
 
 
 def _territory(b: Briefing) -> _Territory:

@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 from caio_tui.domain.text import clip
-from caio_tui.io.briefing import STALLED_SHOWN, TERRITORY_LABEL, Briefing, from_label, headline, needs, when
+from caio_tui.io.briefing import (
+    BELOW_GATE_NOTE,
+    STALLED_SHOWN,
+    TERRITORY_LABEL,
+    Briefing,
+    from_label,
+    headline,
+    needs,
+    when,
+)
 from caio_tui.io.briefing_commercial import markdown_lines
 from caio_tui.io.reports import md
+
+
+def below_gate_markdown(b: Briefing) -> list[str]:
+    out = ["", "## Below their gate", ""]
+    if not b.below_gate:
+        return [*out, "Every pilot would pass the gates up to where it stands."]
+    out += [f"{b.below_gate} pilot(s). {BELOW_GATE_NOTE}", "", "| Pilot | Office | Stage | Failing rules |"]
+    out.append("|---|---|---|---|")
+    out += [
+        f"| {md(s.id)} {md(clip(s.name, 60))} | {md(clip(s.office, 40))} | {s.stage.label} | "
+        f"{'<br>'.join(md(clip(f, 160)) for f in s.failures)} |"
+        for s in b.below_gate_shown
+    ]
+    if b.below_gate > len(b.below_gate_shown):
+        out += ["", f"And {b.below_gate - len(b.below_gate_shown)} more (filter: below-gate)."]
+    return out
 
 
 def briefing_markdown(b: Briefing) -> str:
@@ -55,6 +80,7 @@ def briefing_markdown(b: Briefing) -> str:
         ]
     else:
         out.append("No pilot is on its way to production.")
+    out += below_gate_markdown(b)
     out += ["", "## Stalled pilots", ""]
     if b.stalled:
         out += [

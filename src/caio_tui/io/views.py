@@ -30,6 +30,7 @@ def pilot_json(pilot: Pilot, open_blockers: list[str], *, now: datetime, stalled
         "stalled": is_stalled(pilot.stage, days, stalled_days),
         "open_blockers": open_blockers,
         "approval_stale": pilot.approval_stale,
+        "below_gate": pilot.below_gate,
     }
 
 

@@ -74,6 +74,12 @@ def stale_approvals(portfolio: Portfolio) -> int:
     return int(row["n"]) if row else 0
 
 
+def below_gate(portfolio: Portfolio) -> int:
+    """Pilots standing at a stage whose gates they would fail today (retired ones stand at none)."""
+    row = portfolio.session.one("SELECT count(*) AS n FROM pilot WHERE below_gate = 1")
+    return int(row["n"]) if row else 0
+
+
 def stalled_pilots(portfolio: Portfolio, limit: int = 5) -> tuple[int, tuple[StalledPilot, ...]]:
     """How many pilots are stalled, and the `limit` longest in their stage (ties by id)."""
     stallable = sorted(s.value for s in STALLABLE)
@@ -333,6 +339,7 @@ def dashboard(portfolio: Portfolio, table: Sequence[TagSummary] | None = None) -
         blockers_by_territory=figures.by_territory,
         top_blockers=top_blockers(summaries),
         stale_approvals=stale_approvals(portfolio),
+        below_gate=below_gate(portfolio),
     )
 
 

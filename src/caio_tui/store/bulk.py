@@ -5,7 +5,7 @@ and a snapshot import (store.transfer.replace_contents, through loading and inse
 thirty and far too slow for a hundred thousand (about 1 ms a pilot). Here the rows go in with raw INSERT
 statements of a few hundred rows each, batch after batch (the caller may stream them: memory stays flat),
 all inside ONE transaction with ONE audit event. The derived columns the table sorts and filters by
-(readiness, not_assessed, territory, open_blockers, top_blocker) come from domain.derived, the same
+(readiness, not_assessed, territory, open_blockers, top_blocker, below_gate) come from domain.derived, the same
 computation `store.writes.refresh` applies, so a loaded pilot reads exactly as if it had been built change
 by change (tests check every generated pilot against the domain's readiness() and territory()).
 
@@ -103,7 +103,7 @@ class RowBatch(NamedTuple):
 
 PILOT_COLUMNS = (
     "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra", "created_at",
-    "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker",
+    "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate",
 )  # fmt: skip
 COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
 BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by")
@@ -341,7 +341,7 @@ class _Loader:
         self.categories = {t.tag: t.category for t in portfolio.tags()}
         self.items = {i.id for i in catalog.items()}
         self.high_impact_items = self.items - {i.id for i in catalog.items(high_impact=False)}
-        self.derivation = Derivation(catalog)
+        self.derivation = Derivation(catalog, portfolio.rules())
         self._stamps: dict[datetime, str] = {}
 
     def stamp(self, moment: datetime) -> str:
@@ -369,7 +369,8 @@ class _Loader:
             for b in p.blockers
             if b.resolved_at is None
         ]
-        return self.derivation.columns(statuses, p.high_impact, open_blockers)
+        fields = {"name": p.name, "office": p.office, "owner": p.owner, "description": p.description}
+        return self.derivation.columns(statuses, p.high_impact, open_blockers, stage=p.stage, fields=fields)
 
     def _add_pilot(self, p: NewPilot, out: list[Any]) -> None:
         d = self.derived(p)
@@ -390,6 +391,7 @@ class _Loader:
             _TEXT[d.territory],
             d.open_blockers,
             d.top_blocker,
+            int(d.below_gate),
         )
 
     def _category(self, pilot_id: str, tag: str) -> BlockerCategory:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from caio_tui.resources import migration_files
-from caio_tui.store import open_files
+from caio_tui.store import open_files, upgrade_seal
 from caio_tui.store.errors import PortfolioError, StoreError, busy_error, disk_full, is_busy, is_corrupt, out_of_space
 from caio_tui.store.leftovers import mark, remove_stale
 from caio_tui.store.open_files import connect_uri, read_header, uri_path
@@ -350,11 +350,14 @@ def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> bool:
         if not pending:
             conn.execute("ROLLBACK")
             return False
+        reshaped = upgrade_seal.reshaped_tables(conn, current, [sql for _, _, sql in pending])
+        before = upgrade_seal.digests(conn, reshaped)
         for version, name, sql in pending:
             try:
                 _run_script(conn, sql)
             except sqlite3.DatabaseError as exc:
                 raise PortfolioError(f"{path}: migration {version:04d}_{name} failed ({exc})") from None
+        upgrade_seal.reseal(conn, before, from_version=current, to_version=pending[-1][0])
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
         conn.execute("COMMIT")

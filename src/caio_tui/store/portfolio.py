@@ -24,7 +24,7 @@ from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
-from caio_tui.store import audit, rows, seal, writes
+from caio_tui.store import audit, derived_upkeep, rows, seal, writes
 from caio_tui.store.database import connect
 from caio_tui.store.errors import GateRefused, StoreError
 from caio_tui.store.lazy import LazyModule
@@ -80,6 +80,7 @@ class Portfolio:
         self._catalog: Catalog | None = None
         self._derived: Derivation | None = None
         self._derived_for: Catalog | None = None
+        self._derived_rules: GateRules | None = None
         self._rules: GateRules | None = None
         self._rules_at = 0  # the version of the cached rules: another program may load new ones
 
@@ -102,6 +103,7 @@ class Portfolio:
             if portfolio.meta("name") is None:
                 writes.seed(portfolio, name or path.stem)
             writes.seal_if_never_sealed(portfolio)
+            derived_upkeep.judge_unjudged(portfolio)
         except BaseException:
             conn.close()
             raise
@@ -168,10 +170,11 @@ class Portfolio:
         self._rules = None
 
     def derivation(self) -> Derivation:
-        """The derived-column calculator of the current catalog (rebuilt when the catalog is re-read)."""
-        catalog = self.catalog()
-        if self._derived_for is not catalog:
-            self._derived, self._derived_for = models.Derivation(catalog), catalog
+        """The derived-column calculator of the current catalog and rules (rebuilt when either is re-read)."""
+        catalog, rules = self.catalog(), self.rules()
+        if self._derived_for is not catalog or self._derived_rules is not rules:
+            self._derived, self._derived_for = models.Derivation(catalog, rules), catalog
+            self._derived_rules = rules
         assert self._derived is not None
         return self._derived
 

@@ -165,6 +165,8 @@ def conditions(
         clauses.append(f"{impact}high_impact = 1")
     if f.approval_stale:
         clauses.append("approval_stale = 1")
+    if f.below_gate:
+        clauses.append("below_gate = 1")
     return clauses, params
 
 

@@ -25,11 +25,11 @@ else:
 # What the table shows of a pilot: every column but the long text fields (description, extra).
 ROW_COLUMNS = (
     "id, name, office, stage, high_impact, stage_entered_at, readiness, territory, open_blockers, top_blocker, "
-    "approval_stale"
+    "approval_stale, below_gate"
 )
 PILOT_COLUMNS = (
     "id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at, "
-    "readiness, territory, open_blockers, top_blocker, approval_stale"
+    "readiness, territory, open_blockers, top_blocker, approval_stale, below_gate"
 )
 
 
@@ -55,6 +55,7 @@ def pilot_row(row: sqlite3.Row) -> PilotRow:
         open_blockers=row["open_blockers"],
         top_blocker=row["top_blocker"],
         approval_stale=bool(row["approval_stale"]),
+        below_gate=row["below_gate"] == 1,  # -1: not judged yet (a file upgraded, read before its first write)
     )
 
 

@@ -74,6 +74,8 @@ class StoredPilot(NamedTuple):
     readiness: float
     territory: str
     top_blocker: str
+    approval_stale: bool = False
+    below_gate: bool = False
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -99,7 +101,7 @@ def read_header(portfolio: Portfolio) -> PortfolioHeader:
 
 _STREAM_SQL = (
     "SELECT id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at, "
-    "readiness, territory, top_blocker FROM pilot ORDER BY id",
+    "readiness, territory, top_blocker, approval_stale, below_gate FROM pilot ORDER BY id",
     "SELECT pilot_id, item_id, status, evidence, justification, updated_at, updated_by FROM coverage ORDER BY pilot_id",
     "SELECT pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by FROM blocker ORDER BY pilot_id, id",
     "SELECT pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules FROM stage_move "
@@ -268,7 +270,7 @@ def _merged(
             blockers=[BlockerRow(*b) for b in groups[1].take(pilot_id)],
             moves=[MoveRow(*m) for m in groups[2].take(pilot_id)],
         )
-        yield StoredPilot(whole, r[10], r[11], r[12])
+        yield StoredPilot(whole, r[10], r[11], r[12], bool(r[13]), r[14] == 1)
 
 
 def record_of(stored: StoredPilot, categories: Mapping[str, BlockerCategory]) -> PilotRecord:
@@ -292,6 +294,8 @@ def record_of(stored: StoredPilot, categories: Mapping[str, BlockerCategory]) ->
         territory=Territory(stored.territory),
         open_blockers=open_count,
         top_blocker=stored.top_blocker,
+        approval_stale=stored.approval_stale,
+        below_gate=stored.below_gate,
     )
     coverage = {
         c.item_id: Coverage(
@@ -432,7 +436,7 @@ def replace_contents(
         conn.execute("UPDATE meta SET value = ? WHERE key = 'name'", (name,))
         portfolio.forget_catalog()
         portfolio.forget_rules()
-        batcher = _Batcher(catalog, {t.tag: t.category for t in tags}, "imported")
+        batcher = _Batcher(catalog, rules.rules, {t.tag: t.category for t in tags}, "imported")
         loaded = 0
         for batch in bulk.built_ahead(batcher.batch(chunk) for chunk in _chunks(pilots, _BATCH)):
             bulk.insert_batch(portfolio, batch)
@@ -464,10 +468,12 @@ class _Batcher:
     """PilotRows into the bulk load's flat rows, with the derived columns (domain.derived), checking the
     items and tags the foreign keys would (they are off during a bulk load)."""
 
-    def __init__(self, catalog: Catalog, categories: Mapping[str, BlockerCategory], verb: str) -> None:
+    def __init__(
+        self, catalog: Catalog, rules: GateRules, categories: Mapping[str, BlockerCategory], verb: str
+    ) -> None:
         self.known_items = {i.id for i in catalog.items()}
         self.categories = categories
-        self.derivation = Derivation(catalog)
+        self.derivation = Derivation(catalog, rules)
         self.verb = verb  # "nothing was {verb}" in errors
 
     def batch(self, chunk: Sequence[PilotRows]) -> bulk.RowBatch:
@@ -495,7 +501,8 @@ class _Batcher:
                     open_blockers.append(OpenBlocker(b.tag, category, b.opened_at))
             for m in whole.moves:
                 move_values += (pilot_id, *m)
-            d = self.derivation.columns(statuses, p.high_impact, open_blockers)
+            fields = {"name": p.name, "office": p.office, "owner": p.owner, "description": p.description}
+            d = self.derivation.columns(statuses, p.high_impact, open_blockers, stage=p.stage, fields=fields)
             pilot_values += (
                 *p[:5],
                 STAGE_POSITION[p.stage],
@@ -506,6 +513,7 @@ class _Batcher:
                 d.territory.value,
                 d.open_blockers,
                 d.top_blocker,
+                int(d.below_gate),
             )
         return bulk.RowBatch(len(chunk), pilot_values, coverage_values, blocker_values, move_values)
 
@@ -874,7 +882,7 @@ Values = dict[str, dict[str, Any]]  # pilot id -> what an import changed on it (
 def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update]) -> tuple[Values, Values]:
     """Write the import; returns, per updated pilot, the old and the new values of what it changed."""
     categories = {t.tag: t.category for t in portfolio.tags()}
-    batcher = _Batcher(portfolio.catalog(), categories, "imported")
+    batcher = _Batcher(portfolio.catalog(), portfolio.rules(), categories, "imported")
     for chunk in _chunks((rows_of(r, portfolio.actor) for r in added), _BATCH):
         bulk.insert_batch(portfolio, batcher.batch(chunk))
     now = portfolio.timestamp()

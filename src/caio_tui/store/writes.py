@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
-from caio_tui.store import audit, insert_rows, rows
+from caio_tui.store import audit, derived_upkeep, insert_rows, rows
 from caio_tui.store.errors import GateRefused, PortfolioError, StoreError
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.queries import STAGE_POSITION
@@ -381,7 +381,8 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
     """Recompute the derived columns of one pilot from its coverage, open blockers and last gate decision."""
     session = portfolio.session
     row = session.one(
-        "SELECT high_impact, name, office, owner, description, approval_stale FROM pilot WHERE id = ?", (pilot_id,)
+        "SELECT stage, high_impact, name, office, owner, description, approval_stale FROM pilot WHERE id = ?",
+        (pilot_id,),
     )
     if row is None:
         return
@@ -395,17 +396,20 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
         (pilot_id,),
     )
     open_blockers = [models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]) for r in open_rows]
-    derived = portfolio.derivation().columns(statuses, bool(row["high_impact"]), open_blockers)
+    fields = {name: row[name] for name in ("name", "office", "owner", "description")}
+    derived = portfolio.derivation().columns(
+        statuses, bool(row["high_impact"]), open_blockers, stage=row["stage"], fields=fields
+    )
     now = models.staleness.GateState(
         statuses={item: models.CoverageStatus(status) for item, status in statuses.items()},
         open_blockers=tuple((b.tag, b.category) for b in open_blockers),
-        fields={name: row[name] for name in ("name", "office", "owner", "description")},
+        fields=fields,
         high_impact=bool(row["high_impact"]),
     )
     stale = models.approval_stale(bool(row["approval_stale"]), portfolio.decided_state(pilot_id), now)
     portfolio.conn.execute(
         "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
-        "approval_stale = ? WHERE id = ?",
+        "approval_stale = ?, below_gate = ? WHERE id = ?",
         (
             derived.readiness,
             derived.not_assessed,
@@ -413,6 +417,7 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
             derived.open_blockers,
             derived.top_blocker,
             int(stale),
+            int(derived.below_gate),
             pilot_id,
         ),
     )
@@ -452,6 +457,8 @@ def insert_rules(portfolio: Portfolio, rules: GateRules) -> None:
         }
     )
     portfolio.forget_rules()
+    # New rules move the gates every pilot stands at: each is judged again in this transaction.
+    derived_upkeep.rederive_all(portfolio)
 
 
 def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:

@@ -269,7 +269,7 @@ class BlockersScreen(ViewScreen):
             self.table.move_cursor(0)
         self.table.set_sort(self.sort.key, self.sort.most_first != self.descending)
         total = sum(self.by_category.values())
-        carriers = {t: n for t, n in self.by_territory.items() if t is not Territory.CLEAR}
+        carriers = {t: n for t, n in self.by_territory.items() if t not in (Territory.CLEAR, Territory.UNASSESSED)}
         tags_open = sum(1 for t in self.table_rows if t.open)
         title: list[Content | tuple[str, str] | str] = [
             ("Blockers", "bold"),

@@ -58,6 +58,7 @@ TERRITORY_STYLE = {
     Territory.INFRASTRUCTURE: "$text-primary",
     Territory.ORGANIZATIONAL: "$text-secondary",
     Territory.BOTH: "$text-error",
+    Territory.UNASSESSED: "$text-warning",  # nobody has looked yet: not healthy, not blocked
 }
 Part = Content | tuple[str, str] | str
 
@@ -137,6 +138,7 @@ STALLED_HEADING = "Stalled (extended evaluations)"
 TOP_HEADING = "Top blockers by leverage"
 OPEN_HEADING = "Open blockers"
 STALE_HEADING = "Stale approvals"
+BELOW_GATE_HEADING = "Below their gate"
 
 
 def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
@@ -220,7 +222,7 @@ def open_lines(stats: PortfolioStats, width: int) -> list[Content]:
     territory = [
         f"{CATEGORY_SHORT.get(t.value, t.value)} {n:,}"
         for t, n in stats.blockers_by_territory.items()
-        if t is not Territory.CLEAR
+        if t not in (Territory.CLEAR, Territory.UNASSESSED)  # no open blocker there, by definition
     ]
     return [
         Content.assemble((f"{OPEN_HEADING} ", "bold $text-accent"), (f"{stats.open_blockers:,}", "bold")),
@@ -297,6 +299,7 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
                 yield Panel(self._top, id="top-blockers")
                 yield Panel(lambda w: self._lines(OPEN_HEADING, open_lines, w), id="open-blockers")
                 yield Panel(lambda w: self._stale_approvals(), id="stale-approvals")
+                yield Panel(lambda w: self._below_gate(), id="below-gate")
         yield QuietFooter()
 
     def _funnel(self, width: int) -> list[Content]:
@@ -323,6 +326,19 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
             Content.assemble(
                 (f"{STALE_HEADING} ", "bold $text-accent"),
                 (f"{count:,}", "bold $text-warning" if count else "bold"),
+            )
+        ]
+
+    def _below_gate(self) -> list[Content]:
+        """Pilots standing where their gates would not let them in today (filter: below-gate)."""
+        if self.stats is None:
+            return [Content.assemble((f"{BELOW_GATE_HEADING} ", "bold $text-accent"), ("loading…", "$text-muted"))]
+        count = self.stats.below_gate
+        return [
+            Content.assemble(
+                (f"{BELOW_GATE_HEADING} ", "bold $text-accent"),
+                (f"{count:,}", "bold $text-error" if count else "bold"),
+                ("  (filter: below-gate)" if count else "", "$text-muted"),
             )
         ]
 

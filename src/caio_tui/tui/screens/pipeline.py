@@ -35,6 +35,7 @@ from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.board.data import LANES, BoardData, read_board, read_window
 from caio_tui.tui.widgets.board.lanes import (
+    BELOW_GATE_MARK,
     CATEGORY_GLYPH,
     CATEGORY_STYLE,
     MUTED,
@@ -52,8 +53,8 @@ if TYPE_CHECKING:
 
 BUFFER_PAGES = 3  # a lane reads this many screens of cards at once, so most scrolling needs no query
 LOADING_AFTER_S = 0.1
-FILTER_HINT = "enter: board · esc: clear · stage: blocker: territory: office: stalled high-impact stale"
-FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, office:…, stalled, high-impact, stale"
+FILTER_HINT = "enter: board · esc: clear · stage: blocker: territory: office: stalled high-impact stale below-gate"
+FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, office:…, stalled, high-impact, stale, below-gate"
 
 
 class BoardFilter(FilterInput):
@@ -188,7 +189,9 @@ class PipelineScreen(ViewScreen):
             ("▌", STALLED_STYLE),
             " stalled  ",
             ("▌", STALE_STYLE),
-            " approval stale",
+            " approval stale  ",
+            (BELOW_GATE_MARK, STALE_STYLE),
+            " below gate" if short else " below its gate",
         )
 
     # ---- loading -----------------------------------------------------------------------------------------
@@ -275,6 +278,8 @@ class PipelineScreen(ViewScreen):
             parts += [" · ", (f"{data.stalled:,} stalled", "$text-warning")]
         if data.stale:
             parts += [" · ", (f"{data.stale:,} approval stale", "$text-error")]
+        if data.below_gate:
+            parts += [" · ", (f"{data.below_gate:,} below their gate {BELOW_GATE_MARK}", "$text-error")]
         self.query_one("#pipeline-totals", Static).update(Content.assemble(*parts))
 
     def _load_window(self, stage: Stage) -> None:

@@ -35,8 +35,8 @@ from caio_tui.domain.text import clip, printable
 
 ERROR_AFTER_S = 0.15  # a wrong token is said once typing pauses this long (or at once on enter)
 BURST_S = 0.01  # keys this close together (a paste, key repeat, a fast burst) make one query
-PLACEHOLDER = "text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact"
-HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact"
+PLACEHOLDER = "text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact, below-gate"
+HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact below-gate"
 
 __all__ = ["BURST_S", "ERROR_AFTER_S", "HINT", "PLACEHOLDER", "FilterBar", "FilterInput", "typed_so_far"]
 

@@ -30,6 +30,7 @@ from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
 BAR_WIDTH = 5
 STALLED_MARK = "!"
 STALE_MARK = "≠"  # the state fell below what the last gate decision was made on
+BELOW_GATE_MARK = "↓"  # after the stage: it stands where its gates would not let it in today
 KEPT_PAGES = 8  # pages of pilots a source keeps as anchors for keyset reads (the table caches its rows)
 
 # Column order is the order `s` walks through; each column's key is the SortKey it sorts by.
@@ -71,11 +72,12 @@ _SHORT_TERRITORY = {
     Territory.ORGANIZATIONAL: "org",
     Territory.BOTH: "both",
     Territory.CLEAR: "clear",
+    Territory.UNASSESSED: "unas.",
 }
 
 # Widths of the short columns; the name and the office share what is left of the terminal's width.
-_WIDE = {"id": 8, "stage": 10, "readiness": 10, "territory": 14, "blockers": 22, "days": 5}
-_NARROW = {"id": 7, "stage": 10, "readiness": 9, "territory": 5, "blockers": 12, "days": 4}
+_WIDE = {"id": 8, "stage": 11, "readiness": 10, "territory": 14, "blockers": 22, "days": 5}
+_NARROW = {"id": 7, "stage": 11, "readiness": 9, "territory": 5, "blockers": 12, "days": 4}
 NAME_MIN, NAME_MAX = 14, 40
 OFFICE_MIN, OFFICE_MAX = 6, 20
 WIDE_REST = 36  # below this much room for name and office, the narrow layout
@@ -198,15 +200,19 @@ class PilotSource:
             pilot.id,
             printable(pilot.name),
             printable(short_office(pilot.office) if self.compact else pilot.office),
-            self._stage(pilot.stage),
+            self._stage(pilot),
             self._readiness(pilot.readiness),
             self._territory(pilot.territory),
             self._blockers(pilot),
             self._days(pilot, now),
         )
 
-    def _stage(self, stage: Stage) -> Cell:
-        return Text(stage.value, style=self.palette.muted) if stage is Stage.RETIRED else stage.value
+    def _stage(self, pilot: PilotRow) -> Cell:
+        if pilot.stage is Stage.RETIRED:
+            return Text(pilot.stage.value, style=self.palette.muted)
+        if pilot.below_gate:
+            return Text.assemble(pilot.stage.value, (BELOW_GATE_MARK, self.palette.error))
+        return pilot.stage.value
 
     def _readiness(self, score: float) -> Text:
         percent = round(score * 100)
@@ -221,6 +227,7 @@ class PilotSource:
             Territory.ORGANIZATIONAL: self.palette.secondary,
             Territory.BOTH: self.palette.error,
             Territory.CLEAR: self.palette.muted,
+            Territory.UNASSESSED: self.palette.warning,  # nobody has looked: never as quiet as clear
         }[territory]
         return Text(label, style=style)
 

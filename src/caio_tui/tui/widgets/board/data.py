@@ -32,6 +32,7 @@ class Card:
     days: int
     stalled: bool
     stale: bool
+    below_gate: bool = False  # stands at a stage whose gates it would fail today
 
 
 @dataclass
@@ -70,6 +71,7 @@ class BoardData:
     total: int
     stalled: int
     stale: int
+    below_gate: int = 0
     followed: tuple[Stage, int] | None = None
 
 
@@ -93,6 +95,7 @@ def read_cards(portfolio: Portfolio, pilots: Sequence[Pilot], categories: dict[s
             days=p.days_in_stage(now),
             stalled=portfolio.is_stalled(p),
             stale=p.approval_stale,
+            below_gate=p.below_gate,
         )
         for p in pilots
     ]
@@ -144,6 +147,7 @@ def read_board(
         total=sum(counts.values()),
         stalled=portfolio.count(replace(pilot_filter, stalled=True)),
         stale=portfolio.count(replace(pilot_filter, approval_stale=True)),
+        below_gate=portfolio.count(replace(pilot_filter, below_gate=True)),
         followed=followed,
     )
 

@@ -1,7 +1,8 @@
 """The Pipeline board drawn: a card's lines, a lane of cards (LaneView) and the lanes side by side (Board).
 
 A card shows a pilot's name, office, readiness bar and one glyph per open blocker (by category), its days
-in stage, and marks for a stalled pilot and a stale approval.
+in stage, and marks for a stalled pilot, a stale approval and a pilot below its gate (after its readiness:
+it stands where its readiness would not let it in today).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ CATEGORY_STYLE: dict[BlockerCategory, str] = {
 MUTED = "$text-muted"
 STALLED_STYLE = "bold $text-warning"
 STALE_STYLE = "bold $text-error"
+BELOW_GATE_MARK = "↓"  # stands at a stage whose gates it would fail today
 FOCUS_STYLE = "on $primary 25%"
 FOCUS_BLURRED_STYLE = "on $primary 10%"
 
@@ -90,14 +92,15 @@ def card_lines(card: Card, width: int) -> list[Content]:
     gutter_style = STALE_STYLE if card.stale else STALLED_STYLE if card.stalled else ""
     gutter = Content.styled("▌", gutter_style) if gutter_style else Content(" ")
     percent = f" {round(card.readiness * 100):>3}%"
-    bar = readiness_bar(card.readiness, max(2, min(12, inner - len(percent))))
+    below = (BELOW_GATE_MARK if narrow else f" {BELOW_GATE_MARK}") if card.below_gate else ""
+    bar = readiness_bar(card.readiness, max(2, min(12, inner - len(percent) - len(below))))
     glyphs = blocker_glyphs(card.blockers, min(6, inner // 3))
     spacer = " " if glyphs.cell_length else ""
     office = printable(short_office(card.office) if narrow else card.office) or "—"
     rows = [
         Content.styled(printable(card.name), "bold"),
         Content.styled(office, MUTED),
-        Content.assemble((bar, "$text-success"), (percent, MUTED)),
+        Content.assemble((bar, "$text-success"), (percent, MUTED), (below, STALE_STYLE)),
         Content.assemble(glyphs, spacer, _marks(card, inner - glyphs.cell_length - len(spacer))),
     ]
     return [Content.assemble(gutter, " ", row.truncate(inner, ellipsis=True, pad=True)) for row in rows]

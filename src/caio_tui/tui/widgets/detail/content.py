@@ -30,6 +30,7 @@ TERRITORY_STYLE: dict[Territory, str] = {
     Territory.ORGANIZATIONAL: "bold $text-warning",
     Territory.INFRASTRUCTURE: "bold $text-error",
     Territory.BOTH: "bold $text-error",
+    Territory.UNASSESSED: "bold $text-warning",
 }
 
 
@@ -101,11 +102,14 @@ def fields_content(view: DetailView) -> Content:
     stale: tuple[str, str] = ("", "")
     if pilot.approval_stale:
         stale = ("  APPROVAL STALE (a: re-check)", "bold $text-error")
+    below: tuple[str, str] = ("", "")
+    if pilot.below_gate:
+        below = (f"  BELOW ITS GATE (would not pass into {pilot.stage.value} today)", "bold $text-error")
     bar = readiness_bar(pilot.readiness)
     return Content.assemble(
         (pilot.id, "bold $text-accent"), "  ", (printable(pilot.name), "bold"), "\n",
         ("Office ", MUTED), printable(pilot.office) or "—", ("   Owner ", MUTED), printable(pilot.owner) or "—", "\n",
-        ("Stage ", MUTED), (pilot.stage.label, "bold"), f" · {view.days_in_stage} days in stage", stalled, stale,
+        ("Stage ", MUTED), (pilot.stage.label, "bold"), f" · {view.days_in_stage} days in stage", stalled, stale, below,
         ("   High-impact ", MUTED), "yes" if pilot.high_impact else "no", "\n",
         ("Readiness ", MUTED), f"{round(pilot.readiness * 100):>3}% ", (bar, "$text-success"),
         ("   Territory ", MUTED), (pilot.territory.value, TERRITORY_STYLE[pilot.territory]),

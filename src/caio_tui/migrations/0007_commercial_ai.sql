@@ -1,4 +1,4 @@
--- caio-tui portfolio schema, version 8: the agency's commercial AI uses, from OMB's consolidated COTS file
+-- caio-tui portfolio schema, version 7: the agency's commercial AI uses, from OMB's consolidated COTS file
 -- (agency x twenty standard uses: Y/N, products, licence band; io/omb/cots.py). One file at a time: an
 -- import replaces the rows whole, as one undoable step. Each row keeps its cells as the file gave them
 -- (`cells`, a JSON array), so the export gives the file back; the five fields are read from them for the

@@ -1,0 +1,94 @@
+"""Re-deriving every pilot's derived columns at once: when the gate rules change (a `gates load`, its
+undo), every pilot may stand above or below its gate; after the upgrade to schema 6, every pilot is judged
+for the first time (below_gate -1) and a pilot with nothing assessed becomes "unassessed".
+
+One pilot's columns are kept by store.writes.refresh and a bulk load's by store.bulk; this walks every pilot
+a few hundred at a time through the same domain.derived.Derivation and writes only the rows that change
+(each such row is sealed again by the write's transaction, store/seal.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from caio_tui.domain.territory import BlockerCategory
+from caio_tui.store.errors import StoreError
+from caio_tui.store.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from caio_tui.store import models
+    from caio_tui.store.portfolio import Portfolio
+else:
+    models = LazyModule("caio_tui.store.models")  # pydantic: not before the first screen needs it
+
+_CHUNK = 500  # pilot ids per statement (SQLite allows 32,766 parameters)
+_DERIVED = ("readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate")
+_FIELDS = ("name", "office", "owner", "description")
+
+
+def rederive_all(portfolio: Portfolio) -> int:
+    """Recompute every pilot's derived columns inside the caller's transaction (the rules and catalog as
+    they are in it); returns how many pilot rows changed. approval_stale is left alone: it follows the
+    last gate decision, which no rule change touches."""
+    session = portfolio.session
+    derivation = portfolio.derivation()
+    ids = [r["id"] for r in session.read("SELECT id FROM pilot ORDER BY id")]
+    changed = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        statuses: dict[str, dict[str, str]] = {i: {} for i in chunk}
+        for r in session.read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", chunk):
+            statuses[r["pilot_id"]][r["item_id"]] = r["status"]
+        blockers: dict[str, list[models.OpenBlocker]] = {i: [] for i in chunk}
+        for r in session.read(
+            "SELECT b.pilot_id, b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
+            f"WHERE b.pilot_id IN ({marks}) AND b.resolved_at IS NULL",
+            chunk,
+        ):
+            blockers[r["pilot_id"]].append(models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]))
+        updates: list[tuple[Any, ...]] = []
+        for row in session.read(
+            f"SELECT id, stage, high_impact, {', '.join(_FIELDS)}, {', '.join(_DERIVED)} FROM pilot "
+            f"WHERE id IN ({marks})",
+            chunk,
+        ):
+            d = derivation.columns(
+                statuses[row["id"]],
+                bool(row["high_impact"]),
+                blockers[row["id"]],
+                stage=row["stage"],
+                fields={name: row[name] for name in _FIELDS},
+            )
+            new = (d.readiness, d.not_assessed, d.territory.value, d.open_blockers, d.top_blocker, int(d.below_gate))
+            if new != tuple(row[name] for name in _DERIVED):
+                updates.append((*new, row["id"]))
+        portfolio.conn.executemany(
+            f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in _DERIVED)} WHERE id = ?",
+            updates,
+        )
+        changed += len(updates)
+    return changed
+
+
+def judge_unjudged(portfolio: Portfolio) -> None:
+    """After the upgrade to schema 6 every pilot is below_gate -1: judge them all, as a write with its own
+    audit event. A file that cannot be written (read-only, or a row changed outside caio-tui that the
+    seal refuses to launder) stays as it is: reads show such a pilot unflagged until a write can judge it."""
+    if portfolio.session.one("SELECT 1 FROM pilot WHERE below_gate = -1 LIMIT 1") is None:
+        return
+    with contextlib.suppress(StoreError), portfolio.session.transaction():
+        if portfolio.session.one("SELECT 1 FROM pilot WHERE below_gate = -1 LIMIT 1") is None:
+            return  # another program judged them first
+        changed = rederive_all(portfolio)
+        portfolio.append_event(
+            "pilots.rederive",
+            None,
+            None,
+            {
+                "pilots": changed,
+                "summary": f"judged {changed} pilot(s) against their gates and recomputed territory "
+                "(territory 'unassessed' and the below-its-gate flag are new in this version)",
+            },
+        )
