@@ -21,7 +21,7 @@ from caio_tui.tui.screens.compare import CompareScreen
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-from helpers.tui import make_app, press, pressing, settle
+from helpers.tui import make_app, press, pressing, settle, until
 
 SnapCompare = Callable[..., bool]
 SIZES = [(120, 40), (80, 24)]
@@ -215,8 +215,11 @@ async def test_enter_plus_and_minus_expand_and_collapse_an_area(sample_portfolio
         await mark_on_portfolio(pilot, "DCS-004", "DCS-010")
         s = screen(app)
         access_items = [f"item:{i.id}" for i in sample_portfolio.catalog().area("access").items]
+        await until(pilot, lambda: "area:access" in keys(s.matrix))  # the comparison is read in a worker
         s.matrix.move_cursor(keys(s.matrix).index("area:access"))
+        await until(pilot, lambda: s.matrix.cursor_key == "area:access")
         await press(pilot, "enter")
+        await until(pilot, lambda: access_items[0] in keys(s.matrix))
         listed = keys(s.matrix)
         at = listed.index("area:access")
         assert listed[at + 1 : at + 5] == access_items
