@@ -54,18 +54,11 @@ from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
 from caio_tui.store.inventory_mapping import current_mapping
+from caio_tui.store.inventory_rows import link_keys
 from caio_tui.store.open_files import is_open_here
 from caio_tui.store.settings import Agency, agency
-from caio_tui.store.transfer import (
-    DERIVED_PREFIX,
-    IncomingPilot,
-    Progress,
-    UpsertReport,
-    link_keys,
-    read_records,
-    stream_pilots,
-    upsert_pilots,
-)
+from caio_tui.store.transfer import Progress, read_records, stream_pilots
+from caio_tui.store.upsert import DERIVED_PREFIX, IncomingPilot, UpsertReport, upsert_pilots
 
 # "omb": the inventory in the layout it was imported in (the last one imported; 2025 when none);
 # "omb-2025": always OMB's 2025 columns; "omb-cots": the consolidated COTS file as imported.
@@ -484,7 +477,7 @@ def _coverage(
 ) -> tuple[dict[str, Coverage], dict[str, str]]:
     """The statuses the row derives, each with its provenance as evidence and the file as its author; and,
     where a person's status says otherwise, the row's reading ("met: OMB 2025 inventory: ...") to show
-    beside it (a person's status is never replaced: transfer._compare holds that too)."""
+    beside it (a person's status is never replaced: upsert._compare holds that too)."""
     found: dict[str, Coverage] = {}
     reported: dict[str, str] = {}
     for item, derived in facts.coverage.items():  # items of the portfolio's catalog only (RowReader)

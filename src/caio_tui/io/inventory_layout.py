@@ -17,7 +17,9 @@ from caio_tui.io.omb import AS_GIVEN_KEY, ATO_ITEMS, HI_COLUMN_ITEMS, OmbFormat,
 from caio_tui.io.omb.layout import LayoutRow, StoredRow, unknown_now
 from caio_tui.io.omb.records import OMB_ID_KEY, ROW_KEY
 from caio_tui.store import Portfolio
-from caio_tui.store.transfer import IncomingPilot, PilotRows, held_rows, layouts_in_use, saved_layouts
+from caio_tui.store.inventory_rows import held_rows, layouts_in_use, saved_layouts
+from caio_tui.store.transfer import PilotRows
+from caio_tui.store.upsert import IncomingPilot
 
 _NOT_COLUMNS = frozenset({AS_GIVEN_KEY, ROW_KEY, OMB_ID_KEY})
 _FORMAT_ORDER = (OmbFormat.Y2023, OmbFormat.Y2024, OmbFormat.Y2024_LONG, OmbFormat.Y2025)

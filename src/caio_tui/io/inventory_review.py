@@ -13,7 +13,9 @@ from caio_tui.io.inventory import TransferError, incoming_pilot, row_reader
 from caio_tui.io.inventory_layout import held_in, parse_layout, with_row
 from caio_tui.io.omb import OmbFormat, OmbFormatError, read_inventory
 from caio_tui.store import Portfolio
-from caio_tui.store.transfer import UpsertReport, read_records, saved_layouts, upsert_pilots
+from caio_tui.store.inventory_rows import saved_layouts
+from caio_tui.store.transfer import read_records
+from caio_tui.store.upsert import UpsertReport, upsert_pilots
 
 _YEAR = {OmbFormat.Y2023: 2023, OmbFormat.Y2024: 2024, OmbFormat.Y2024_LONG: 2024, OmbFormat.Y2025: 2025}
 

@@ -1,5 +1,5 @@
 """The fast path for filling an empty portfolio with many whole pilots: `caio-tui generate` (bulk_add)
-and a snapshot import (store.transfer.replace_contents, through loading and insert_batch).
+and a snapshot import (store.replace.replace_contents, through loading and insert_batch).
 
 `Portfolio.import_records` adds a pilot at a time through sqlite-utils, which is right for a sample of
 thirty and far too slow for a hundred thousand (about 1 ms a pilot). Here the rows go in with raw INSERT

@@ -7,7 +7,8 @@ session, the actor, the clock, the cached frameworks and gate rules):
 - pilot_list.py: the filtered, sorted list of pilots, its pages, counts and positions;
 - writes.py: every change made one step at a time, each in one transaction with its audit event;
 - undo.py (and undo_steps.py): reverting the actor's last change;
-- bulk.py and transfer.py: loading, importing and exporting many pilots at once.
+- bulk.py (loads into an empty portfolio), transfer.py (whole-portfolio reads), replace.py (a snapshot's
+  contents), upsert.py (an inventory import in place) and inventory_rows.py (what imports keep beside it).
 
 The reads of one pilot, of the portfolio's definitions and of its audit trail are here: a few lines each."""
 

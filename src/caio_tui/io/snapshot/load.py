@@ -18,7 +18,8 @@ from caio_tui.io.snapshot.schema import Snapshot, SnapshotCommercial, SnapshotEr
 from caio_tui.io.snapshot.times import stored_time
 from caio_tui.store import Portfolio, StoreError, commercial
 from caio_tui.store.bulk import no_cycle_collection
-from caio_tui.store.transfer import Progress, RulesRevision, is_empty, replace_contents
+from caio_tui.store.replace import replace_contents
+from caio_tui.store.transfer import Progress, RulesRevision, is_empty
 
 
 def import_snapshot_file(

@@ -1,4 +1,5 @@
-"""The Compare view (key `3`, or `c` with pilots marked): what exactly separates a few pilots.
+"""The Compare view (key `3`, or `c` with pilots marked): what exactly separates a few pilots. One job (this
+view's matrix and its keys) in one file, over 500 lines: its helpers are used nowhere else.
 
 With pilots marked (`space` on the Portfolio or here), the marked pilots are columns and the requirement
 areas rows, under summary rows (stage, readiness, territory, blockers, next gate, distance to production).

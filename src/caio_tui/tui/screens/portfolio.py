@@ -1,4 +1,5 @@
 """The Portfolio view (key `1`, the start screen): every pilot in one table, filtered and sorted in SQL.
+One job (this view: its header, table, filter bar and their workers) in one file, over 500 lines.
 
 The header names the portfolio and counts its pilots per stage; the table shows one pilot a row and reads
 the store page by page (see tui/widgets/pilot_source.py), so it stays quick at any size. A filter or a sort is read

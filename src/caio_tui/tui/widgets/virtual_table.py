@@ -1,4 +1,5 @@
-"""A table that draws only the rows on screen, reading them page by page from a data source.
+"""A table that draws only the rows on screen, reading them page by page from a data source. One job (the
+widget, its cursor, scrolling and caches) in one file, over 500 lines.
 
 Textual's ``DataTable`` measures every cell it holds: at 100k rows its first frame takes seconds.
 ``VirtualTable`` is a Line API widget (``ScrollView`` + ``render_line``): it asks its

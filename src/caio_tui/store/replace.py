@@ -1,0 +1,154 @@
+"""A snapshot's contents into an empty portfolio: frameworks, tags, gate rules and every pilot, through the
+bulk load (store/bulk.py), in one transaction with one audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+from caio_tui.domain.blockers import BlockerTag
+from caio_tui.domain.coverage import Catalog
+from caio_tui.domain.derived import Derivation, OpenBlocker
+from caio_tui.domain.gates import GateRules
+from caio_tui.domain.territory import BlockerCategory
+from caio_tui.store import bulk, writes
+from caio_tui.store.errors import StoreError
+
+# The insert rows are built in store/insert_rows.py; named here too for the io modules that read them.
+from caio_tui.store.insert_rows import BlockerRow as BlockerRow
+from caio_tui.store.insert_rows import CoverageRow as CoverageRow
+from caio_tui.store.insert_rows import MoveRow as MoveRow
+from caio_tui.store.insert_rows import PilotRows as PilotRows
+from caio_tui.store.insert_rows import PilotValues as PilotValues
+from caio_tui.store.portfolio import Portfolio
+from caio_tui.store.queries import STAGE_POSITION
+from caio_tui.store.transfer import Progress, RulesRevision
+
+
+def replace_contents(
+    portfolio: Portfolio,
+    *,
+    name: str,
+    catalog: Catalog,
+    tags: Sequence[BlockerTag],
+    rules: RulesRevision,
+    pilots: Iterable[PilotRows],
+    source: str,
+    summary: Callable[[int], str],
+    total: int = 0,
+    progress: Progress | None = None,
+    then: Callable[[], None] | None = None,
+) -> int:
+    """Make an empty portfolio hold exactly this content: its name, frameworks, tags, gate rules and pilots
+    (with coverage, blockers and stage history, times and actors kept). One transaction, one event whose
+    summary is summary(pilots loaded); returns the number of pilots.
+
+    `pilots` is consumed once, in batches, through the bulk load (store.bulk.loading): a caller can stream
+    them from a file, and an exception it raises while they are read (e.g. a digest that does not match
+    once the last pilot is read) rolls the whole import back. `total` (when known) is for progress.
+    `then`, when given, writes the rest of the content in the same transaction (the commercial AI uses)."""
+
+    def refuse(found: int) -> str:
+        return (
+            f"{portfolio.path}: holds {found} pilot(s); a snapshot imports only into an empty portfolio "
+            "(create one with 'caio-tui --db NEW.db init'); nothing was imported"
+        )
+
+    with portfolio.session.lock, bulk.loading(portfolio, refuse=refuse):
+        conn = portfolio.conn
+        conn.execute("DELETE FROM item")
+        conn.execute("DELETE FROM framework")
+        for position, framework in enumerate(catalog.frameworks):
+            writes.insert_framework(portfolio, framework, position)
+        conn.execute("DELETE FROM blocker_tag")
+        for tag in tags:
+            writes.insert_tag(portfolio, tag)
+        conn.execute("DELETE FROM gate_rules")
+        conn.execute(
+            "INSERT INTO gate_rules (version, rules, created_at, actor) VALUES (?, ?, ?, ?)",
+            (rules.revision, rules.rules.model_dump_json(by_alias=True), rules.created_at, rules.actor),
+        )
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'name'", (name,))
+        portfolio.forget_catalog()
+        portfolio.forget_rules()
+        batcher = Batcher(catalog, rules.rules, {t.tag: t.category for t in tags}, "imported")
+        loaded = 0
+        for batch in bulk.built_ahead(batcher.batch(chunk) for chunk in chunks(pilots, BATCH)):
+            bulk.insert_batch(portfolio, batch)
+            loaded += batch.pilots
+            if progress:
+                progress(loaded, max(total, loaded))
+        if then is not None:
+            then()
+        portfolio.append_event(
+            "import",
+            None,
+            None,
+            {"summary": summary(loaded), "pilots": loaded, "name": name, "rules_revision": rules.revision},
+            source=source,
+        )
+    return loaded
+
+
+BATCH = 2000
+
+
+def chunks(pilots: Iterable[PilotRows], size: int) -> Iterator[list[PilotRows]]:
+    iterator = iter(pilots)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class Batcher:
+    """PilotRows into the bulk load's flat rows, with the derived columns (domain.derived), checking the
+    items and tags the foreign keys would (they are off during a bulk load)."""
+
+    def __init__(
+        self, catalog: Catalog, rules: GateRules, categories: Mapping[str, BlockerCategory], verb: str
+    ) -> None:
+        self.known_items = {i.id for i in catalog.items()}
+        self.categories = categories
+        self.derivation = Derivation(catalog, rules)
+        self.verb = verb  # "nothing was {verb}" in errors
+
+    def batch(self, chunk: Sequence[PilotRows]) -> bulk.RowBatch:
+        pilot_values: list[Any] = []
+        coverage_values: list[Any] = []
+        blocker_values: list[Any] = []
+        move_values: list[Any] = []
+        known_items, categories = self.known_items, self.categories
+        for whole in chunk:
+            p = whole.pilot
+            pilot_id = p.id
+            statuses = {}
+            for c in whole.coverage:
+                if c.item_id not in known_items:
+                    raise StoreError(f"{pilot_id}: unknown requirement item {c.item_id!r}; nothing was {self.verb}")
+                coverage_values += (pilot_id, *c)
+                statuses[c.item_id] = c.status
+            open_blockers = []
+            for b in whole.blockers:
+                category = categories.get(b.tag)
+                if category is None:
+                    raise StoreError(f"{pilot_id}: unknown blocker tag {b.tag!r}; nothing was {self.verb}")
+                blocker_values += (pilot_id, *b)
+                if b.resolved_at is None:
+                    open_blockers.append(OpenBlocker(b.tag, category, b.opened_at))
+            for m in whole.moves:
+                move_values += (pilot_id, *m)
+            fields = {"name": p.name, "office": p.office, "owner": p.owner, "description": p.description}
+            d = self.derivation.columns(statuses, p.high_impact, open_blockers, stage=p.stage, fields=fields)
+            pilot_values += (
+                *p[:5],
+                STAGE_POSITION[p.stage],
+                int(p.high_impact),
+                *p[6:],
+                d.readiness,
+                d.not_assessed,
+                d.territory.value,
+                d.open_blockers,
+                d.top_blocker,
+                int(d.below_gate),
+            )
+        return bulk.RowBatch(len(chunk), pilot_values, coverage_values, blocker_values, move_values)
