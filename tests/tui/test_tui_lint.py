@@ -4,14 +4,16 @@ an empty portfolio says "No findings"; SVG snapshots at 120x40 and 80x24."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from caio_tui.store import Portfolio
 from caio_tui.tui.palette import commands_for
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.lint import LintScreen
-from helpers.tui import make_app, pressing, settle, until
+from helpers.tui import make_app, pressing, settle, still, until
 
 SIZES = [(120, 40), (80, 24)]
 SnapCompare = Callable[..., bool]
@@ -53,4 +55,10 @@ async def test_an_empty_portfolio_has_no_findings_and_the_palette_offers_the_lin
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 def test_snapshot_lint(snap_compare: SnapCompare, sample_portfolio: Portfolio, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(sample_portfolio), terminal_size=size, run_before=pressing("i"))
+    async def linted(pilot: Pilot[Any]) -> None:
+        # The screen is imported and pushed on first use, then lints in a worker: wait for its report.
+        await pressing("i")(pilot)
+        await until(pilot, lambda: isinstance(pilot.app.screen, LintScreen) and pilot.app.screen.report is not None)
+        await still(pilot)
+
+    assert snap_compare(make_app(sample_portfolio), terminal_size=size, run_before=linted)
