@@ -121,6 +121,7 @@ class LintScreen(Screen[None]):
         finally:
             self.table.loading = False
         self._show()
+        self.table.focus()  # a loading widget can lose the focus: the findings keep it, with their keys shown
 
     def _show(self) -> None:
         if self.report is None or not self.is_mounted:
