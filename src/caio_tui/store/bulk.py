@@ -20,16 +20,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import queue
 import sqlite3
-import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from itertools import islice
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.derived import Derivation, DerivedColumns, OpenBlocker
@@ -182,7 +179,8 @@ def bulk_add(
 
     with loading(portfolio, refuse=refuse) as build_indexes:
         added = 0
-        for batch in built_ahead(loader.batch(chunk) for chunk in _chunks(pilots, CHUNK)):
+        for chunk in _chunks(pilots, CHUNK):
+            batch = loader.batch(chunk)
             insert_batch(portfolio, batch)
             added += batch.pilots
             if progress is not None:
@@ -201,59 +199,6 @@ def bulk_add(
             source=source,
         )
     return added
-
-
-T = TypeVar("T")
-_AHEAD = 2  # batches built ahead of the one being inserted
-_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
-
-
-def built_ahead(batches: Iterator[T]) -> Iterator[T]:
-    """Yield `batches`, building the next ones in a thread while the caller inserts this one.
-
-    A load is Python building rows (generating or parsing pilots, their derived columns) then SQLite
-    inserting them; SQLite runs without the GIL, so on two cores the two overlap (100,000 generated pilots:
-    see docs/performance.md). The GIL switch interval is shortened for the load, so the inserting thread
-    gets the GIL back soon after each statement instead of up to 5 ms later. An exception in the builder
-    (a bad pilot, a digest that does not match at the end of a file) is raised here, in the caller, at the
-    point it would have been without the thread; leaving early stops the builder."""
-    handoff: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=_AHEAD)
-    stop = threading.Event()
-
-    def build() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        handoff.put((True, batch), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            handoff.put((False, None))
-        except BaseException as exc:
-            handoff.put((False, exc))
-
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, _SWITCH_INTERVAL))
-    builder = threading.Thread(target=build, name="caio-bulk-builder", daemon=True)
-    builder.start()
-    try:
-        while True:
-            more, item = handoff.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:  # free a builder blocked on a full hand-off
-                handoff.get_nowait()
-        builder.join()
-        sys.setswitchinterval(interval)
 
 
 @contextmanager

@@ -74,9 +74,9 @@ def replace_contents(
         portfolio.forget_rules()
         batcher = Batcher(catalog, rules.rules, {t.tag: t.category for t in tags}, "imported")
         loaded = 0
-        for batch in bulk.built_ahead(batcher.batch(chunk) for chunk in chunks(pilots, BATCH)):
-            bulk.insert_batch(portfolio, batch)
-            loaded += batch.pilots
+        for chunk in chunks(pilots, BATCH):
+            bulk.insert_batch(portfolio, batcher.batch(chunk))
+            loaded += len(chunk)
             if progress:
                 progress(loaded, max(total, loaded))
         if then is not None:
