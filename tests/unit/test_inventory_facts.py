@@ -110,6 +110,10 @@ def record(portfolio: Portfolio, pilot_id: str):  # type: ignore[no-untyped-def]
         ("10/12023", None),
         ("2023-2024", None),
         ("13/2024", None),
+        ("7/15/1905", date(2023, 1, 1)),  # "2023" typed into a date cell (OMB's 2024 file): day 2023 of 1900
+        ("7/12/1905", date(2020, 1, 1)),
+        ("1/1/1900", None),  # no AI use case began then, and no year is that many days from 1899-12-30
+        ("12/31/1949", None),
     ],
 )
 def test_inventory_dates_in_the_formats_agencies_use(raw: str, expected: date | None) -> None:

@@ -86,8 +86,21 @@ def parse_inventory_date(raw: str) -> date | None:
         if match:
             found = _read(kind, match.groups())
             if found is not None:
-                return found
+                return _plausible(found)
     return None
+
+
+_SPREADSHEET_EPOCH = date(1899, 12, 30)  # day 0 of a spreadsheet's date serial numbers
+
+
+def _plausible(day: date) -> date | None:
+    """A day no AI use case began on is a spreadsheet's misreading or nothing. A year typed into a cell
+    formatted as a date is kept as that many days from 1899-12-30: "2023" shows as 7/15/1905 (OMB's 2024
+    file has such answers), so it reads as the year it was; any other day before 1950 is unreadable."""
+    if day.year >= 1950:
+        return day
+    serial = (day - _SPREADSHEET_EPOCH).days
+    return _day(serial, 1) if 1950 <= serial <= 2100 else None
 
 
 def _read(kind: str, g: tuple[str, ...]) -> date | None:
