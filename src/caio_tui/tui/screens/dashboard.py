@@ -161,11 +161,13 @@ def stalled_lines(stats: PortfolioStats, width: int) -> list[Content]:
     lines = [Content.assemble((f"{STALLED_HEADING} ", "bold $text-accent"), (f"{stats.stalled:,}", "bold"))]
     if not stats.oldest_stalled:
         lines.append(Content.styled("none: no pilot is past its plan", "$text-muted"))
-    name_width = max(6, width - 10 - 10 - 7)
+    # Ids as wide as the longest shown (an imported inventory's are 14 characters), then a space.
+    id_width = min(16, max((len(s.id) for s in stats.oldest_stalled), default=7))
+    name_width = max(6, width - id_width - 1 - 10 - 7)
     for s in stats.oldest_stalled:
         lines.append(
             Content.assemble(
-                (s.id.ljust(10), "bold"),
+                (clip(printable(s.id), id_width).ljust(id_width + 1), "bold"),
                 clip(printable(s.name), name_width).ljust(name_width),
                 f" {s.stage.value:<9}",
                 (f"{s.days:>5}d", "$text-warning"),
