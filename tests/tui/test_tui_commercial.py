@@ -43,3 +43,17 @@ async def test_empty_state_says_how_to_import(sample_portfolio: Portfolio) -> No
         empty = app.screen.query_one("#commercial-empty", Static)
         assert empty.display and "No consolidated COTS file imported" in str(empty.render())
         assert not app.screen.query_one("#commercial-table", DataTable).display
+
+
+async def test_an_agency_the_file_does_not_name_is_said_with_the_ones_it_does(sample_portfolio: Portfolio) -> None:
+    from caio_tui.store.settings import set_agency
+
+    import_file(sample_portfolio, EXCERPT)
+    set_agency(sample_portfolio, abbr="TREAS", name="Department of the Treasury")
+    app = app_for(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_commercial(pilot)
+        empty = str(app.screen.query_one("#commercial-empty", Static).render())
+        assert "TREAS has no row in cots_2025_excerpt.csv, which names CSOSA" in empty
+        assert "caio-tui cots --agency all" in empty
+        assert not app.screen.query_one("#commercial-table", DataTable).display

@@ -74,8 +74,21 @@ class CommercialScreen(ViewScreen, inherit_bindings=False):
         table.clear(columns=True)
         table.display = file is not None
         empty.display = file is None
+        empty.update(EMPTY)
         if file is None:
             title.update("Commercial AI uses")
+            return
+        if not found and agency is not None:  # the portfolio's agency is not among the file's
+            named = ", ".join(abbr or name for abbr, name, _rows in store.agencies(self.portfolio)[:12])
+            title.update(printable(f"Commercial AI uses: {agency} · from {file.source}"))
+            empty.update(
+                printable(
+                    f"{agency} has no row in {file.source}, which names {named}. "
+                    "Set the agency with 'caio-tui settings agency', or list every agency with "
+                    "'caio-tui cots --agency all'."
+                )
+            )
+            table.display, empty.display = False, True
             return
         every = agency is None
         answered = sum(1 for u in found if u.in_use.strip() == "Y")
