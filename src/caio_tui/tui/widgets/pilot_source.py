@@ -75,9 +75,10 @@ _SHORT_TERRITORY = {
     Territory.UNASSESSED: "unas.",
 }
 
-# Widths of the short columns; the name and the office share what is left of the terminal's width.
-_WIDE = {"id": 8, "stage": 11, "readiness": 10, "territory": 14, "blockers": 22, "days": 5}
-_NARROW = {"id": 7, "stage": 11, "readiness": 9, "territory": 5, "blockers": 12, "days": 4}
+# Widths of the short columns; the name and the office share what is left of the terminal's width. Days:
+# four digits (an imported inventory dates pilots back years) and a mark.
+_WIDE = {"id": 8, "stage": 11, "readiness": 10, "territory": 14, "blockers": 22, "days": 6}
+_NARROW = {"id": 7, "stage": 11, "readiness": 9, "territory": 5, "blockers": 12, "days": 5}
 NAME_MIN, NAME_MAX = 14, 40
 OFFICE_MIN, OFFICE_MAX = 6, 20
 WIDE_REST = 36  # below this much room for name and office, the narrow layout
