@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
 from caio_tui.io.inventory import ImportResult, export_bytes, import_into
-from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
 from caio_tui.tui.dialogs import import_file as import_dialog
@@ -22,6 +19,7 @@ from caio_tui.tui.dialogs.questions import PathPrompt
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay
 from caio_tui.tui.widgets.virtual_table import VirtualTable
+from helpers.omb import write_2025
 from helpers.tui import make_app, press, run_command, settle
 
 
@@ -40,16 +38,6 @@ def text_of(screen: Any, selector: str) -> str:
 
 def row_count(app: CaioApp) -> int:
     return app.screen.query_one("#pilots", VirtualTable).row_count
-
-
-def write_2025(path: Path, rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS_2025)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in COLUMNS_2025])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
 
 
 def odd_inventory(path: Path, rows: int) -> Path:

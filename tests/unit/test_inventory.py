@@ -17,6 +17,7 @@ from caio_tui.io.omb import COLUMNS_2025, HI_COLUMN_ITEMS
 from caio_tui.store import Portfolio, writes
 from caio_tui.store.transfer import read_records
 from helpers import DATA
+from helpers.omb import write_2025
 
 REFERENCE = DATA / "omb" / "reference"  # the files OMB published, unmodified
 ISSUE_LINE = re.compile(r"^(?P<file>[^:]+):(?P<row>\d+): (?P<column>.+?): (?P<reason>.+) \((?P<value>.*)\)$")
@@ -24,16 +25,6 @@ ISSUE_LINE = re.compile(r"^(?P<file>[^:]+):(?P<row>\d+): (?P<column>.+?): (?P<re
 
 def reference(name: str) -> Path:
     return REFERENCE / name
-
-
-def write_2025(path: Path, rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS_2025)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in COLUMNS_2025])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
 
 
 BASE = {"agency": "DCS", "agency_name": "Department of Civic Services"}

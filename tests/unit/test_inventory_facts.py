@@ -4,8 +4,6 @@ a re-import changes nothing; a blocker a person resolved stays resolved."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 
@@ -15,22 +13,11 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.inventory_dates import parse_inventory_date
 from caio_tui.domain.inventory_mapping import REPORTED_KEY, MappingError, default_mapping, parse_mapping
 from caio_tui.io.inventory import import_file
-from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio, writes
 from caio_tui.store.transfer import read_records
 from caio_tui.store.undo import undo
 from helpers import DATA
-
-
-def write_2025(path: Path, rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS_2025)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in COLUMNS_2025])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
-
+from helpers.omb import write_2025
 
 BASE = {"agency": "DCS", "agency_name": "Department of Civic Services", "agency_bureau": "OBA"}
 ROWS = [

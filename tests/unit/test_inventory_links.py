@@ -4,8 +4,6 @@ each year's stage is dated to its year."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -13,33 +11,8 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.io.inventory import export_bytes, import_file
 from caio_tui.io.inventory_review import held_for_review, link_held
-from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
-from helpers import DATA
-
-SHORT_2024 = DATA / "omb" / "inventory_2024_short.csv"
-
-
-def write_2024(path: Path, rows: list[dict[str, str]]) -> Path:
-    header = next(csv.reader(io.StringIO(SHORT_2024.read_text(encoding="utf-8-sig"))))
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(h, "") for h in header])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
-
-
-def write_2025(path: Path, rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS_2025)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in COLUMNS_2025])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
-
+from helpers.omb import write_2024, write_2025
 
 Y24 = {"3_agency": "Department of Civic Services", "3_abr": "DCS"}
 Y25 = {"agency": "DCS", "agency_name": "Department of Civic Services"}

@@ -3,8 +3,6 @@ an older change, and never over a later change. Import events keep the values th
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -21,11 +19,11 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.io import generate as gen
 from caio_tui.io.inventory import import_file
-from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.io.samples import load_sample
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.gates import replace_rules
 from helpers import NOW
+from helpers.omb import write_2025
 
 S = CoverageStatus
 LONG = "Caseworkers triage, by hand, 40,000 urgent claims a year and miss some. " * 4 + "The end of it, finally."
@@ -45,16 +43,6 @@ ROWS = [
     {**BASE, "id": "DCS-2", "use_case_name": "Cargo Image Search", "agency_bureau": "OCIO"},
     {**BASE, "id": "DCS-3", "use_case_name": "Legacy Chat", "agency_bureau": "OCIO", "development_stage": "Retired"},
 ]
-
-
-def write_2025(path: Path, rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS_2025)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in COLUMNS_2025])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
 
 
 def revised(tmp_path: Path) -> Path:
