@@ -188,7 +188,7 @@ def _hi_single(column: str, raw: str) -> str | None:
     return None
 
 
-def _split_multi(raw: str) -> list[str]:
+def split_multi(raw: str) -> list[str]:
     """A select-multiple cell: a Python-list string ``"['a', 'b']"`` or a ``;``-separated list."""
     text = raw.strip()
     if text.startswith("[") and text.endswith("]"):
@@ -206,7 +206,7 @@ def _split_multi(raw: str) -> list[str]:
 def hi_status(column: str, raw: str) -> str | None:
     if column != "hi_public_consultation":
         return _hi_single(column, raw)
-    parts = _split_multi(raw)
+    parts = split_multi(raw)
     statuses = [_hi_single(column, p) for p in parts]
     for wanted in ("met", "partial", "waived"):
         if wanted in statuses:

@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from caio_tui.io.omb.answers import _split_multi
+from caio_tui.io.omb.answers import split_multi
 from caio_tui.io.omb.dictionary import ColumnRule, Dictionary, load_dictionary
+from caio_tui.io.omb.records import COLUMNS_2025
 
 ERROR, WARNING = "error", "warning"
 SEVERITIES = (ERROR, WARNING)
@@ -38,17 +39,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%m/%Y", "%Y-%m
                  "%B %d, %Y", "%b %d, %Y", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d %H:%M:%S")  # fmt: skip
 _Add = Callable[[str, str, str, str], None]  # add(column, severity, kind, why): one finding of the row
 # The practices OMB asks of a high-impact deployed use case: the hi_* columns, in the file's order.
-PRACTICE_COLUMNS = (
-    "hi_testing_conducted",
-    "hi_assessment_completed",
-    "hi_potential_impacts",
-    "hi_independent_review",
-    "hi_ongoing_monitoring",
-    "hi_training_established",
-    "hi_failsafe_presence",
-    "hi_appeal_process",
-    "hi_public_consultation",
-)
+PRACTICE_COLUMNS = tuple(c for c in COLUMNS_2025 if c.startswith("hi_"))
 
 
 @dataclass(frozen=True)
@@ -148,7 +139,7 @@ def _required(row: LintRow, when: str, stage: str) -> bool:
 
 
 def _selection(rule: ColumnRule, value: str, add: _Add) -> None:
-    answers = _split_multi(value) if rule.type == "select_multiple" else [value]
+    answers = split_multi(value) if rule.type == "select_multiple" else [value]
     for answer in answers:
         reading, short = rule.read(answer)
         if reading == "invalid":
