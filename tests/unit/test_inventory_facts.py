@@ -302,3 +302,46 @@ def test_a_stage_move_from_a_later_inventory_is_dated_by_it(db_path: Path, tmp_p
         ("pilot", date(2025, 12, 31)),  # the first file's year: it gives no date
         ("production", date(2027, 3, 15)),
     ]
+
+
+# ---- found in review: a person's word, unknown answers, older years ----------------------------------
+
+
+def test_a_derived_blocker_never_contradicts_a_persons_status(portfolio: Portfolio, tmp_path: Path) -> None:
+    imported(portfolio, tmp_path, [{**ROWS[1], "have_ato": ""}])  # DCS-2, no ATO answer yet
+    writes.set_coverage(
+        portfolio, "DCS-2", "ato.granted", CoverageStatus.MET, evidence="ATO signed 2026-02", justification=None
+    )
+    result = import_file(portfolio, write_2025(tmp_path / "later.csv", [ROWS[1]]))  # the file says No
+    chat = record(portfolio, "DCS-2")
+    assert chat.coverage["ato.granted"].status is CoverageStatus.MET  # the person's word stands...
+    assert [b.tag for b in chat.blockers if b.resolved_at is None] == []  # ...and no blocker says otherwise
+    assert chat.pilot.extra[REPORTED_KEY]["ato.granted"].startswith("gap: OMB 2025 inventory: have_ato = No")
+    assert result.report is not None
+    changes = " ".join(" ".join(c.changes) for c in result.report.updated)
+    assert "omb_reported" not in changes  # a record for the detail screen, not an inventory column
+
+
+def test_a_blank_high_impact_answer_keeps_what_the_pilot_was(portfolio: Portfolio, tmp_path: Path) -> None:
+    imported(portfolio, tmp_path, [ROWS[0]])
+    imported(portfolio, tmp_path, [{**ROWS[0], "is_high_impact": ""}], name="blank.csv")
+    assert record(portfolio, "DCS-1").pilot.high_impact  # blank is unknown, never "no"
+
+
+def test_an_older_years_stage_does_not_move_a_pilot_back(db_path: Path, tmp_path: Path) -> None:
+    from helpers import NOW
+    from helpers.omb import write_2024
+
+    with Portfolio.open(db_path, actor="tester", create=True, clock=lambda: NOW) as portfolio:
+        import_file(portfolio, write_2025(tmp_path / "2025.csv", [{**ROWS[0], "operational_date": ""}]))
+        older = {"1_use_case_id": "DCS-1", "2_use_case_name": "Claims Triage", "3_abr": "DCS",
+                 "3_agency": "Department of Civic Services", "16_dev_stage": "Initiated"}  # fmt: skip
+        report = import_file(portfolio, write_2024(tmp_path / "2024.csv", [older])).report
+        triage = record(portfolio, "DCS-1")
+        assert report is not None and not report.added and portfolio.count() == 1  # it found DCS-1
+    assert triage.pilot.stage.value == "production"
+    assert [m.to_stage.value for m in triage.stage_history] == ["production"]
+
+
+def test_a_date_in_another_alphabets_letters_is_unreadable_not_a_crash() -> None:
+    assert parse_inventory_date("ſep 2024") is None  # "ſ" folds to "s" under Unicode case rules

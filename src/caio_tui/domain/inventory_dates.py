@@ -57,7 +57,7 @@ def _fiscal_quarter(quarter: int, fiscal_year: int) -> date | None:
 
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern + _END, re.IGNORECASE), kind)
+    (re.compile(pattern + _END, re.IGNORECASE | re.ASCII), kind)  # ASCII: 'ſep' is no month
     for pattern, kind in (
         (r"^(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
         (r"^(\d{4})/(\d{1,2})/(\d{1,2})", "ymd"),

@@ -424,14 +424,23 @@ def incoming_pilot(
     """What the inventory row says the pilot is, keeping the portfolio's value wherever the row is silent
     or says the same at its own (coarser) granularity, with the facts the mapping derives from it."""
     old = current.pilot if current else None
-    high_impact = rec.high_impact if fmt is not OmbFormat.Y2023 else bool(old and old.high_impact)
+    # A blank (or 2023's absent) high-impact answer is unknown: the pilot keeps what it was.
+    if fmt is OmbFormat.Y2023 or "high_impact" in rec.unknown:
+        high_impact = bool(old and old.high_impact)
+    else:
+        high_impact = rec.high_impact
     stage = Stage.INTAKE if old is None else old.stage
-    if rec.stage is not None:
+    if rec.stage is not None and not _older_than_the_history(current, as_of):
         reported = Stage(rec.stage)
         if old is None or old.stage.omb_2025 != reported.omb_2025:
             stage = reported
     description = next((rec.extra[k] for k in _DESCRIPTION_KEYS if rec.extra.get(k, "").strip()), "")
-    facts = reader.facts(rec.keyed, rec.source_row, stage, high_impact, headers)
+    assessed = {
+        item: c.status
+        for item, c in (current.coverage.items() if current else ())
+        if c.status is not CoverageStatus.NOT_ASSESSED and not c.updated_by.startswith(DERIVED_PREFIX)
+    }
+    facts = reader.facts(rec.keyed, rec.source_row, stage, high_impact, headers, assessed)
     author = DERIVED_PREFIX + Path(source).name
     coverage, disagreeing = _coverage(facts, current, author, source)
     extra = _extra(rec, old.extra if old else {})
@@ -456,6 +465,14 @@ def incoming_pilot(
         as_of=as_of,
     )
     return pilot, facts
+
+
+def _older_than_the_history(current: PilotRecord | None, as_of: datetime | None) -> bool:
+    """Whether the file speaks for a time before the pilot's last recorded move (a 2024 inventory imported
+    after the 2025 one, or after a person moved the pilot): its stage is then history, not news."""
+    if current is None or as_of is None or not current.stage_history:
+        return False
+    return as_of < max(m.moved_at for m in current.stage_history)
 
 
 def _extra(rec: OmbRecord, old: dict[str, object]) -> dict[str, object]:

@@ -10,6 +10,7 @@ use case is required to have: a deployed high-impact use case that leaves one bl
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -75,6 +76,10 @@ class RowFacts:
     issues: list[ImportIssue] = field(default_factory=list)
 
 
+# A person's status that says an item holds: a blocker derived against it would contradict them.
+_HOLDS = frozenset({CoverageStatus.MET, CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE})
+
+
 class RowReader:
     """The mapping applied to one file's rows."""
 
@@ -103,12 +108,20 @@ class RowReader:
         return f"OMB {self.year} inventory: {column} = {shown}{more} ({self.file} row {row})"
 
     def facts(
-        self, cells: dict[str, str], row: int, stage: Stage | None, high_impact: bool, headers: dict[str, str]
+        self,
+        cells: dict[str, str],
+        row: int,
+        stage: Stage | None,
+        high_impact: bool,
+        headers: dict[str, str],
+        assessed: Mapping[str, CoverageStatus] | None = None,
     ) -> RowFacts:
+        """What the row says. `assessed`: the statuses a person set on the pilot, which a derived blocker
+        never contradicts (a person's "met" on ato.granted stands against an inventory's have_ato = No)."""
         found = RowFacts()
         required = high_impact and stage in self.mapping.mapping.required_stages
         self._coverage(found, cells, row, high_impact, required)
-        self._blockers(found, cells, row, stage, high_impact)
+        self._blockers(found, cells, row, stage, high_impact, assessed or {})
         self._date(found, cells, row, stage, headers)
         self._flags(found, cells, row, stage, headers)
         return found
@@ -152,7 +165,13 @@ class RowReader:
             self.flagged.setdefault((given[0], f"{review.item}: {review.note}"), []).append(row)
 
     def _blockers(
-        self, found: RowFacts, cells: dict[str, str], row: int, stage: Stage | None, high_impact: bool
+        self,
+        found: RowFacts,
+        cells: dict[str, str],
+        row: int,
+        stage: Stage | None,
+        high_impact: bool,
+        assessed: Mapping[str, CoverageStatus],
     ) -> None:
         if stage is None:
             return
@@ -163,12 +182,18 @@ class RowReader:
                 given = self._given(cells, rule.columns)
                 if given is None or answer_kind(*given) not in rule.answers:
                     continue
+                # The items this answer speaks for, where a person said they hold: the person's word stands.
+                spoken = {r.item for r in self.coverage_rules if given[0] in r.columns}
+                if any(assessed.get(item) in _HOLDS for item in spoken):
+                    continue
                 note = self._source(given[0], given[1], row)
             else:
                 hits = [
                     f"{item} {found.coverage[item].status.value}"
                     for item in rule.items
-                    if item in found.coverage and found.coverage[item].status in rule.statuses
+                    if item in found.coverage
+                    and found.coverage[item].status in rule.statuses
+                    and assessed.get(item, found.coverage[item].status) in rule.statuses
                 ]
                 if not hits:
                     continue

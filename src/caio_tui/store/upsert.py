@@ -14,6 +14,7 @@ from typing import Any
 from caio_tui.domain.blockers import Blocker
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.gates import GateRules, evaluate
+from caio_tui.domain.inventory_mapping import REPORTED_KEY
 from caio_tui.domain.pilots import EDITABLE_FIELDS, Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
@@ -314,7 +315,7 @@ def _entered(record: PilotRecord, wanted: IncomingPilot) -> datetime | None:
 
 
 # Keys of pilot.extra that an inventory import keeps for its export (io/omb/records.py), not columns.
-_INTERNAL_EXTRA = frozenset({"omb_row", "omb_as_given"})
+_INTERNAL_EXTRA = frozenset({"omb_row", "omb_as_given", REPORTED_KEY})  # records for the export and the detail
 
 Values = dict[str, dict[str, Any]]  # pilot id -> what an import changed on it (old or new values)
 
