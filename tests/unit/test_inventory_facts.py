@@ -328,20 +328,5 @@ def test_a_blank_high_impact_answer_keeps_what_the_pilot_was(portfolio: Portfoli
     assert record(portfolio, "DCS-1").pilot.high_impact  # blank is unknown, never "no"
 
 
-def test_an_older_years_stage_does_not_move_a_pilot_back(db_path: Path, tmp_path: Path) -> None:
-    from helpers import NOW
-    from helpers.omb import write_2024
-
-    with Portfolio.open(db_path, actor="tester", create=True, clock=lambda: NOW) as portfolio:
-        import_file(portfolio, write_2025(tmp_path / "2025.csv", [{**ROWS[0], "operational_date": ""}]))
-        older = {"1_use_case_id": "DCS-1", "2_use_case_name": "Claims Triage", "3_abr": "DCS",
-                 "3_agency": "Department of Civic Services", "16_dev_stage": "Initiated"}  # fmt: skip
-        report = import_file(portfolio, write_2024(tmp_path / "2024.csv", [older])).report
-        triage = record(portfolio, "DCS-1")
-        assert report is not None and not report.added and portfolio.count() == 1  # it found DCS-1
-    assert triage.pilot.stage.value == "production"
-    assert [m.to_stage.value for m in triage.stage_history] == ["production"]
-
-
 def test_a_date_in_another_alphabets_letters_is_unreadable_not_a_crash() -> None:
     assert parse_inventory_date("ſep 2024") is None  # "ſ" folds to "s" under Unicode case rules

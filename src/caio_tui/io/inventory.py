@@ -430,7 +430,7 @@ def incoming_pilot(
     else:
         high_impact = rec.high_impact
     stage = Stage.INTAKE if old is None else old.stage
-    if rec.stage is not None and not _older_than_the_history(current, as_of):
+    if rec.stage is not None:
         reported = Stage(rec.stage)
         if old is None or old.stage.omb_2025 != reported.omb_2025:
             stage = reported
@@ -465,14 +465,6 @@ def incoming_pilot(
         as_of=as_of,
     )
     return pilot, facts
-
-
-def _older_than_the_history(current: PilotRecord | None, as_of: datetime | None) -> bool:
-    """Whether the file speaks for a time before the pilot's last recorded move (a 2024 inventory imported
-    after the 2025 one, or after a person moved the pilot): its stage is then history, not news."""
-    if current is None or as_of is None or not current.stage_history:
-        return False
-    return as_of < max(m.moved_at for m in current.stage_history)
 
 
 def _extra(rec: OmbRecord, old: dict[str, object]) -> dict[str, object]:
