@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.io.inventory import export_bytes, import_file
@@ -131,6 +133,28 @@ def test_a_held_row_kept_as_a_new_pilot(portfolio: Portfolio, tmp_path: Path) ->
     report = link_held(portfolio, held.key, None)
     assert len(report.added) == 1 and len(portfolio.pilots()) == 3
     assert export_bytes(portfolio, "omb").startswith((tmp_path / "2025.csv").read_bytes())
+
+
+def test_a_pilot_keeps_one_row_of_a_file_so_a_second_link_to_it_is_refused(
+    portfolio: Portfolio, tmp_path: Path
+) -> None:
+    from caio_tui.io.inventory import TransferError
+
+    two = [{**Y24, "2_use_case_name": "Search", "4_bureau": "OGM", "16_dev_stage": "Initiated"}] * 2
+    import_file(portfolio, write_2024(tmp_path / "2024.csv", two))
+    rows = [
+        {**Y25, "use_case_name": "Search", "agency_bureau": "OGM", "development_stage": s}
+        for s in ("Pilot", "Deployed")
+    ]
+    import_file(portfolio, write_2025(tmp_path / "2025.csv", rows))
+    first, second = held_for_review(portfolio)
+    target = first.candidates[0].id
+    link_held(portfolio, first.key, target)
+    with pytest.raises(TransferError, match=f"{target} already keeps row 2 of this inventory"):
+        link_held(portfolio, second.key, target)
+    assert [h.key for h in held_for_review(portfolio)] == [second.key]  # still held, nothing lost
+    exported = export_bytes(portfolio, "omb")
+    assert exported.startswith((tmp_path / "2025.csv").read_bytes())  # both rows, each in its place
 
 
 def test_the_cli_lists_links_and_ambiguous_rows_as_text_and_json(tmp_path: Path) -> None:

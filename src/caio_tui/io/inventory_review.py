@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from caio_tui.io.inventory import TransferError, incoming_pilot, row_reader
 from caio_tui.io.inventory_layout import held_in, parse_layout, with_row
 from caio_tui.io.omb import OmbFormat, OmbFormatError, read_inventory
+from caio_tui.io.omb.records import ROW_KEY
 from caio_tui.store import Portfolio
 from caio_tui.store.inventory_rows import saved_layouts
 from caio_tui.store.transfer import read_records
@@ -86,6 +87,12 @@ def link_held(portfolio: Portfolio, key: str, pilot_id: str | None) -> UpsertRep
         if not found:
             raise TransferError(f"{pilot_id}: no such pilot")
         current = found[0]
+        kept = current.pilot.extra.get(ROW_KEY)
+        if isinstance(kept, dict) and kept.get("layout") == held["layout"]:  # one row of a file per pilot
+            raise TransferError(
+                f"{pilot_id} already keeps row {int(kept.get('position', 0)) + 2} of this inventory; "
+                "link another pilot, or keep this row as a new use case"
+            )
         rec.id = pilot_id
     elif read_records(portfolio, [rec.id]):  # an id the row shares with a pilot (a generated one): a new id
         rec.id = f"{rec.id}-{held['position']}"
