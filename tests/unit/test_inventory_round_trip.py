@@ -57,6 +57,16 @@ def test_an_inventory_comes_back_cell_for_cell(tmp_path: Path, name: str) -> Non
     assert_round_trip(tmp_path, OMB / name)
 
 
+def test_blank_rows_come_back_where_the_file_had_them(tmp_path: Path) -> None:
+    """Spreadsheets leave rows with no answer (",,,," at the end, an empty line between use cases)."""
+    lines = (OMB / "inventory_2024_short.csv").read_bytes().split(b"\r\n")
+    width = lines[0].count(b",")
+    blanked = [lines[0], lines[1], b"", lines[2], *lines[3:], b"," * width]
+    source = tmp_path / "with-blank-rows.csv"
+    source.write_bytes(b"\r\n".join(blanked))
+    assert_round_trip(tmp_path, source)
+
+
 def test_the_published_inventories_come_back_cell_for_cell(tmp_path: Path) -> None:
     """The files OMB published (2023; 2024 short, no final line ending; 2024 v2, cp1252): one test, so that
     one worker takes all three."""

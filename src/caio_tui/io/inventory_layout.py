@@ -54,6 +54,7 @@ def parse_layout(text: str) -> tuple[str, SourceLayout]:
         value["encoding"],
         value["newline"],
         bool(value["final_newline"]),
+        tuple((int(after), tuple(cells)) for after, cells in value.get("blank_rows", [])),
     )
     return str(value["imported_at"]), layout
 
@@ -66,6 +67,7 @@ def layout_json(layout: SourceLayout, imported_at: str) -> str:
             "encoding": layout.encoding,
             "newline": layout.newline,
             "final_newline": layout.final_newline,
+            "blank_rows": [[after, list(cells)] for after, cells in layout.blank_rows],
             "imported_at": imported_at,
         },
         ensure_ascii=False,

@@ -151,12 +151,27 @@ def write_layout(
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=layout.newline)
     writer.writerow(layout.header)
-    for number, cells in enumerate([c for _, c in placed] + appended, start=2):
+    for number, cells in enumerate(_with_blank_rows(placed, layout) + appended, start=2):
         writer.writerow([_guard(cell, number, keys, i, found) for i, cell in enumerate(cells)])
     text = buffer.getvalue()
     if not layout.final_newline and text.endswith(layout.newline):
         text = text[: -len(layout.newline)]
     return _encode(text, layout.encoding)
+
+
+def _with_blank_rows(
+    placed: list[tuple[int, list[tuple[str, bool]]]], layout: SourceLayout
+) -> list[list[tuple[str, bool]]]:
+    """The placed rows in order, with the file's blank rows back where it had them (each before the use
+    case that followed it; trailing ones last)."""
+    blanks = [(after, [(c, True) for c in cells]) for after, cells in layout.blank_rows]
+    rows: list[list[tuple[str, bool]]] = []
+    for position, cells in placed:
+        while blanks and blanks[0][0] <= position:
+            rows.append(blanks.pop(0)[1])
+        rows.append(cells)
+    rows.extend(cells for _, cells in blanks)
+    return rows
 
 
 def _guard(cell: tuple[str, bool], row: int, keys: list[str], index: int, found: FormulaCells) -> str:

@@ -161,10 +161,12 @@ def read_inventory(data: bytes, *, source_name: str, fmt: OmbFormat | None = Non
     issues: list[ImportIssue] = []
     seen_ids: dict[str, int] = {}
     occurrences: dict[tuple[str, str, str], int] = {}
+    blank_rows: list[tuple[int, tuple[str, ...]]] = []
     for index in range(header_index + 1, len(rows)):
         cells_list = rows[index]
         number = index + 1
         if all(_blank(c) for c in cells_list):
+            blank_rows.append((len(records), tuple(cells_list)))  # no use case; given back by the export
             continue
         cells = {k: (cells_list[i] if i < len(cells_list) else "") for i, k in enumerate(keys)}
         row = _Row(number, cells, headers)
@@ -178,7 +180,8 @@ def read_inventory(data: bytes, *, source_name: str, fmt: OmbFormat | None = Non
         record.cells = list(cells_list)
         records.append(record)
         issues.extend(row.issues)
-    layout = SourceLayout(fmt, tuple(header), encoding, _newline(text), text.endswith(("\n", "\r")))
+    final_newline = text.endswith(("\n", "\r"))
+    layout = SourceLayout(fmt, tuple(header), encoding, _newline(text), final_newline, tuple(blank_rows))
     return OmbReadResult(format=fmt, records=records, issues=issues, layout=layout, headers=headers)
 
 

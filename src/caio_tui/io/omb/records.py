@@ -66,6 +66,8 @@ class SourceLayout:
     encoding: str = "utf-8-sig"
     newline: str = "\r\n"
     final_newline: bool = True  # whether the last row ends with a line ending
+    # Rows with no answer at all, as the file had them: (how many use cases came before it, its cells).
+    blank_rows: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
     @property
     def key(self) -> str:
