@@ -157,6 +157,25 @@ def test_a_pilot_keeps_one_row_of_a_file_so_a_second_link_to_it_is_refused(
     assert exported.startswith((tmp_path / "2025.csv").read_bytes())  # both rows, each in its place
 
 
+def test_a_linked_row_with_no_id_is_found_again_by_the_next_import_of_its_file(
+    portfolio: Portfolio, tmp_path: Path
+) -> None:
+    two = [{**Y24, "2_use_case_name": "Chatbot", "4_bureau": "OBA", "16_dev_stage": "Initiated"}] * 2
+    import_file(portfolio, write_2024(tmp_path / "2024.csv", two))
+    row = [{**Y25, "use_case_name": "Chatbot", "agency_bureau": "OBA", "development_stage": "Pilot"}]  # no id
+    source = write_2025(tmp_path / "2025.csv", row)
+    import_file(portfolio, source)
+    (held,) = held_for_review(portfolio)
+    link_held(portfolio, held.key, held.candidates[0].id)
+    events = len(portfolio.history())
+    again = import_file(portfolio, source)
+    assert again.ambiguous == [] and held_for_review(portfolio) == []  # found, not held again
+    assert again.report is not None and (again.report.added, again.report.updated) == ((), ())
+    assert len(portfolio.history()) == events
+    exported = export_bytes(portfolio, "omb")
+    assert exported.startswith(source.read_bytes()) and exported.count(b"Chatbot,OBA,,,Pilot") == 1
+
+
 def test_the_cli_lists_links_and_ambiguous_rows_as_text_and_json(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

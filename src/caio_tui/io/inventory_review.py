@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from caio_tui.io.inventory import TransferError, incoming_pilot, row_reader
 from caio_tui.io.inventory_layout import held_in, parse_layout, with_row
 from caio_tui.io.omb import OmbFormat, OmbFormatError, read_inventory
-from caio_tui.io.omb.records import ROW_KEY
+from caio_tui.io.omb.records import LINK_KEY, ROW_KEY
 from caio_tui.store import Portfolio
 from caio_tui.store.inventory_rows import saved_layouts
 from caio_tui.store.transfer import read_records
@@ -82,6 +82,7 @@ def link_held(portfolio: Portfolio, key: str, pilot_id: str | None) -> UpsertRep
         raise TransferError(f"held row {key}: cannot be read again ({exc})") from None
     rec.source_row, rec.cells = int(held["row"]), list(held["cells"])
     current = None
+    generated = ""
     if pilot_id is not None:
         found = read_records(portfolio, [pilot_id])
         if not found:
@@ -93,6 +94,7 @@ def link_held(portfolio: Portfolio, key: str, pilot_id: str | None) -> UpsertRep
                 f"{pilot_id} already keeps row {int(kept.get('position', 0)) + 2} of this inventory; "
                 "link another pilot, or keep this row as a new use case"
             )
+        generated = "" if rec.given_id else rec.id  # the id a row with none is read under
         rec.id = pilot_id
     elif read_records(portfolio, [rec.id]):  # an id the row shares with a pilot (a generated one): a new id
         rec.id = f"{rec.id}-{held['position']}"
@@ -104,4 +106,6 @@ def link_held(portfolio: Portfolio, key: str, pilot_id: str | None) -> UpsertRep
         rec, current, portfolio.catalog(), layout.format, source, reader, read.headers, as_of=as_of
     )
     pilot = with_row(pilot, rec, current, layout, int(held["position"]))
+    if generated:  # the same file imported again finds this pilot for the row, instead of holding it again
+        pilot.extra[LINK_KEY] = generated
     return upsert_pilots(portfolio, [pilot], source=source, layout=(layout.key, layout_text), resolved=[key])

@@ -81,6 +81,7 @@ class LinkKey(NamedTuple):
     bureau: str
     omb_id: str
     layout: str
+    link: str
 
 
 def link_keys(portfolio: Portfolio) -> list[LinkKey]:
@@ -88,6 +89,7 @@ def link_keys(portfolio: Portfolio) -> list[LinkKey]:
     found = portfolio.session.read(
         "SELECT id, name, coalesce(json_extract(extra, '$.agency'), ''), "
         "coalesce(json_extract(extra, '$.agency_bureau'), ''), coalesce(json_extract(extra, '$.omb_id'), ''), "
-        "coalesce(json_extract(extra, '$.omb_row.layout'), '') FROM pilot"
+        "coalesce(json_extract(extra, '$.omb_row.layout'), ''), coalesce(json_extract(extra, '$.omb_link'), '') "
+        "FROM pilot"
     )
     return [LinkKey(*(str(v) for v in r)) for r in found]

@@ -315,7 +315,9 @@ def _entered(record: PilotRecord, wanted: IncomingPilot) -> datetime | None:
 
 
 # Keys of pilot.extra that an inventory import keeps for its export (io/omb/records.py), not columns.
-_INTERNAL_EXTRA = frozenset({"omb_row", "omb_as_given", REPORTED_KEY})  # records for the export and the detail
+_INTERNAL_EXTRA = frozenset(
+    {"omb_row", "omb_as_given", "omb_link", REPORTED_KEY}
+)  # records for the export and the detail
 
 Values = dict[str, dict[str, Any]]  # pilot id -> what an import changed on it (old or new values)
 

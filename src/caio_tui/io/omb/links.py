@@ -34,6 +34,7 @@ class PilotKey(NamedTuple):
     bureau: str
     omb_id: str  # the agency's id recorded on a linked pilot ("" if none)
     layout: str = ""  # the key of the layout of the inventory row it keeps ("" if none)
+    link: str = ""  # the generated id of a row with no id a person linked to it ("" if none)
 
 
 How = Literal["id", "name", "name and bureau"]
@@ -67,7 +68,7 @@ def link_records(records: Sequence[OmbRecord], pilots: Sequence[PilotKey], layou
     file again): across years it would pick one of same-named rows by their order, a guess."""
     links = Links()
     by_id: dict[str, str] = {}
-    by_generated: dict[str, str] = {}
+    by_generated: dict[str, str] = {p.link: p.id for p in pilots if p.link}  # a person's link first
     for p in pilots:
         by_id.setdefault(p.id, p.id)
         if p.omb_id:

@@ -140,6 +140,9 @@ def agency_id(record: OmbRecord) -> str:
 
 # The key of pilot.extra that keeps the pilot's row of the inventory imported last (its layout key, position,
 # raw cells and what the import set from them): what an export in the source layout writes back.
+# On a pilot a person linked a held row with no id to: the id the row is read under (generated from agency,
+# name and bureau), so the same file imported again finds the pilot instead of holding the row again.
+LINK_KEY = "omb_link"
 ROW_KEY = "omb_row"
 # The key of pilot.extra that keeps the id the agency gave a use case whose pilot has another id (a pilot
 # linked to a later year's row by name): the next import of that year matches it by this id.
