@@ -176,6 +176,30 @@ def test_a_linked_row_with_no_id_is_found_again_by_the_next_import_of_its_file(
     assert exported.startswith(source.read_bytes()) and exported.count(b"Chatbot,OBA,,,Pilot") == 1
 
 
+def test_undo_puts_held_rows_back_as_they_were(portfolio: Portfolio, tmp_path: Path) -> None:
+    from caio_tui.store.undo import next_undo, undo
+
+    def undo_last() -> None:
+        event = next_undo(portfolio)
+        assert event is not None
+        undo(portfolio, event.id)
+
+    two = [{**Y24, "2_use_case_name": "Search", "4_bureau": "OGM", "16_dev_stage": "Initiated"}] * 2
+    import_file(portfolio, write_2024(tmp_path / "2024.csv", two))
+    rows = [{**Y25, "id": "DCS-9", "use_case_name": "Search", "agency_bureau": "OGM", "development_stage": "Pilot"}]
+    source = write_2025(tmp_path / "2025.csv", rows)
+    import_file(portfolio, source)
+    (held,) = held_for_review(portfolio)
+    link_held(portfolio, held.key, held.candidates[0].id)
+    assert held_for_review(portfolio) == []
+    undo_last()  # the link: the row is held again, the pilot as it was
+    assert [h.key for h in held_for_review(portfolio)] == [held.key]
+    assert portfolio.get(held.candidates[0].id).stage.value == "intake"
+    assert held_for_review(portfolio)[0].name == "Search"  # the row itself, nothing lost
+    undo_last()  # the import that held it: nothing held any more
+    assert held_for_review(portfolio) == []
+
+
 def test_the_cli_lists_links_and_ambiguous_rows_as_text_and_json(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

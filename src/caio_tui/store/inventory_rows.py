@@ -8,12 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-# The insert rows are built in store/insert_rows.py; named here too for the io modules that read them.
-from caio_tui.store.insert_rows import BlockerRow as BlockerRow
-from caio_tui.store.insert_rows import CoverageRow as CoverageRow
-from caio_tui.store.insert_rows import MoveRow as MoveRow
-from caio_tui.store.insert_rows import PilotRows as PilotRows
-from caio_tui.store.insert_rows import PilotValues as PilotValues
 from caio_tui.store.portfolio import Portfolio
 
 _LAYOUT_PREFIX = "omb_layout:"
@@ -27,31 +21,46 @@ def save_layout(portfolio: Portfolio, key: str, layout_json: str) -> None:
     )
 
 
-_HELD_PREFIX = "omb_held:"
+HELD_PREFIX = "omb_held:"
 
 
-def keep_held(portfolio: Portfolio, held: Mapping[str, str], resolved: Sequence[str]) -> list[str]:
-    """Write the held rows that are new or changed and remove the resolved ones; the keys it changed."""
-    changed = []
+def keep_held(portfolio: Portfolio, held: Mapping[str, str], resolved: Sequence[str]) -> dict[str, str | None]:
+    """Write the held rows that are new or changed and remove the resolved ones; for each key it changed,
+    the value it had (None: none), which undo puts back (put_back_held)."""
+    changed: dict[str, str | None] = {}
     for key in resolved:
-        if portfolio.conn.execute("DELETE FROM meta WHERE key = ?", (_HELD_PREFIX + key,)).rowcount:
-            changed.append(key)
+        before = portfolio.meta(HELD_PREFIX + key)
+        if portfolio.conn.execute("DELETE FROM meta WHERE key = ?", (HELD_PREFIX + key,)).rowcount:
+            changed[key] = before
     for key, value in held.items():
-        if portfolio.meta(_HELD_PREFIX + key) != value:
+        before = portfolio.meta(HELD_PREFIX + key)
+        if before != value:
             portfolio.conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (_HELD_PREFIX + key, value),
+                (HELD_PREFIX + key, value),
             )
-            changed.append(key)
+            changed[key] = before
     return changed
+
+
+def put_back_held(portfolio: Portfolio, values: Mapping[str, str | None]) -> None:
+    """Held rows as they were before an import or a link changed them (undo): None removes one."""
+    for key, value in values.items():
+        if value is None:
+            portfolio.conn.execute("DELETE FROM meta WHERE key = ?", (HELD_PREFIX + key,))
+        else:
+            portfolio.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (HELD_PREFIX + key, value),
+            )
 
 
 def held_rows(portfolio: Portfolio) -> dict[str, str]:
     """Every inventory row held for a person to link, by key (JSON text)."""
     found = portfolio.session.read(
-        "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key", (_HELD_PREFIX, _HELD_PREFIX[:-1] + ";")
+        "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key", (HELD_PREFIX, HELD_PREFIX[:-1] + ";")
     )
-    return {r[0][len(_HELD_PREFIX) :]: r[1] for r in found}
+    return {r[0][len(HELD_PREFIX) :]: r[1] for r in found}
 
 
 def saved_layouts(portfolio: Portfolio) -> dict[str, str]:

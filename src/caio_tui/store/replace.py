@@ -14,13 +14,7 @@ from caio_tui.domain.gates import GateRules
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import bulk, writes
 from caio_tui.store.errors import StoreError
-
-# The insert rows are built in store/insert_rows.py; named here too for the io modules that read them.
-from caio_tui.store.insert_rows import BlockerRow as BlockerRow
-from caio_tui.store.insert_rows import CoverageRow as CoverageRow
-from caio_tui.store.insert_rows import MoveRow as MoveRow
-from caio_tui.store.insert_rows import PilotRows as PilotRows
-from caio_tui.store.insert_rows import PilotValues as PilotValues
+from caio_tui.store.insert_rows import PilotRows
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
 from caio_tui.store.transfer import Progress, RulesRevision

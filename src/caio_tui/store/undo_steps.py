@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from caio_tui.domain.pilots import EDITABLE_FIELDS
 from caio_tui.store import writes
 from caio_tui.store.errors import StoreError
+from caio_tui.store.inventory_rows import put_back_held
 from caio_tui.store.queries import STAGE_POSITION
 
 if TYPE_CHECKING:
@@ -145,6 +146,9 @@ def undo_import(portfolio: Portfolio, event: AuditEvent) -> Recorded:
         values = event.after.get("values", {})
         for pilot_id, was in old.items():
             _restore(portfolio, pilot_id, was, values.get(pilot_id, {}))
+        held = (event.before or {}).get("held")
+        if isinstance(held, dict):  # rows it held back or settled (a link), as they were
+            put_back_held(portfolio, held)
     return event.after, event.before
 
 

@@ -20,13 +20,6 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import bulk, rows, undo_steps, writes
 from caio_tui.store.errors import StoreError
-
-# The insert rows are built in store/insert_rows.py; named here too for the io modules that read them.
-from caio_tui.store.insert_rows import BlockerRow as BlockerRow
-from caio_tui.store.insert_rows import CoverageRow as CoverageRow
-from caio_tui.store.insert_rows import MoveRow as MoveRow
-from caio_tui.store.insert_rows import PilotRows as PilotRows
-from caio_tui.store.insert_rows import PilotValues as PilotValues
 from caio_tui.store.insert_rows import rows_of
 from caio_tui.store.inventory_rows import keep_held, save_layout
 from caio_tui.store.portfolio import Portfolio
@@ -133,14 +126,14 @@ def upsert_pilots(
             portfolio.append_event(
                 "import",
                 None,
-                {"updated": was},
+                {"updated": was, **({"held": kept} if kept else {})},
                 {
                     "summary": f"imported from {source}: {report.summary}",
                     "added": [c.id for c in report.added],
                     "updated": {c.id: list(c.changes) for c in report.updated},
                     "unchanged": len(report.unchanged),
                     "values": became,
-                    **({"held": kept} if kept else {}),
+                    **({"held": list(kept)} if kept else {}),
                 },
                 source=source,
             )
