@@ -121,7 +121,9 @@ class LintScreen(Screen[None]):
         finally:
             self.table.loading = False
         self._show()
-        self.table.focus()  # a loading widget can lose the focus: the findings keep it, with their keys shown
+        # A loading widget can lose the focus, and its keys leave the footer: the findings take both back.
+        self.table.focus()
+        self.refresh_bindings()
 
     def _show(self) -> None:
         if self.report is None or not self.is_mounted:
