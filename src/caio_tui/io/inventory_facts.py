@@ -237,5 +237,6 @@ class RowReader:
         for (column, note), rows in self.flagged.items():
             shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5:,} more" if len(rows) > 5 else "")
             count = f"{len(rows):,} use case{'s' if len(rows) != 1 else ''}"
-            found.append(ImportIssue(rows[0], column, "", f"{note}: {count} (rows {shown})"))
+            where = f"rows {shown}" if len(rows) > 1 else f"row {shown}"
+            found.append(ImportIssue(rows[0], column, "", f"{note}: {count} ({where})"))
         return found
