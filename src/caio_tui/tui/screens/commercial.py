@@ -4,11 +4,15 @@ the consolidated COTS file imported (io/commercial.py): each use, the Y/N answer
 
 The file holds every agency's answers: the view shows the portfolio's agency (a setting, else the agency
 of most of its pilots), or every agency when neither says which. With no file imported it says how to
-import one. The rows are few (twenty an agency): read at once, no worker.
+import one. The rows are few (twenty an agency), but naming the agency reads every pilot's office (70 ms
+at 100,000 pilots): they are read in a worker.
 """
 
 from __future__ import annotations
 
+import asyncio
+
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
@@ -60,17 +64,29 @@ class CommercialScreen(ViewScreen, inherit_bindings=False):
         self.load()
 
     def load(self) -> None:
+        """Read the rows again in a worker; what is shown stays until they replace it."""
         self._stale = False
+        self._load()
+
+    @work(exclusive=True, group="commercial.load")
+    async def _load(self) -> None:
+        try:
+            found = await asyncio.to_thread(_read, self.portfolio)
+        except StoreError as exc:
+            self.query_one("#commercial-title", Static).update(printable(f"Cannot read the commercial AI uses: {exc}"))
+            return
+        self._show(*found)
+
+    def _show(
+        self,
+        file: store.CommercialFile | None,
+        agency: str | None,
+        found: list[store.CommercialUse],
+        named: list[tuple[str, str, int]],
+    ) -> None:
         title = self.query_one("#commercial-title", Static)
         table = self.query_one("#commercial-table", DataTable)
         empty = self.query_one("#commercial-empty", Static)
-        try:
-            file = store.stored_file(self.portfolio)
-            agency = portfolio_agency(self.portfolio) if file else None
-            found = agency_uses(self.portfolio, agency) if file else []
-        except StoreError as exc:
-            title.update(printable(f"Cannot read the commercial AI uses: {exc}"))
-            return
         table.clear(columns=True)
         table.display = file is not None
         empty.display = file is None
@@ -79,11 +95,11 @@ class CommercialScreen(ViewScreen, inherit_bindings=False):
             title.update("Commercial AI uses")
             return
         if not found and agency is not None:  # the portfolio's agency is not among the file's
-            named = ", ".join(abbr or name for abbr, name, _rows in store.agencies(self.portfolio)[:12])
+            names = ", ".join(abbr or name for abbr, name, _rows in named[:12])
             title.update(printable(f"Commercial AI uses: {agency} · from {file.source}"))
             empty.update(
                 printable(
-                    f"{agency} has no row in {file.source}, which names {named}. "
+                    f"{agency} has no row in {file.source}, which names {names}. "
                     "Set the agency with 'caio-tui settings agency', or list every agency with "
                     "'caio-tui cots --agency all'."
                 )
@@ -111,6 +127,17 @@ class CommercialScreen(ViewScreen, inherit_bindings=False):
             if every:
                 cells.insert(0, printable(use.agency_abbr or clip(use.agency.strip(), 30)))
             table.add_row(*(_text(c) for c in cells))
+
+
+def _read(
+    portfolio: Portfolio,
+) -> tuple[store.CommercialFile | None, str | None, list[store.CommercialUse], list[tuple[str, str, int]]]:
+    """The file, the portfolio's agency, that agency's rows and every agency the file names (in a worker)."""
+    file = store.stored_file(portfolio)
+    if file is None:
+        return None, None, [], []
+    agency = portfolio_agency(portfolio)
+    return file, agency, agency_uses(portfolio, agency), store.agencies(portfolio)
 
 
 def _text(cell: object) -> object:
