@@ -15,17 +15,13 @@ from click.testing import CliRunner, Result
 from caio_tui import __version__
 from caio_tui.cli import cli
 from caio_tui.store import Portfolio
+from helpers.cli import ok
 
 ENV = {"COLUMNS": "120"}
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], env={**ENV, **(env or {})})
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def fails(result: Result, code: int, message: str) -> str:

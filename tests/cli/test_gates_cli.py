@@ -12,17 +12,13 @@ from click.testing import CliRunner, Result
 from caio_tui.cli import cli
 from caio_tui.domain.defaults import default_rules
 from caio_tui.domain.gate_file import read_rules
+from helpers.cli import ok
 
 ENV = {"COLUMNS": "120"}
 
 
 def run(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], env=ENV)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def fails(result: Result, code: int, message: str) -> list[str]:

@@ -6,13 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from caio_tui.cli import cli
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": "120"})
+from helpers.cli import run
 
 
 def test_show_load_and_refuse(tmp_path: Path) -> None:

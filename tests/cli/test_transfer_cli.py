@@ -8,21 +8,17 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from caio_tui.cli import cli
 from caio_tui.cli import transfer as commands
 from caio_tui.io import inventory
 from caio_tui.io.files import FileWriteError, atomic_output, write_atomic
 from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.io.snapshot import schema_text
 from helpers import REPO
+from helpers.cli import run
 
 DOCS = REPO / "docs"
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": "120"})
 
 
 def ok(result: Result) -> Result:

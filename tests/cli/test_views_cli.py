@@ -10,17 +10,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from caio_tui.cli import cli
+from helpers.cli import ok
 
 ENV = {"COLUMNS": "160"}
 
 
 def run(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], env=ENV)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def fails(result: Result, code: int, message: str) -> None:

@@ -22,22 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from caio_tui.cli import cli
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio, PortfolioError, StoreError
 from helpers import DATA, NOW
+from helpers.cli import run
 
 HOSTILE = DATA / "hostile"
 CAIO_TUI = Path(sys.executable).parent / "caio-tui"
 SIDECARS = ("-wal", "-shm", "-journal")
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": "120"})
 
 
 def digest(path: Path) -> str:

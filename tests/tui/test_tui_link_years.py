@@ -3,8 +3,6 @@ candidates; choosing one links the row to that pilot in one import event."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from textual.widgets import OptionList
@@ -12,31 +10,15 @@ from textual.widgets import OptionList
 from caio_tui.domain.stages import Stage
 from caio_tui.io.inventory import import_file
 from caio_tui.io.inventory_review import held_for_review
-from caio_tui.io.omb import COLUMNS_2025
 from caio_tui.store import Portfolio
 from caio_tui.tui.dialogs.link_years import LinkYearsScreen
-from helpers import DATA
+from helpers.omb import write_2024, write_2025
 from helpers.tui import make_app, press, run_command, settle
-
-SHORT_2024 = DATA / "omb" / "inventory_2024_short.csv"
-
-
-def write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(h, "") for h in header])
-    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    return path
 
 
 def held_portfolio(portfolio: Portfolio, tmp_path: Path) -> None:
-    header_2024 = next(csv.reader(io.StringIO(SHORT_2024.read_text(encoding="utf-8-sig"))))
     same = {"3_agency": "Department of Civic Services", "3_abr": "DCS", "2_use_case_name": "Search", "4_bureau": "OGM"}
-    write(
-        tmp_path / "2024.csv", header_2024, [{**same, "16_dev_stage": "Initiated"}, {**same, "16_dev_stage": "Retired"}]
-    )
+    write_2024(tmp_path / "2024.csv", [{**same, "16_dev_stage": "Initiated"}, {**same, "16_dev_stage": "Retired"}])
     import_file(portfolio, tmp_path / "2024.csv")
     row = {
         "agency": "DCS",
@@ -45,7 +27,7 @@ def held_portfolio(portfolio: Portfolio, tmp_path: Path) -> None:
         "agency_bureau": "OGM",
         "development_stage": "Pilot",
     }
-    result = import_file(portfolio, write(tmp_path / "2025.csv", list(COLUMNS_2025), [row]))
+    result = import_file(portfolio, write_2025(tmp_path / "2025.csv", [row]))
     assert len(result.ambiguous) == 1
 
 

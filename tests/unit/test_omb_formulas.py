@@ -14,15 +14,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from caio_tui.cli import cli
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.io.inventory import export_bytes, export_to, import_file
 from caio_tui.io.omb import OmbRecord, read_inventory, write_inventory_2025
 from caio_tui.io.reports import csv_cell
 from caio_tui.store import Portfolio
 from helpers import DATA
+from helpers.cli import run
 
 INVENTORY = DATA / "omb" / "inventory_2025_formulas.csv"
 HOSTILE = "=cmd|' /C calc'!A0"  # a pilot named so in the app: the CAIO's spreadsheet would run it
@@ -31,10 +31,6 @@ HOSTILE = "=cmd|' /C calc'!A0"  # a pilot named so in the app: the CAIO's spread
 def rows_by_id(data: bytes) -> dict[str, dict[str, str]]:
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     return {row["id"]: row for row in rows}
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": "120"})
 
 
 def ok(result: Result) -> Result:

@@ -23,6 +23,7 @@ from caio_tui.io.samples import load_sample
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.gates import replace_rules
 from helpers import NOW
+from helpers.cli import ok
 from helpers.omb import write_2025
 
 S = CoverageStatus
@@ -259,11 +260,6 @@ def read_rules_json(data: Any) -> Any:
 
 def run(db: Path, *args: str | Path) -> Result:
     return CliRunner().invoke(cli, ["--db", str(db), *(str(a) for a in args)], env={"COLUMNS": "120"})
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def one_line_error(result: Result, message: str) -> str:
