@@ -6,9 +6,10 @@ updated from the row); "none of these" keeps the row as a new use case. Each ans
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -76,10 +77,14 @@ class LinkYearsScreen(Dialog[int]):
     @on(OptionList.OptionSelected, "#link-rows")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         key, _, pilot = (event.option.id or "").partition("\x1f")
-        if not key:
-            return
+        if key:
+            self._link(key, None if pilot == _NEW else pilot)
+
+    @work(exclusive=True, group="link_years.link")
+    async def _link(self, key: str, pilot: str | None) -> None:
+        """One import event in a worker (the row is read again through the mapping: 70 ms or more)."""
         try:
-            link_held(self.portfolio, key, None if pilot == _NEW else pilot)
+            await asyncio.to_thread(link_held, self.portfolio, key, pilot)
         except (TransferError, StoreError) as exc:
             self.query_one("#link-error", Static).update(Content(clip(printable(str(exc)), 300)))
             return
