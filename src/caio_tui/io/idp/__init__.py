@@ -1,0 +1,1 @@
+"""Identity provider exports (Okta, Microsoft Entra ID) read into the facts of `domain/identity.py`."""
