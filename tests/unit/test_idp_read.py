@@ -67,3 +67,33 @@ def test_a_file_of_an_unknown_shape_is_refused_in_one_line(tmp_path: Path) -> No
     empty.write_text("  \n", encoding="utf-8")
     with pytest.raises(IdpFormatError, match="empty"):
         read_export(empty, KEEP)
+
+
+def test_format_overrides_recognition(tmp_path: Path) -> None:
+    with pytest.raises(IdpFormatError, match="read as okta-assignments, which is a CSV export"):
+        read_export(DATA / "okta-users.json", KEEP, kind=ExportKind.OKTA_ASSIGNMENTS)
+    export = read_export(DATA / "okta-users.json", KEEP, kind=ExportKind.OKTA_API_TOKENS)
+    assert export.kind is ExportKind.OKTA_API_TOKENS and export.problems  # read as told, records skipped
+
+
+def test_utf16_files_and_progress(tmp_path: Path) -> None:
+    source = (DATA / "okta-current-assignments.csv").read_text(encoding="utf-8-sig")
+    wide = tmp_path / "assignments.csv"
+    wide.write_text(source, encoding="utf-16")
+    seen: list[int] = []
+    export = read_export(wide, KEEP, progress=seen.append)
+    assert len(export.assignments) == 5 and seen == [6]
+
+
+def test_a_json_file_broken_midway_keeps_what_came_before(tmp_path: Path) -> None:
+    broken = tmp_path / "log.json"
+    whole = (DATA / "okta-system-log.json").read_text(encoding="utf-8")
+    broken.write_text(whole[: whole.index('"uuid": "a1b2c3d4-0000-4000-8000-000000000002"')], encoding="utf-8")
+    export = read_export(broken, KEEP)
+    assert len(export.sign_ins) == 1
+    assert export.problems[-1].message.endswith("the rest of the file was not read")
+
+
+def test_an_unknown_json_shape_in_an_envelope_is_refused() -> None:
+    with pytest.raises(IdpFormatError, match="fields assignee, priority, ticket; expected"):
+        read_export(DATA / "unknown-shape.json", KEEP)

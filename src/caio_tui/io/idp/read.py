@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from caio_tui.domain.identity import ExportKind, IdpExport, PersonKeyer, RecordProblem
-from caio_tui.io.idp import csvrows, okta_log
+from caio_tui.io.idp import csvrows, entra_graph, entra_sign_ins, okta_api, okta_csv, okta_log
 from caio_tui.io.idp.fields import RecordError
 from caio_tui.io.idp.jsonstream import BrokenJson, Located, json_records
 from caio_tui.io.idp.kind import KindReader, KindReaderFactory
@@ -29,9 +29,21 @@ MOST_PROBLEMS = 1_000  # told one by one; past this, counted in one last line
 # Each kind's reader of JSON records; a kind absent here has no JSON form.
 JSON_READERS: dict[ExportKind, KindReaderFactory] = {
     ExportKind.OKTA_SYSTEM_LOG: okta_log.OktaLogReader,
+    ExportKind.OKTA_APPS: okta_api.OktaAppsReader,
+    ExportKind.OKTA_APP_USERS: okta_api.OktaAppUsersReader,
+    ExportKind.OKTA_USERS: okta_api.OktaUsersReader,
+    ExportKind.OKTA_API_TOKENS: okta_api.OktaApiTokensReader,
+    ExportKind.ENTRA_SERVICE_PRINCIPALS: entra_graph.EntraServicePrincipalsReader,
+    ExportKind.ENTRA_APP_ROLE_ASSIGNMENTS: entra_graph.EntraAssignmentsReader,
+    ExportKind.ENTRA_USERS: entra_graph.EntraUsersReader,
+    ExportKind.ENTRA_SIGN_INS: entra_sign_ins.EntraSignInsReader,
 }
 # Each kind's reader of CSV rows (header -> cell, through `csvrows`).
-CSV_READERS: dict[ExportKind, KindReaderFactory] = {}
+CSV_READERS: dict[ExportKind, KindReaderFactory] = {
+    ExportKind.OKTA_ASSIGNMENTS: okta_csv.OktaAssignmentsReader,
+    ExportKind.OKTA_SYSTEM_LOG: okta_csv.OktaLogCsvReader,
+    ExportKind.ENTRA_SIGN_INS: entra_sign_ins.EntraSignInsCsvReader,
+}
 
 
 class IdpFormatError(ValueError):
