@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from caio_tui.domain.identity import AccountKind, AppRef, IdpExport, PersonKeyer, Vendor
+from caio_tui.domain.identity import AccountKind, IdpExport, PersonKeyer, Vendor
 from caio_tui.io.idp.fields import Days, Record, RecordError, flag, get, text
 from caio_tui.io.idp.kind import Span
 from caio_tui.io.idp.recognize import SIGN_IN_CATEGORIES, is_azure_monitor
@@ -53,7 +53,7 @@ class EntraSignInsReader:
         self._key = keyer
         self._days = Days()
         self._span = Span()
-        self._tallies = Tallies()
+        self._tallies = Tallies(Vendor.ENTRA)
         lowered = file_name.casefold().replace("-", "").replace("_", "")
         self._hint = next((kind for word, kind in FILE_HINTS if word in lowered), None)
 
@@ -163,14 +163,16 @@ class EntraSignInsReader:
         self._span.see(when)
         if app_id is None and app_name is None:
             raise RecordError("no appId or appDisplayName")
-        app = AppRef(Vendor.ENTRA, app_id, app_name or app_id or "")
+        name = app_name or app_id or ""
         if kind == "user":
             if person is None:
                 raise RecordError("a user sign-in with no userPrincipalName or userId")
             account, names_user = self._key(person), True
         else:
-            account, names_user = principal or app.name, False
-        self._tallies.add((app, account, kind, interactive), when, failed, device, address, names_user, credential)
+            account, names_user = principal or name, False
+        self._tallies.add(
+            (app_id, name, account, kind, interactive), when, failed, device, address, names_user, credential
+        )
 
     def finish(self, export: IdpExport) -> None:
         export.sign_ins.extend(self._tallies.tallies())

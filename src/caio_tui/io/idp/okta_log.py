@@ -45,7 +45,6 @@ MEMBERSHIP_REMOVE = "application.user_membership.remove"
 # Grants a person is present for; refresh, client-credentials, JWT-bearer and token-exchange grants are not.
 INTERACTIVE_GRANTS = frozenset({"authorization_code", "implicit", "password", "interaction_code"})
 PERSON_TYPES = frozenset({"user"})
-APP_TYPES = frozenset({"appinstance"})
 
 
 class OktaLogReader:
@@ -53,14 +52,15 @@ class OktaLogReader:
         self._key = keyer
         self._days = Days()
         self._span = Span()
-        self._tallies = Tallies()
+        self._tallies = Tallies(Vendor.OKTA)
         self._people: dict[PersonKey, tuple[str, bool, tuple[PersonKey, ...]]] = {}
         self._memberships: dict[tuple[AppRef, PersonKey], IdpAssignment] = {}
 
     def add(self, record: Record) -> None:
+        # The hot path of a million events: plain dict access, no helper calls for fields every event has.
         event_type = record.get("eventType")
         published = record.get("published")
-        if not isinstance(event_type, str) or not isinstance(published, str):
+        if type(event_type) is not str or type(published) is not str:
             raise RecordError("not a LogEvent: no eventType or published")
         when = self._days(published)
         self._span.see(when)
@@ -73,35 +73,45 @@ class OktaLogReader:
 
     def _sign_in(self, record: Record, event_type: str, when: date) -> None:
         actor = record.get("actor")
-        if not isinstance(actor, dict):
+        if type(actor) is not dict:
             raise RecordError("no actor")
-        targets = _targets(record)
-        actor_type = str(actor.get("type") or "").casefold()
-        app = _app_target(targets)
-        if actor_type in PERSON_TYPES:
-            login = text(actor, "alternateId") or text(actor, "id")
-            if login is None:
+        app_id, app_name = _app_target(record.get("target"))
+        kind: AccountKind
+        if str(actor.get("type") or "").casefold() in PERSON_TYPES:
+            login = actor.get("alternateId") or actor.get("id")
+            if not login or type(login) is not str:
                 raise RecordError("the actor has neither alternateId nor id")
-            account: str = self._key(login)
-            kind: AccountKind = "user"
-            names_user = True
+            account = self._key(login)
+            kind, names_user = "user", True
         else:  # an OAuth client acting as itself (a service app's client-credentials grant)
-            account = text(actor, "displayName") or text(actor, "id") or "unknown client"
-            kind = "service_principal"
-            names_user = False
-            if app is None and text(actor, "id"):
-                app = AppRef(Vendor.OKTA, text(actor, "id"), account)
-        if app is None:
-            client_id = text(record, "client", "id")
+            actor_id = text(actor, "id")
+            account = text(actor, "displayName") or actor_id or "unknown client"
+            kind, names_user = "service_principal", False
+            if app_name is None and actor_id:
+                app_id, app_name = actor_id, account
+        client = record.get("client")
+        if type(client) is not dict:
+            client = {}
+        if app_name is None:
+            client_id = text(client, "id")
             if client_id is None:
                 return  # a sign-in to Okta itself, not to an application
-            app = AppRef(Vendor.OKTA, client_id, client_id)
+            app_id = app_name = client_id
         interactive = True if event_type == SSO else _grant_interactive(record, kind)
-        client = record.get("client")
-        device = text(record, "device", "id") or text(client, "userAgent", "rawUserAgent")
-        failed = text(record, "outcome", "result") not in (None, "SUCCESS", "ALLOW")
+        device = record.get("device")
+        device = device.get("id") if type(device) is dict else None
+        if not device:
+            user_agent = client.get("userAgent")
+            device = user_agent.get("rawUserAgent") if type(user_agent) is dict else None
+        outcome = record.get("outcome")
+        result = outcome.get("result") if type(outcome) is dict else None
         self._tallies.add(
-            (app, account, kind, interactive), when, failed, device, text(client, "ipAddress"), names_user
+            (app_id, app_name, account, kind, interactive),
+            when,
+            result not in (None, "SUCCESS", "ALLOW"),
+            device,
+            client.get("ipAddress"),
+            names_user,
         )
 
     def _lifecycle(self, record: Record, published: str, active: bool) -> None:
@@ -113,11 +123,11 @@ class OktaLogReader:
                     self._people[key] = (published, active, aliases)
 
     def _membership(self, record: Record, when: date, added: bool) -> None:
-        targets = _targets(record)
-        app = _app_target(targets)
-        if app is None:
+        app_id, name = _app_target(record.get("target"))
+        if name is None:
             raise RecordError("an assignment event names no AppInstance target")
-        for target in targets:
+        app = AppRef(Vendor.OKTA, app_id, name)
+        for target in _targets(record):
             if str(target.get("type") or "").casefold() in PERSON_TYPES:
                 key, _ = self._person(target)
                 seen = self._memberships.get((app, key))
@@ -155,20 +165,25 @@ def _targets(record: Record) -> list[dict[str, Any]]:
     return [t for t in targets if isinstance(t, dict)]
 
 
-def _app_target(targets: list[dict[str, Any]]) -> AppRef | None:
+def _app_target(targets: Any) -> tuple[str | None, str | None]:
+    """The application an event names: its AppInstance target's (id, name)."""
+    if type(targets) is not list:
+        if targets is None:
+            return None, None
+        raise RecordError("target is not a list")
     for target in targets:
-        if str(target.get("type") or "").casefold() in APP_TYPES:
-            app_id = text(target, "id")
-            name = text(target, "displayName") or text(target, "alternateId") or app_id
+        if type(target) is dict and target.get("type") == "AppInstance":
+            app_id = target.get("id") or None
+            name = target.get("displayName") or target.get("alternateId") or app_id
             if name:
-                return AppRef(Vendor.OKTA, app_id, name)
-    return None
+                return (str(app_id) if app_id else None), str(name)
+    return None, None
 
 
 def _grant_interactive(record: Record, kind: AccountKind) -> bool | None:
     if kind != "user":
         return False
-    grant = text(get(record, "debugContext", "debugData"), "grantType")
-    if grant is None:
+    grant = get(record, "debugContext", "debugData", "grantType")
+    if not grant:
         return None
     return grant in INTERACTIVE_GRANTS

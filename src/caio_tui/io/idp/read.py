@@ -12,7 +12,6 @@ import csv
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from caio_tui.domain.identity import ExportKind, IdpExport, PersonKeyer, RecordProblem
 from caio_tui.io.idp import csvrows, entra_graph, entra_sign_ins, okta_api, okta_csv, okta_log
@@ -124,31 +123,27 @@ def _feed(
     problems = export.problems
     skipped = 0
     count = 0
+    add = reader.add
     for where, record in records:
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
-        message = _add(reader, record)
-        if message is not None:
-            skipped += 1
-            if len(problems) < MOST_PROBLEMS:
-                problems.append(RecordProblem(where, message))
+        if type(record) is dict:  # the hot path: a million records come this way
+            try:
+                add(record)
+                continue
+            except (RecordError, ValueError, TypeError, AttributeError) as error:
+                message = str(error) or type(error).__name__
+        elif isinstance(record, RecordError):
+            message = str(record)
+        else:
+            message = f"a JSON {type(record).__name__}, not an object"
+        skipped += 1
+        if len(problems) < MOST_PROBLEMS:
+            problems.append(RecordProblem(where, message))
     if skipped > MOST_PROBLEMS:
         problems.append(RecordProblem("", f"and {skipped - MOST_PROBLEMS:,} more records skipped"))
     export.records = count
     reader.finish(export)
     if progress is not None:
         progress(count)
-
-
-def _add(reader: KindReader, record: Any) -> str | None:
-    """None when the record was read; otherwise why it was skipped, in one line."""
-    if isinstance(record, RecordError):
-        return str(record)
-    if not isinstance(record, dict):
-        return f"a JSON {type(record).__name__}, not an object"
-    try:
-        reader.add(record)
-    except (RecordError, ValueError, TypeError, AttributeError) as error:
-        return str(error) or type(error).__name__
-    return None
