@@ -49,7 +49,7 @@ def test_people_stay_keyed_in_assignments_when_identities_are_not_kept() -> None
 
 def test_a_system_log_as_ndjson_with_crlf_reads_memberships_and_a_broken_line() -> None:
     export = read("okta-system-log.ndjson")
-    assert export.kind is ExportKind.OKTA_SYSTEM_LOG and export.records == 6
+    assert export.kind is ExportKind.OKTA_SYSTEM_LOG and export.records == 9
     assert problems(export) == ["line 3: not JSON (Expecting ',' delimiter)"]
     (dave,) = export.people  # suspended, then unsuspended: the later event wins
     assert dave.active is True
@@ -57,6 +57,13 @@ def test_a_system_log_as_ndjson_with_crlf_reads_memberships_and_a_broken_line() 
     assert (membership.assigned_on, membership.unassigned_on) == (date(2026, 10, 2), date(2026, 10, 6))
     (carol,) = export.sign_ins  # the SIEM's extra field is ignored
     assert carol.account == "carol@agency.gov" and carol.interactive is True
+    (token,) = export.credentials  # the other was revoked in the same file
+    assert (token.kind, token.name, token.owner, token.created) == (
+        "api_token",
+        "grants-sync",
+        "carol@agency.gov",
+        date(2026, 10, 7),
+    )
 
 
 def test_the_console_csv_of_the_system_log_reads_as_the_json_does() -> None:
@@ -116,3 +123,8 @@ def test_users_and_api_tokens() -> None:
         date(2026, 10, 30),
     )
     assert tokens["nightly-export"].expires is None
+
+
+def test_a_file_that_does_not_say_when_it_was_taken_is_dated_by_its_newest_date() -> None:
+    assert read("okta-users.json").as_of == date(2026, 10, 1)
+    assert read("okta-system-log.ndjson").as_of == date(2026, 10, 7)  # its last event

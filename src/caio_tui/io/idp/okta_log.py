@@ -8,6 +8,8 @@ What the rules need from it, event by event:
 - a person deactivated or suspended mid-file (`user.lifecycle.*`) becomes an inactive `IdpPerson`, and a
   reactivated one an active one again (the later event wins);
 - assignments added or removed (`application.user_membership.add/remove`);
+- API tokens created (`system.api_token.create`: the person who created one is the one it acts as) and not
+  revoked in the same file;
 - the span of the file's events, for the retention the audit area asks about.
 Events of other types count in the span only.
 """
@@ -21,6 +23,7 @@ from caio_tui.domain.identity import (
     AccountKind,
     AppRef,
     IdpAssignment,
+    IdpCredential,
     IdpExport,
     IdpPerson,
     PersonKey,
@@ -40,6 +43,8 @@ LIFECYCLE = {
     "user.lifecycle.reactivate": True,
     "user.lifecycle.unsuspend": True,
 }
+TOKEN_CREATE = "system.api_token.create"
+TOKEN_REVOKE = "system.api_token.revoke"
 MEMBERSHIP_ADD = "application.user_membership.add"
 MEMBERSHIP_REMOVE = "application.user_membership.remove"
 # Grants a person is present for; refresh, client-credentials, JWT-bearer and token-exchange grants are not.
@@ -55,6 +60,7 @@ class OktaLogReader:
         self._tallies = Tallies(Vendor.OKTA)
         self._people: dict[PersonKey, tuple[str, bool, tuple[PersonKey, ...]]] = {}
         self._memberships: dict[tuple[AppRef, PersonKey], IdpAssignment] = {}
+        self._tokens: dict[str, IdpCredential] = {}
 
     def add(self, record: Record) -> None:
         # The hot path of a million events: plain dict access, no helper calls for fields every event has.
@@ -70,6 +76,8 @@ class OktaLogReader:
             self._lifecycle(record, published, LIFECYCLE[event_type])
         elif event_type in (MEMBERSHIP_ADD, MEMBERSHIP_REMOVE):
             self._membership(record, when, added=event_type == MEMBERSHIP_ADD)
+        elif event_type in (TOKEN_CREATE, TOKEN_REVOKE):
+            self._token(record, when, created=event_type == TOKEN_CREATE)
 
     def _sign_in(self, record: Record, event_type: str, when: date) -> None:
         actor = record.get("actor")
@@ -137,6 +145,26 @@ class OktaLogReader:
                     app, key, "user", assigned_on=assigned, unassigned_on=unassigned
                 )
 
+    def _token(self, record: Record, when: date, created: bool) -> None:
+        """An API token created by a person acts as that person; one revoked in the same file is gone."""
+        for target in _targets(record):
+            token_id = text(target, "id")
+            if token_id is None or str(target.get("type") or "").casefold() != "token":
+                continue
+            if not created:
+                self._tokens.pop(token_id, None)
+                continue
+            login = text(record, "actor", "alternateId") or text(record, "actor", "id")
+            self._tokens[token_id] = IdpCredential(
+                Vendor.OKTA,
+                token_id,
+                "api_token",
+                None,
+                name=text(target, "displayName") or "",
+                owner=self._key(login) if login else None,
+                created=when,
+            )
+
     def _person(self, target: dict[str, Any]) -> tuple[PersonKey, tuple[PersonKey, ...]]:
         """A person's key by login, with their Okta id as an alias (the API exports name people by id)."""
         login = text(target, "alternateId")
@@ -153,6 +181,7 @@ class OktaLogReader:
             IdpPerson(Vendor.OKTA, key, active, aliases=aliases) for key, (_, active, aliases) in self._people.items()
         )
         export.assignments.extend(self._memberships.values())
+        export.credentials.extend(self._tokens.values())
         self._span.into(export)
 
 

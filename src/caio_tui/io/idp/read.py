@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 from caio_tui.domain.identity import ExportKind, IdpExport, PersonKeyer, RecordProblem
@@ -145,5 +146,18 @@ def _feed(
         problems.append(RecordProblem("", f"and {skipped - MOST_PROBLEMS:,} more records skipped"))
     export.records = count
     reader.finish(export)
+    if export.as_of is None:
+        export.as_of = newest_date(export)
     if progress is not None:
         progress(count)
+
+
+def newest_date(export: IdpExport) -> date | None:
+    """When a file that does not say when it was taken was taken, at the earliest: its newest date."""
+    dates = [
+        *(t.last for t in export.sign_ins),
+        *(p.last_sign_in for p in export.people),
+        *(d for a in export.assignments for d in (a.assigned_on, a.unassigned_on, a.last_login)),
+        *(c.created for c in export.credentials),
+    ]
+    return max((d for d in dates if d is not None), default=None)
