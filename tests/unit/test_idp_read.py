@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from caio_tui.domain.identity import ExportKind, Vendor
+from caio_tui.io.idp import jsonstream
+from caio_tui.io.idp.jsonstream import json_records
 from caio_tui.io.idp.keys import person_keyer
 from caio_tui.io.idp.read import IdpFormatError, read_export
 
@@ -97,3 +100,37 @@ def test_a_json_file_broken_midway_keeps_what_came_before(tmp_path: Path) -> Non
 def test_an_unknown_json_shape_in_an_envelope_is_refused() -> None:
     with pytest.raises(IdpFormatError, match="fields assignee, priority, ticket; expected"):
         read_export(DATA / "unknown-shape.json", KEEP)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"a": 1}, {"a": 2}]', [("record 1", {"a": 1}), ("record 2", {"a": 2})]),
+        (
+            '{"value": [{"a": 1}], "@odata.nextLink": "n"}{"value": [{"a": 2}]}',
+            [("record 1", {"a": 1}), ("record 2", {"a": 2})],
+        ),
+        ('{"records": [{"a": 1}]}', [("record 1", {"a": 1})]),
+        ('{"a": 1}\n{"a": 2}\n', [("line 1", {"a": 1}), ("line 2", {"a": 2})]),
+        (
+            '{"value": [{"a": 1}, {"a": 2}]}\n{"value": [{"a": 3}]}\n',
+            [("line 1 record 1", {"a": 1}), ("line 1 record 2", {"a": 2}), ("line 2 record 1", {"a": 3})],
+        ),
+        ('{"a": 1, "b":\n [1]}\n', [("record 1", {"a": 1, "b": [1]})]),
+        ("[]", []),
+    ],
+)
+def test_every_wrapping_of_json_records_streams_alike_across_chunk_edges(
+    text: str, expected: list[tuple[str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert list(json_records(io.StringIO(text))) == expected
+    monkeypatch.setattr(jsonstream, "CHUNK", 3)  # every value cut by the buffer's end
+    if all(where.startswith("record") for where, _ in expected):
+        monkeypatch.setattr(jsonstream, "LONGEST_LINE", 1)  # and the first line too
+    assert list(json_records(io.StringIO(text))) == expected
+
+
+def test_ndjson_whose_first_line_is_broken_reads_on() -> None:
+    found = list(json_records(io.StringIO('{"a": 1\n{"a": 2}\n')))
+    assert [where for where, _ in found] == ["line 1", "line 2"]
+    assert isinstance(found[0][1], ValueError) and found[1][1] == {"a": 2}
