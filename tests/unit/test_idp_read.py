@@ -134,3 +134,15 @@ def test_ndjson_whose_first_line_is_broken_reads_on() -> None:
     found = list(json_records(io.StringIO('{"a": 1\n{"a": 2}\n')))
     assert [where for where, _ in found] == ["line 1", "line 2"]
     assert isinstance(found[0][1], ValueError) and found[1][1] == {"a": 2}
+
+
+def test_a_workbook_or_a_broken_csv_row_is_told_plainly(tmp_path: Path) -> None:
+    workbook = tmp_path / "assignments.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(IdpFormatError, match="an Excel workbook or a zip archive"):
+        read_export(workbook, KEEP)
+    runaway = tmp_path / "assignments.csv"  # a quote never closed swallows the rest into one huge field
+    source = (DATA / "okta-current-assignments.csv").read_text(encoding="utf-8-sig")
+    runaway.write_text(source.replace("Bob Baker", '"Bob' + "x" * 200_000 + '"Baker'), encoding="utf-8")
+    export = read_export(runaway, KEEP)
+    assert len(export.assignments) == 4 and any(p.message.startswith("not CSV") for p in export.problems)

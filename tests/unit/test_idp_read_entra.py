@@ -107,3 +107,31 @@ def test_the_portal_csv_downloads_take_the_tab_from_the_file_name() -> None:
         "Benefits Chat Assistant",
         False,
     )
+
+
+def test_a_log_analytics_query_exported_as_csv(tmp_path: Path) -> None:
+    """Sign-ins kept in a Log Analytics workspace past the portal's retention, a KQL result saved as CSV."""
+    kept = tmp_path / "query_data.csv"
+    kept.write_text(
+        "TimeGenerated [UTC],Category,UserPrincipalName,AppId,AppDisplayName,IPAddress,ResultType,Status\n"
+        "2026-08-01T10:00:00Z,NonInteractiveUserSignInLogs,lead@agency.gov,a1,Benefits Chat Assistant,"
+        '10.0.0.1,0,"{""errorCode"":0}"\n'
+        "2026-08-02T10:00:00Z,NonInteractiveUserSignInLogs,lead@agency.gov,a1,Benefits Chat Assistant,"
+        "10.0.0.2,50173,\n",
+        encoding="utf-8",
+    )
+    export = read_export(kept, KEEP)
+    (lead,) = export.sign_ins
+    assert (lead.interactive, lead.events, lead.failures, lead.addresses) == (False, 2, 1, 2)
+
+
+def test_a_powershell_export_csv_status_is_not_a_failure(tmp_path: Path) -> None:
+    exported = tmp_path / "signins.csv"
+    exported.write_text(
+        "CreatedDateTime,UserPrincipalName,AppId,AppDisplayName,IPAddress,IsInteractive,Status\n"
+        "10/01/2026 09:00:00,lead@agency.gov,a1,Benefits Chat Assistant,10.0.0.1,True,"
+        "Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus\n",
+        encoding="utf-8",
+    )
+    (lead,) = read_export(exported, KEEP).sign_ins
+    assert (lead.interactive, lead.failures, lead.first) == (True, 0, date(2026, 10, 1))

@@ -45,7 +45,10 @@ FILE_HINTS: tuple[tuple[str, tuple[AccountKind, bool | None]], ...] = (
     ("msisignins", ("managed_identity", False)),
     ("managedidentity", ("managed_identity", False)),
 )
-SUCCESS_WORDS = frozenset({"success", "0"})
+FAILURE_WORDS = frozenset({"failure", "failed", "interrupted"})
+# Log Analytics' tables (a KQL query's CSV export) carry the diagnostic category in a Category column.
+CSV_DATES = ("dateutc", "createddatetime", "date", "datetime", "timegeneratedutc", "timegenerated", "time")
+CSV_ERRORS = ("signinerrorcode", "errorcode", "statuserrorcode", "resulttype")
 
 
 class EntraSignInsReader:
@@ -106,12 +109,15 @@ class EntraSignInsReader:
         return self._hint or ("user", None)
 
     def _csv(self, row: Record) -> None:
-        when = text(row, "dateutc") or text(row, "createddatetime") or text(row, "date") or text(row, "datetime")
+        when = next((found for name in CSV_DATES if (found := text(row, name))), None)
         if when is None:
             raise RecordError("no Date (UTC)")
-        kind, interactive = self._csv_kind(row)
-        status = (text(row, "status") or "").casefold()
-        error = text(row, "signinerrorcode") or text(row, "errorcode")
+        category = CATEGORIES.get(text(row, "category") or "")
+        kind, interactive = category or self._csv_kind(row)
+        error = next((found for name in CSV_ERRORS if (found := text(row, name))), None)
+        # An error code says it; else the Status word (PowerShell's Export-Csv writes an object's type name
+        # there, which says nothing: not a failure).
+        failed = error != "0" if error is not None else (text(row, "status") or "").casefold() in FAILURE_WORDS
         self._count(
             when,
             kind,
@@ -123,9 +129,9 @@ class EntraSignInsReader:
             or text(row, "serviceprincipalid")
             or text(row, "managedidentityname")
             or text(row, "managedidentityid"),
-            failed=(status not in SUCCESS_WORDS) if status else (error not in (None, "0")),
+            failed=failed,
             device=text(row, "deviceid") or text(row, "useragent"),
-            address=text(row, "ipaddress"),
+            address=text(row, "ipaddress") or text(row, "callerip"),
             credential=text(row, "clientcredentialtype"),
         )
 

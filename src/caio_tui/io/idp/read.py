@@ -19,7 +19,7 @@ from caio_tui.io.idp import csvrows, entra_graph, entra_sign_ins, okta_api, okta
 from caio_tui.io.idp.fields import RecordError
 from caio_tui.io.idp.jsonstream import BrokenJson, Located, json_records
 from caio_tui.io.idp.kind import KindReader, KindReaderFactory
-from caio_tui.io.idp.recognize import EXPECTED, column, csv_kind, json_kind
+from caio_tui.io.idp.recognize import EXPECTED, binary_shape, column, csv_kind, json_kind
 from caio_tui.io.idp.source import Opened, open_export
 
 PROGRESS_EVERY = 10_000
@@ -58,6 +58,9 @@ def read_export(
 ) -> IdpExport:
     """Everything the file at `path` says, ready for the store."""
     with open_export(path) as opened:
+        binary = binary_shape(opened.head)
+        if binary is not None:
+            raise IdpFormatError(f"{path.name}: {binary}; expected {EXPECTED}")
         if not opened.first:
             raise IdpFormatError(f"{path.name}: the file is empty; expected {EXPECTED}")
         if opened.is_json:
@@ -102,7 +105,10 @@ def _read_csv(
     name: str, opened: Opened, keyer: PersonKeyer, kind: ExportKind | None, progress: Callable[[int], None] | None
 ) -> IdpExport:
     reader = csv.reader(opened.text)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise IdpFormatError(f"{name}: not readable as CSV ({error}); expected {EXPECTED}") from None
     if not header:
         raise IdpFormatError(f"{name}: no header row; expected {EXPECTED}")
     found = kind or csv_kind(header)
