@@ -120,14 +120,14 @@ def read_in_child(path: Path) -> tuple[float, int, str]:
     return seconds, peak, (out.strip() if process.returncode == 0 else err.strip()[-200:])
 
 
-def run(results: Results, size: str, *, times: int, log: Callable[[str], None]) -> None:
+def run(results: Results, size: str, *, times: int, log: Callable[[str], None], events: int = EVENTS) -> None:
     by_key = {m.key: m for m in measures()}
     with tempfile.TemporaryDirectory(prefix="caio-bench-idp-") as folder:
         path = Path(folder) / "system-log.json"
         started = time.perf_counter()
-        write_system_log(path)
+        write_system_log(path, events)
         size_gb = path.stat().st_size / 1e9
-        log(f"  wrote {EVENTS:,} LogEvents ({size_gb:.2f} GB) in {time.perf_counter() - started:.0f} s")
+        log(f"  wrote {events:,} LogEvents ({size_gb:.2f} GB) in {time.perf_counter() - started:.0f} s")
         samples, peak = [], 0
         for _ in range(times):
             seconds, rss, said = read_in_child(path)
@@ -135,6 +135,6 @@ def run(results: Results, size: str, *, times: int, log: Callable[[str], None]) 
             peak = max(peak, rss)
         results.add(size, by_key["idp.read"], Stats(samples))
         results.add(size, by_key["idp.memory"], Stats([float(peak)]))
-        rate = EVENTS / min(samples)
+        rate = events / min(samples)
         results.note(size, f"idp: {rate:,.0f} events/s at best, peak memory {peak / 1e6:.0f} MB ({said})")
         log(f"  {by_key['idp.read'].label:<60} {min(samples):9.2f} s, {rate:,.0f} events/s, {peak / 1e6:.0f} MB")
