@@ -135,3 +135,22 @@ def test_a_powershell_export_csv_status_is_not_a_failure(tmp_path: Path) -> None
     )
     (lead,) = read_export(exported, KEEP).sign_ins
     assert (lead.interactive, lead.failures, lead.first) == (True, 0, date(2026, 10, 1))
+
+
+def test_a_log_analytics_query_exported_as_json(tmp_path: Path) -> None:
+    kept = tmp_path / "query_data.json"
+    kept.write_text(
+        '[{"TimeGenerated": "2026-08-03T10:00:00Z", "Category": "ServicePrincipalSignInLogs", "AppId": "a2",'
+        ' "AppDisplayName": "Records Classifier", "ServicePrincipalName": "Records Classifier",'
+        ' "ClientCredentialType": "clientSecret", "ResultType": "0", "IPAddress": "10.0.0.9",'
+        ' "DeviceDetail": {"deviceId": ""}}]',
+        encoding="utf-8",
+    )
+    export = read_export(kept, KEEP)
+    assert export.kind is ExportKind.ENTRA_SIGN_INS
+    (service,) = export.sign_ins
+    assert (service.account, service.account_kind, service.credential_types) == (
+        "Records Classifier",
+        "service_principal",
+        ("clientSecret",),
+    )

@@ -5,6 +5,8 @@
 - Azure Monitor diagnostic settings exports (storage account or Event Hub): records with `time`,
   `category` (SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs,
   ManagedIdentitySignInLogs) and the sign-in in `properties`;
+- Log Analytics (the same sign-ins kept in a workspace: a query's result as CSV or JSON, `TimeGenerated`,
+  `Category`, `UserPrincipalName`, `ResultType`);
 - the portal's CSV download ("Date (UTC)", "Username", "Application", "Application ID", "IP address",
   "Status", "Service principal ID", ...), one file per tab; the tab (interactive, non-interactive,
   application, managed identity) shows only in the file's name, which is read as a hint when the rows
@@ -20,7 +22,7 @@ from datetime import date
 from caio_tui.domain.identity import AccountKind, IdpExport, PersonKeyer, Vendor
 from caio_tui.io.idp.fields import Days, Record, RecordError, flag, get, text
 from caio_tui.io.idp.kind import Span
-from caio_tui.io.idp.recognize import SIGN_IN_CATEGORIES, is_azure_monitor
+from caio_tui.io.idp.recognize import SIGN_IN_CATEGORIES, column, is_azure_monitor
 from caio_tui.io.idp.tally import Tallies
 
 # Azure Monitor's categories and Graph's signInEventTypes, as (account kind, interactive).
@@ -63,6 +65,8 @@ class EntraSignInsReader:
     def add(self, record: Record) -> None:
         if is_azure_monitor(record):
             self._monitor(record)
+        elif "TimeGenerated" in record:  # Log Analytics' columns, as its CSV export has them
+            self._csv({column(k): v for k, v in record.items() if not isinstance(v, (dict, list))})
         else:
             self._graph(record, None, None)
 

@@ -38,6 +38,8 @@ def json_kind(record: dict[str, Any]) -> ExportKind | None:
         return ExportKind.ENTRA_APP_ROLE_ASSIGNMENTS
     if "createdDateTime" in record and ("appId" in record or "appDisplayName" in record):
         return ExportKind.ENTRA_SIGN_INS
+    if "TimeGenerated" in record and ("AppId" in record or "AppDisplayName" in record):
+        return ExportKind.ENTRA_SIGN_INS  # a Log Analytics query's result saved as JSON
     if "userPrincipalName" in record and ("accountEnabled" in record or "signInActivity" in record):
         return ExportKind.ENTRA_USERS
     if "clientName" in record and "userId" in record:
