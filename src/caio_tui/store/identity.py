@@ -366,6 +366,11 @@ def identity_rules(portfolio: Portfolio) -> IdentityRules:
     return parse_identity_rules(json.loads(row["rules"]), source=f"identity rules version {row['version']}")
 
 
+def identity_rules_version(portfolio: Portfolio) -> int:
+    row = portfolio.session.one("SELECT coalesce(max(version), 0) AS v FROM identity_rules")
+    return int(row["v"]) if row else 0
+
+
 def rules_from_text(text: str, source: str) -> IdentityRules:
     """Identity rules from a TOML (or JSON) file's text; IdentityRulesError names what is wrong."""
     try:
