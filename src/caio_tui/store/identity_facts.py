@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -300,46 +299,70 @@ def _files(session: Session) -> dict[str, sqlite3.Row]:
     return {str(r["digest"]): r for r in session.read("SELECT * FROM idp_file")}
 
 
-def app_facts(session: Session, vendor: str, key: str, name: str) -> AppFacts:
-    """Every fact the imported files hold about one application, each with its file's name."""
+AppKey = tuple[str, str]  # (vendor, application key)
+
+
+def facts_by_app(session: Session, wanted: set[AppKey]) -> dict[AppKey, AppFacts]:
+    """Everything the imported files hold about these applications, each record with its file's name: one
+    pass over each table, whatever the number of applications (a sync derives every linked pilot's)."""
     resolve, files = resolver(session), _files(session)
-    used: set[str] = set()
-
-    def mine(table: str, build: Callable[[sqlite3.Row], Any]) -> tuple[tuple[Any, str], ...]:
-        by_id = "" if key.startswith(NAME_PREFIX) else "app_id = ? OR "
-        params = [vendor] + ([] if key.startswith(NAME_PREFIX) else [key])
-        found = session.read(f"SELECT * FROM {table} WHERE vendor = ? AND ({by_id}app_id IS NULL)", params)
-        picked = [r for r in found if _belongs(r, table, key, resolve)]
-        used.update(r["file"] for r in picked)
-        return tuple((build(r), files[r["file"]]["name"]) for r in picked)
-
-    apps = mine("idp_app", app_of)
-    facts = AppFacts(
-        vendor=Vendor(vendor),
-        key=key,
-        name=apps[-1][0].ref.name if apps else name,
-        app=apps[-1] if apps else None,  # the newest file's reading
-        credentials=mine("idp_credential", credential_of),
-        assignments=mine("idp_assignment", assignment_of),
-        sign_ins=mine("idp_sign_in", sign_in_of),
-    )
-    people = _people(session, vendor, {a.principal for a, _ in facts.assignments if a.principal_type == "user"}, files)
-    used.update(d for d, r in files.items() if r["name"] in {f for _, f in people.values()})
-    dates = [_date(files[d]["as_of"]) or _date(files[d]["last_event"]) for d in used if d in files]
-    as_of = max((d for d in dates if d is not None), default=None)
-    return replace(facts, people=people, as_of=as_of)
+    if not wanted or not files:
+        return {k: AppFacts(vendor=Vendor(k[0]), key=k[1], name=k[1]) for k in wanted}
+    found: dict[AppKey, dict[str, list[tuple[Any, str]]]] = {k: {} for k in wanted}
+    used: dict[AppKey, set[str]] = {k: set() for k in wanted}
+    for table, build in (
+        ("idp_app", app_of),
+        ("idp_credential", credential_of),
+        ("idp_assignment", assignment_of),
+        ("idp_sign_in", sign_in_of),
+    ):
+        vendors = sorted({v for v, _ in wanted})
+        marks = ", ".join("?" * len(vendors))
+        for r in session.read(f"SELECT * FROM {table} WHERE vendor IN ({marks}) ORDER BY file, seq", vendors):
+            key = (r["vendor"], _key_of(r, table, resolve))
+            if key in found:
+                found[key].setdefault(table, []).append((build(r), files[r["file"]]["name"]))
+                used[key].add(r["file"])
+    return {key: _app_facts(session, key, parts, used[key], files) for key, parts in found.items()}
 
 
-def _belongs(r: sqlite3.Row, table: str, key: str, resolve: Resolver) -> bool:
-    vendor = r["vendor"]
+def _key_of(r: sqlite3.Row, table: str, resolve: Resolver) -> str:
     if r["app_id"] is not None:
-        return bool(r["app_id"] == key)
+        return str(r["app_id"])
     name = r["app_name"]
     if table == "idp_credential" and name is None:
         name = r["client_name"]  # an API token not tied to an application: the client it was made from
         if name is None:
-            return False
-    return resolve(vendor, None, name) == key
+            return ""
+    return resolve(r["vendor"], None, name)
+
+
+def _app_facts(
+    session: Session,
+    key: AppKey,
+    parts: dict[str, list[tuple[Any, str]]],
+    used: set[str],
+    files: dict[str, sqlite3.Row],
+) -> AppFacts:
+    apps = parts.get("idp_app", [])
+    assignments = tuple(parts.get("idp_assignment", ()))
+    users = {a.principal for a, _ in assignments if a.principal_type == "user"}
+    people = _people(session, key[0], users, files)
+    named = {f for _, f in people.values()}
+    used = used | {d for d, r in files.items() if r["name"] in named}
+    dates = [_date(files[d]["as_of"]) or _date(files[d]["last_event"]) for d in used if d in files]
+    names = [a.ref.name for a, _ in apps] or [a.app.name for a, _ in assignments]
+    return AppFacts(
+        vendor=Vendor(key[0]),
+        key=key[1],
+        name=names[-1] if names else key[1].removeprefix(NAME_PREFIX),
+        app=apps[-1] if apps else None,  # the newest file's reading
+        credentials=tuple(parts.get("idp_credential", ())),
+        assignments=assignments,
+        people=people,
+        sign_ins=tuple(parts.get("idp_sign_in", ())),
+        as_of=max((d for d in dates if d is not None), default=None),
+    )
 
 
 def _people(
