@@ -73,6 +73,7 @@ def test_reject_and_the_errors_of_deciding(path: Path) -> None:
     _fails(run("--db", path, "idp", "reject", str(first)), "already rejected")
     _fails(run("--db", path, "idp", "accept", "999"), "no identity proposal 999")
     _fails(run("--db", path, "idp", "accept"), "give proposal numbers or --rule", code=2)
+    _fails(run("--db", path, "idp", "accept", "--rule", "guess"), "unknown identity rule 'guess'", code=2)
     _fails(run("--db", path, "idp", "link", "P-1", "nothing-like-it"), "no application 'nothing-like-it'")
     _fails(run("--db", path, "idp", "link", "P-9", "0oa1assist"), "no pilot with id 'P-9'")
     _fails(run("--db", path, "idp", "link", "P-1", "0oa1assist"), "already linked")

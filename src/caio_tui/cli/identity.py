@@ -196,6 +196,13 @@ def suggest(ctx: click.Context, as_json: bool) -> None:
 # ---- the review queue ------------------------------------------------------------------------------------
 
 
+def _rule(rule: str | None) -> None:
+    from caio_tui.domain.identity_rules import RULE_IDS
+
+    if rule is not None and rule not in RULE_IDS:
+        raise CliUsageError(f"unknown identity rule {rule!r} (the rules are {', '.join(RULE_IDS)})")
+
+
 def _line(p: Proposal) -> str:
     f = p.finding
     what = f"{f.target} → {f.status}" if f.kind == "coverage" else f"open blocker {f.target}"
@@ -214,6 +221,7 @@ def _line(p: Proposal) -> str:
 @click.pass_context
 def review(ctx: click.Context, pilot: str | None, rule: str | None, state: str, as_json: bool) -> None:
     """The proposals the identity rules made from the linked applications' facts."""
+    _rule(rule)
     with opened(ctx) as portfolio:
         if pilot:
             portfolio.get(pilot)
@@ -237,6 +245,7 @@ def accept(ctx: click.Context, ids: tuple[int, ...], rule: str | None) -> None:
     change; a status a person set stands (the proposal is kept as evidence beside it)."""
     if bool(ids) == bool(rule):
         raise CliUsageError("give proposal numbers or --rule RULE (one of the two)")
+    _rule(rule)
     with opened(ctx) as portfolio:
         if rule:
             say(f"accepted {portfolio.accept_rule(rule)} proposal(s) of rule {rule}")
