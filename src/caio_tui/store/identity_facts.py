@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +129,10 @@ def remove_files(conn: sqlite3.Connection, digests: Iterable[str]) -> None:
         conn.execute("DELETE FROM idp_file WHERE digest = ?", (digest,))
 
 
+def _fold_of(name: str | None) -> str | None:
+    return None if name is None else fold(name)
+
+
 def _ref(ref: AppRef | None) -> tuple[str | None, str | None]:
     return (None, None) if ref is None else (ref.app_id, ref.name)
 
@@ -143,6 +147,7 @@ def _app_row(a: IdpApp) -> tuple[Any, ...]:
         _flag(a.assignment_required),
         _flag(a.enabled),
         json.dumps(list(a.owners), ensure_ascii=False),
+        fold(a.ref.name),
     )
 
 
@@ -160,6 +165,7 @@ def _credential_row(c: IdpCredential) -> tuple[Any, ...]:
         _day(c.created),
         _day(c.expires),
         _day(c.last_used),
+        _fold_of(app_name or c.client_name),
     )
 
 
@@ -176,6 +182,7 @@ def _assignment_row(a: IdpAssignment) -> tuple[Any, ...]:
         _day(a.unassigned_on),
         _day(a.last_login),
         _flag(a.active),
+        fold(a.app.name),
     )
 
 
@@ -199,30 +206,46 @@ def _sign_in_row(t: SignInTally) -> tuple[Any, ...]:
         t.last.isoformat(),
         int(t.names_user),
         json.dumps(list(t.credential_types)),
+        fold(t.app.name),
     )
 
 
 # ---- reading back --------------------------------------------------------------------------------------
 
-Resolver = Callable[[str, str | None, str | None], str]
+_BY_APP = ("idp_app", "idp_credential", "idp_assignment", "idp_sign_in")
+
+
+class Resolver:
+    """The key of the application a record names: its id, else the id of an application of that name of the
+    same vendor (some record names both), else its name-only key."""
+
+    def __init__(self, session: Session) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+        for table in _BY_APP:
+            for r in session.read(
+                f"SELECT DISTINCT vendor, app_id, app_fold FROM {table} "
+                "WHERE app_id IS NOT NULL AND app_fold IS NOT NULL ORDER BY 1, 2, 3"
+            ):
+                self.ids.setdefault((r["vendor"], r["app_fold"]), str(r["app_id"]))
+
+    def __call__(self, vendor: str, app_id: str | None, name: str | None) -> str:
+        if app_id:
+            return app_id
+        return self.ids.get((vendor, fold(name or "")), name_key(name or ""))
+
+    def folded(self, vendor: str, folded: str) -> str:
+        """The key of a record that names its application only by a name already folded."""
+        return self.ids.get((vendor, folded)) or NAME_PREFIX + folded
+
+    def folds(self, vendor: str, key: str) -> set[str]:
+        """The folded names records may give this application by."""
+        if key.startswith(NAME_PREFIX):
+            return {key.removeprefix(NAME_PREFIX)}
+        return {f for (v, f), k in self.ids.items() if v == vendor and k == key}
 
 
 def resolver(session: Session) -> Resolver:
-    """The key of the application a record names: its id, else the id of an application of that name of the
-    same vendor, else its name-only key."""
-    ids: dict[tuple[str, str], str] = {}
-    for table in ("idp_app", "idp_credential", "idp_assignment", "idp_sign_in"):
-        for r in session.read(
-            f"SELECT DISTINCT vendor, app_id, app_name FROM {table} WHERE app_id IS NOT NULL AND app_name IS NOT NULL"
-        ):
-            ids.setdefault((r["vendor"], fold(r["app_name"])), str(r["app_id"]))
-
-    def key(vendor: str, app_id: str | None, name: str | None) -> str:
-        if app_id:
-            return app_id
-        return ids.get((vendor, fold(name or "")), name_key(name or ""))
-
-    return key
+    return Resolver(session)
 
 
 def _ref_of(r: sqlite3.Row) -> AppRef:
@@ -316,9 +339,10 @@ def facts_by_app(session: Session, wanted: set[AppKey]) -> dict[AppKey, AppFacts
         ("idp_assignment", assignment_of),
         ("idp_sign_in", sign_in_of),
     ):
-        vendors = sorted({v for v, _ in wanted})
-        marks = ", ".join("?" * len(vendors))
-        for r in session.read(f"SELECT * FROM {table} WHERE vendor IN ({marks}) ORDER BY file, seq", vendors):
+        rows = _rows_of(session, table, wanted, resolve)
+        # Oldest file first, so the last reading of an application is the newest file's.
+        rows.sort(key=lambda r: (files[r["file"]]["as_of"] or "", files[r["file"]]["imported_at"], r["seq"]))
+        for r in rows:
             key = (r["vendor"], _key_of(r, table, resolve))
             if key in found:
                 found[key].setdefault(table, []).append((build(r), files[r["file"]]["name"]))
@@ -326,15 +350,28 @@ def facts_by_app(session: Session, wanted: set[AppKey]) -> dict[AppKey, AppFacts
     return {key: _app_facts(session, key, parts, used[key], files) for key, parts in found.items()}
 
 
+def _rows_of(session: Session, table: str, wanted: set[AppKey], resolve: Resolver) -> list[sqlite3.Row]:
+    """The rows that may name these applications (by id, or by a name they go by)."""
+    found: list[sqlite3.Row] = []
+    for vendor in sorted({v for v, _ in wanted}):
+        keys = [k for v, k in wanted if v == vendor]
+        ids = [k for k in keys if not k.startswith(NAME_PREFIX)]
+        folds = sorted({f for k in keys for f in resolve.folds(vendor, k)})
+        found += session.read(
+            f"SELECT * FROM {table} WHERE vendor = ? AND app_id IN (SELECT value FROM json_each(?)) "
+            f"UNION ALL SELECT * FROM {table} WHERE vendor = ? AND app_id IS NULL "
+            "AND app_fold IN (SELECT value FROM json_each(?))",
+            (vendor, json.dumps(ids), vendor, json.dumps(folds)),
+        )
+    return found
+
+
 def _key_of(r: sqlite3.Row, table: str, resolve: Resolver) -> str:
     if r["app_id"] is not None:
         return str(r["app_id"])
-    name = r["app_name"]
-    if table == "idp_credential" and name is None:
-        name = r["client_name"]  # an API token not tied to an application: the client it was made from
-        if name is None:
-            return ""
-    return resolve(r["vendor"], None, name)
+    # app_fold: the name folded as written (for an API token not tied to an application, its client's)
+    folded = r["app_fold"]
+    return "" if folded is None else resolve.folded(r["vendor"], folded)
 
 
 def _app_facts(
