@@ -80,7 +80,7 @@ def test_reach_groups_one_by_one_and_open_to_every_user() -> None:
     found = {t: (s, f) for t, s, f in _found(groups, "reach")}
     assert (
         found["access.provisioning_model"][0] == "partial"
-        and "2 through groups, 0 one by one" in found["access.provisioning_model"][1]
+        and "2 people assigned, 2 through groups" in found["access.provisioning_model"][1]
     )
     assert found["access.roles"] == (
         "gap",

@@ -223,3 +223,12 @@ def test_a_snapshot_carries_links_decisions_and_rules_not_the_facts(linked: Port
         copy.import_identity([idp.shared_assignments(), idp.okta_apps()])
         assert _pending(copy, "shared-account") == []
         _sealed(copy)
+
+
+def test_a_person_an_assignment_names_by_object_id_is_found_by_alias(linked: Portfolio) -> None:
+    from caio_tui.domain.identity import ExportKind, IdpPerson, Vendor
+
+    gone = IdpPerson(Vendor.OKTA, "p:" + "f" * 16, False, None, aliases=(idp.person(2),))
+    linked.import_identity([idp.export(ExportKind.OKTA_USERS, "users.json", people=[gone])])
+    (blocker,) = [p for p in linked.proposals(rule="leavers") if p.finding.kind == "blocker"]
+    assert "1 person assigned whose account is deactivated" in blocker.finding.facts

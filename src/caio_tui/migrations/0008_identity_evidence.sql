@@ -82,6 +82,7 @@ CREATE TABLE idp_person (
   person TEXT NOT NULL,
   active INTEGER,
   last_sign_in TEXT,
+  aliases TEXT NOT NULL, -- the same person's other keyed identifiers (a JSON array): object ids, logins
   PRIMARY KEY (file, seq)
 ) STRICT;
 

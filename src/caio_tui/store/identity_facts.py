@@ -187,7 +187,7 @@ def _assignment_row(a: IdpAssignment) -> tuple[Any, ...]:
 
 
 def _person_row(p: IdpPerson) -> tuple[Any, ...]:
-    return (p.vendor.value, p.person, _flag(p.active), _day(p.last_sign_in))
+    return (p.vendor.value, p.person, _flag(p.active), _day(p.last_sign_in), json.dumps(list(p.aliases)))
 
 
 def _sign_in_row(t: SignInTally) -> tuple[Any, ...]:
@@ -298,7 +298,13 @@ def assignment_of(r: sqlite3.Row) -> IdpAssignment:
 
 
 def person_of(r: sqlite3.Row) -> IdpPerson:
-    return IdpPerson(Vendor(r["vendor"]), r["person"], _bool(r["active"]), _date(r["last_sign_in"]))
+    return IdpPerson(
+        Vendor(r["vendor"]),
+        r["person"],
+        _bool(r["active"]),
+        _date(r["last_sign_in"]),
+        tuple(json.loads(r["aliases"])),
+    )
 
 
 def sign_in_of(r: sqlite3.Row) -> SignInTally:
@@ -405,15 +411,24 @@ def _app_facts(
 def _people(
     session: Session, vendor: str, principals: set[str], files: dict[str, sqlite3.Row]
 ) -> dict[str, tuple[IdpPerson, str]]:
-    """The directory accounts of these people, from the newest file that has each."""
+    """The directory accounts of these people (named by their key or by one of their aliases: an
+    assignment may name a person by object id where the users export names them by login), from the newest
+    file that has each."""
     if not principals:
         return {}
+    wanted = json.dumps(sorted(principals))
     found = session.read(
-        "SELECT * FROM idp_person WHERE vendor = ? AND person IN (SELECT value FROM json_each(?))",
-        (vendor, json.dumps(sorted(principals))),
+        "SELECT * FROM idp_person p WHERE vendor = ? AND (person IN (SELECT value FROM json_each(?)) OR EXISTS "
+        "(SELECT 1 FROM json_each(p.aliases) a WHERE a.value IN (SELECT value FROM json_each(?))))",
+        (vendor, wanted, wanted),
     )
     newest = sorted(found, key=lambda r: (files[r["file"]]["as_of"] or "", files[r["file"]]["imported_at"]))
-    return {r["person"]: (person_of(r), files[r["file"]]["name"]) for r in newest}
+    people: dict[str, tuple[IdpPerson, str]] = {}
+    for r in newest:
+        person = person_of(r)
+        for key in {person.person, *person.aliases} & principals:
+            people[key] = (person, files[r["file"]]["name"])
+    return people
 
 
 def apps(session: Session, links: dict[tuple[str, str], list[str]]) -> list[IdentityApp]:
