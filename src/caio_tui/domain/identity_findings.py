@@ -39,7 +39,7 @@ class AppFacts:
     assignments: tuple[tuple[IdpAssignment, str], ...] = ()
     people: Mapping[PersonKey, tuple[IdpPerson, str]] = field(default_factory=dict)
     sign_ins: tuple[tuple[SignInTally, str], ...] = ()
-    as_of: date | None = None  # when the newest of its files was exported
+    as_of: date | None = None  # when the newest of its assignments and directory files was exported
 
 
 @dataclass(frozen=True)

@@ -387,13 +387,16 @@ def _app_facts(
     used: set[str],
     files: dict[str, sqlite3.Row],
 ) -> AppFacts:
+    """One application's facts; `used`: the files its records came from."""
     apps = parts.get("idp_app", [])
     assignments = tuple(parts.get("idp_assignment", ()))
     users = {a.principal for a, _ in assignments if a.principal_type == "user"}
     people = _people(session, key[0], users, files)
-    named = {f for _, f in people.values()}
-    used = used | {d for d, r in files.items() if r["name"] in named}
-    dates = [_date(files[d]["as_of"]) or _date(files[d]["last_event"]) for d in used if d in files]
+    # When the assignments and the directory were exported: what "no sign-in for 90 days" is counted from
+    # (every file of the application's when none of those says).
+    named = {f for _, f in people.values()} | {f for _, f in assignments}
+    dated = {d for d, r in files.items() if r["name"] in named} or used
+    dates = [_date(files[d]["as_of"]) or _date(files[d]["last_event"]) for d in dated if d in files]
     names = [a.ref.name for a, _ in apps] or [a.app.name for a, _ in assignments]
     return AppFacts(
         vendor=Vendor(key[0]),
