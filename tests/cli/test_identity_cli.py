@@ -32,7 +32,7 @@ def _fails(result: object, words: str, code: int = 1) -> None:
 
 def test_import_reads_a_file_and_the_same_file_again_changes_nothing(path: Path) -> None:
     out = ok(run("--db", path, "idp", "import", SYSLOG))
-    assert "okta-system-log.json: okta-system-log, 7 records: 1 people, 4 sign-in events" in out
+    assert "okta-system-log.json: okta-system-log, 7 records: 1 person, 4 sign-in events" in out
     assert "skipped record 6: not a LogEvent" in out
     again = json.loads(ok(run("--db", path, "idp", "import", SYSLOG, "--json")))
     assert again["files"][0]["already"] is True and again["event_id"] is None
@@ -54,7 +54,9 @@ def test_apps_link_review_accept_and_undo(path: Path) -> None:
     assert json.loads(ok(run("--db", path, "idp", "apps", "--json")))[0]["pilots"] == ["P-1"]
     queue = json.loads(ok(run("--db", path, "idp", "review", "--rule", "shared-account", "--json")))
     assert [p["finding"]["target"] for p in queue] == ["access.governed_iam", "shared-service-account"]
-    assert "svc-benefits" in ok(run("--db", path, "idp", "review", "--pilot", "P-1"))
+    listed = ok(run("--db", path, "idp", "review", "--pilot", "P-1")).splitlines()
+    assert any(line.startswith("    ") and "svc-benefits" in line for line in listed)  # the facts, a line below
+    assert "⏎" not in "".join(listed)
     assert "#1 accepted: applied" in ok(run("--db", path, "idp", "accept", str(queue[0]["id"])))
     assert "accepted 1 proposal(s) of rule shared-account" in ok(
         run("--db", path, "idp", "accept", "--rule", "shared-account")

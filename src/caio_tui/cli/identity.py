@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from caio_tui.cli.plumbing import EXIT_USAGE, CliError, CliUsageError, db_option, opened, print_json, say
+from caio_tui.domain.text import counted
 
 if TYPE_CHECKING:
     from caio_tui.domain.identity import IdpExport
@@ -40,12 +41,12 @@ KINDS = (
     "entra-users",
     "entra-sign-ins",
 )
-_COUNTED = {
-    "apps": "applications",
-    "credentials": "credentials",
-    "assignments": "assignments",
-    "people": "people",
-    "events": "sign-in events",
+_COUNTED = {  # one, many
+    "apps": ("application", None),
+    "credentials": ("credential", None),
+    "assignments": ("assignment", None),
+    "people": ("person", "people"),
+    "events": ("sign-in event", None),
 }
 PROGRESS_STEP = 100_000  # records between progress lines on stderr
 
@@ -90,9 +91,9 @@ def import_(
         print_json(_json(result))
         return
     for file in result.files:
-        counted = ", ".join(f"{n:,} {_COUNTED[what]}" for what, n in file.counts.items() if n and what in _COUNTED)
-        state = "already imported, unchanged" if file.already else (counted or "no facts")
-        say(f"{file.name}: {file.kind}, {file.records} records: {state}")
+        facts = ", ".join(counted(n, *_COUNTED[what]) for what, n in file.counts.items() if n and what in _COUNTED)
+        state = "already imported, unchanged" if file.already else (facts or "no facts")
+        say(f"{file.name}: {file.kind}, {counted(file.records, 'record')}: {state}")
         for problem in file.problems[:20]:
             say(f"  skipped {problem.where}: {problem.message}")
         if len(file.problems) > 20:
@@ -144,8 +145,8 @@ def apps(ctx: click.Context, as_json: bool) -> None:
     for app in found:
         linked = f" → {', '.join(app.pilots)}" if app.pilots else ""
         say(
-            f"{app.vendor.value} {app.key}  {app.name}: {app.assignments} assignments, {app.credentials} "
-            f"credentials, {app.sign_in_events} sign-ins{linked}"
+            f"{app.vendor.value} {app.key}  {app.name}: {counted(app.assignments, 'assignment')}, "
+            f"{counted(app.credentials, 'credential')}, {counted(app.sign_in_events, 'sign-in')}{linked}"
         )
 
 
@@ -203,11 +204,12 @@ def _rule(rule: str | None) -> None:
         raise CliUsageError(f"unknown identity rule {rule!r} (the rules are {', '.join(RULE_IDS)})")
 
 
-def _line(p: Proposal) -> str:
+def _lines(p: Proposal) -> tuple[str, str]:
+    """The proposal, then its facts and files (two lines: each is printed as data)."""
     f = p.finding
     what = f"{f.target} → {f.status}" if f.kind == "coverage" else f"open blocker {f.target}"
     decided = "" if p.state == "pending" else f" [{p.state} by {p.decided_by}{': ' + p.outcome if p.outcome else ''}]"
-    return f"#{p.id} {p.pilot_id} {f.rule}: {what}{decided}\n    {f.facts} ({', '.join(f.files)})"
+    return f"#{p.id} {p.pilot_id} {f.rule}: {what}{decided}", f"    {f.facts} ({', '.join(f.files)})"
 
 
 @idp.command("review")
@@ -232,7 +234,8 @@ def review(ctx: click.Context, pilot: str | None, rule: str | None, state: str, 
     if not found:
         say(f"no {'' if state == 'all' else state + ' '}proposals")
     for p in found:
-        say(_line(p))
+        for line in _lines(p):
+            say(line)
 
 
 @idp.command("accept")

@@ -23,6 +23,7 @@ from caio_tui.domain.identity import (
     Vendor,
 )
 from caio_tui.domain.identity_rules import Finding, IdentityRule, IdentityRules, Thresholds
+from caio_tui.domain.text import counted
 
 _SEVERITY = {"gap": 0, "partial": 1, "met": 2}
 
@@ -98,10 +99,6 @@ def _files(pairs: Iterable[tuple[object, str]]) -> tuple[str, ...]:
     return tuple(sorted({f for _, f in pairs}))
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
 def _current(app: AppFacts, today: date) -> list[tuple[IdpAssignment, str]]:
     """Assignments that still hold: no unassignment date, or one still to come."""
     return [(a, f) for a, f in app.assignments if a.unassigned_on is None or a.unassigned_on > today]
@@ -120,7 +117,7 @@ def _shared(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     found = [
         _Outcome(
             "shared",
-            f"{app.name}: application login {login!r} assigned to {_plural(len(people), 'person', 'people')}",
+            f"{app.name}: application login {login!r} assigned to {counted(len(people), 'person', 'people')}",
             tuple(sorted(files[login])),
         )
         for login, people in sorted(by_login.items())
@@ -159,8 +156,8 @@ def _personal(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
         found.append(
             _Outcome(
                 "personal",
-                f"{app.name}: {_plural(events, 'non-interactive sign-in')} as "
-                f"{_plural(people, 'person', 'people')} between {first} and {last} (the service signs in as them)",
+                f"{app.name}: {counted(events, 'non-interactive sign-in')} as "
+                f"{counted(people, 'person', 'people')} between {first} and {last} (the service signs in as them)",
                 _files(delegated),
             )
         )
@@ -217,7 +214,7 @@ def _rotation(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     if current and not found:
         newest = max((c.created for c, _ in current if c.created), default=None)
         since = f", newest created {newest}" if newest else ""
-        text = f"{app.name}: {_plural(len(current), 'credential')} current{since}"
+        text = f"{app.name}: {counted(len(current), 'credential')} current{since}"
         found.append(_Outcome("current", text, _files(current)))
     return found
 
@@ -234,12 +231,12 @@ def _reach(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     direct = sum(1 for a, _ in users if a.via_group is False)
     if groups or through or direct:
         outcome = "groups" if not direct else ("one_by_one" if not (groups or through) else "mixed")
-        parts = [f"{_plural(len({a.principal for a, _ in users}), 'person', 'people')} assigned"]
+        parts = [f"{counted(len({a.principal for a, _ in users}), 'person', 'people')} assigned"]
         parts += [f"{direct} one by one"] if direct else []
         parts += [f"{through} through groups"] if through else []
         if groups:
             shown = ", ".join(sorted(groups)[:3]) + (", ..." if len(groups) > 3 else "")
-            parts.append(f"{_plural(len(groups), 'group')} assigned ({shown})")
+            parts.append(f"{counted(len(groups), 'group')} assigned ({shown})")
         found.append(_Outcome(outcome, f"{app.name}: " + ", ".join(parts), _files(assigned)))
     if app.app is not None and app.app[0].assignment_required is not None:
         idp_app, f = app.app
@@ -277,10 +274,10 @@ def _leavers(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
         return []
     parts = []
     if inactive_people:
-        parts.append(f"{_plural(len(inactive_people), 'person', 'people')} assigned whose account is deactivated")
+        parts.append(f"{counted(len(inactive_people), 'person', 'people')} assigned whose account is deactivated")
     if idle_people:
         parts.append(
-            f"{_plural(len(idle_people), 'person', 'people')} assigned with no sign-in since before {cutoff} "
+            f"{counted(len(idle_people), 'person', 'people')} assigned with no sign-in since before {cutoff} "
             f"({limits.inactive_days} days before {as_of})"
         )
     return [_Outcome("leavers", f"{app.name}: " + ", ".join(parts), tuple(sorted(files)))]
@@ -299,10 +296,10 @@ def _audit(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     span = (last - first).days + 1
     kept = f"; Okta keeps {limits.okta_retention_days} days" if app.vendor is Vendor.OKTA else ""
     if naming:
-        text = f"{app.name}: {_plural(events, 'sign-in event')} naming who signed in, {first} to {last}"
+        text = f"{app.name}: {counted(events, 'sign-in event')} naming who signed in, {first} to {last}"
         text += f" ({span} days{kept})"
         return [_Outcome("names_user", text, _files(naming))]
-    text = f"{app.name}: {_plural(events, 'sign-in event')} from {first} to {last}, none naming who signed in"
+    text = f"{app.name}: {counted(events, 'sign-in event')} from {first} to {last}, none naming who signed in"
     return [_Outcome("anonymous", text, _files(chosen))]
 
 
