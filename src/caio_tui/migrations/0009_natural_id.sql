@@ -6,3 +6,7 @@ CREATE INDEX pilot_by_natural_id ON pilot (
   rtrim(id, '0123456789') || iif(length(id) = length(rtrim(id, '0123456789')), '', char(48 + length(ltrim(substr(id, length(rtrim(id, '0123456789')) + 1), '0'))) || ltrim(substr(id, length(rtrim(id, '0123456789')) + 1), '0')),
   id
 );
+
+-- The longest id, which sizes the table's ID column, read from the end of an index (a scan of every id
+-- took 190 ms at 1M pilots).
+CREATE INDEX pilot_by_id_length ON pilot (length(id));
