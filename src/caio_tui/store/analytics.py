@@ -354,6 +354,7 @@ class HeatmapRow(BaseModel):
     pilot: Pilot
     readiness: float
     areas: dict[str, float | None]
+    unassessed: frozenset[str] = frozenset()  # areas of which no item is assessed yet: unknown, not a gap
 
 
 HEATMAP_SORTS = ("readiness", "id", "name", "stage")
@@ -448,7 +449,8 @@ def _with_scores(portfolio: Portfolio, pilots: Sequence[Pilot]) -> list[HeatmapR
         score = readiness(catalog, statuses.get(p.id, {}), p.high_impact)
         areas: dict[str, float | None] = {a.id: None for a in catalog.areas(high_impact=True)}
         areas.update({a.area: (a.score if a.counted else None) for a in score.areas})
-        found.append(HeatmapRow(pilot=p, readiness=score.score, areas=areas))
+        unassessed = frozenset(a.area for a in score.areas if a.counted and a.not_assessed == a.counted)
+        found.append(HeatmapRow(pilot=p, readiness=score.score, areas=areas, unassessed=unassessed))
     return found
 
 
