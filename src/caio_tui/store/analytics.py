@@ -26,7 +26,7 @@ from caio_tui.domain.compare import Comparison, compare
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.gates import GATED_FIELDS
-from caio_tui.domain.leverage import GateFacts, LeverageCounter, TagLeverage
+from caio_tui.domain.leverage import GateFacts, LeverageCounter, TagLeverage, tag_leverage
 from caio_tui.domain.pilots import Pilot, PilotRecord
 from caio_tui.domain.portfolio_stats import (
     PortfolioStats,
@@ -283,6 +283,14 @@ def blocker_table(
     found = open_blockers(portfolio) if figures is None else figures
     lever = leverage(portfolio, carriers=False) if lever is None else lever
     return tag_summaries(portfolio.tags(), found.by_tag, found.oldest_days, lever)
+
+
+def tag_unlocks(portfolio: Portfolio, tag: str, pilot_ids: Sequence[str]) -> set[str]:
+    """Which of these pilots a fix of the tag would unlock now (as the leverage decides it), read afresh
+    for a few pilots: after a change (an override, a resolved blocker) the kept leverage may be stale."""
+    records = [portfolio.record(pilot_id) for pilot_id in pilot_ids]
+    found = tag_leverage(records, [portfolio.tag(tag)], portfolio.rules(), portfolio.catalog())
+    return {pilot_id for t in found for pilot_id in t.unlocks}
 
 
 class TagCarrier(BaseModel):
