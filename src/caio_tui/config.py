@@ -1,4 +1,5 @@
-"""User settings: where the portfolio lives, who the actor is, the stalled threshold, the theme.
+"""User settings: where the portfolio lives, who the actor is, the stalled threshold, the theme, the
+portfolio table's columns.
 
 Read from `config.toml` in the platformdirs config folder; environment variables override it. Every key
 is checked when the file is read: a bad value, an unknown key or a file that is not TOML stops the tool
@@ -7,7 +8,7 @@ actor would otherwise sign the audit trail with the wrong name). Whether a theme
 app's to judge, since it knows the themes: it says so on screen and uses its default. Written with tomli-w.
 
 The checks are by hand, not a pydantic model: the settings are read at start-up, which leaves pydantic
-unimported (about 110 ms; tests/test_startup.py guards it), and three keys need three checks.
+unimported (about 110 ms; tests/test_startup.py guards it), and four keys need four checks.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from caio_tui.domain.stages import DEFAULT_STALLED_DAYS
 
 APP = "caio-tui"
 
+# The portfolio table's columns, in their usual order (`[table] columns` chooses among them).
+TABLE_COLUMNS = ("id", "name", "office", "stage", "readiness", "territory", "blockers", "days")
+
 
 def config_path() -> Path:
     return Path(os.environ.get("CAIO_TUI_CONFIG") or Path(user_config_dir(APP)) / "config.toml")
@@ -42,6 +46,7 @@ class Settings:
     actor: str
     stalled_days: int = DEFAULT_STALLED_DAYS
     theme: str = "textual-dark"
+    table_columns: tuple[str, ...] = TABLE_COLUMNS
 
 
 class ConfigError(click.ClickException):
@@ -77,10 +82,26 @@ def _theme_problem(value: object) -> str | None:
     return None if isinstance(value, str) else 'must be a theme name as text, e.g. theme = "textual-light"'
 
 
+def _table_problem(value: object) -> str | None:
+    example = 'e.g. [table] columns = ["id", "name", "stage", "blockers"]'
+    if not isinstance(value, dict) or set(value) - {"columns"}:
+        return f"must be a table with one key, columns ({example})"
+    columns = value.get("columns", list(TABLE_COLUMNS))
+    if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+        return f"columns must be a list of column names ({', '.join(TABLE_COLUMNS)})"
+    unknown = [c for c in columns if c not in TABLE_COLUMNS]
+    if unknown:
+        return f"columns: {unknown[0]!r} is not a column (the columns are {', '.join(TABLE_COLUMNS)})"
+    if len(set(columns)) != len(columns):
+        return "columns: each column once"
+    return None
+
+
 _CHECKS: dict[str, Callable[[object], str | None]] = {
     "actor": _actor_problem,
     "stalled_days": _stalled_days_problem,
     "theme": _theme_problem,
+    "table": _table_problem,
 }
 
 
@@ -90,6 +111,7 @@ class _File(TypedDict, total=False):
     actor: str
     stalled_days: int
     theme: str
+    table: dict[str, list[str]]
 
 
 def _checked(data: dict[str, object], path: Path) -> _File:
@@ -141,10 +163,11 @@ def load_settings() -> Settings:
         actor=os.environ.get("CAIO_TUI_ACTOR") or data.get("actor") or _os_user(),
         stalled_days=data.get("stalled_days", DEFAULT_STALLED_DAYS),
         theme=data.get("theme", "textual-dark"),
+        table_columns=tuple(data.get("table", {}).get("columns", TABLE_COLUMNS)),
     )
 
 
-def save_setting(key: str, value: str | int) -> None:
+def save_setting(key: str, value: str | int | dict[str, list[str]]) -> None:
     """Write one setting, keeping the others; the file is replaced atomically. A file that does not read
     is left as it is: OSError, with the one line that says why."""
     import tomli_w  # only when a setting changes: start-up never writes

@@ -64,7 +64,22 @@ BAD_VALUES = [
     ("actor = 5\n", 'actor: must be your name as text, e.g. actor = "Dana Whitfield"; found 5'),
     ("actor = '  '\n", 'actor: must be your name as text, e.g. actor = "Dana Whitfield"; found "  "'),
     ("theme = ['a']\n", 'theme: must be a theme name as text, e.g. theme = "textual-light"; found ["a"]'),
-    ("stalled_day = 90\n", "stalled_day: not a setting (the settings are actor, stalled_days, theme)"),
+    ("stalled_day = 90\n", "stalled_day: not a setting (the settings are actor, stalled_days, theme, table)"),
+    (
+        "[table]\ncolumns = ['id', 'offce']\n",
+        "table: columns: 'offce' is not a column (the columns are id, name, office, stage, readiness, territory, "
+        'blockers, days); found {"columns": ["id", "offce"]}',
+    ),
+    (
+        "[table]\ncolumns = []\n",
+        "table: columns must be a list of column names (id, name, office, stage, readiness, territory, blockers, "
+        'days); found {"columns": []}',
+    ),
+    (
+        "[table]\ncols = ['id']\n",
+        'table: must be a table with one key, columns (e.g. [table] columns = ["id", "name", "stage", "blockers"]); '
+        'found {"cols": ["id"]}',
+    ),
 ]
 
 

@@ -76,7 +76,7 @@ def test_compare_table_shows_differences_only_and_items(twins: Path) -> None:
     assert "≠ Data access" in differing
     assert "data.access_agreements" in differing
     assert "Access control" not in differing
-    assert "Distance to production" in differing  # the summary rows stay on top
+    assert "To production" in differing  # the summary rows stay on top
 
 
 def test_compare_shows_user_text_literally(twins: Path) -> None:

@@ -24,6 +24,7 @@ from caio_tui.tui.dialogs.pilot_form import PilotForm
 from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.portfolio import DEBOUNCE_S, FilterInput, PortfolioScreen
+from caio_tui.tui.styles.text import short_office
 from caio_tui.tui.widgets.virtual_table import VirtualTable
 from helpers.tui import RecordingApp, make_app, press, settle, until
 
@@ -101,10 +102,10 @@ async def test_rows_show_readiness_territory_blockers_and_stalled_days(sample_po
         days = pilot_11.days_in_stage(sample_portfolio.clock())
         tags = sample_portfolio.open_blocker_tags(["DCS-011"])["DCS-011"]
         cells = row_text(app, "DCS-011").split(" | ")
-        assert cells[:4] == ["DCS-011", pilot_11.name, pilot_11.office, "pilot"]
+        assert cells[:4] == ["DCS-011", pilot_11.name, short_office(pilot_11.office), "pilot"]  # 12 cells
         assert cells[4].startswith(f"{round(pilot_11.readiness * 100):>3}% █")
         assert cells[5] == pilot_11.territory.value == "both"
-        assert cells[6] == f"{len(tags)} {tags[0]}"
+        assert cells[6].startswith(f"{len(tags)} {tags[0][:6]}") and cells[6].endswith(f"+{len(tags) - 1}")
         assert cells[7] == f"{days}!"  # stalled: over 180 days in pilot
         assert (
             row_text(app, "DCS-001").split(" | ")[7]
@@ -118,7 +119,7 @@ async def test_user_text_is_never_markup(portfolio: Portfolio) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "[bold red]x[/]" in table(app).render_line(1).text
-        assert "[link=http:/" in table(app).render_line(1).text  # shown as written (clipped to the column)
+        assert "[link=http:" in table(app).render_line(1).text  # shown as written (clipped to the column)
 
 
 # ---- moving and opening ---------------------------------------------------------------------------------
@@ -384,7 +385,7 @@ async def test_b_adds_a_blocker_and_the_row_shows_it(sample_portfolio: Portfolio
         await press(pilot, "enter")
         assert isinstance(app.screen, PortfolioScreen)
         assert "debug-only-logging" in sample_portfolio.open_blocker_tags(["DCS-002"])["DCS-002"]
-        assert row_text(app, "DCS-002").split(" | ")[6] == "2 debug-only-logging"  # infrastructure first
+        assert row_text(app, "DCS-002").split(" | ")[6].startswith("2 debug-only-")  # infrastructure first
         assert table(app).cursor_key == "DCS-002"
         assert "DCS-002: blocker debug-only-logging opened" in notes(app)
 
@@ -809,3 +810,32 @@ def test_shown_rows_scroll_the_least_to_show_the_cursor() -> None:
     assert shown_rows(window, 1000, None, reset_cursor=False) == range(40, 60)  # the cursor keeps its index
     assert shown_rows(window, 12, None, reset_cursor=False) == range(0, 12)  # fewer rows than fit
     assert shown_rows(window, 0, None, reset_cursor=True) == range(0)
+
+
+# ---- columns at a width, and the columns a user chooses ------------------------------------------------------
+
+
+async def test_at_80x24_the_name_gets_the_width_ids_show_whole_and_a_column_can_be_hidden(portfolio: Portfolio) -> None:
+    from caio_tui.config import config_path, load_settings
+    from caio_tui.tui.palette import commands_for
+
+    long_id = "AGENCY-2025-000123"
+    portfolio.add_pilot(PilotFields(name="Benefits Policy Helper", office="Office of Benefits"), pilot_id=long_id)
+    portfolio.add_pilot(PilotFields(name="FOIA Redaction Assistant"), pilot_id="AI-10")
+    portfolio.add_pilot(PilotFields(name="Grant Narrative Checker"), pilot_id="AI-2")
+    app = make_app(portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        assert [c.key for c in t.columns] == ["id", "name", "stage", "readiness", "territory", "blockers", "days"]
+        assert [t.get_row(i).key for i in range(3)] == [long_id, "AI-2", "AI-10"]  # type: ignore[union-attr]
+        line = t.render_line(1).text
+        assert long_id in line and "Benefits Policy Helper" in line  # whole: no "AGENCY-20…"
+        hide = next(c for c in commands_for(app, app.screen) if c.title == "Hide column: Territory")
+        hide.run()
+        await until(pilot, lambda: "territory" not in [c.key for c in table(app).columns])
+        assert load_settings().table_columns == ("id", "name", "office", "stage", "readiness", "blockers", "days")
+        assert "[table]" in config_path().read_text(encoding="utf-8")
+        show = next(c for c in commands_for(app, app.screen) if c.title == "Show column: Territory")
+        show.run()
+        await until(pilot, lambda: "territory" in [c.key for c in table(app).columns])

@@ -125,7 +125,7 @@ def test_cells_count_evidence_and_age_of_the_last_change(store: Portfolio, clock
     assert ato.cells[0].status is PARTIAL and (ato.cells[0].met, ato.cells[0].total) == (0, 3)
     assert boundary.cells[0] is not None and (boundary.cells[0].evidence, boundary.cells[0].age_days) == (0, 15)
     assert ato.cells[1] is not None and ato.cells[1].age_days is None  # never assessed
-    assert cell_text(ato.cells[0], kind="area") == "◐ 0/3 e1 3d"
+    assert cell_text(ato.cells[0], kind="area") == "◐ 0/3 1ev 3d"
     assert cell_text(ato.cells[1], kind="area") == "? 0/3"
     assert cell_text(boundary.cells[0]) == "✗ 15d"
 
@@ -152,7 +152,7 @@ def test_summary_rows_and_distance_to_production(store: Portfolio) -> None:
     assert by_id[ready].readiness == 100
     summary = {s.key: s for s in found.summary}
     assert summary["next_gate"].values == ("✓ production", "✗ production", "✗ scaled")
-    assert summary["distance"].values == ("0", "2", "0")
+    assert summary["distance"].values == ("0 changes", "2 changes", "0 changes")
     assert summary["territory"].values == ("clear", "infrastructure", "unassessed")  # Live: nothing assessed
     assert summary["territory"].differs and summary["distance"].differs
     assert not summary["days"].differs

@@ -233,6 +233,10 @@ class Portfolio(IdentityMethods):
     def count(self, pilot_filter: PilotFilter | None = None) -> int:
         return self.pilot_list.count(pilot_filter)
 
+    def longest_id(self) -> int:
+        """How many characters the longest pilot id has (0 without pilots): what the ID column needs."""
+        return self.pilot_list.longest_id()
+
     def page(
         self,
         pilot_filter: PilotFilter | None = None,

@@ -23,6 +23,7 @@ from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.natural_id import NATURAL_ID_SQL, natural_id_key
 from caio_tui.domain.stages import STALLABLE, Stage
 from caio_tui.store.rows import timestamp
 
@@ -42,10 +43,11 @@ class SortKey(StrEnum):
     DAYS = "days"
 
 
-# Column per sort key; days in stage sorts on when the stage was entered (earlier = more days).
-# Every column is NOT NULL in the schema, so row-value comparisons on (column, id) follow the sort exactly.
+# Column per sort key; days in stage sorts on when the stage was entered (earlier = more days), the id on
+# its natural sort key (AI-2 before AI-10; indexed, migration 0009). Every column is NOT NULL in the schema,
+# so row-value comparisons on (column, id) follow the sort exactly.
 _ORDER: dict[SortKey, tuple[str, bool]] = {
-    SortKey.ID: ("id", False),
+    SortKey.ID: (NATURAL_ID_SQL, False),
     SortKey.NAME: ("name", False),
     SortKey.OFFICE: ("office", False),
     SortKey.STAGE: ("stage_pos", False),
@@ -81,15 +83,13 @@ def order_by(sort: SortKey, descending: bool, *, reverse: bool = False) -> str:
     """The ORDER BY of a sorted list; `reverse` reads it from its end (keyset paging backwards)."""
     column = sort_column(sort)
     direction = "ASC" if ascending(sort, descending) != reverse else "DESC"
-    if column == "id":
-        return f"id {direction}"
     return f"{column} {direction}, id {direction}"
 
 
 def order_by_column(sort: SortKey) -> str:
     """The sort column's own order, up its (column, id) index, whatever the list's direction."""
     column = sort_column(sort)
-    return "id" if column == "id" else f"{column}, id"
+    return f"{column}, id"
 
 
 def before(
@@ -99,8 +99,10 @@ def before(
     row-value comparison that SQLite answers from a range of the sort column's (column, id) index."""
     column = sort_column(sort)
     sign = "<" if ascending(sort, descending) != reverse else ">"
-    if column == "id":
-        return f"id {sign} ?", [pilot_id]
+    if sort is SortKey.ID:
+        # SQLite ranges over an expression index only by a comparison of the expression alone: the bound
+        # first makes the row-value comparison a range of the index, not a walk from its start.
+        return f"{column} {sign}= ? AND ({column}, id) {sign} (?, ?)", [value, value, pilot_id]
     return f"({column}, id) {sign} (?, ?)", [value, pilot_id]
 
 
@@ -202,7 +204,7 @@ def sort_value(pilot: Pilot | PilotRow, sort: SortKey) -> Any:
     """A pilot's value in the column its list is sorted by, as the file holds it (keyset paging's key)."""
     match sort:
         case SortKey.ID:
-            return pilot.id
+            return natural_id_key(pilot.id)
         case SortKey.NAME:
             return pilot.name
         case SortKey.OFFICE:

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.gates import GateRules, parse_rules
+from caio_tui.domain.natural_id import NATURAL_ID_SQL
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
@@ -155,13 +156,13 @@ _FACTS_SQL = (
     "(SELECT json_group_object(c.item_id, c.status) FROM coverage c WHERE c.pilot_id = pilot.id), "
     "(SELECT json_group_array(b.tag) FROM (SELECT tag FROM blocker WHERE pilot_id = pilot.id "
     "AND resolved_at IS NULL ORDER BY id) b) "
-    "FROM pilot ORDER BY id"
+    f"FROM pilot ORDER BY {NATURAL_ID_SQL}, id"  # natural order (AI-2 before AI-10), up its index
 )
 
 
 @contextmanager
 def stream_facts(portfolio: Portfolio) -> Iterator[Iterator[PilotFacts]]:
-    """Every pilot's PilotFacts in id order, one at a time, inside one read transaction (flat memory)."""
+    """Every pilot's PilotFacts in natural id order, one at a time, inside one read transaction (flat memory)."""
     with portfolio.session.lock:
         conn = portfolio.conn
         cursors: list[sqlite3.Cursor] = []

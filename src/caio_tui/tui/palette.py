@@ -249,11 +249,20 @@ def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
 
 
 def _portfolio_commands(app: CaioHost, screen: Any) -> Iterator[Command]:
+    from caio_tui.config import TABLE_COLUMNS
+    from caio_tui.tui.widgets.pilot_columns import COLUMN_LABELS
     from caio_tui.tui.widgets.pilot_source import SORT_NAMES, SORT_ORDER
 
     yield Command("Filter pilots…", "Filter the table: free text and tokens (key /)", screen.action_filter)
     for key in SORT_ORDER:
         yield Command(f"Sort by {SORT_NAMES[key]}", "Sort the table (keys s and S)", partial(screen.sort_by, key))
+    for column in TABLE_COLUMNS:
+        verb = "Hide" if column in screen.shown_columns else "Show"
+        yield Command(
+            f"{verb} column: {COLUMN_LABELS[column]}",
+            "Choose the table's columns; remembered in config.toml ([table] columns)",
+            partial(screen.toggle_column, column),
+        )
     yield Command("New pilot…", "Add a pilot (key n)", screen.action_new_pilot)
     if app.marked:
         yield Command("Compare marked pilots", "Compare the pilots marked with space (key c)", screen.action_compare)

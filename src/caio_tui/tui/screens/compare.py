@@ -45,7 +45,10 @@ from caio_tui.tui.widgets.comparison.matrix import WIDE_LABEL, MatrixTable, matr
 
 LOADING_AFTER_S = 0.1
 
-HEAT_LEGEND = "■ area readiness (met 1, partial ½) · – all waived or n/a · · does not apply · space marks"
+HEAT_LEGEND = (
+    "■ % of the area met (partial ½) · ? not assessed · – all waived or n/a · · does not apply · "
+    "OMB: M-25-21 practices (high-impact)"
+)
 
 HEAT_FIXED_SORTS: tuple[str, ...] = ("readiness", "id", "name")
 SORT_LABEL = {"readiness": "readiness", "id": "id", "name": "name"}
@@ -374,7 +377,8 @@ class CompareScreen(ViewScreen):
         title.update(Content.assemble(*parts))
         legend.update(
             Content(
-                "≠ differ · ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · 2/4 items met · eN evidence · Nd ago"
+                "≠ differ ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · 2/4 items met · "
+                "3ev evidence · 9d since changed"
             )
         )
 

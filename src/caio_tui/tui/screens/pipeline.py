@@ -39,6 +39,7 @@ from caio_tui.tui.widgets.board.lanes import (
     CATEGORY_GLYPH,
     CATEGORY_STYLE,
     MUTED,
+    STALE_MARK,
     STALE_STYLE,
     STALLED_STYLE,
     Board,
@@ -186,9 +187,9 @@ class PipelineScreen(ViewScreen):
             glyphs += [(CATEGORY_GLYPH[category], CATEGORY_STYLE[category]), f" {names[category]}  "]
         return Content.assemble(
             *glyphs,
-            ("▌", STALLED_STYLE),
+            ("!", STALLED_STYLE),
             " stalled  ",
-            ("▌", STALE_STYLE),
+            (STALE_MARK, STALE_STYLE),
             " approval stale  ",
             (BELOW_GATE_MARK, STALE_STYLE),
             " below gate" if short else " below its gate",
