@@ -45,6 +45,39 @@ def keymap_problem(keymap: Mapping[str, str], groups: Sequence[BindingGroup]) ->
     return None
 
 
+def keys_markdown(app_class: type[App[Any]]) -> str:
+    """docs/keys.md: every binding id with its default keys and what it does, screen by screen (a test
+    keeps the file current)."""
+    lines = [
+        "# Keys and their binding ids",
+        "",
+        "Every key of every screen, by the id that `[keymap]` in `config.toml` uses to change it, e.g.:",
+        "",
+        "```toml",
+        "[keymap]",
+        'app.undo = "ctrl+z"           # instead of u',
+        'portfolio.promote = "P,>"     # two keys, comma-separated',
+        "```",
+        "",
+        "A keymap that names an unknown id, or gives a key another binding of the same screen answers to,",
+        "stops the app with one line naming the key. Generated from the code (`tests/cli/test_cli_keymap.py`).",
+    ]
+    for group in binding_groups(app_class):
+        rows = [b for b in group.bindings if b.id]
+        if not rows:
+            continue
+        lines += ["", f"## {group.title}", "", "| id | keys | does |", "|---|---|---|"]
+        seen: set[str] = set()
+        for binding in rows:
+            if binding.id in seen or binding.id is None:
+                continue
+            seen.add(binding.id)
+            keys = ", ".join(f"`{b.key}`" for b in rows if b.id == binding.id)
+            does = " ".join((binding.tooltip or binding.description or binding.action).split())
+            lines.append(f"| `{binding.id}` | {keys} | {does.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
 def _answering(group: BindingGroup, keymap: Mapping[str, str]) -> dict[str, set[str]]:
     """Each key of a group, and the binding ids (an action, for a binding with none) that answer it."""
     answering: dict[str, set[str]] = {}
@@ -63,4 +96,4 @@ def check_keymap(keymap: Mapping[str, str], app_class: type[App[Any]]) -> None:
         raise ConfigError(f"{config_path()}: keymap: {problem}")
 
 
-__all__ = ["check_keymap", "keymap_problem"]
+__all__ = ["check_keymap", "keymap_problem", "keys_markdown"]
