@@ -1,5 +1,6 @@
 """User settings: where the portfolio lives, who the actor is, the stalled threshold, the theme, the
-portfolio table's columns.
+portfolio table's columns, the export folder and the user's keys (`[keymap]`: binding id = "keys";
+tui/keymap.py checks the ids and clashes).
 
 Read from `config.toml` in the platformdirs config folder; environment variables override it. Every key
 is checked when the file is read: a bad value, an unknown key or a file that is not TOML stops the tool
@@ -18,12 +19,12 @@ import json
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict, cast
 
 import click
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_config_dir, user_data_dir, user_documents_dir
 
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS
 
@@ -41,12 +42,20 @@ def default_db_path() -> Path:
     return Path(user_data_dir(APP)) / "portfolio.db"
 
 
+def default_export_dir() -> Path:
+    """Where the app's exports go unless `export_dir` says otherwise: a caio-tui folder in the user's
+    documents (created on the first export), never the folder the app was started from."""
+    return Path(user_documents_dir()) / APP
+
+
 @dataclass(frozen=True)
 class Settings:
     actor: str
     stalled_days: int = DEFAULT_STALLED_DAYS
     theme: str = "textual-dark"
     table_columns: tuple[str, ...] = TABLE_COLUMNS
+    export_dir: Path = field(default_factory=default_export_dir)
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys, as Textual's set_keymap takes
 
 
 class ConfigError(click.ClickException):
@@ -97,11 +106,43 @@ def _table_problem(value: object) -> str | None:
     return None
 
 
+def _export_dir_problem(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return 'must be a folder as text, e.g. export_dir = "~/Documents/caio-tui"'
+    if not Path(value).expanduser().is_absolute():
+        return "must be an absolute folder (or start with ~): the app may be started from anywhere"
+    return None
+
+
+def _keymap_problem(value: object) -> str | None:
+    example = 'must be a table of binding id = "keys", e.g. [keymap] then app.undo = "ctrl+z,u"'
+    if not isinstance(value, dict):
+        return example
+    for binding_id, keys in flat_keymap(value).items():
+        if not isinstance(keys, str) or any(not k.strip() or " " in k.strip() for k in keys.split(",")):
+            return f"{binding_id}: {example}"
+    return None
+
+
+def flat_keymap(table: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """A [keymap] table by binding id: TOML reads `app.undo = "z"` as a table `app` holding `undo`, so
+    dotted keys, quoted or not, name the same binding."""
+    flat: dict[str, object] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(flat_keymap(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 _CHECKS: dict[str, Callable[[object], str | None]] = {
     "actor": _actor_problem,
     "stalled_days": _stalled_days_problem,
     "theme": _theme_problem,
     "table": _table_problem,
+    "export_dir": _export_dir_problem,
+    "keymap": _keymap_problem,
 }
 
 
@@ -112,6 +153,8 @@ class _File(TypedDict, total=False):
     stalled_days: int
     theme: str
     table: dict[str, list[str]]
+    export_dir: str
+    keymap: dict[str, object]
 
 
 def _checked(data: dict[str, object], path: Path) -> _File:
@@ -164,6 +207,10 @@ def load_settings() -> Settings:
         stalled_days=data.get("stalled_days", DEFAULT_STALLED_DAYS),
         theme=data.get("theme", "textual-dark"),
         table_columns=tuple(data.get("table", {}).get("columns", TABLE_COLUMNS)),
+        export_dir=Path(data["export_dir"]).expanduser() if "export_dir" in data else default_export_dir(),
+        keymap={
+            k: ",".join(p.strip() for p in str(v).split(",")) for k, v in flat_keymap(data.get("keymap", {})).items()
+        },
     )
 
 

@@ -78,8 +78,8 @@ async def test_views_keep_their_place(sample_portfolio: Portfolio) -> None:
 # ---- quit and back --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["q", "ctrl+q"])
-async def test_q_and_ctrl_q_quit(sample_portfolio: Portfolio, key: str) -> None:
+@pytest.mark.parametrize("key", ["q", "ctrl+q", "ctrl+c"])
+async def test_q_ctrl_q_and_ctrl_c_quit(sample_portfolio: Portfolio, key: str) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

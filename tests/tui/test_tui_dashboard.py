@@ -55,7 +55,7 @@ async def test_5_shows_the_numbers_of_the_portfolio(sample_portfolio: Portfolio)
         ]
         assert [int(line.split()[-1]) for line in territories[1:]] == list(stats.territories.values())
         stalled = panel(app, "stalled")
-        assert stalled[0] == f"Stalled (extended evaluations) {stats.stalled}"
+        assert stalled[0] == f"Stalled (over 180 days in stage) {stats.stalled}"
         assert [line.split()[0] for line in stalled[1:]] == [s.id for s in stats.oldest_stalled]
         assert [line.split()[-1] for line in stalled[1:]] == [f"{s.days}d" for s in stats.oldest_stalled]
         top = panel(app, "top-blockers")

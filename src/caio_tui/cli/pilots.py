@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 @click.option(
     "--territory", "territories", multiple=True, help="clear, infrastructure, organizational, both or unassessed."
 )
-@click.option("--stalled", is_flag=True, help="Only stalled pilots (extended evaluations).")
+@click.option(
+    "--stalled", is_flag=True, help="Only stalled pilots: in pilot or readiness over stalled_days (default 180)."
+)
 @click.option("--filter", "query", default="", help="A filter as typed in the app, e.g. 'stage:pilot claims'.")
 @click.option(
     "--sort",

@@ -22,6 +22,10 @@ def run_app(ctx: click.Context, *, create: bool) -> None:
         raise CliError(str(exc)) from None
     from caio_tui.tui.app import CaioApp
 
+    if settings.keymap:  # before the screen is taken: a bad keymap is one line, like any bad setting
+        from caio_tui.tui.keymap import check_keymap
+
+        check_keymap(settings.keymap, CaioApp)
     CaioApp(path, settings).run()
 
 

@@ -77,13 +77,14 @@ async def _load_sample(app: CaioHost, name: str) -> None:
 
 
 def default_export_path(app: CaioHost, fmt: str) -> Path:
-    """<portfolio>-<day><suffix> in the working folder; the OMB inventory says so in its name, so it never
-    takes the name of the CSV of pilots."""
+    """<portfolio>-<day><suffix> in the export folder (config.toml's export_dir; by default a caio-tui folder
+    in the user's documents, never the folder the app was started from); the OMB inventory says so in its
+    name, so it never takes the name of the CSV of pilots."""
     from caio_tui.io.inventory import EXPORT_SUFFIX
 
     day = app.portfolio.clock().date().isoformat()
     kind = {"omb-2025": "-omb-2025", "omb": "-omb"}.get(fmt, "")
-    return Path.cwd() / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
+    return app.settings.export_dir / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
 
 
 def open_export_dialog(app: CaioHost, fmt: str | None = None) -> None:
@@ -99,6 +100,7 @@ def open_export_dialog(app: CaioHost, fmt: str | None = None) -> None:
             stalled_days=app.settings.stalled_days,
             default_path=partial(default_export_path, app),
             fmt=fmt or "snapshot",
+            folder=app.settings.export_dir,
         )
     )
 

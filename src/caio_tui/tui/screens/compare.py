@@ -54,6 +54,10 @@ HEAT_FIXED_SORTS: tuple[str, ...] = ("readiness", "id", "name")
 SORT_LABEL = {"readiness": "readiness", "id": "id", "name": "name"}
 
 
+NO_MATCH = "No pilot matches the filter · esc clears it"
+NO_PILOTS = "No pilots yet · 1: the Portfolio, where n adds one and ctrl+p loads a sample"
+
+
 class CompareScreen(ViewScreen):
     """The marked pilots side by side, or the whole portfolio as a coverage heatmap when none is marked."""
 
@@ -188,7 +192,7 @@ class CompareScreen(ViewScreen):
         yield VirtualTable(
             heat_columns(self.areas(), self.app.size.width - 1),
             None,
-            empty_message="No pilot matches the filter · esc clears it",
+            empty_message=NO_MATCH,
             stretch_last=False,
             id="heatmap",
         )
@@ -286,6 +290,8 @@ class CompareScreen(ViewScreen):
         if self._loaded():
             return  # the filter typed meanwhile loads now: showing this result would only delay it
         self.heat_count = count
+        # An empty heatmap says why: the filter, or a portfolio with no pilots yet (no filter to blame).
+        self.heatmap.empty_message = NO_MATCH if not query.filter.is_empty else NO_PILOTS
         source = HeatmapSource(
             self.portfolio,
             query,

@@ -33,7 +33,7 @@ from caio_tui.domain.portfolio_stats import (
     production_share,
     top_blockers,
 )
-from caio_tui.domain.stages import Stage
+from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
 from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
@@ -134,7 +134,7 @@ def production_lines(share: ProductionShare, width: int) -> list[Content]:
 
 
 TERRITORY_HEADING = "Territory of active pilots"
-STALLED_HEADING = "Stalled (extended evaluations)"
+STALLED_HEADING = "Stalled"  # extended evaluations: pilot or readiness past the threshold
 TOP_HEADING = "Top blockers by leverage"
 OPEN_HEADING = "Open blockers"
 STALE_HEADING = "Stale approvals"
@@ -157,8 +157,14 @@ def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
     return lines
 
 
-def stalled_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    lines = [Content.assemble((f"{STALLED_HEADING} ", "bold $text-accent"), (f"{stats.stalled:,}", "bold"))]
+def stalled_lines(stats: PortfolioStats, width: int, days: int = DEFAULT_STALLED_DAYS) -> list[Content]:
+    # The threshold beside the count: "stalled" is never a judgement without its measure (stalled_days).
+    lines = [
+        Content.assemble(
+            (f"{STALLED_HEADING} (over {days} days in stage) ", "bold $text-accent"),
+            (f"{stats.stalled:,}", "bold"),
+        )
+    ]
     if not stats.oldest_stalled:
         lines.append(Content.styled("none: no pilot is past its plan", "$text-muted"))
     # Ids as wide as the longest shown (an imported inventory's are 14 characters), then a space.
@@ -297,7 +303,7 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
                 yield Panel(self._share, id="share")
                 yield Panel(lambda w: self._lines(TERRITORY_HEADING, territory_lines, w), id="territories")
             with Vertical(id="dashboard-right", classes="dashboard-column"):
-                yield Panel(lambda w: self._lines(STALLED_HEADING, stalled_lines, w), id="stalled")
+                yield Panel(lambda w: self._lines(STALLED_HEADING, self._stalled_lines, w), id="stalled")
                 yield Panel(self._top, id="top-blockers")
                 yield Panel(lambda w: self._lines(OPEN_HEADING, open_lines, w), id="open-blockers")
                 yield Panel(lambda w: self._stale_approvals(), id="stale-approvals")
@@ -314,6 +320,9 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
 
     def _lines(self, title: str, draw: Callable[[PortfolioStats, int], list[Content]], width: int) -> list[Content]:
         return loading_lines(title) if self.stats is None else draw(self.stats, width)
+
+    def _stalled_lines(self, stats: PortfolioStats, width: int) -> list[Content]:
+        return stalled_lines(stats, width, self.portfolio.stalled_days)
 
     def _top(self, width: int) -> list[Content]:
         if self.stats is None:

@@ -139,6 +139,16 @@ class PilotDetailScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
+    # The footer shows these first (widgets/quiet_footer.py): at 80 columns the rest may not fit.
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = (
+        "resolve_blocker",
+        "promote",
+        "edit_coverage",
+        "add_blocker",
+        "undo",
+        "back",
+    )
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="detail.back"),
         # Priority: the focused list would otherwise take space and enter for its own selection.

@@ -98,6 +98,9 @@ class PipelineScreen(ViewScreen):
     }
     """
 
+    # The footer shows these first (widgets/quiet_footer.py): at 80 columns the rest may not fit.
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("open", "move(1)", "move(-1)", "undo", "filter")
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h,left", "lane(-1)", "Left", show=False, tooltip="The lane to the left", id="pipeline.left"),
         Binding("l,right", "lane(1)", "Right", show=False, tooltip="The lane to the right", id="pipeline.right"),

@@ -206,6 +206,9 @@ class PilotTable(VirtualTable):
 class PortfolioScreen(Screen[None]):
     """The table of pilots with the filter, the sort and the keys that act on the pilot under the cursor."""
 
+    # The footer shows these first (widgets/quiet_footer.py): at 80 columns the rest may not fit.
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("promote", "add_blocker", "filter", "new_pilot", "undo", "toggle_mark")
+
     AUTO_FOCUS = "#pilots"
 
     BINDINGS: ClassVar[list[BindingType]] = [
