@@ -2,9 +2,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-LINT_PATHS := src tests $(wildcard benchmarks)
+LINT_PATHS := src tests $(wildcard benchmarks) $(wildcard tools)
 
-.PHONY: demo test bench lint typecheck unit clean
+.PHONY: demo test bench browser-check lint typecheck unit clean
 
 $(BIN)/caio-tui: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -35,6 +35,10 @@ test: lint typecheck unit
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py
+
+# `caio-tui serve` driven once in headless Chromium (Debian: apt install chromium); not part of `make test`.
+browser-check: $(BIN)/caio-tui
+	$(BIN)/python tools/browser_check.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

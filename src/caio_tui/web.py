@@ -50,8 +50,9 @@ def new_token() -> str:
 class Guard:
     """Decides whether one request may reach textual-serve (kept apart from aiohttp to be tested plainly)."""
 
-    def __init__(self, token: str, host: str, port: int) -> None:
+    def __init__(self, token: str, host: str, port: int, on_tab: Callable[[], None] = lambda: None) -> None:
         self.token = token
+        self.on_tab = on_tab  # a browser tab passed the guard and starts its app
         self.port = port
         names = {host, *LOOPBACK_NAMES} if is_loopback(host) else {host}
         self.hosts = {f"{name}:{port}".lower() for name in names}
@@ -83,6 +84,8 @@ def guard_middleware(guard: Guard) -> Middleware:
         )
         if refusal is not None:
             return web.Response(status=403, text=f"caio-tui serve: {refusal}\n")
+        if request.path == "/ws":
+            guard.on_tab()
         response = await handler(request)
         if token is not None and not response.prepared:
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", path="/")
@@ -96,7 +99,7 @@ class GuardedServer(Server):
 
     def __init__(self, command: str, *, host: str, port: int, token: str, title: str) -> None:
         super().__init__(command, host=host, port=port, title=title)
-        self.guard = Guard(token, host, port)
+        self.guard = Guard(token, host, port, on_tab=lambda: self.console.print("A browser tab opened the app."))
 
     @property
     def url(self) -> str:
