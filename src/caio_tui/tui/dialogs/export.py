@@ -309,6 +309,9 @@ class ExportDialog(Dialog[Path | None]):
             return
         self._ended()
         written = f"Wrote {printable(str(path))} ({size_text(size)})"
+        if self.app.is_web:  # in a browser (`caio-tui serve`) the file is wanted on the browser's side too
+            self.app.deliver_binary(path)
+            written += "; your browser downloads it"
         self.app.notify(written, title="Exported", markup=False)
         if self.is_active:
             self.dismiss(path)
