@@ -6,9 +6,10 @@ intact. So the rows are sealed too:
 
 - Each *group* of state rows has a digest in `state_seal`: a pilot's own row; a pilot's coverage, its
   blockers, its stage moves; one row of each small table (meta, framework, item, blocker_tag, gate_rules,
-  gate_recheck, commercial_file); the commercial AI uses of one agency
+  gate_recheck, inventory_mapping, commercial_file); the commercial AI uses of one agency
   (commercial_use). A digest is the SHA-256 of the table, the group and the group's rows as text, in the
-  order of the index that reads them.
+  order of the index that reads them (seal_digest.py: the text, and how a pilot's four digests share one
+  `state_seal` row since schema 10).
 - Every audit event written since carries `state`: the sum of all digests modulo 2^256 after its change.
   It is inside the event's hash, so it is chained like everything else in the event.
 - The store keeps both in the transaction of each write. Temporary triggers on this process's write
@@ -20,8 +21,9 @@ intact. So the rows are sealed too:
   none, or has one but no rows is named (changed, added, deleted); digests rewritten to match changed
   rows no longer sum to the state the newest event recorded.
 
-Cost: a single write digests the few groups it touches (well under a millisecond); a bulk load digests
-everything once at its end; `check_state` at 100,000 pilots reads every row once (see docs/performance.md).
+Cost: a single write digests the few groups it touches (well under a millisecond); a bulk load digests its
+pilots from the values it inserts (bulk_seal.py) and the small tables at its end; `check_state` at
+100,000 pilots reads every row once (see docs/performance.md).
 """
 
 from __future__ import annotations
