@@ -22,7 +22,8 @@ IDENTITY_TABLES = (
 
 def as_version_4(path: Path) -> None:
     """Schema 4 (before 0006): no pilot.below_gate, no territory 'unassessed' (such pilots were 'clear'),
-    every row sealed as schema 4 sealed it and the newest event recording that state."""
+    every row sealed as schema 4 sealed it (a digest of JSON arrays per table and group, before schema 10
+    gave each pilot one seal row) and the newest event recording that state."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
@@ -38,7 +39,7 @@ def as_version_4(path: Path) -> None:
     total = 0
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     for spec in (t for t in seal.TABLES if t.table in present):
-        for group, digest in seal.table_digests(conn, spec):
+        for group, digest in seal.json_table_digests(conn, spec):
             total += int.from_bytes(digest, "big")
             conn.execute("INSERT INTO state_seal VALUES (?, ?, ?)", (spec.table, group, digest))
     last = conn.execute("SELECT * FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()

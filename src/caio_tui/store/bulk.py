@@ -111,6 +111,9 @@ def insert_batch(portfolio: Portfolio, batch: RowBatch) -> None:
     """Insert a batch inside the caller's transaction; StoreError (nothing kept once the caller's
     transaction rolls back) on a constraint the rows break."""
     conn = portfolio.conn
+    loading = portfolio.seal.loading
+    if loading is not None:  # a bulk load seals its pilots from these values (store/bulk_seal.py)
+        loading.add(batch.pilot_values, batch.coverage_values, batch.blocker_values, batch.move_values)
     try:
         for table, columns, values in (
             ("pilot", PILOT_COLUMNS, batch.pilot_values),
