@@ -16,6 +16,9 @@ def as_version_4(path: Path) -> None:
     conn.execute("BEGIN")
     for table in ("inventory_mapping", "commercial_use", "commercial_file"):  # schemas 5 and 7
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DROP INDEX pilot_ready")  # schema 12
+    conn.execute("DROP INDEX pilot_unready")
+    conn.execute("ALTER TABLE pilot DROP COLUMN ready")
     conn.execute("DROP INDEX pilot_below_gate")
     conn.execute("DROP INDEX pilot_unjudged")
     conn.execute("ALTER TABLE pilot DROP COLUMN below_gate")
