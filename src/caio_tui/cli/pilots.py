@@ -78,8 +78,9 @@ def list_(
     with opened(ctx) as portfolio:
         from caio_tui.io.views import pilots_json
 
+        text = " ".join(w for w in words if w)
         try:
-            pilot_filter = parse_filter(" ".join(w for w in words if w), portfolio.filter_vocabulary())
+            pilot_filter = parse_filter(text, portfolio.filter_vocabulary(offices="office:" in text.lower()))
         except ValueError as exc:
             raise CliUsageError(first_line(exc)) from None
         found = pilots_json(portfolio, portfolio.pilots(pilot_filter, sort=sort_key, descending=reverse))

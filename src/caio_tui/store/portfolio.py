@@ -230,9 +230,9 @@ class Portfolio:
     def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
         return self.pilot_list.stage_counts(pilot_filter)
 
-    def filter_vocabulary(self) -> FilterVocabulary:
+    def filter_vocabulary(self, *, offices: bool = True) -> FilterVocabulary:
         """The blocker tags and offices a filter may name (filter_words.py), for its "did you mean"."""
-        return self.filter_words.vocabulary()
+        return self.filter_words.vocabulary(offices=offices)
 
     def count(self, pilot_filter: PilotFilter | None = None) -> int:
         return self.pilot_list.count(pilot_filter)

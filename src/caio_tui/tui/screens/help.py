@@ -68,6 +68,7 @@ def help_sections(app: App[Any]) -> list[HelpSection]:
     from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
     from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
     from caio_tui.tui.widgets.detail.lists import CoverageList
+    from caio_tui.tui.widgets.filter_bar import GRAMMAR
     from caio_tui.tui.widgets.virtual_table import VirtualTable
 
     app_bindings = list(Binding.make_bindings(_bindings_of(type(app))))
@@ -81,6 +82,7 @@ def help_sections(app: App[Any]) -> list[HelpSection]:
         HelpSection("Views", binding_rows(app, views)),
         HelpSection("Portfolio", binding_rows(app, _bindings_of(PortfolioScreen))),
         HelpSection("Portfolio: the filter line", binding_rows(app, _bindings_of(FilterInput))),
+        HelpSection("The filter (/ in Portfolio, Pipeline, Compare)", GRAMMAR),
         HelpSection("Lists and tables", binding_rows(app, _bindings_of(VirtualTable))),
         HelpSection(
             "Pilot detail",
