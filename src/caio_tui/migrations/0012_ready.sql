@@ -7,6 +7,8 @@
 -- row is sealed by; the upgrade reseals the rows whose seal held before it (store/upgrade_seal.py).
 ALTER TABLE pilot ADD COLUMN ready INTEGER NOT NULL DEFAULT -1;
 
--- The filter token, like pilot_below_gate; and the pilots still to judge (usually none).
-CREATE INDEX pilot_ready ON pilot (id) WHERE ready = 1;
+-- The filter token: about half the pilots are ready (every intake pilot, whose next gate asks nothing by
+-- default), so the index is by stage: `ready stage:pilot` counts from it alone (119 -> 8 ms at 100,000
+-- pilots, where (id) made it fetch every pilot row of the stage). And the pilots still to judge (usually none).
+CREATE INDEX pilot_ready ON pilot (stage, ready) WHERE ready = 1;
 CREATE INDEX pilot_unready ON pilot (id) WHERE ready = -1;
