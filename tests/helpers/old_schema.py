@@ -31,6 +31,9 @@ def as_version_4(path: Path) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     for table in IDENTITY_TABLES:  # schema 8
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DROP INDEX pilot_ready")  # schema 12
+    conn.execute("DROP INDEX pilot_unready")
+    conn.execute("ALTER TABLE pilot DROP COLUMN ready")
     conn.execute("DROP INDEX pilot_below_gate")
     conn.execute("DROP INDEX pilot_unjudged")
     conn.execute("ALTER TABLE pilot DROP COLUMN below_gate")

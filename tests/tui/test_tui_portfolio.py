@@ -249,7 +249,7 @@ async def test_a_bad_token_says_why_under_the_input(sample_portfolio: Portfolio)
         await press(pilot, "enter")
         error = screen(app).query_one("#filter-error", Static)
         assert error.display
-        assert plain(error).startswith("unknown stage 'piolt'; expected one of intake, poc, pilot")
+        assert plain(error).startswith("unknown stage 'piolt'; did you mean 'pilot'? (one of intake, poc, pilot")
         assert isinstance(app.focused, FilterInput)  # stays in the input to fix it
         assert len(shown_ids(app)) == 30
         await press(pilot, "backspace", "backspace", "backspace", "backspace", "backspace")
@@ -257,6 +257,23 @@ async def test_a_bad_token_says_why_under_the_input(sample_portfolio: Portfolio)
         await press(pilot, "enter")
         assert not error.display
         assert shown_ids(app) == [p.id for p in sample_portfolio.pilots(parse_filter("stage:pilot"))]
+
+
+async def test_a_misspelt_blocker_tag_says_what_was_meant(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_filter(pilot, "category:identity -stalled blocker:shared-service-acount")
+        error = screen(app).query_one("#filter-error", Static)
+        assert error.display
+        assert plain(error) == ("unknown blocker tag 'shared-service-acount'; did you mean 'shared-service-account'?")
+        await press(pilot, *["backspace"] * len("ervice-acount"))
+        await pilot.press(*"ervice-account")
+        await press(pilot, "enter")
+        assert not error.display
+        wanted = [p.id for p in sample_portfolio.pilots(parse_filter("-stalled blocker:shared-service-account"))]
+        assert wanted
+        await until(pilot, lambda: shown_ids(app) == wanted)
 
 
 async def test_escape_clears_the_filter(sample_portfolio: Portfolio) -> None:

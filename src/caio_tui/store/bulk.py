@@ -101,6 +101,7 @@ class RowBatch(NamedTuple):
 PILOT_COLUMNS = (
     "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra", "created_at",
     "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate",
+    "ready",
 )  # fmt: skip
 COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
 BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by")
@@ -340,6 +341,7 @@ class _Loader:
             d.open_blockers,
             d.top_blocker,
             int(d.below_gate),
+            int(d.ready),
         )
 
     def _category(self, pilot_id: str, tag: str) -> BlockerCategory:

@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.filters import FilterVocabulary, PilotFilter
 from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
 from caio_tui.store import audit, derived_upkeep, rows, seal, writes
 from caio_tui.store.database import connect
 from caio_tui.store.errors import GateRefused, StoreError
+from caio_tui.store.filter_words import FilterWords
 from caio_tui.store.identity_api import IdentityMethods
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.pilot_list import PilotList
@@ -80,6 +81,7 @@ class Portfolio(IdentityMethods):
         self.clock = clock
         self.seal = self.session.seal
         self.pilot_list = PilotList(self.session, clock, stalled_days)
+        self.filter_words = FilterWords(self.session)
         self._catalog: Catalog | None = None
         self._derived: Derivation | None = None
         self._derived_for: Catalog | None = None
@@ -229,6 +231,10 @@ class Portfolio(IdentityMethods):
 
     def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
         return self.pilot_list.stage_counts(pilot_filter)
+
+    def filter_vocabulary(self, *, offices: bool = True) -> FilterVocabulary:
+        """The blocker tags and offices a filter may name (filter_words.py), for its "did you mean"."""
+        return self.filter_words.vocabulary(offices=offices)
 
     def count(self, pilot_filter: PilotFilter | None = None) -> int:
         return self.pilot_list.count(pilot_filter)

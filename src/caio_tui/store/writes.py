@@ -409,7 +409,7 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
     stale = models.approval_stale(bool(row["approval_stale"]), portfolio.decided_state(pilot_id), now)
     portfolio.conn.execute(
         "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
-        "approval_stale = ?, below_gate = ? WHERE id = ?",
+        "approval_stale = ?, below_gate = ?, ready = ? WHERE id = ?",
         (
             derived.readiness,
             derived.not_assessed,
@@ -418,6 +418,7 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
             derived.top_blocker,
             int(stale),
             int(derived.below_gate),
+            int(derived.ready),
             pilot_id,
         ),
     )

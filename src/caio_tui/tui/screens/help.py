@@ -148,11 +148,15 @@ def binding_rows(app: App[Any], bindings: Iterable[BindingType]) -> tuple[tuple[
 
 def help_sections(app: App[Any]) -> list[HelpSection]:
     """Every screen's keys, in the order a user meets the screens (tui/keymap.py lists them)."""
+    from caio_tui.tui.widgets.filter_bar import GRAMMAR
     from caio_tui.tui.widgets.pilot_columns import HELP_ROWS
 
     sections = [HelpSection(g.title, binding_rows(app, g.bindings)) for g in binding_groups(type(app))]
     after_filter = next(i for i, s in enumerate(sections) if s.title == "Portfolio: the filter line") + 1
-    sections.insert(after_filter, HelpSection("Portfolio: the columns", HELP_ROWS))
+    sections[after_filter:after_filter] = [
+        HelpSection("The filter (/ in Portfolio, Pipeline, Compare)", GRAMMAR),
+        HelpSection("Portfolio: the columns", HELP_ROWS),
+    ]
     portfolio = getattr(app, "portfolio", None)
     days = getattr(portfolio, "stalled_days", DEFAULT_STALLED_DAYS)
     sections.append(

@@ -54,8 +54,11 @@ if TYPE_CHECKING:
 
 BUFFER_PAGES = 3  # a lane reads this many screens of cards at once, so most scrolling needs no query
 LOADING_AFTER_S = 0.1
-FILTER_HINT = "enter: board · esc: clear · stage: blocker: territory: office: stalled high-impact stale below-gate"
-FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, office:…, stalled, high-impact, stale, below-gate"
+FILTER_HINT = (
+    "enter: board · esc: clear · a,b either · -x not · stage: blocker: category: territory: office: "
+    "stalled high-impact stale below-gate ready"
+)
+FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, category:identity, -stalled, ready, … (? for the grammar)"
 
 
 class BoardFilter(FilterInput):

@@ -30,15 +30,44 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from caio_tui.domain.filters import TOKENS, PilotFilter, parse_filter
+from caio_tui.domain.filters import TOKENS, FilterVocabulary, PilotFilter, parse_filter
 from caio_tui.domain.text import clip, printable
 
 ERROR_AFTER_S = 0.15  # a wrong token is said once typing pauses this long (or at once on enter)
 BURST_S = 0.01  # keys this close together (a paste, key repeat, a fast burst) make one query
-PLACEHOLDER = "text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact, below-gate"
-HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact below-gate"
+PLACEHOLDER = "text, stage:pilot,poc, blocker:TAG, category:identity, -stalled, ready, … (? for the grammar)"
+HINT = (
+    "enter: results · esc: clear · a,b either · -x not · stage: blocker: category: territory: office: "
+    "stalled high-impact stale below-gate ready"
+)
+# The grammar as the help screen and the README list it: (what is typed, what it keeps).
+GRAMMAR = (
+    ("words", 'pilots whose id, name, office or owner contain every word ("in quotes": a phrase)'),
+    ("stage:pilot", 'at that stage (an id or a label: stage:"Proof of concept")'),
+    ("blocker:TAG", "with that blocker open (tag: too)"),
+    ("category:NAME", "with an open blocker of that category: identity, infrastructure, governance, organizational"),
+    ("territory:NAME", "in that territory: clear, infrastructure, organizational, both, unassessed"),
+    ("office:NAME", "whose office contains NAME"),
+    ("stalled", "in pilot or readiness past the stalled threshold (stalled_days)"),
+    ("high-impact", "high-impact use cases"),
+    ("stale", "whose last gate approval is stale"),
+    ("below-gate", "standing at a stage whose gates they would fail today"),
+    ("ready", "passing the gate into their next stage today"),
+    ("a,b", "either value: blocker:a,b  stage:pilot,readiness (tokens: all must hold)"),
+    ("-token", "not: -blocker:skills-gap  -stalled  -category:identity"),
+    ("a typo", "is an error with a 'did you mean' (stalld, blocker:shared-service-acount)"),
+)
 
-__all__ = ["BURST_S", "ERROR_AFTER_S", "HINT", "PLACEHOLDER", "FilterBar", "FilterInput", "typed_so_far"]
+__all__ = [
+    "BURST_S",
+    "ERROR_AFTER_S",
+    "GRAMMAR",
+    "HINT",
+    "PLACEHOLDER",
+    "FilterBar",
+    "FilterInput",
+    "typed_so_far",
+]
 
 _TOKEN_KEYS = frozenset(token for token in (*TOKENS, "tag:") if token.endswith(":"))
 
@@ -48,7 +77,7 @@ def typed_so_far(text: str) -> str:
     is the start of a token, not words to search for; and a lone first letter of a word matches most
     pilots (the slowest search there is) while saying little, so the search waits for a second one."""
     head, _, last = text.rpartition(" ")
-    return head if last.lower() in _TOKEN_KEYS or len(last) == 1 else text
+    return head if last.lower().removeprefix("-") in _TOKEN_KEYS or len(last) == 1 else text
 
 
 class FilterInput(Input):
@@ -271,7 +300,7 @@ class FilterBar(Vertical):
             self._burst_timer = None
         self._stop_error_timer()
         try:
-            pilot_filter = parse_filter(text)
+            pilot_filter = parse_filter(text, self._vocabulary(text))
         except ValueError as exc:
             self._pending = None  # the user moved past the last valid text: do not load it
             reason = clip(printable(str(exc)), 200)
@@ -286,6 +315,15 @@ class FilterBar(Vertical):
         else:
             self._post_applied(pilot_filter, text, cleared)
         return True
+
+    def _vocabulary(self, text: str) -> FilterVocabulary | None:
+        """The portfolio's tags (and its offices, only when an office is named: reading them walks an index
+        of every pilot), remembered by the store until the next write; None outside the app."""
+        portfolio = getattr(self.app, "portfolio", None)
+        if portfolio is None:
+            return None
+        words: FilterVocabulary = portfolio.filter_vocabulary(offices="office:" in text.lower())
+        return words
 
     def _post_applied(self, pilot_filter: PilotFilter, text: str, cleared: bool) -> bool:
         self.applied_text = text
