@@ -98,3 +98,11 @@ def test_an_upgrade_from_the_four_row_seal_still_names_what_did_not_hold(db_path
         assert report.stored == report.recorded  # only the rows are named, not a rewritten seal
         rows = upgraded.conn.execute("SELECT count(*) FROM state_seal WHERE tbl = 'coverage'").fetchone()[0]
         assert rows == 0  # every pilot's digests are in its one row now
+
+
+def test_the_digests_know_every_value_the_loader_inserts() -> None:
+    """A column a migration adds and the loader fills (below_gate, ready) must be in the digested text too:
+    the loader's pilot values are the sealed columns but approval_stale, in the table's order."""
+    from caio_tui.store import bulk, bulk_seal
+
+    assert tuple(c for c in bulk_seal.KNOWN["pilot"] if c != "approval_stale") == bulk.PILOT_COLUMNS

@@ -28,12 +28,13 @@ KNOWN = {
     "pilot": (
         "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra",
         "created_at", "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers",
-        "top_blocker", "approval_stale", "below_gate",
+        "top_blocker", "approval_stale", "below_gate", "ready",
     ),
     "coverage": ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by"),
     "blocker": ("id", "pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by"),
     "stage_move": ("id", "pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules"),
 }  # fmt: skip
+PILOT_VALUES = len(KNOWN["pilot"]) - 1  # the values the loader gives per pilot: approval_stale keeps its default
 
 
 class BulkDigests:
@@ -86,14 +87,14 @@ class BulkDigests:
         self.rows["blocker"] += len(blockers) // 7
         self.rows["stage_move"] += len(moves) // 7
         sha, pop, sealed, redo = hashlib.sha256, dict.pop, self.sealed, self.redo
-        for start in range(0, len(pilots), 17):
+        for start in range(0, len(pilots), PILOT_VALUES):
             pilot_id = pilots[start]
             if pilot_id in sealed or pilot_id in redo:
                 redo.add(pilot_id)
                 continue
             try:
                 texts = (
-                    self._pilot(pilots[start : start + 17]),
+                    self._pilot(pilots[start : start + PILOT_VALUES]),
                     self._coverage(coverage, pop(covered, pilot_id, None)),
                     self._blockers(blocker_rows, pop(blocked, pilot_id, None)),
                     self._moves(move_texts, moves, pop(moved, pilot_id, None)),
@@ -158,11 +159,12 @@ class BulkDigests:
 
     def _pilot(self, row: list[Any]) -> str | None:
         (pilot_id, name, office, owner, stage, position, high, description, extra, created, entered, readiness,
-         not_assessed, territory, open_blockers, top, below) = row  # fmt: skip
+         not_assessed, territory, open_blockers, top, below, ready) = row  # fmt: skip
         text = (
             f"{pilot_id}\x1f{name}\x1f{office}\x1f{owner}\x1f{stage}\x1f{int(position)}\x1f{int(high)}\x1f"
             f"{description}\x1f{extra}\x1f{created}\x1f{entered}\x1f{self._real(readiness)}\x1f{int(not_assessed)}"
-            f"\x1f{territory}\x1f{int(open_blockers)}\x1f{top}\x1f{self._stale}\x1f{int(below)}{self._tail['pilot'][0]}"
+            f"\x1f{territory}\x1f{int(open_blockers)}\x1f{top}\x1f{self._stale}\x1f{int(below)}\x1f{int(ready)}"
+            f"{self._tail['pilot'][0]}"
         )
         return _checked(text, 1, self._width["pilot"], self._tail["pilot"][1])
 
