@@ -146,3 +146,36 @@ def test_the_command_writes_them_beside_the_portfolio(tmp_path: Path) -> None:
     assert "identity export file(s)" in out.output
     assert (tmp_path / "idp/okta/current-assignments.csv").exists()
     assert (tmp_path / "idp/entra/sign-ins.json").exists()
+
+
+# ---- the civilian-agency sample's identity exports --------------------------------------------------
+
+
+def test_the_sample_tells_its_stories_in_entra_files(tmp_path: Path) -> None:
+    from caio_tui.io.idp.sample_exports import write_sample_idp
+
+    files, links = write_sample_idp("civilian-agency", tmp_path, NOW)
+    assert {f.name for f in files} >= {"service-principals.json", "sign-ins.json", "app-role-assigned-to.json"}
+    assert {link.pilot_id for link in links} >= {"DCS-004", "DCS-007", "DCS-008"}
+    principals = {
+        sp["displayName"]: sp for page in _pages(tmp_path / "entra/service-principals.json") for sp in page["value"]
+    }
+    assert principals["OBA Benefits Policy Assistant"]["appRoleAssignmentRequired"] is False
+    assert principals["mi-gmo-triage"]["servicePrincipalType"] == "ManagedIdentity"
+    assert principals["sp-ocio-ticketsum"]["passwordCredentials"]
+    sign_ins = _json(tmp_path / "entra/sign-ins.json")["value"]
+    shared = [s for s in sign_ins if s["userPrincipalName"].startswith("svc-oba-assist@")]
+    assert len({s["ipAddress"] for s in shared}) > 10
+    assert not [s for s in sign_ins if s["appDisplayName"] == "GMO Grant Application Triage"]  # debug-only logs
+    users = {u["id"]: u for u in _json(tmp_path / "entra/users.json")["value"]}
+    ticketsum = [a for a in _json(tmp_path / "entra/app-role-assigned-to.json")["value"]
+                 if a["resourceDisplayName"] == "sp-ocio-ticketsum"]  # fmt: skip
+    assert sum(1 for a in ticketsum if users[a["principalId"]]["accountEnabled"] is False) == 2
+    again, _ = write_sample_idp("civilian-agency", tmp_path / "again", NOW)
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in again]
+
+
+def test_a_sample_without_identity_stories_writes_nothing(tmp_path: Path) -> None:
+    from caio_tui.io.idp.sample_exports import write_sample_idp
+
+    assert write_sample_idp("small-agency", tmp_path, NOW) == ([], [])

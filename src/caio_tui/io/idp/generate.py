@@ -68,7 +68,7 @@ class Person:
 
     @property
     def name(self) -> str:
-        return f"{self.first} {self.last}"
+        return self.login.partition("@")[0] if self.service else f"{self.first} {self.last}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,10 @@ class AppStory:
     tenant_wide: bool = False
     names_users: bool = True  # sign-in records name the person (False: debug-only logging)
     leavers: list[Person] = field(default_factory=list)
+    group: str | None = None  # the group people are assigned through (default: "<label> users")
+    service_name: str | None = None  # the managed identity's name (default: "<label> managed identity")
+    service_app_id: str | None = None  # the managed identity's appId (default: drawn)
+    shared_devices: int = 0  # devices the shared account signs in from (0: drawn)
 
 
 @dataclass

@@ -7,6 +7,7 @@ Monitor diagnostic setting writes them to a storage account (one JSON record per
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,10 @@ def write_entra(world: IdpWorld, directory: Path) -> list[Path]:
     sign_ins.sort(key=lambda e: e["createdDateTime"], reverse=True)  # Graph lists the newest first
     return [
         sp_path,
-        _write(directory / "app-role-assigned-to.json", _envelope(f"{sp_context}('…')/appRoleAssignedTo", assignments)),
+        _write(
+            directory / "app-role-assigned-to.json",
+            _envelope(f"{GRAPH}/v1.0/$metadata#appRoleAssignments", assignments),
+        ),
         _write(directory / "users.json", _envelope(f"{GRAPH}/v1.0/$metadata#users", people)),
         _write(directory / "sign-ins.json", _envelope(f"{GRAPH}/beta/$metadata#auditLogs/signIns", sign_ins)),
         _service_sign_ins(world, stories, directory / "service-principal-sign-ins.json"),
@@ -111,8 +115,8 @@ def _service_principals(world: IdpWorld, story: AppStory, user_ids: dict[int, st
     managed = {
         "id": story.service_id,
         "accountEnabled": True,
-        "appId": world.guid(),
-        "displayName": f"{story.label} managed identity",
+        "appId": story.service_app_id or world.guid(),
+        "displayName": _managed_name(story),
         "servicePrincipalType": "ManagedIdentity",
         "alternativeNames": ["isExplicit=False", f"/subscriptions/{TENANT}/resourceGroups/ai-pilots"],
         "appRoleAssignmentRequired": False,
@@ -122,6 +126,10 @@ def _service_principals(world: IdpWorld, story: AppStory, user_ids: dict[int, st
         "tags": [],
     }
     return [app, managed]
+
+
+def _managed_name(story: AppStory) -> str:
+    return story.service_name or f"{story.label} managed identity"
 
 
 def _assignments(world: IdpWorld, story: AppStory, user_ids: dict[int, str]) -> list[dict[str, Any]]:
@@ -135,13 +143,15 @@ def _assignments(world: IdpWorld, story: AppStory, user_ids: dict[int, str]) -> 
     if story.via_group:
         people: list[Person] = [story.owner]
         group: dict[str, Any] = {
-            "principalDisplayName": f"{story.label} users",
+            "principalDisplayName": story.group or f"{story.label} users",
             "principalId": world.guid(),
             "principalType": "Group",
         }
         found = [{**base, "id": world.guid(), "createdDateTime": world.stamp(story.created), **group}]
     else:
         people, found = story.users, []
+    if story.shared is not None:
+        people = [*people, story.shared]
     for person in people:
         who = {"principalDisplayName": person.name, "principalId": user_ids[person.index], "principalType": "User"}
         found.append({**base, "id": world.guid(), "createdDateTime": world.stamp(story.created - 1), **who})
@@ -187,8 +197,8 @@ def _sign_in(world: IdpWorld, story: AppStory, days_ago: float, device: int, **f
         "clientCredentialType": "none",
         "status": {"errorCode": 0, "failureReason": "Other.", "additionalDetails": None},
         "deviceDetail": {
-            "deviceId": "",
-            "displayName": "",
+            "deviceId": str(uuid.UUID(int=device + 1)),  # each person (or shared-account user) their own device
+            "displayName": f"DCS-LT-{device:05d}",
             "operatingSystem": os_name,
             "browser": browser,
             "isCompliant": False,
@@ -218,7 +228,7 @@ def _user_sign_ins(world: IdpWorld, story: AppStory, user_ids: dict[int, str]) -
                     _sign_in(world, story, rng.uniform(1, 20), person.index, status=failure, **_as(person, user_ids))
                 )
     if story.shared is not None:
-        for device in range(rng.randint(6, 12)):
+        for device in range(story.shared_devices or rng.randint(6, 12)):
             found.append(_sign_in(world, story, rng.uniform(0.5, 29), device, **_as(story.shared, user_ids)))
     if story.personal_token:  # the service signs in as its lead, in the background
         for _ in range(rng.randint(5, 10)):
@@ -257,7 +267,7 @@ def _service_sign_ins(world: IdpWorld, stories: list[AppStory], path: Path) -> P
                 signInEventTypes=[kind],
                 clientAppUsed="",
                 servicePrincipalId=story.service_id if managed else story.object_id,
-                servicePrincipalName=f"{story.label} managed identity" if managed else story.label,
+                servicePrincipalName=_managed_name(story) if managed else story.label,
                 clientCredentialType=credential[story.credential.strength],
                 userPrincipalName="",
                 userDisplayName="",
