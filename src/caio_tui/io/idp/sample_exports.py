@@ -1,4 +1,4 @@
-"""A sample portfolio's identity exports: `sample_portfolios/NAME.idp.toml` tells what the sample agency's
+"""A sample portfolio's identity exports: `sample_portfolios/identity/NAME.toml` tells what the sample agency's
 identity provider says about its pilots' applications; `write_sample_idp` writes those stories as the files an
 identity team hands over, laid out against today (like the sample itself, so they never age), and
 `load_sample_identity` imports them and links each application to its pilot, so `caio-tui demo` starts with
@@ -32,7 +32,7 @@ class SampleLink:
 
 def sample_idp_spec(name: str) -> dict[str, Any] | None:
     """The sample's identity stories, or None when the sample ships none."""
-    entry = resource_dir("sample_portfolios") / f"{name}.idp.toml"
+    entry = resource_dir("sample_portfolios") / "identity" / f"{name}.toml"
     if not entry.is_file():
         return None
     try:
