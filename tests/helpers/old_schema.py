@@ -7,6 +7,18 @@ from pathlib import Path
 
 from caio_tui.store import audit, seal
 
+IDENTITY_TABLES = (
+    "idp_file",
+    "idp_app",
+    "idp_credential",
+    "idp_assignment",
+    "idp_person",
+    "idp_sign_in",
+    "idp_link",
+    "idp_proposal",
+    "identity_rules",
+)
+
 
 def as_version_4(path: Path) -> None:
     """Schema 4 (before 0006): no pilot.below_gate, no territory 'unassessed' (such pilots were 'clear'),
@@ -15,6 +27,8 @@ def as_version_4(path: Path) -> None:
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     for table in ("inventory_mapping", "commercial_use", "commercial_file"):  # schemas 5 and 7
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for table in IDENTITY_TABLES:  # schema 8
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute("DROP INDEX pilot_below_gate")
     conn.execute("DROP INDEX pilot_unjudged")

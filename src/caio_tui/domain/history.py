@@ -23,6 +23,12 @@ UNDOABLE = frozenset(
         "cots.import",
         "rules.replace",
         "generate",
+        "idp.import",
+        "idp.link",
+        "idp.unlink",
+        "idp.accept",
+        "idp.reject",
+        "idp.rules",
     }
 )
 

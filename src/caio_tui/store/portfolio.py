@@ -7,6 +7,7 @@ session, the actor, the clock, the cached frameworks and gate rules):
 - pilot_list.py: the filtered, sorted list of pilots, its pages, counts and positions;
 - writes.py: every change made one step at a time, each in one transaction with its audit event;
 - undo.py (and undo_steps.py): reverting the actor's last change;
+- identity_api.py: the identity evidence methods (store/identity*.py);
 - bulk.py (loads into an empty portfolio), transfer.py (whole-portfolio reads), replace.py (a snapshot's
   contents), upsert.py (an inventory import in place) and inventory_rows.py (what imports keep beside it).
 
@@ -28,6 +29,7 @@ from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
 from caio_tui.store import audit, derived_upkeep, rows, seal, writes
 from caio_tui.store.database import connect
 from caio_tui.store.errors import GateRefused, StoreError
+from caio_tui.store.identity_api import IdentityMethods
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.pilot_list import PilotList
 from caio_tui.store.queries import SortKey
@@ -58,7 +60,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Portfolio:
+class Portfolio(IdentityMethods):
     """One portfolio file. Safe to share between the UI thread and workers (see Session): writes go
     through one write connection, one thread at a time; reads never wait for a worker's write."""
 

@@ -6,9 +6,10 @@ intact. So the rows are sealed too:
 
 - Each *group* of state rows has a digest in `state_seal`: a pilot's own row; a pilot's coverage, its
   blockers, its stage moves; one row of each small table (meta, framework, item, blocker_tag, gate_rules,
-  gate_recheck, commercial_file); the commercial AI uses of one agency
-  (commercial_use). A digest is the SHA-256 of the table, the group and the group's rows as text, in the
-  order of the index that reads them.
+  gate_recheck, commercial_file, identity_rules, idp_file); the commercial AI uses of one agency
+  (commercial_use); one identity export's facts in each table (idp_app, idp_credential, ...); a
+  pilot's identity links, its identity proposals. A digest is the SHA-256 of the table, the group and
+  the group's rows as text, in the order of the index that reads them.
 - Every audit event written since carries `state`: the sum of all digests modulo 2^256 after its change.
   It is inside the event's hash, so it is chained like everything else in the event.
 - The store keeps both in the transaction of each write. Temporary triggers on this process's write
@@ -66,6 +67,24 @@ TABLES = (
     Sealed("stage_move", "pilot_id", "pilot_id, id", "stage moves of pilot", "stage_move_by_pilot"),
     Sealed("commercial_file", "id", "id", "commercial AI file"),
     Sealed("commercial_use", "agency", "agency, row_no", "commercial AI uses of agency", "commercial_use_by_agency"),
+    # Identity evidence (migration 0008): an export file's facts are one group per table, a pilot's links
+    # and proposals one group each.
+    Sealed("identity_rules", "version", "version", "identity rules version"),
+    Sealed("idp_file", "digest", "digest", "identity export"),
+    *(
+        Sealed(table, "file", "file, seq", f"{what} of identity export", f"sqlite_autoindex_{table}_1")
+        for table, what in (
+            ("idp_app", "applications"),
+            ("idp_credential", "credentials"),
+            ("idp_assignment", "assignments"),
+            ("idp_person", "people"),
+            ("idp_sign_in", "sign-ins"),
+        )
+    ),
+    Sealed(
+        "idp_link", "pilot_id", "pilot_id, vendor, app_key", "identity links of pilot", "sqlite_autoindex_idp_link_1"
+    ),
+    Sealed("idp_proposal", "pilot_id", "pilot_id, id", "identity proposals of pilot", "idp_proposal_by_pilot"),
 )
 BY_TABLE = {t.table: t for t in TABLES}
 _PER_PILOT = frozenset({"pilot", "coverage", "blocker", "stage_move"})  # tables grouped by pilot id

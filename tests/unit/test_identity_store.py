@@ -1,0 +1,196 @@
+"""Identity evidence in the store: imports (idempotent, name-only applications attached), links, the review
+queue (derived, replaced, not proposed again once rejected), decisions (never over a person's status),
+undo, and the state seal after every write."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from caio_tui.domain.coverage import CoverageStatus
+from caio_tui.domain.identity_rules import default_identity_rules
+from caio_tui.domain.pilots import PilotFields
+from caio_tui.store import Portfolio, StoreError
+from helpers import idp
+
+
+def _sealed(portfolio: Portfolio) -> None:
+    report = portfolio.check_state()
+    assert report.holds, report.problems()
+
+
+@pytest.fixture
+def linked(portfolio: Portfolio) -> Portfolio:
+    """A pilot linked to the Okta assistant, whose assignments report shows three people on one login."""
+    portfolio.add_pilot(PilotFields(name="Benefits assistant", owner="Ann"), pilot_id="P-1")
+    portfolio.import_identity([idp.shared_assignments(), idp.okta_apps()])
+    portfolio.link_app("P-1", "okta", "0oa1assist")
+    return portfolio
+
+
+def _pending(portfolio: Portfolio, rule: str) -> list[tuple[str, str | None]]:
+    return [(p.target, p.finding.status) for p in portfolio.proposals(rule=rule)]
+
+
+def test_an_import_is_one_event_and_the_same_file_twice_changes_nothing(portfolio: Portfolio) -> None:
+    first = portfolio.import_identity([idp.shared_assignments(), idp.okta_apps()])
+    assert first.changed and [f.name for f in first.files] == ["assignments.csv", "apps.json"]
+    _sealed(portfolio)
+    events = len(portfolio.history())
+    again = portfolio.import_identity([idp.shared_assignments()])
+    assert not again.changed and again.files[0].already
+    assert len(portfolio.history()) == events
+
+
+def test_an_application_named_only_by_name_joins_the_one_a_file_names_by_id(portfolio: Portfolio) -> None:
+    portfolio.import_identity([idp.shared_assignments()])
+    (alone,) = portfolio.identity_apps()
+    assert alone.key == "name:benefits assistant" and alone.assignments == 3
+    portfolio.import_identity([idp.okta_apps()])
+    apps = {a.key: a for a in portfolio.identity_apps()}
+    assert set(apps) == {"0oa1assist", "0oa2grants"}
+    assert apps["0oa1assist"].assignments == 3 and apps["0oa1assist"].name == "Benefits Assistant"
+
+
+def test_a_link_made_by_name_follows_the_application_once_a_file_names_its_id(portfolio: Portfolio) -> None:
+    portfolio.add_pilot(PilotFields(name="Assistant"), pilot_id="P-1")
+    portfolio.import_identity([idp.shared_assignments()])
+    portfolio.link_app("P-1", None, "Benefits Assistant")
+    portfolio.import_identity([idp.okta_apps()])
+    assert [a.key for a in portfolio.pilot_identity("P-1").apps] == ["0oa1assist"]
+
+
+def test_a_shared_login_proposes_the_blocker_and_the_gap(linked: Portfolio) -> None:
+    assert _pending(linked, "shared-account") == [("access.governed_iam", "gap"), ("shared-service-account", None)]
+    blocker = linked.proposals(rule="shared-account")[1]
+    assert "'svc-benefits' assigned to 3 people" in blocker.finding.facts
+    assert blocker.finding.files == ("assignments.csv",)
+    assert "p:" not in blocker.finding.facts  # people appear as counts only
+    _sealed(linked)
+
+
+def test_accepting_applies_with_the_file_as_author_and_the_facts_as_evidence(linked: Portfolio) -> None:
+    ids = [p.id for p in linked.proposals(rule="shared-account")]
+    decided = linked.accept_proposals(ids)
+    assert {p.state for p in decided} == {"accepted"} and {p.outcome for p in decided} == {"applied"}
+    record = linked.record("P-1")
+    coverage = record.coverage["access.governed_iam"]
+    assert coverage.status is CoverageStatus.GAP
+    assert coverage.updated_by == "idp:assignments.csv" and "svc-benefits" in coverage.evidence
+    (blocker,) = [b for b in record.blockers if b.tag == "shared-service-account"]
+    assert blocker.opened_by == "idp:assignments.csv" and "3 people" in blocker.note
+    assert linked.history()[-1].action == "idp.accept" and linked.history()[-1].actor == "tester"
+    _sealed(linked)
+
+
+def test_a_persons_status_is_never_overwritten_and_an_open_blocker_not_opened_twice(linked: Portfolio) -> None:
+    linked.set_coverage("P-1", "access.governed_iam", CoverageStatus.MET, evidence="checked by hand")
+    linked.open_blocker("P-1", "shared-service-account", note="seen in the review")
+    decided = linked.accept_proposals([p.id for p in linked.proposals(rule="shared-account")])
+    assert all(p.outcome.startswith("evidence:") for p in decided)
+    record = linked.record("P-1")
+    assert record.coverage["access.governed_iam"].status is CoverageStatus.MET
+    assert [b.note for b in record.blockers] == ["seen in the review"]
+    _sealed(linked)
+
+
+def test_a_rejected_proposal_is_not_proposed_again_for_the_same_facts(linked: Portfolio) -> None:
+    ids = [p.id for p in linked.proposals(rule="shared-account")]
+    linked.reject_proposals(ids)
+    linked.unlink_app("P-1", "okta", "0oa1assist")
+    linked.link_app("P-1", "okta", "0oa1assist")
+    assert _pending(linked, "shared-account") == []
+    # New facts (a fourth person on the login, in another file) are proposed again.
+    linked.import_identity([idp.shared_assignments(people=4, name="assignments-nov.csv")])
+    assert len(_pending(linked, "shared-account")) == 2
+    _sealed(linked)
+
+
+def test_a_pending_proposal_whose_facts_changed_is_replaced(linked: Portfolio) -> None:
+    before = {p.target: p.id for p in linked.proposals(rule="shared-account")}
+    result = linked.import_identity([idp.shared_assignments(people=5, name="assignments-nov.csv")])
+    assert result.replaced >= 2
+    after = {p.target: p for p in linked.proposals(rule="shared-account")}
+    assert {t: p.id for t, p in after.items()} == before
+    assert "5 people" in after["shared-service-account"].finding.facts
+
+
+def test_unlinking_withdraws_the_pending_proposals(linked: Portfolio) -> None:
+    linked.unlink_app("P-1", "okta", "Benefits Assistant")
+    assert linked.proposals() == []
+    with pytest.raises(StoreError, match="not linked"):
+        linked.unlink_app("P-1", "okta", "Benefits Assistant")
+
+
+def test_accept_rule_accepts_that_rules_proposals_across_the_portfolio(linked: Portfolio) -> None:
+    linked.add_pilot(PilotFields(name="Second assistant"), pilot_id="P-2")
+    linked.link_app("P-2", "okta", "0oa1assist")
+    assert linked.accept_rule("shared-account") == 4
+    assert linked.proposals(rule="shared-account") == []
+    assert linked.accept_rule("shared-account") == 0
+    with pytest.raises(StoreError, match="already accepted"):
+        linked.reject_proposals([linked.proposals(None, rule="shared-account")[0].id])
+
+
+def test_undo_reverts_an_accept_a_link_and_an_import(linked: Portfolio) -> None:
+    linked.accept_proposals([p.id for p in linked.proposals(rule="shared-account")])
+    assert linked.undo() is not None
+    assert "access.governed_iam" not in linked.record("P-1").coverage
+    assert linked.record("P-1").blockers == ()
+    assert len(_pending(linked, "shared-account")) == 2
+    assert linked.undo() is not None  # the link
+    assert linked.app_links() == [] and linked.proposals() == []
+    assert linked.undo() is not None  # the import
+    assert linked.identity_apps() == []
+    _sealed(linked)
+
+
+def test_undo_is_refused_once_a_later_decision_changed_the_rows(linked: Portfolio) -> None:
+    first, second = linked.proposals(rule="shared-account")
+    linked.accept_proposals([first.id])
+    other = Portfolio.open(linked.path, actor="someone-else")
+    other.reject_proposals([second.id])
+    other.close()
+    linked.undo()  # the accept, by this actor: its rows are as it left them
+    with pytest.raises(StoreError, match="changed since"):
+        linked.undo()  # the link: the rejected proposal changed since
+
+
+def test_credentials_expiring_and_the_personal_token_are_proposed(linked: Portfolio) -> None:
+    linked.import_identity([idp.tokens(expires=date(2026, 11, 20))])
+    assert _pending(linked, "credentials-rotated") == [("system_identity.credentials", "partial")]
+    (personal, *_) = linked.proposals(rule="personal-credentials")
+    assert "API token 'assistant-token' acts as a person" in personal.finding.facts
+    assert _pending(linked, "own-identity") == [("system_identity.provisioned", "partial")]
+
+
+def test_leavers_and_audit_grade_sign_ins(linked: Portfolio) -> None:
+    linked.import_identity([idp.users({0: True, 1: False, 2: True}), idp.system_log()])
+    (leavers, *_) = [p for p in linked.proposals(rule="leavers") if p.finding.kind == "blocker"]
+    assert (
+        leavers.target == "no-deprovisioning"
+        and "1 person assigned whose account is deactivated" in leavers.finding.facts
+    )
+    (audit,) = linked.proposals(rule="audit-sign-ins")
+    assert audit.finding.status == "partial" and "Okta keeps 90 days" in audit.finding.facts
+
+
+def test_new_rules_are_a_version_and_derive_the_queue_again(linked: Portfolio) -> None:
+    data = default_identity_rules().as_data()
+    data["thresholds"]["shared_people"] = 4
+    from caio_tui.domain.identity_rules import parse_identity_rules
+
+    assert linked.load_identity_rules(parse_identity_rules(data), "strict.toml") == 1
+    assert _pending(linked, "shared-account") == []
+    assert linked.identity_rules().thresholds.shared_people == 4
+    assert linked.load_identity_rules(parse_identity_rules(data), "strict.toml") is None
+    linked.undo()
+    assert len(_pending(linked, "shared-account")) == 2
+    _sealed(linked)
+
+
+def test_the_identity_key_is_made_once_and_kept(portfolio: Portfolio) -> None:
+    key = portfolio.identity_secret()
+    assert len(key) == 32 and portfolio.identity_secret() == key
+    _sealed(portfolio)
