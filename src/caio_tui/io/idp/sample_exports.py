@@ -17,7 +17,7 @@ from typing import Any
 
 from caio_tui.io.idp.generate import AppStory, Credential, IdpWorld, Person, _Planner, slug
 from caio_tui.resources import resource_dir
-from caio_tui.store import StoreError
+from caio_tui.store import Portfolio, StoreError
 
 SAMPLE_IDP_FORMAT = "caio-tui-sample-idp"
 _IDS = uuid.UUID("6f1d3c2a-5b7e-4c1d-9a8f-0e2b4c6d8a10")  # namespace of the sample's stable ids
@@ -117,3 +117,17 @@ def write_sample_idp(name: str, directory: Path, now: datetime) -> tuple[list[Pa
         return [], []
     world, links = sample_world(spec, now)
     return write_entra(world, directory / slug(spec.get("vendor", "entra"))), links
+def load_sample_identity(portfolio: Portfolio, name: str, directory: Path) -> int:
+    """Import the sample's identity exports (written into DIRECTORY) and link them to its pilots; returns
+    how many proposals wait for review."""
+    from caio_tui.io.idp.keys import person_keyer
+    from caio_tui.io.idp.read import read_export
+
+    files, links = write_sample_idp(name, directory, portfolio.clock())
+    if not files:
+        return 0
+    keyer = person_keyer(portfolio.identity_secret(), False)
+    portfolio.import_identity([read_export(path, keyer) for path in files], keep_identities=False)
+    for link in links:
+        portfolio.link_app(link.pilot_id, link.vendor, link.app_id)
+    return len(portfolio.proposals())
