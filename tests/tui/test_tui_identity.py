@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from caio_tui.domain.identity import AppRef, ExportKind, IdpApp, Vendor
 from caio_tui.store import Portfolio
 from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.screens.identity import IdentityScreen
-from helpers import idp
+from helpers import NOW, idp
 from helpers.tui import make_app, settle, until
 
 SIZES = [(120, 40), (80, 24)]
@@ -111,3 +112,61 @@ def test_snapshot_identity_review(snap_compare: SnapCompare, reviewed: Portfolio
 
     app = make_app(reviewed)
     assert snap_compare(app, terminal_size=size, run_before=opened)
+
+
+def _facts_read(app: Any, pilot_id: str) -> bool:
+    from caio_tui.tui.screens.detail import PilotDetailScreen
+    from caio_tui.tui.widgets.detail.identity import IdentityFacts
+
+    screen = app.screen
+    if not isinstance(screen, PilotDetailScreen) or screen.pilot_id != pilot_id or not screen.query(IdentityFacts):
+        return False
+    return screen.query_one(IdentityFacts).facts is not None
+
+
+async def test_the_detail_screen_shows_the_pilots_identity_facts(reviewed: Portfolio) -> None:
+    from caio_tui.tui.screens.detail import PilotDetailScreen
+    from caio_tui.tui.widgets.detail.identity import IdentityFacts
+
+    app = make_app(reviewed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(PilotDetailScreen(app.portfolio, "DCS-004"))
+        await until(
+            pilot, lambda: app.screen.query(IdentityFacts) and app.screen.query_one(IdentityFacts).facts is not None
+        )
+        facts = app.screen.query_one(IdentityFacts)
+        shown = str(facts.content)
+        assert facts.display and "Benefits Assistant" in shown and "svc-benefits" in shown
+        assert "wait for review: key 7" in shown
+        app.push_screen(PilotDetailScreen(app.portfolio, "DCS-001"))  # linked to nothing: no section
+        await until(pilot, lambda: _facts_read(app, "DCS-001"))
+        assert not app.screen.query_one(IdentityFacts).display
+
+
+async def test_the_palette_imports_a_folder_of_exports_and_refuses_an_unknown_file(
+    sample_portfolio: Portfolio, tmp_path: Path
+) -> None:
+    from caio_tui.io.generate import Generator
+    from caio_tui.io.idp.generate import write_idp_exports
+    from caio_tui.tui.dialogs.identity_import import IdentityImportScreen
+    from caio_tui.tui.palette import commands_for, start_identity_import
+
+    write_idp_exports(Generator(2, NOW).pilots(20), tmp_path / "all", seed=2, now=NOW)
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (tmp_path / "all/okta/system-log.ndjson").rename(folder / "system-log.ndjson")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert any(c.title == "Import identity exports…" for c in commands_for(app, app.screen))
+        start_identity_import(app, folder)
+        await until(pilot, lambda: isinstance(app.screen, IdentityImportScreen) and app.screen.done)
+        assert app.screen.result is not None  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        start_identity_import(app, tmp_path / "notes.txt")
+        await until(pilot, lambda: isinstance(app.screen, IdentityImportScreen) and app.screen.done)
+        assert app.screen.result is None  # type: ignore[attr-defined]
+    assert any(title == "Nothing was imported" or "notes.txt" in note for note, title in app.notes)
+    assert sample_portfolio.identity_apps()

@@ -117,6 +117,8 @@ def write_sample_idp(name: str, directory: Path, now: datetime) -> tuple[list[Pa
         return [], []
     world, links = sample_world(spec, now)
     return write_entra(world, directory / slug(spec.get("vendor", "entra"))), links
+
+
 def load_sample_identity(portfolio: Portfolio, name: str, directory: Path) -> int:
     """Import the sample's identity exports (written into DIRECTORY) and link them to its pilots; returns
     how many proposals wait for review."""
