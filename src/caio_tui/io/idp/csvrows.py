@@ -8,6 +8,7 @@ the nested object.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 
 from caio_tui.io.idp.fields import Record, RecordError
@@ -16,7 +17,10 @@ from caio_tui.io.idp.jsonstream import Located
 
 def rows(header: list[str], columns: list[str], reader: Iterator[list[str]]) -> Iterator[Located]:
     width = len(columns)
-    for number, cells in enumerate(reader, 2):
+    for number, cells in enumerate(_guarded(reader), 2):
+        if isinstance(cells, csv.Error):
+            yield f"row {number}", RecordError(f"not CSV ({cells})")
+            continue
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank line (an export's trailing newline)
         where = f"row {number}"
@@ -28,3 +32,14 @@ def rows(header: list[str], columns: list[str], reader: Iterator[list[str]]) -> 
             if name and cell and name not in record:  # a repeated header: the first column counts
                 record[name] = cell
         yield where, record
+
+
+def _guarded(reader: Iterator[list[str]]) -> Iterator[list[str] | csv.Error]:
+    """The rows, with a row the csv module refuses (a NUL byte, a runaway quote) in its place as an error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield error

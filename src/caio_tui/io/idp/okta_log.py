@@ -8,6 +8,8 @@ What the rules need from it, event by event:
 - a person deactivated or suspended mid-file (`user.lifecycle.*`) becomes an inactive `IdpPerson`, and a
   reactivated one an active one again (the later event wins);
 - assignments added or removed (`application.user_membership.add/remove`);
+- API tokens created (`system.api_token.create`: the person who created one is the one it acts as) and not
+  revoked in the same file;
 - the span of the file's events, for the retention the audit area asks about.
 Events of other types count in the span only.
 """
@@ -21,6 +23,7 @@ from caio_tui.domain.identity import (
     AccountKind,
     AppRef,
     IdpAssignment,
+    IdpCredential,
     IdpExport,
     IdpPerson,
     PersonKey,
@@ -40,12 +43,13 @@ LIFECYCLE = {
     "user.lifecycle.reactivate": True,
     "user.lifecycle.unsuspend": True,
 }
+TOKEN_CREATE = "system.api_token.create"
+TOKEN_REVOKE = "system.api_token.revoke"
 MEMBERSHIP_ADD = "application.user_membership.add"
 MEMBERSHIP_REMOVE = "application.user_membership.remove"
 # Grants a person is present for; refresh, client-credentials, JWT-bearer and token-exchange grants are not.
 INTERACTIVE_GRANTS = frozenset({"authorization_code", "implicit", "password", "interaction_code"})
 PERSON_TYPES = frozenset({"user"})
-APP_TYPES = frozenset({"appinstance"})
 
 
 class OktaLogReader:
@@ -53,14 +57,16 @@ class OktaLogReader:
         self._key = keyer
         self._days = Days()
         self._span = Span()
-        self._tallies = Tallies()
+        self._tallies = Tallies(Vendor.OKTA)
         self._people: dict[PersonKey, tuple[str, bool, tuple[PersonKey, ...]]] = {}
         self._memberships: dict[tuple[AppRef, PersonKey], IdpAssignment] = {}
+        self._tokens: dict[str, IdpCredential] = {}
 
     def add(self, record: Record) -> None:
+        # The hot path of a million events: plain dict access, no helper calls for fields every event has.
         event_type = record.get("eventType")
         published = record.get("published")
-        if not isinstance(event_type, str) or not isinstance(published, str):
+        if type(event_type) is not str or type(published) is not str:
             raise RecordError("not a LogEvent: no eventType or published")
         when = self._days(published)
         self._span.see(when)
@@ -70,38 +76,50 @@ class OktaLogReader:
             self._lifecycle(record, published, LIFECYCLE[event_type])
         elif event_type in (MEMBERSHIP_ADD, MEMBERSHIP_REMOVE):
             self._membership(record, when, added=event_type == MEMBERSHIP_ADD)
+        elif event_type in (TOKEN_CREATE, TOKEN_REVOKE):
+            self._token(record, when, created=event_type == TOKEN_CREATE)
 
     def _sign_in(self, record: Record, event_type: str, when: date) -> None:
         actor = record.get("actor")
-        if not isinstance(actor, dict):
+        if type(actor) is not dict:
             raise RecordError("no actor")
-        targets = _targets(record)
-        actor_type = str(actor.get("type") or "").casefold()
-        app = _app_target(targets)
-        if actor_type in PERSON_TYPES:
-            login = text(actor, "alternateId") or text(actor, "id")
-            if login is None:
+        app_id, app_name = _app_target(record.get("target"))
+        kind: AccountKind
+        if str(actor.get("type") or "").casefold() in PERSON_TYPES:
+            login = actor.get("alternateId") or actor.get("id")
+            if not login or type(login) is not str:
                 raise RecordError("the actor has neither alternateId nor id")
-            account: str = self._key(login)
-            kind: AccountKind = "user"
-            names_user = True
+            account = self._key(login)
+            kind, names_user = "user", True
         else:  # an OAuth client acting as itself (a service app's client-credentials grant)
-            account = text(actor, "displayName") or text(actor, "id") or "unknown client"
-            kind = "service_principal"
-            names_user = False
-            if app is None and text(actor, "id"):
-                app = AppRef(Vendor.OKTA, text(actor, "id"), account)
-        if app is None:
-            client_id = text(record, "client", "id")
+            actor_id = text(actor, "id")
+            account = text(actor, "displayName") or actor_id or "unknown client"
+            kind, names_user = "service_principal", False
+            if app_name is None and actor_id:
+                app_id, app_name = actor_id, account
+        client = record.get("client")
+        if type(client) is not dict:
+            client = {}
+        if app_name is None:
+            client_id = text(client, "id")
             if client_id is None:
                 return  # a sign-in to Okta itself, not to an application
-            app = AppRef(Vendor.OKTA, client_id, client_id)
+            app_id = app_name = client_id
         interactive = True if event_type == SSO else _grant_interactive(record, kind)
-        client = record.get("client")
-        device = text(record, "device", "id") or text(client, "userAgent", "rawUserAgent")
-        failed = text(record, "outcome", "result") not in (None, "SUCCESS", "ALLOW")
+        device = record.get("device")
+        device = device.get("id") if type(device) is dict else None
+        if not device:
+            user_agent = client.get("userAgent")
+            device = user_agent.get("rawUserAgent") if type(user_agent) is dict else None
+        outcome = record.get("outcome")
+        result = outcome.get("result") if type(outcome) is dict else None
         self._tallies.add(
-            (app, account, kind, interactive), when, failed, device, text(client, "ipAddress"), names_user
+            (app_id, app_name, account, kind, interactive),
+            when,
+            result not in (None, "SUCCESS", "ALLOW"),
+            device,
+            client.get("ipAddress"),
+            names_user,
         )
 
     def _lifecycle(self, record: Record, published: str, active: bool) -> None:
@@ -113,11 +131,11 @@ class OktaLogReader:
                     self._people[key] = (published, active, aliases)
 
     def _membership(self, record: Record, when: date, added: bool) -> None:
-        targets = _targets(record)
-        app = _app_target(targets)
-        if app is None:
+        app_id, name = _app_target(record.get("target"))
+        if name is None:
             raise RecordError("an assignment event names no AppInstance target")
-        for target in targets:
+        app = AppRef(Vendor.OKTA, app_id, name)
+        for target in _targets(record):
             if str(target.get("type") or "").casefold() in PERSON_TYPES:
                 key, _ = self._person(target)
                 seen = self._memberships.get((app, key))
@@ -126,6 +144,26 @@ class OktaLogReader:
                 self._memberships[(app, key)] = IdpAssignment(
                     app, key, "user", assigned_on=assigned, unassigned_on=unassigned
                 )
+
+    def _token(self, record: Record, when: date, created: bool) -> None:
+        """An API token created by a person acts as that person; one revoked in the same file is gone."""
+        for target in _targets(record):
+            token_id = text(target, "id")
+            if token_id is None or str(target.get("type") or "").casefold() != "token":
+                continue
+            if not created:
+                self._tokens.pop(token_id, None)
+                continue
+            login = text(record, "actor", "alternateId") or text(record, "actor", "id")
+            self._tokens[token_id] = IdpCredential(
+                Vendor.OKTA,
+                token_id,
+                "api_token",
+                None,
+                name=text(target, "displayName") or "",
+                owner=self._key(login) if login else None,
+                created=when,
+            )
 
     def _person(self, target: dict[str, Any]) -> tuple[PersonKey, tuple[PersonKey, ...]]:
         """A person's key by login, with their Okta id as an alias (the API exports name people by id)."""
@@ -143,6 +181,7 @@ class OktaLogReader:
             IdpPerson(Vendor.OKTA, key, active, aliases=aliases) for key, (_, active, aliases) in self._people.items()
         )
         export.assignments.extend(self._memberships.values())
+        export.credentials.extend(self._tokens.values())
         self._span.into(export)
 
 
@@ -155,20 +194,25 @@ def _targets(record: Record) -> list[dict[str, Any]]:
     return [t for t in targets if isinstance(t, dict)]
 
 
-def _app_target(targets: list[dict[str, Any]]) -> AppRef | None:
+def _app_target(targets: Any) -> tuple[str | None, str | None]:
+    """The application an event names: its AppInstance target's (id, name)."""
+    if type(targets) is not list:
+        if targets is None:
+            return None, None
+        raise RecordError("target is not a list")
     for target in targets:
-        if str(target.get("type") or "").casefold() in APP_TYPES:
-            app_id = text(target, "id")
-            name = text(target, "displayName") or text(target, "alternateId") or app_id
+        if type(target) is dict and target.get("type") == "AppInstance":
+            app_id = target.get("id") or None
+            name = target.get("displayName") or target.get("alternateId") or app_id
             if name:
-                return AppRef(Vendor.OKTA, app_id, name)
-    return None
+                return (str(app_id) if app_id else None), str(name)
+    return None, None
 
 
 def _grant_interactive(record: Record, kind: AccountKind) -> bool | None:
     if kind != "user":
         return False
-    grant = text(get(record, "debugContext", "debugData"), "grantType")
-    if grant is None:
+    grant = get(record, "debugContext", "debugData", "grantType")
+    if not grant:
         return None
     return grant in INTERACTIVE_GRANTS

@@ -11,15 +11,15 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 from caio_tui.domain.identity import ExportKind, IdpExport, PersonKeyer, RecordProblem
-from caio_tui.io.idp import csvrows, okta_log
+from caio_tui.io.idp import csvrows, entra_graph, entra_sign_ins, okta_api, okta_csv, okta_log
 from caio_tui.io.idp.fields import RecordError
 from caio_tui.io.idp.jsonstream import BrokenJson, Located, json_records
 from caio_tui.io.idp.kind import KindReader, KindReaderFactory
-from caio_tui.io.idp.recognize import EXPECTED, column, csv_kind, json_kind
+from caio_tui.io.idp.recognize import EXPECTED, binary_shape, column, csv_kind, json_kind
 from caio_tui.io.idp.source import Opened, open_export
 
 PROGRESS_EVERY = 10_000
@@ -29,9 +29,21 @@ MOST_PROBLEMS = 1_000  # told one by one; past this, counted in one last line
 # Each kind's reader of JSON records; a kind absent here has no JSON form.
 JSON_READERS: dict[ExportKind, KindReaderFactory] = {
     ExportKind.OKTA_SYSTEM_LOG: okta_log.OktaLogReader,
+    ExportKind.OKTA_APPS: okta_api.OktaAppsReader,
+    ExportKind.OKTA_APP_USERS: okta_api.OktaAppUsersReader,
+    ExportKind.OKTA_USERS: okta_api.OktaUsersReader,
+    ExportKind.OKTA_API_TOKENS: okta_api.OktaApiTokensReader,
+    ExportKind.ENTRA_SERVICE_PRINCIPALS: entra_graph.EntraServicePrincipalsReader,
+    ExportKind.ENTRA_APP_ROLE_ASSIGNMENTS: entra_graph.EntraAssignmentsReader,
+    ExportKind.ENTRA_USERS: entra_graph.EntraUsersReader,
+    ExportKind.ENTRA_SIGN_INS: entra_sign_ins.EntraSignInsReader,
 }
 # Each kind's reader of CSV rows (header -> cell, through `csvrows`).
-CSV_READERS: dict[ExportKind, KindReaderFactory] = {}
+CSV_READERS: dict[ExportKind, KindReaderFactory] = {
+    ExportKind.OKTA_ASSIGNMENTS: okta_csv.OktaAssignmentsReader,
+    ExportKind.OKTA_SYSTEM_LOG: okta_csv.OktaLogCsvReader,
+    ExportKind.ENTRA_SIGN_INS: entra_sign_ins.EntraSignInsCsvReader,
+}
 
 
 class IdpFormatError(ValueError):
@@ -46,6 +58,9 @@ def read_export(
 ) -> IdpExport:
     """Everything the file at `path` says, ready for the store."""
     with open_export(path) as opened:
+        binary = binary_shape(opened.head)
+        if binary is not None:
+            raise IdpFormatError(f"{path.name}: {binary}; expected {EXPECTED}")
         if not opened.first:
             raise IdpFormatError(f"{path.name}: the file is empty; expected {EXPECTED}")
         if opened.is_json:
@@ -90,7 +105,10 @@ def _read_csv(
     name: str, opened: Opened, keyer: PersonKeyer, kind: ExportKind | None, progress: Callable[[int], None] | None
 ) -> IdpExport:
     reader = csv.reader(opened.text)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise IdpFormatError(f"{name}: not readable as CSV ({error}); expected {EXPECTED}") from None
     if not header:
         raise IdpFormatError(f"{name}: no header row; expected {EXPECTED}")
     found = kind or csv_kind(header)
@@ -112,31 +130,40 @@ def _feed(
     problems = export.problems
     skipped = 0
     count = 0
+    add = reader.add
     for where, record in records:
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
-        message = _add(reader, record)
-        if message is not None:
-            skipped += 1
-            if len(problems) < MOST_PROBLEMS:
-                problems.append(RecordProblem(where, message))
+        if type(record) is dict:  # the hot path: a million records come this way
+            try:
+                add(record)
+                continue
+            except (RecordError, ValueError, TypeError, AttributeError) as error:
+                message = str(error) or type(error).__name__
+        elif isinstance(record, RecordError):
+            message = str(record)
+        else:
+            message = f"a JSON {type(record).__name__}, not an object"
+        skipped += 1
+        if len(problems) < MOST_PROBLEMS:
+            problems.append(RecordProblem(where, message))
     if skipped > MOST_PROBLEMS:
         problems.append(RecordProblem("", f"and {skipped - MOST_PROBLEMS:,} more records skipped"))
     export.records = count
     reader.finish(export)
+    if export.as_of is None:
+        export.as_of = newest_date(export)
     if progress is not None:
         progress(count)
 
 
-def _add(reader: KindReader, record: Any) -> str | None:
-    """None when the record was read; otherwise why it was skipped, in one line."""
-    if isinstance(record, RecordError):
-        return str(record)
-    if not isinstance(record, dict):
-        return f"a JSON {type(record).__name__}, not an object"
-    try:
-        reader.add(record)
-    except (RecordError, ValueError, TypeError, AttributeError) as error:
-        return str(error) or type(error).__name__
-    return None
+def newest_date(export: IdpExport) -> date | None:
+    """When a file that does not say when it was taken was taken, at the earliest: its newest date."""
+    dates = [
+        *(t.last for t in export.sign_ins),
+        *(p.last_sign_in for p in export.people),
+        *(d for a in export.assignments for d in (a.assigned_on, a.unassigned_on, a.last_login)),
+        *(c.created for c in export.credentials),
+    ]
+    return max((d for d in dates if d is not None), default=None)

@@ -38,6 +38,8 @@ def json_kind(record: dict[str, Any]) -> ExportKind | None:
         return ExportKind.ENTRA_APP_ROLE_ASSIGNMENTS
     if "createdDateTime" in record and ("appId" in record or "appDisplayName" in record):
         return ExportKind.ENTRA_SIGN_INS
+    if "TimeGenerated" in record and ("AppId" in record or "AppDisplayName" in record):
+        return ExportKind.ENTRA_SIGN_INS  # a Log Analytics query's result saved as JSON
     if "userPrincipalName" in record and ("accountEnabled" in record or "signInActivity" in record):
         return ExportKind.ENTRA_USERS
     if "clientName" in record and "userId" in record:
@@ -51,6 +53,18 @@ def json_kind(record: dict[str, Any]) -> ExportKind | None:
     return None
 
 
+# Files that are no text export at all, by their first bytes: what to tell the person who chose them.
+BINARY_SHAPES = (
+    (b"PK\x03\x04", "an Excel workbook or a zip archive (save the report as CSV, or unpack it)"),
+    (b"\x1f\x8b", "a gzip-compressed file (unpack it first)"),
+    (b"Obj\x01", "an Avro file, as Event Hubs Capture writes (export the sign-ins as JSON instead)"),
+)
+
+
+def binary_shape(head: bytes) -> str | None:
+    return next((said for magic, said in BINARY_SHAPES if head.startswith(magic)), None)
+
+
 def column(name: str) -> str:
     """A CSV header as compared: case, spaces and punctuation aside ("Application ID " is "applicationid")."""
     return re.sub(r"[^a-z0-9]", "", name.casefold())
@@ -62,7 +76,7 @@ def csv_kind(header: list[str]) -> ExportKind | None:
         return ExportKind.OKTA_ASSIGNMENTS
     if "eventtype" in columns and "published" in columns:
         return ExportKind.OKTA_SYSTEM_LOG
-    dated = columns & {"dateutc", "createddatetime", "date", "datetime"}
+    dated = columns & {"dateutc", "createddatetime", "date", "datetime", "timegeneratedutc", "timegenerated"}
     app = columns & {"application", "applicationid", "appdisplayname", "appid"}
     who = columns & {"username", "userprincipalname", "userid", "serviceprincipalid", "serviceprincipalname"}
     if dated and app and who:

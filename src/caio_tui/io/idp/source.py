@@ -49,8 +49,9 @@ def _encoding(head: bytes) -> str:
 class Opened:
     """An export being read: its text, its shape, and (once read) its digest."""
 
-    def __init__(self, text: IO[str], digesting: _Digesting, first: str) -> None:
+    def __init__(self, text: IO[str], digesting: _Digesting, first: str, head: bytes) -> None:
         self.text = text
+        self.head = head  # the file's first bytes, to name a file that is no text export
         self._digesting = digesting
         self.first = first  # the first character that is not white space ("" for an empty file)
 
@@ -72,7 +73,7 @@ def open_export(path: Path) -> Iterator[Opened]:
         buffered = io.BufferedReader(digesting, buffer_size=CHUNK)
         # newline="": CSV needs the line ends as they are; JSON counts \r as white space.
         text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
-        yield Opened(text, digesting, _first_character(head, encoding))
+        yield Opened(text, digesting, _first_character(head, encoding), head[:16])
 
 
 def _first_character(head: bytes, encoding: str) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from caio_tui.domain.identity import AccountKind, AppRef, SignInTally
+from caio_tui.domain.identity import AccountKind, AppRef, SignInTally, Vendor
 
-TallyKey = tuple[AppRef, str, AccountKind, bool | None]
+# (app id, app name, account, account kind, interactive): plain strings hash faster than an AppRef, and
+# this runs once an event.
+TallyKey = tuple[str | None, str, str, AccountKind, bool | None]
 
 
 @dataclass(slots=True)
@@ -28,7 +30,8 @@ class _Count:
 
 
 class Tallies:
-    def __init__(self) -> None:
+    def __init__(self, vendor: Vendor) -> None:
+        self._vendor = vendor
         self._counts: dict[TallyKey, _Count] = {}
 
     def add(
@@ -43,7 +46,7 @@ class Tallies:
     ) -> None:
         count = self._counts.get(key)
         if count is None:
-            count = self._counts[key] = _Count(first=when, last=when)
+            count = self._counts[key] = _Count(first=when, last=when, names_user=names_user)
         elif when < count.first:
             count.first = when
         elif when > count.last:
@@ -55,15 +58,13 @@ class Tallies:
             count.devices.add(hash(device))
         if address:
             count.addresses.add(hash(address))
-        if names_user:
-            count.names_user = True
         if credential_type:
             count.credential_types.add(credential_type)
 
     def tallies(self) -> list[SignInTally]:
         return [
             SignInTally(
-                app=app,
+                app=AppRef(self._vendor, app_id, name),
                 account=account,
                 account_kind=kind,
                 interactive=interactive,
@@ -76,5 +77,5 @@ class Tallies:
                 names_user=count.names_user,
                 credential_types=tuple(sorted(count.credential_types)),
             )
-            for (app, account, kind, interactive), count in self._counts.items()
+            for (app_id, name, account, kind, interactive), count in self._counts.items()
         ]
