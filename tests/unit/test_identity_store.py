@@ -4,7 +4,9 @@ undo, and the state seal after every write."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,7 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.identity_rules import default_identity_rules
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.store import Portfolio, StoreError
-from helpers import idp
+from helpers import NOW, idp
 
 
 def _sealed(portfolio: Portfolio) -> None:
@@ -194,3 +196,39 @@ def test_the_identity_key_is_made_once_and_kept(portfolio: Portfolio) -> None:
     key = portfolio.identity_secret()
     assert len(key) == 32 and portfolio.identity_secret() == key
     _sealed(portfolio)
+
+
+def test_a_snapshot_carries_links_decisions_and_rules_not_the_facts(linked: Portfolio, tmp_path: Path) -> None:
+    from caio_tui.domain.identity_rules import parse_identity_rules
+    from caio_tui.io.snapshot import import_snapshot_file, snapshot_of, to_bytes
+
+    first, second = linked.proposals(rule="shared-account")
+    linked.reject_proposals([first.id])
+    linked.accept_proposals([second.id])
+    data = default_identity_rules().as_data()
+    data["thresholds"]["shared_devices"] = 3
+    linked.load_identity_rules(parse_identity_rules(data), "mine.toml")
+    document = snapshot_of(linked)
+    assert "svc-benefits" in json.dumps(document["identity"]) and "p:" not in json.dumps(document["identity"])
+    path = tmp_path / "snap.json"
+    path.write_bytes(to_bytes(document))
+    with Portfolio.open(tmp_path / "copy.db", actor="importer", create=True, clock=lambda: NOW) as copy:
+        import_snapshot_file(copy, path, source="snap.json", event_source="snap.json")
+        _sealed(copy)
+        assert copy.app_links() == linked.app_links() and copy.identity_apps() == []
+        assert copy.identity_rules().thresholds.shared_devices == 3
+        assert [(p.id, p.state) for p in copy.proposals(None)] == [(first.id, "rejected"), (second.id, "accepted")]
+        assert snapshot_of(copy)["digest"] == document["digest"]
+        # The exports imported again: what was decided is not proposed again.
+        copy.import_identity([idp.shared_assignments(), idp.okta_apps()])
+        assert _pending(copy, "shared-account") == []
+        _sealed(copy)
+
+
+def test_a_person_an_assignment_names_by_object_id_is_found_by_alias(linked: Portfolio) -> None:
+    from caio_tui.domain.identity import ExportKind, IdpPerson, Vendor
+
+    gone = IdpPerson(Vendor.OKTA, "p:" + "f" * 16, False, None, aliases=(idp.person(2),))
+    linked.import_identity([idp.export(ExportKind.OKTA_USERS, "users.json", people=[gone])])
+    (blocker,) = [p for p in linked.proposals(rule="leavers") if p.finding.kind == "blocker"]
+    assert "1 person assigned whose account is deactivated" in blocker.finding.facts

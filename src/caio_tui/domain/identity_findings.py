@@ -39,7 +39,7 @@ class AppFacts:
     assignments: tuple[tuple[IdpAssignment, str], ...] = ()
     people: Mapping[PersonKey, tuple[IdpPerson, str]] = field(default_factory=dict)
     sign_ins: tuple[tuple[SignInTally, str], ...] = ()
-    as_of: date | None = None  # when the newest of its files was exported
+    as_of: date | None = None  # when the newest of its assignments and directory files was exported
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _shared(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     ]
     for tally, f in app.sign_ins:
         if tally.devices >= limits.shared_devices and tally.account_kind in ("user", "api_token"):
-            who = "one person's account" if is_person_key(tally.account) else f"account {tally.account!r}"
+            who = "one user account" if is_person_key(tally.account) else f"account {tally.account!r}"
             found.append(
                 _Outcome(
                     "shared",
@@ -235,9 +235,11 @@ def _reach(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     if groups or through or direct:
         outcome = "groups" if not direct else ("one_by_one" if not (groups or through) else "mixed")
         parts = [f"{_plural(len({a.principal for a, _ in users}), 'person', 'people')} assigned"]
+        parts += [f"{direct} one by one"] if direct else []
+        parts += [f"{through} through groups"] if through else []
         if groups:
-            parts.append(f"{_plural(len(groups), 'group')} assigned ({', '.join(sorted(groups)[:3])})")
-        parts.append(f"{through} through groups, {direct} one by one")
+            shown = ", ".join(sorted(groups)[:3]) + (", ..." if len(groups) > 3 else "")
+            parts.append(f"{_plural(len(groups), 'group')} assigned ({shown})")
         found.append(_Outcome(outcome, f"{app.name}: " + ", ".join(parts), _files(assigned)))
     if app.app is not None and app.app[0].assignment_required is not None:
         idp_app, f = app.app

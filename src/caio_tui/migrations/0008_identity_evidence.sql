@@ -35,6 +35,7 @@ CREATE TABLE idp_app (
   assignment_required INTEGER,
   enabled INTEGER,
   owners TEXT NOT NULL,
+  app_fold TEXT,
   PRIMARY KEY (file, seq)
 ) STRICT;
 
@@ -52,6 +53,7 @@ CREATE TABLE idp_credential (
   created TEXT,
   expires TEXT,
   last_used TEXT,
+  app_fold TEXT,
   PRIMARY KEY (file, seq)
 ) STRICT;
 
@@ -69,6 +71,7 @@ CREATE TABLE idp_assignment (
   unassigned_on TEXT,
   last_login TEXT,
   active INTEGER,
+  app_fold TEXT,
   PRIMARY KEY (file, seq)
 ) STRICT;
 
@@ -79,6 +82,7 @@ CREATE TABLE idp_person (
   person TEXT NOT NULL,
   active INTEGER,
   last_sign_in TEXT,
+  aliases TEXT NOT NULL, -- the same person's other keyed identifiers (a JSON array): object ids, logins
   PRIMARY KEY (file, seq)
 ) STRICT;
 
@@ -99,8 +103,19 @@ CREATE TABLE idp_sign_in (
   last TEXT NOT NULL,
   names_user INTEGER NOT NULL,
   credential_types TEXT NOT NULL,
+  app_fold TEXT,
   PRIMARY KEY (file, seq)
 ) STRICT;
+
+-- The application a record names, found by id or by its folded name (app_fold: the name as compared).
+CREATE INDEX idp_app_by_id ON idp_app (vendor, app_id, app_fold);
+CREATE INDEX idp_credential_by_id ON idp_credential (vendor, app_id, app_fold);
+CREATE INDEX idp_assignment_by_id ON idp_assignment (vendor, app_id, app_fold);
+CREATE INDEX idp_sign_in_by_id ON idp_sign_in (vendor, app_id, app_fold);
+CREATE INDEX idp_app_by_name ON idp_app (vendor, app_fold) WHERE app_id IS NULL;
+CREATE INDEX idp_credential_by_name ON idp_credential (vendor, app_fold) WHERE app_id IS NULL;
+CREATE INDEX idp_assignment_by_name ON idp_assignment (vendor, app_fold) WHERE app_id IS NULL;
+CREATE INDEX idp_sign_in_by_name ON idp_sign_in (vendor, app_fold) WHERE app_id IS NULL;
 
 CREATE TABLE idp_link (
   pilot_id TEXT NOT NULL,

@@ -217,22 +217,35 @@ def link_suggestions(portfolio: Portfolio, owner_key: Callable[[str], str] | Non
 
 
 def pilot_facts(portfolio: Portfolio, pilot_id: str) -> list[AppFacts]:
+    return _facts_of(portfolio, [pilot_id])[pilot_id]
+
+
+def _facts_of(portfolio: Portfolio, pilot_ids: list[str]) -> dict[str, list[AppFacts]]:
+    """The linked applications' facts of each pilot, read in one pass."""
     resolve = facts.resolver(portfolio.session)
-    return [
-        facts.app_facts(portfolio.session, vendor, _resolved(resolve, vendor, key, name), name)
-        for _, vendor, key, name in app_links(portfolio, pilot_id)
-    ]
+    links: dict[str, list[tuple[str, str]]] = {p: [] for p in pilot_ids}
+    for pilot_id, vendor, key, name in app_links(portfolio):
+        if pilot_id in links:
+            links[pilot_id].append((vendor, _resolved(resolve, vendor, key, name)))
+    read = facts.facts_by_app(portfolio.session, {k for keys in links.values() for k in keys})
+    return {p: [read[k] for k in keys] for p, keys in links.items()}
 
 
 def pilot_findings(portfolio: Portfolio, pilot_id: str) -> list[Finding]:
-    today = portfolio.clock().date()
-    return _applicable(portfolio, findings(pilot_facts(portfolio, pilot_id), today, identity_rules(portfolio)))
+    return _deriver(portfolio)(pilot_facts(portfolio, pilot_id))
 
 
-def _applicable(portfolio: Portfolio, found: list[Finding]) -> list[Finding]:
-    """Findings whose item or tag the portfolio knows (a framework or tag list of its own may lack one)."""
-    catalog, tags = portfolio.catalog(), {t.tag for t in portfolio.tags()}
-    return [f for f in found if (catalog.has_item(f.target) if f.kind == "coverage" else f.target in tags)]
+def _deriver(portfolio: Portfolio) -> Callable[[list[AppFacts]], list[Finding]]:
+    """Findings from a pilot's linked applications' facts, today, by the current rules, keeping those whose
+    item or tag the portfolio knows (a framework or tag list of its own may lack one)."""
+    today, rules = portfolio.clock().date(), identity_rules(portfolio)
+    items, tags = {i.id for i in portfolio.catalog().items()}, {t.tag for t in portfolio.tags()}
+
+    def derive(linked: list[AppFacts]) -> list[Finding]:
+        found = findings(linked, today, rules)
+        return [f for f in found if f.target in (items if f.kind == "coverage" else tags)]
+
+    return derive
 
 
 def facts_digest(finding: Finding) -> str:
@@ -252,8 +265,9 @@ def sync(portfolio: Portfolio, changes: Changes, pilot_ids: Iterable[str] | None
         pilot_ids = sorted(wanted)
     counts = {"proposed": 0, "replaced": 0, "withdrawn": 0}
     now = portfolio.timestamp()
+    linked, derive = _facts_of(portfolio, list(pilot_ids)), _deriver(portfolio)
     for pilot_id in pilot_ids:
-        found = {(f.rule, f.kind, f.target): f for f in pilot_findings(portfolio, pilot_id)}
+        found = {(f.rule, f.kind, f.target): f for f in derive(linked[pilot_id])}
         rows = session.read("SELECT * FROM idp_proposal WHERE pilot_id = ? ORDER BY id", (pilot_id,))
         pending = {(r["rule"], r["kind"], r["target"]): r for r in rows if r["state"] == "pending"}
         decided = {(r["rule"], r["kind"], r["target"], r["facts_digest"]) for r in rows if r["state"] != "pending"}
@@ -364,6 +378,11 @@ def identity_rules(portfolio: Portfolio) -> IdentityRules:
     if row is None:
         return default_identity_rules()
     return parse_identity_rules(json.loads(row["rules"]), source=f"identity rules version {row['version']}")
+
+
+def identity_rules_version(portfolio: Portfolio) -> int:
+    row = portfolio.session.one("SELECT coalesce(max(version), 0) AS v FROM identity_rules")
+    return int(row["v"]) if row else 0
 
 
 def rules_from_text(text: str, source: str) -> IdentityRules:

@@ -91,6 +91,12 @@ class IdentityMethods:
 
         return identity.identity_rules(self._me())
 
+    def identity_rules_version(self) -> int:
+        """The current identity rules' version (0: the defaults shipped with caio-tui)."""
+        from caio_tui.store import identity
+
+        return identity.identity_rules_version(self._me())
+
     def load_identity_rules(self, rules: IdentityRules, source: str) -> int | None:
         """A new version of the identity rules (its number; None when they equal the current ones)."""
         from caio_tui.store import identity

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +129,10 @@ def remove_files(conn: sqlite3.Connection, digests: Iterable[str]) -> None:
         conn.execute("DELETE FROM idp_file WHERE digest = ?", (digest,))
 
 
+def _fold_of(name: str | None) -> str | None:
+    return None if name is None else fold(name)
+
+
 def _ref(ref: AppRef | None) -> tuple[str | None, str | None]:
     return (None, None) if ref is None else (ref.app_id, ref.name)
 
@@ -144,6 +147,7 @@ def _app_row(a: IdpApp) -> tuple[Any, ...]:
         _flag(a.assignment_required),
         _flag(a.enabled),
         json.dumps(list(a.owners), ensure_ascii=False),
+        fold(a.ref.name),
     )
 
 
@@ -161,6 +165,7 @@ def _credential_row(c: IdpCredential) -> tuple[Any, ...]:
         _day(c.created),
         _day(c.expires),
         _day(c.last_used),
+        _fold_of(app_name or c.client_name),
     )
 
 
@@ -177,11 +182,12 @@ def _assignment_row(a: IdpAssignment) -> tuple[Any, ...]:
         _day(a.unassigned_on),
         _day(a.last_login),
         _flag(a.active),
+        fold(a.app.name),
     )
 
 
 def _person_row(p: IdpPerson) -> tuple[Any, ...]:
-    return (p.vendor.value, p.person, _flag(p.active), _day(p.last_sign_in))
+    return (p.vendor.value, p.person, _flag(p.active), _day(p.last_sign_in), json.dumps(list(p.aliases)))
 
 
 def _sign_in_row(t: SignInTally) -> tuple[Any, ...]:
@@ -200,30 +206,46 @@ def _sign_in_row(t: SignInTally) -> tuple[Any, ...]:
         t.last.isoformat(),
         int(t.names_user),
         json.dumps(list(t.credential_types)),
+        fold(t.app.name),
     )
 
 
 # ---- reading back --------------------------------------------------------------------------------------
 
-Resolver = Callable[[str, str | None, str | None], str]
+_BY_APP = ("idp_app", "idp_credential", "idp_assignment", "idp_sign_in")
+
+
+class Resolver:
+    """The key of the application a record names: its id, else the id of an application of that name of the
+    same vendor (some record names both), else its name-only key."""
+
+    def __init__(self, session: Session) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+        for table in _BY_APP:
+            for r in session.read(
+                f"SELECT DISTINCT vendor, app_id, app_fold FROM {table} "
+                "WHERE app_id IS NOT NULL AND app_fold IS NOT NULL ORDER BY 1, 2, 3"
+            ):
+                self.ids.setdefault((r["vendor"], r["app_fold"]), str(r["app_id"]))
+
+    def __call__(self, vendor: str, app_id: str | None, name: str | None) -> str:
+        if app_id:
+            return app_id
+        return self.ids.get((vendor, fold(name or "")), name_key(name or ""))
+
+    def folded(self, vendor: str, folded: str) -> str:
+        """The key of a record that names its application only by a name already folded."""
+        return self.ids.get((vendor, folded)) or NAME_PREFIX + folded
+
+    def folds(self, vendor: str, key: str) -> set[str]:
+        """The folded names records may give this application by."""
+        if key.startswith(NAME_PREFIX):
+            return {key.removeprefix(NAME_PREFIX)}
+        return {f for (v, f), k in self.ids.items() if v == vendor and k == key}
 
 
 def resolver(session: Session) -> Resolver:
-    """The key of the application a record names: its id, else the id of an application of that name of the
-    same vendor, else its name-only key."""
-    ids: dict[tuple[str, str], str] = {}
-    for table in ("idp_app", "idp_credential", "idp_assignment", "idp_sign_in"):
-        for r in session.read(
-            f"SELECT DISTINCT vendor, app_id, app_name FROM {table} WHERE app_id IS NOT NULL AND app_name IS NOT NULL"
-        ):
-            ids.setdefault((r["vendor"], fold(r["app_name"])), str(r["app_id"]))
-
-    def key(vendor: str, app_id: str | None, name: str | None) -> str:
-        if app_id:
-            return app_id
-        return ids.get((vendor, fold(name or "")), name_key(name or ""))
-
-    return key
+    return Resolver(session)
 
 
 def _ref_of(r: sqlite3.Row) -> AppRef:
@@ -276,7 +298,13 @@ def assignment_of(r: sqlite3.Row) -> IdpAssignment:
 
 
 def person_of(r: sqlite3.Row) -> IdpPerson:
-    return IdpPerson(Vendor(r["vendor"]), r["person"], _bool(r["active"]), _date(r["last_sign_in"]))
+    return IdpPerson(
+        Vendor(r["vendor"]),
+        r["person"],
+        _bool(r["active"]),
+        _date(r["last_sign_in"]),
+        tuple(json.loads(r["aliases"])),
+    )
 
 
 def sign_in_of(r: sqlite3.Row) -> SignInTally:
@@ -300,60 +328,110 @@ def _files(session: Session) -> dict[str, sqlite3.Row]:
     return {str(r["digest"]): r for r in session.read("SELECT * FROM idp_file")}
 
 
-def app_facts(session: Session, vendor: str, key: str, name: str) -> AppFacts:
-    """Every fact the imported files hold about one application, each with its file's name."""
+AppKey = tuple[str, str]  # (vendor, application key)
+
+
+def facts_by_app(session: Session, wanted: set[AppKey]) -> dict[AppKey, AppFacts]:
+    """Everything the imported files hold about these applications, each record with its file's name: one
+    pass over each table, whatever the number of applications (a sync derives every linked pilot's)."""
     resolve, files = resolver(session), _files(session)
-    used: set[str] = set()
-
-    def mine(table: str, build: Callable[[sqlite3.Row], Any]) -> tuple[tuple[Any, str], ...]:
-        by_id = "" if key.startswith(NAME_PREFIX) else "app_id = ? OR "
-        params = [vendor] + ([] if key.startswith(NAME_PREFIX) else [key])
-        found = session.read(f"SELECT * FROM {table} WHERE vendor = ? AND ({by_id}app_id IS NULL)", params)
-        picked = [r for r in found if _belongs(r, table, key, resolve)]
-        used.update(r["file"] for r in picked)
-        return tuple((build(r), files[r["file"]]["name"]) for r in picked)
-
-    apps = mine("idp_app", app_of)
-    facts = AppFacts(
-        vendor=Vendor(vendor),
-        key=key,
-        name=apps[-1][0].ref.name if apps else name,
-        app=apps[-1] if apps else None,  # the newest file's reading
-        credentials=mine("idp_credential", credential_of),
-        assignments=mine("idp_assignment", assignment_of),
-        sign_ins=mine("idp_sign_in", sign_in_of),
-    )
-    people = _people(session, vendor, {a.principal for a, _ in facts.assignments if a.principal_type == "user"}, files)
-    used.update(d for d, r in files.items() if r["name"] in {f for _, f in people.values()})
-    dates = [_date(files[d]["as_of"]) or _date(files[d]["last_event"]) for d in used if d in files]
-    as_of = max((d for d in dates if d is not None), default=None)
-    return replace(facts, people=people, as_of=as_of)
+    if not wanted or not files:
+        return {k: AppFacts(vendor=Vendor(k[0]), key=k[1], name=k[1]) for k in wanted}
+    found: dict[AppKey, dict[str, list[tuple[Any, str]]]] = {k: {} for k in wanted}
+    used: dict[AppKey, set[str]] = {k: set() for k in wanted}
+    for table, build in (
+        ("idp_app", app_of),
+        ("idp_credential", credential_of),
+        ("idp_assignment", assignment_of),
+        ("idp_sign_in", sign_in_of),
+    ):
+        rows = _rows_of(session, table, wanted, resolve)
+        # Oldest file first, so the last reading of an application is the newest file's.
+        rows.sort(key=lambda r: (files[r["file"]]["as_of"] or "", files[r["file"]]["imported_at"], r["seq"]))
+        for r in rows:
+            key = (r["vendor"], _key_of(r, table, resolve))
+            if key in found:
+                found[key].setdefault(table, []).append((build(r), files[r["file"]]["name"]))
+                used[key].add(r["file"])
+    return {key: _app_facts(session, key, parts, used[key], files) for key, parts in found.items()}
 
 
-def _belongs(r: sqlite3.Row, table: str, key: str, resolve: Resolver) -> bool:
-    vendor = r["vendor"]
+def _rows_of(session: Session, table: str, wanted: set[AppKey], resolve: Resolver) -> list[sqlite3.Row]:
+    """The rows that may name these applications (by id, or by a name they go by)."""
+    found: list[sqlite3.Row] = []
+    for vendor in sorted({v for v, _ in wanted}):
+        keys = [k for v, k in wanted if v == vendor]
+        ids = [k for k in keys if not k.startswith(NAME_PREFIX)]
+        folds = sorted({f for k in keys for f in resolve.folds(vendor, k)})
+        found += session.read(
+            f"SELECT * FROM {table} WHERE vendor = ? AND app_id IN (SELECT value FROM json_each(?)) "
+            f"UNION ALL SELECT * FROM {table} WHERE vendor = ? AND app_id IS NULL "
+            "AND app_fold IN (SELECT value FROM json_each(?))",
+            (vendor, json.dumps(ids), vendor, json.dumps(folds)),
+        )
+    return found
+
+
+def _key_of(r: sqlite3.Row, table: str, resolve: Resolver) -> str:
     if r["app_id"] is not None:
-        return bool(r["app_id"] == key)
-    name = r["app_name"]
-    if table == "idp_credential" and name is None:
-        name = r["client_name"]  # an API token not tied to an application: the client it was made from
-        if name is None:
-            return False
-    return resolve(vendor, None, name) == key
+        return str(r["app_id"])
+    # app_fold: the name folded as written (for an API token not tied to an application, its client's)
+    folded = r["app_fold"]
+    return "" if folded is None else resolve.folded(r["vendor"], folded)
+
+
+def _app_facts(
+    session: Session,
+    key: AppKey,
+    parts: dict[str, list[tuple[Any, str]]],
+    used: set[str],
+    files: dict[str, sqlite3.Row],
+) -> AppFacts:
+    """One application's facts; `used`: the files its records came from."""
+    apps = parts.get("idp_app", [])
+    assignments = tuple(parts.get("idp_assignment", ()))
+    users = {a.principal for a, _ in assignments if a.principal_type == "user"}
+    people = _people(session, key[0], users, files)
+    # When the assignments and the directory were exported: what "no sign-in for 90 days" is counted from
+    # (every file of the application's when none of those says).
+    named = {f for _, f in people.values()} | {f for _, f in assignments}
+    dated = {d for d, r in files.items() if r["name"] in named} or used
+    dates = [_date(files[d]["as_of"]) or _date(files[d]["last_event"]) for d in dated if d in files]
+    names = [a.ref.name for a, _ in apps] or [a.app.name for a, _ in assignments]
+    return AppFacts(
+        vendor=Vendor(key[0]),
+        key=key[1],
+        name=names[-1] if names else key[1].removeprefix(NAME_PREFIX),
+        app=apps[-1] if apps else None,  # the newest file's reading
+        credentials=tuple(parts.get("idp_credential", ())),
+        assignments=assignments,
+        people=people,
+        sign_ins=tuple(parts.get("idp_sign_in", ())),
+        as_of=max((d for d in dates if d is not None), default=None),
+    )
 
 
 def _people(
     session: Session, vendor: str, principals: set[str], files: dict[str, sqlite3.Row]
 ) -> dict[str, tuple[IdpPerson, str]]:
-    """The directory accounts of these people, from the newest file that has each."""
+    """The directory accounts of these people (named by their key or by one of their aliases: an
+    assignment may name a person by object id where the users export names them by login), from the newest
+    file that has each."""
     if not principals:
         return {}
+    wanted = json.dumps(sorted(principals))
     found = session.read(
-        "SELECT * FROM idp_person WHERE vendor = ? AND person IN (SELECT value FROM json_each(?))",
-        (vendor, json.dumps(sorted(principals))),
+        "SELECT * FROM idp_person p WHERE vendor = ? AND (person IN (SELECT value FROM json_each(?)) OR EXISTS "
+        "(SELECT 1 FROM json_each(p.aliases) a WHERE a.value IN (SELECT value FROM json_each(?))))",
+        (vendor, wanted, wanted),
     )
     newest = sorted(found, key=lambda r: (files[r["file"]]["as_of"] or "", files[r["file"]]["imported_at"]))
-    return {r["person"]: (person_of(r), files[r["file"]]["name"]) for r in newest}
+    people: dict[str, tuple[IdpPerson, str]] = {}
+    for r in newest:
+        person = person_of(r)
+        for key in {person.person, *person.aliases} & principals:
+            people[key] = (person, files[r["file"]]["name"])
+    return people
 
 
 def apps(session: Session, links: dict[tuple[str, str], list[str]]) -> list[IdentityApp]:

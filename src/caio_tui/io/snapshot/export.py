@@ -13,6 +13,7 @@ from caio_tui.io.snapshot.digest import Signer, canonical, digest_of, encode
 from caio_tui.io.snapshot.schema import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 from caio_tui.io.snapshot.times import utc_text
 from caio_tui.store import Portfolio, commercial
+from caio_tui.store import identity_snapshot as identity
 from caio_tui.store.transfer import PilotRows, PortfolioHeader, Progress, read_header, stream_pilots
 
 
@@ -39,6 +40,9 @@ def _header(
     commercial_ai = _commercial(portfolio)
     if commercial_ai is not None:
         header["commercial_ai"] = commercial_ai
+    held = identity.snapshot_part(portfolio)
+    if held is not None:
+        header["identity"] = held
     return header
 
 
