@@ -16,6 +16,7 @@ from caio_tui.cli import cli
 from caio_tui.io.generate import Generator
 from caio_tui.io.idp.generate import plan, write_idp_exports
 from caio_tui.io.idp.generate_okta import ASSIGNMENT_COLUMNS
+from caio_tui.store import Portfolio
 from caio_tui.store.bulk import NewPilot
 from helpers import NOW
 
@@ -179,3 +180,44 @@ def test_a_sample_without_identity_stories_writes_nothing(tmp_path: Path) -> Non
     from caio_tui.io.idp.sample_exports import write_sample_idp
 
     assert write_sample_idp("small-agency", tmp_path, NOW) == ([], [])
+
+
+# ---- read back through the reader, into the facts meant -------------------------------------------------
+
+
+def test_every_generated_file_reads_back_with_no_skipped_record(exports: Path) -> None:
+    from caio_tui.domain.identity import ExportKind
+    from caio_tui.io.idp.keys import person_keyer
+    from caio_tui.io.idp.read import read_export
+
+    keyer = person_keyer(b"k" * 32, False)
+    read = {p.relative_to(exports).as_posix(): read_export(p, keyer) for p in sorted(exports.rglob("*")) if p.is_file()}
+    assert all(not e.problems for e in read.values())
+    kinds = {e.kind for e in read.values()}
+    assert kinds == set(ExportKind)
+    tokens = read["okta/api-tokens.json"].credentials
+    assert tokens and all(t.kind == "api_token" and t.owner and t.owner.startswith("p:") for t in tokens)
+    apps = read["okta/apps.json"].apps
+    assert {a.own_identity for a in apps} == {None, "service_app"}
+    shared = [a for a in read["okta/current-assignments.csv"].assignments if (a.account or "").startswith("svc-")]
+    assert shared and all(a.principal.startswith("p:") for a in shared)  # people keyed, the shared login kept
+    principals = read["entra/service-principals.json"].apps  # both pages of the envelope
+    assert {a.own_identity for a in principals} >= {"application", "managed_identity"}
+    assert any(a.assignment_required is False for a in principals)
+    assert any(not p.active for p in read["entra/users.json"].people)
+    assert {t.account_kind for t in read["entra/service-principal-sign-ins.json"].sign_ins} >= {"service_principal"}
+
+
+def test_the_demo_starts_with_the_samples_stories_waiting_for_review(
+    sample_portfolio: Portfolio, tmp_path: Path
+) -> None:
+    from caio_tui.io.idp.sample_exports import load_sample_identity
+
+    waiting = load_sample_identity(sample_portfolio, "civilian-agency", tmp_path)
+    proposed = {(p.pilot_id, p.target) for p in sample_portfolio.proposals()}
+    assert waiting == len(sample_portfolio.proposals()) > 0
+    assert ("DCS-004", "shared-service-account") in proposed  # the assistant on svc-oba-assist
+    assert ("DCS-005", "personal-credentials") in proposed  # the notebook on its lead's sign-in
+    assert ("DCS-008", "no-deprovisioning") in proposed  # the allow-list that keeps leavers
+    assert ("DCS-007", "audit.activity") in proposed  # records that never name a user
+    assert {link[0] for link in sample_portfolio.app_links()} >= {"DCS-004", "DCS-007", "DCS-008"}
