@@ -80,7 +80,7 @@ def _target(path: Path) -> contextlib.AbstractContextManager[Path]:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Also write the Okta and Entra ID exports an identity team would hand over for these pilots "
-    "(DIR/okta, DIR/entra), to try `idp import`.",
+    "(the first 2,000 past intake) into DIR/okta and DIR/entra, to try `idp import`.",
 )
 @click.pass_context
 def generate(ctx: click.Context, count: int, seed: int, idp_dir: Path | None) -> None:

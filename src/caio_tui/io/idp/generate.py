@@ -28,7 +28,7 @@ from typing import Literal
 from caio_tui.domain.stages import Stage
 from caio_tui.store.bulk import NewPilot
 
-MAX_IDP_PILOTS = 5_000  # a department's identity exports, not a million pilots' worth
+MAX_IDP_PILOTS = 2_000  # a department's identity exports (about 25 s to write here), not a million pilots' worth
 DOMAIN = "agency.example.gov"
 OKTA_ORG = "https://agency.okta.example"
 
@@ -48,6 +48,8 @@ _USERS = {
     Stage.SCALED: (40, 90),
 }
 _OWN_IDENTITY = {Stage.POC: 0.1, Stage.PILOT: 0.25, Stage.READINESS: 0.5, Stage.PRODUCTION: 0.9, Stage.SCALED: 0.95}
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 Vendor = Literal["okta", "entra"]
 Identity = Literal["service_app", "application", "managed_identity"]
@@ -122,8 +124,7 @@ class IdpWorld:
         return self.at(days_ago).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
     def okta_id(self, prefix: str) -> str:
-        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-        return prefix + "".join(alphabet[self.rng.randrange(62)] for _ in range(17))
+        return prefix + "".join(self.rng.choices(_ID_ALPHABET, k=17))
 
     def guid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

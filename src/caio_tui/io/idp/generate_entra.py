@@ -37,7 +37,7 @@ def write_entra(world: IdpWorld, directory: Path) -> list[Path]:
         _envelope(sp_context, principals[half:]),
     ]
     sp_path = directory / "service-principals.json"
-    sp_path.write_text("\n".join(json.dumps(p, indent=2) for p in pages) + "\n", encoding="utf-8")
+    sp_path.write_text("\n".join(json.dumps(p) for p in pages) + "\n", encoding="utf-8")
     assignments = [a for s in stories for a in _assignments(world, s, user_ids)]
     people = [_user(world, p, user_ids[p.index]) for p in world.people]
     sign_ins = [e for s in stories for e in _user_sign_ins(world, s, user_ids)]
@@ -62,7 +62,7 @@ def _envelope(context: str, value: list[dict[str, Any]], next_link: str | None =
 
 
 def _write(path: Path, value: Any) -> Path:
-    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(value) + "\n", encoding="utf-8")
     return path
 
 

@@ -57,7 +57,7 @@ def write_okta(world: IdpWorld, directory: Path) -> list[Path]:
 
 
 def _write_json(path: Path, value: Any) -> Path:
-    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(value) + "\n", encoding="utf-8")
     return path
 
 
