@@ -131,6 +131,32 @@ def start_import(app: CaioHost, path: Path) -> None:
     app.push_screen(ImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
 
 
+def ask_identity_import(app: CaioHost) -> None:
+    """A file or a folder of the identity team's exports, then their import (tui/dialogs/identity_import.py)."""
+
+    def chosen(path: Path | None) -> None:
+        if path is not None:
+            start_identity_import(app, path)
+
+    app.push_screen(
+        PathPrompt(
+            "Import identity exports",
+            "",
+            "an Okta or Entra ID export, or a folder of them; each file's kind is read from its content",
+        ),
+        chosen,
+    )
+
+
+def start_identity_import(app: CaioHost, path: Path) -> None:
+    from caio_tui.tui.dialogs.identity_import import IdentityImportScreen
+
+    def imported(_result: object) -> None:
+        app.portfolio_changed(details=True)
+
+    app.push_screen(IdentityImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
+
+
 def open_link_years(app: CaioHost) -> None:
     """The inventory rows an import held back (several pilots match), to link by hand."""
     from caio_tui.tui.dialogs.link_years import LinkYearsScreen
@@ -217,6 +243,11 @@ def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
         partial(ask_import, app),
     )
     yield Command(
+        "Import identity exports…",
+        "Okta and Entra ID exports from the identity team: their findings wait in the Identity view (key 7)",
+        partial(ask_identity_import, app),
+    )
+    yield Command(
         "Lint the inventory (OMB 2025)",
         "Check the portfolio as an OMB 2025 submission: blanks, invalid answers, ids, contacts, practices (key i)",
         partial(open_lint, app),
@@ -290,6 +321,7 @@ __all__ = [
     "EXPORTS",
     "CaioCommands",
     "ask_compare_snapshot",
+    "ask_identity_import",
     "ask_import",
     "commands_for",
     "default_export_path",

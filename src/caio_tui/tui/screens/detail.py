@@ -47,6 +47,7 @@ from caio_tui.tui.widgets.detail.content import (
     load_view,
     stages_content,
 )
+from caio_tui.tui.widgets.detail.identity import IdentityFacts
 from caio_tui.tui.widgets.detail.lists import BlockerList, CoverageList, KeyList
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
@@ -188,6 +189,7 @@ class PilotDetailScreen(Screen[None]):
                 # Focusable after the blockers (tab order): the history can be scrolled from the keyboard.
                 with VerticalScroll(id="detail-history"):
                     yield Static("", id="detail-gate")
+                    yield IdentityFacts(id="detail-identity")
                     yield Static("", id="detail-stages")
                     yield Static("", id="detail-description")
                     yield Static("", id="detail-audit")
@@ -242,6 +244,7 @@ class PilotDetailScreen(Screen[None]):
         self._show_item_panel()
         self._show_blockers(view)
         self._show_history(view)
+        self.query_one(IdentityFacts).load(self.portfolio, self.pilot_id)
         self.refresh_bindings()
 
     def _show_history(self, view: DetailView) -> None:
