@@ -40,11 +40,28 @@ def _secret(created: date | None, expires: date | None, name: str = "prod") -> t
 
 
 def test_own_identity_prefers_a_key_or_managed_identity_over_a_secret() -> None:
-    assert _found(_facts(app=_sp("key")), "own-identity")[0][:2] == ("system_identity.provisioned", "met")
+    held = (_secret(date(2026, 9, 1), date(2027, 9, 1)),)
+    assert _found(_facts(app=_sp("key"), credentials=held), "own-identity")[0][:2] == (
+        "system_identity.provisioned",
+        "met",
+    )
     assert _found(_facts(app=_sp("managed", "managed_identity")), "own-identity")[0][1] == "met"
-    assert _found(_facts(app=_sp("secret")), "own-identity")[0][1] == "partial"
-    assert _found(_facts(app=_sp(None)), "own-identity")[0][1] == "partial"
-    assert _found(_facts(app=_sp("secret", own=None)), "own-identity") == []  # the file does not say
+    assert _found(_facts(app=_sp("secret"), credentials=held), "own-identity")[0][1] == "partial"
+    assert _found(_facts(app=_sp(None), credentials=held), "own-identity")[0][1] == "partial"
+    assert _found(_facts(app=_sp("secret", own=None), credentials=held), "own-identity") == []  # the file does not say
+
+
+def test_an_application_people_sign_in_to_is_not_a_system_identity_by_itself() -> None:
+    """Entra gives every enterprise application a service principal: only its own credential or sign-ins as
+    the principal show the system acting as itself."""
+    assert _found(_facts(app=_sp("key")), "own-identity") == []
+    as_itself = SignInTally(ENTRA, "Case Classifier", "service_principal", False, 3, 0, 1, 1, TODAY, TODAY, False)
+    assert _found(_facts(app=_sp("key"), sign_ins=((as_itself, "s.json"),)), "own-identity")[0][1] == "met"
+
+
+def test_a_managed_identity_is_never_open_to_every_user() -> None:
+    facts = _facts(app=_sp("managed", "managed_identity", required=False))
+    assert all("open to every user" not in words for _, _, words in _found(facts, "reach"))
 
 
 @pytest.mark.parametrize(

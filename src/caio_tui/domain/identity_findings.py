@@ -173,11 +173,24 @@ _OWN = {
 }
 
 
+def _acts_as_itself(app: AppFacts) -> bool:
+    """Whether the application signs in as itself. Entra gives every enterprise application a service
+    principal of type Application, the ones people sign in to included: only a credential of its own or
+    sign-ins as the principal show a system identity in use. A service app (Okta) or a managed identity is
+    one by kind."""
+    assert app.app is not None
+    if app.app[0].own_identity != "application":
+        return True
+    held = any(not (c.kind == "api_token" and c.owner is not None) for c, _ in app.credentials)
+    signs_in = any(t.account_kind in ("service_principal", "managed_identity") for t, _ in app.sign_ins)
+    return held or signs_in
+
+
 def _own_identity(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
     if app.app is None:
         return []
     idp_app, f = app.app
-    if idp_app.own_identity is None:
+    if idp_app.own_identity is None or not _acts_as_itself(app):
         return []
     credential = idp_app.strongest_credential
     outcome = {"managed": "strong", "key": "strong", "secret": "secret"}.get(credential or "", "identity")
@@ -238,7 +251,12 @@ def _reach(app: AppFacts, today: date, limits: Thresholds) -> list[_Outcome]:
             shown = ", ".join(sorted(groups)[:3]) + (", ..." if len(groups) > 3 else "")
             parts.append(f"{counted(len(groups), 'group')} assigned ({shown})")
         found.append(_Outcome(outcome, f"{app.name}: " + ", ".join(parts), _files(assigned)))
-    if app.app is not None and app.app[0].assignment_required is not None:
+    # Nobody signs in to a managed identity: Graph still says appRoleAssignmentRequired false for it.
+    if (
+        app.app is not None
+        and app.app[0].assignment_required is not None
+        and app.app[0].own_identity != "managed_identity"
+    ):
         idp_app, f = app.app
         if idp_app.assignment_required:
             found.append(
