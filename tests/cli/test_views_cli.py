@@ -45,7 +45,7 @@ def twins(tmp_path: Path) -> Path:
     ok(run("--db", path, "init"))
     ok(run("--db", path, "add", "--name", "[red]Alpha[/red]", "--office", "O", "--owner", "W"))
     ok(run("--db", path, "add", "--name", "Beta\x1b[2J", "--office", "O", "--owner", "W"))
-    ok(run("--db", path, "set-coverage", "AI-0002", "data.access_agreements", "met"))
+    ok(run("--db", path, "set-coverage", "AI-0002", "data.access_agreements", "met", "--evidence", "DAA-7"))
     return path
 
 

@@ -37,6 +37,7 @@ def as_version_4(path: Path) -> None:
     conn.execute("DROP INDEX pilot_below_gate")
     conn.execute("DROP INDEX pilot_unjudged")
     conn.execute("ALTER TABLE pilot DROP COLUMN below_gate")
+    conn.execute("ALTER TABLE blocker DROP COLUMN resolution")  # schema 11
     conn.execute("UPDATE pilot SET territory = 'clear' WHERE territory = 'unassessed'")
     conn.execute("DELETE FROM state_seal")
     total = 0

@@ -56,7 +56,7 @@ def cover(store: Portfolio, pilot_id: str, status: CoverageStatus = MET, *, evid
     """Every item of every framework that applies to the pilot set to status."""
     high_impact = store.get(pilot_id).high_impact
     for item in store.catalog().items(high_impact):
-        store.set_coverage(pilot_id, item.id, status, evidence=evidence)
+        store.set_coverage(pilot_id, item.id, status, evidence=evidence or f"{item.id} checked")
 
 
 def test_two_pilots_differing_in_exactly_one_item(store: Portfolio) -> None:

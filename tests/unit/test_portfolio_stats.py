@@ -51,7 +51,7 @@ def add(store: Portfolio, name: str, stage: Stage, *, pilot_id: str | None = Non
 
 def cover(store: Portfolio, pilot_id: str) -> None:
     for item in store.catalog().items(high_impact=False):
-        store.set_coverage(pilot_id, item.id, CoverageStatus.MET)
+        store.set_coverage(pilot_id, item.id, CoverageStatus.MET, evidence="seen")
 
 
 @pytest.fixture

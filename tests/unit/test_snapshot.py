@@ -153,6 +153,7 @@ def test_custom_frameworks_tags_and_rules_survive(sample_portfolio: Portfolio, t
             "id": "privacy",
             "name": "Privacy",
             "applies_to": "all",
+            "met_needs_evidence": True,
             "areas": [
                 {"id": "pia", "name": "PIA", "items": [{"id": "pia.done", "text": "PIA done", "omb_column": None}]}
             ],

@@ -190,6 +190,8 @@ def _print_record(data: dict[str, Any], gate: GateResult | None) -> None:
     for b in data["blockers"] or []:
         state = "open" if b["open"] else f"resolved {b['resolved_at'][:10]}"
         out(f"  {b['tag']} ({b['category']}, {state}) {b['note']}", "")
+        if b.get("resolution"):
+            out(f"    how it was resolved: {b['resolution']}", "")
     out_console.print()
     out("stage history", "bold")
     for m in data["stage_history"]:
@@ -233,11 +235,12 @@ def tag(ctx: click.Context, pilot: str, tag: str, note: str, category: str | Non
 @db_option
 @click.argument("pilot")
 @click.argument("tag")
+@click.option("--note", default="", help="How it was resolved (kept as the resolution, beside the opening note).")
 @click.pass_context
-def untag(ctx: click.Context, pilot: str, tag: str) -> None:
+def untag(ctx: click.Context, pilot: str, tag: str, note: str) -> None:
     """Resolve PILOT's open TAG blocker (it stays in the history)."""
     with opened(ctx) as portfolio:
-        portfolio.resolve_blocker(pilot, tag)
+        portfolio.resolve_blocker(pilot, tag, resolution=note)
         say(f"{pilot}: resolved {tag}; territory now {portfolio.get(pilot).territory.value}")
 
 

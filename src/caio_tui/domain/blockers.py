@@ -40,6 +40,7 @@ class Blocker(BaseModel):
     opened_by: str
     resolved_at: datetime | None = None
     resolved_by: str = ""
+    resolution: str = ""  # how it was resolved, as the person who resolved it wrote (blank: not said)
 
     @property
     def is_open(self) -> bool:

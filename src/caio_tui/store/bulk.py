@@ -104,7 +104,7 @@ PILOT_COLUMNS = (
     "ready",
 )  # fmt: skip
 COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
-BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by")
+BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution")
 MOVE_COLUMNS = ("pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules")
 
 
@@ -367,9 +367,9 @@ class _Loader:
         for b in p.blockers:
             self._category(p.id, b.tag)
             if b.resolved_at is None:
-                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, None, "")
+                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, None, "", "")
             else:
-                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, self.stamp(b.resolved_at), self.by)
+                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, self.stamp(b.resolved_at), self.by, "")
 
     def _add_moves(self, p: NewPilot, out: list[Any]) -> None:
         for m in p.moves:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from caio_tui.domain.history import AuditEvent
     from caio_tui.domain.pilots import Pilot, PilotFields, PilotRecord
     from caio_tui.store import models
+    from caio_tui.store.overrides import GateOverride
 else:
     # The models (pydantic) are imported at the first read or write that builds one, not at start-up: the
     # table's pages are PilotRows (see lazy.py).
@@ -228,6 +229,12 @@ class Portfolio(IdentityMethods):
         return self.session.data_version()
 
     # ---- the pilot list (pilot_list.py) ----------------------------------------------------------------
+
+    def gate_overrides(self, limit: int = 10) -> tuple[int, list[GateOverride]]:
+        """How many moves overrode their gate, and the newest `limit` (store/overrides.py)."""
+        from caio_tui.store.overrides import gate_overrides
+
+        return gate_overrides(self, limit)
 
     def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
         return self.pilot_list.stage_counts(pilot_filter)
@@ -450,8 +457,9 @@ class Portfolio(IdentityMethods):
     def open_blocker(self, pilot_id: str, tag: str, *, note: str = "") -> int:
         return writes.open_blocker(self, pilot_id, tag, note=note)
 
-    def resolve_blocker(self, pilot_id: str, tag: str) -> None:
-        writes.resolve_blocker(self, pilot_id, tag)
+    def resolve_blocker(self, pilot_id: str, tag: str, *, resolution: str = "") -> None:
+        """Resolve the open `tag` blocker; `resolution` says how it was resolved (optional)."""
+        writes.resolve_blocker(self, pilot_id, tag, resolution=resolution)
 
     def move(self, pilot_id: str, to_stage: Stage, *, override: str | None = None) -> GateResult:
         """Move a pilot through the gate. A refused gate raises GateRefused unless a written override

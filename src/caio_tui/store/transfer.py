@@ -98,7 +98,8 @@ _STREAM_SQL = (
     "SELECT id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at, "
     "readiness, territory, top_blocker, approval_stale, below_gate FROM pilot ORDER BY id",
     "SELECT pilot_id, item_id, status, evidence, justification, updated_at, updated_by FROM coverage ORDER BY pilot_id",
-    "SELECT pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by FROM blocker ORDER BY pilot_id, id",
+    "SELECT pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by, resolution FROM blocker "
+    "ORDER BY pilot_id, id",
     "SELECT pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules FROM stage_move "
     "ORDER BY pilot_id, id",
 )
@@ -314,6 +315,7 @@ def record_of(stored: StoredPilot, categories: Mapping[str, BlockerCategory]) ->
             opened_by=b.opened_by,
             resolved_at=parse(b.resolved_at) if b.resolved_at else None,
             resolved_by=b.resolved_by,
+            resolution=b.resolution,
         )
         for index, b in enumerate(whole.blockers, start=1)
     )

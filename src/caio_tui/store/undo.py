@@ -110,7 +110,7 @@ def _undo_blocker_open(portfolio: Portfolio, event: AuditEvent) -> None:
 def _undo_blocker_resolve(portfolio: Portfolio, event: AuditEvent) -> None:
     if writes.blocker_row(portfolio, event.after["id"]) != event.after:
         raise StoreError(f"the {event.after['tag']} blocker changed since; nothing was undone")
-    portfolio.db.table("blocker").update(event.after["id"], {"resolved_at": None, "resolved_by": ""})
+    portfolio.db.table("blocker").update(event.after["id"], {"resolved_at": None, "resolved_by": "", "resolution": ""})
 
 
 def _undo_move(portfolio: Portfolio, event: AuditEvent) -> None:

@@ -149,6 +149,9 @@ def set_coverage(
             )
         except models.ValidationError as exc:
             raise _invalid(exc) from None
+        refused = models.missing_evidence(catalog.framework_of(item_id), item_id, status, coverage.evidence)
+        if refused:
+            raise StoreError(refused)
         if status.counts_in_readiness and justification is None:
             coverage = coverage.model_copy(update={"justification": ""})
         row = {
@@ -205,7 +208,9 @@ def open_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, note: str) ->
     return blocker_id
 
 
-def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str) -> None:
+def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, resolution: str = "") -> None:
+    """Resolve the pilot's open blocker with this tag; `resolution` says how (the note written when it was
+    opened says why it blocked, and stays as it was)."""
     with portfolio.session.transaction():
         portfolio.get(pilot_id)
         found = portfolio.session.one(
@@ -216,7 +221,8 @@ def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str) -> None:
             raise StoreError(f"{pilot_id} has no open {tag} blocker")
         before = blocker_row(portfolio, found["id"])
         portfolio.db.table("blocker").update(
-            found["id"], {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor}
+            found["id"],
+            {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor, "resolution": resolution.strip()},
         )
         refresh(portfolio, pilot_id)
         portfolio.append_event("blocker.resolve", pilot_id, before, blocker_row(portfolio, found["id"]))
@@ -235,6 +241,9 @@ def move(portfolio: Portfolio, pilot_id: str, to_stage: Stage, *, override: str 
             raise StoreError("an override needs a written justification")
         if not result.passed and not justification:
             raise GateRefused(result)
+        refused = None if result.passed else portfolio.rules().override_refusal(justification)
+        if refused:
+            raise StoreError(refused)
         if result.passed:
             justification = ""
         decided = models.staleness.decide(

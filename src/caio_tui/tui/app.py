@@ -147,6 +147,9 @@ class CaioApp(InstantSwitch, CaioHost):
         self._watch_interval = watch_interval
         self.idle_gc = IdleCollector()
         self._data_version: int | None = None
+        # Undos run one at a time in key order: `u u u` undoes three changes (an exclusive worker would
+        # cancel the first two presses while they wait for the store, and drop them).
+        self._undo_lock = asyncio.Lock()
         self._saved_theme = settings.theme
         self._unknown_theme = settings.theme not in self.available_themes
         if settings.keymap:  # checked before the app was made (tui/keymap.py)
@@ -268,8 +271,12 @@ class CaioApp(InstantSwitch, CaioHost):
             return  # keys wait while a dialog is open (u reached the app under a gate dialog)
         self._undo()
 
-    @work(exclusive=True, group="app.undo")
+    @work(group="app.undo")
     async def _undo(self) -> None:
+        async with self._undo_lock:
+            await self._undo_one()
+
+    async def _undo_one(self) -> None:
         try:
             target = await asyncio.to_thread(self.portfolio.next_undo)
             expected = None

@@ -103,6 +103,8 @@ def pilot_json(whole: PilotRows) -> dict[str, Any]:
                 "opened_by": b.opened_by,
                 "resolved_at": b.resolved_at,
                 "resolved_by": b.resolved_by,
+                # Only when said: snapshots written before it existed keep their digest and their text.
+                **({"resolution": b.resolution} if b.resolution else {}),
             }
             for b in whole.blockers
         ],

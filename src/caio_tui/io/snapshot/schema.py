@@ -56,6 +56,7 @@ class SnapshotBlocker(_Strict):
     opened_by: str
     resolved_at: Timestamp | None = Field(default=None, description="null while the blocker is open")
     resolved_by: str = ""
+    resolution: str = Field(default="", description="how it was resolved, as written when resolving")
 
 
 class SnapshotMove(_Strict):

@@ -38,6 +38,7 @@ from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard
+from caio_tui.store.overrides import GateOverride
 from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
@@ -139,6 +140,25 @@ TOP_HEADING = "Top blockers by leverage"
 OPEN_HEADING = "Open blockers"
 STALE_HEADING = "Stale approvals"
 BELOW_GATE_HEADING = "Below their gate"
+OVERRIDES_HEADING = "Gate overrides"
+OVERRIDES_SHOWN = 5
+
+
+def override_lines(count: int, shown: list[GateOverride], width: int) -> list[Content]:
+    """The count, then the newest overrides: pilot, gate, who, when, and the justification (user text)."""
+    lines = [
+        Content.assemble(
+            (f"{OVERRIDES_HEADING} ", "bold $text-accent"), (f"{count:,}", "bold $text-warning" if count else "bold")
+        )
+    ]
+    for o in shown:
+        head = f"{o.pilot_id} into {o.to_stage} · {o.actor} · {o.moved_at[:10]}"
+        lines.append(Content.assemble((printable(clip(head, width)), "bold")))
+        lines.append(Content.assemble("  ", printable(clip(" ".join(o.justification.split()), max(width - 2, 8)))))
+    if count > len(shown):
+        more = f"and {count - len(shown):,} older (each pilot's history keeps them)"
+        lines.append(Content.styled(more, "$text-muted"))
+    return lines
 
 
 def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
@@ -292,6 +312,7 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
         self.stages: dict[Stage, int] | None = None  # the first step's numbers
         self.stats: PortfolioStats | None = None  # the second's (top_blockers empty until the leverage is in)
         self.computing = True  # the leverage is not in yet
+        self.overrides: tuple[int, list[GateOverride]] | None = None
         self._serial = 0
 
     def compose(self) -> ComposeResult:
@@ -308,6 +329,7 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
                 yield Panel(lambda w: self._lines(OPEN_HEADING, open_lines, w), id="open-blockers")
                 yield Panel(lambda w: self._stale_approvals(), id="stale-approvals")
                 yield Panel(lambda w: self._below_gate(), id="below-gate")
+                yield Panel(self._overrides, id="gate-overrides")
         yield QuietFooter()
 
     def _funnel(self, width: int) -> list[Content]:
@@ -353,6 +375,11 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
             )
         ]
 
+    def _overrides(self, width: int) -> list[Content]:
+        if self.overrides is None:
+            return [Content.assemble((f"{OVERRIDES_HEADING} ", "bold $text-accent"), ("loading…", "$text-muted"))]
+        return override_lines(*self.overrides, width)
+
     def on_mount(self) -> None:
         self._show_title()
         self.load()
@@ -379,6 +406,9 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
                 return
             # The second step counted the stages again: one moment's numbers across every panel.
             self.stages, self.stats, self.computing = stats.stages, stats, True
+            self.overrides = await asyncio.to_thread(self.portfolio.gate_overrides, OVERRIDES_SHOWN)
+            if serial != self._serial:
+                return
             self._show()
             table = await asyncio.to_thread(blocker_table, self.portfolio)
         except StoreError as exc:
