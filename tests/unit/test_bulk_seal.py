@@ -106,3 +106,4 @@ def test_the_digests_know_every_value_the_loader_inserts() -> None:
     from caio_tui.store import bulk, bulk_seal
 
     assert tuple(c for c in bulk_seal.KNOWN["pilot"] if c != "approval_stale") == bulk.PILOT_COLUMNS
+    assert tuple(c for c in bulk_seal.KNOWN["blocker"] if c != "id") == bulk.BLOCKER_COLUMNS

@@ -31,10 +31,13 @@ KNOWN = {
         "top_blocker", "approval_stale", "below_gate", "ready",
     ),
     "coverage": ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by"),
-    "blocker": ("id", "pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by"),
+    "blocker": (
+        "id", "pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution",
+    ),
     "stage_move": ("id", "pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules"),
 }  # fmt: skip
 PILOT_VALUES = len(KNOWN["pilot"]) - 1  # the values the loader gives per pilot: approval_stale keeps its default
+BLOCKER_VALUES = len(KNOWN["blocker"]) - 1  # and per blocker: SQLite gives the id
 
 
 class BulkDigests:
@@ -81,10 +84,10 @@ class BulkDigests:
     def add(self, pilots: list[Any], coverage: list[Any], blockers: list[Any], moves: list[Any]) -> None:
         """Digest one batch, before it is inserted (blockers and moves get their ids in this order)."""
         covered = self._runs(coverage, 7)
-        blocked, moved = self._runs(blockers, 7), self._runs(moves, 7)
+        blocked, moved = self._runs(blockers, BLOCKER_VALUES), self._runs(moves, 7)
         blocker_rows = self._blocker_rows(blockers, self.rows["blocker"] + 1)
         move_texts = self._move_texts(moves, self.rows["stage_move"] + 1)
-        self.rows["blocker"] += len(blockers) // 7
+        self.rows["blocker"] += len(blockers) // BLOCKER_VALUES
         self.rows["stage_move"] += len(moves) // 7
         sha, pop, sealed, redo = hashlib.sha256, dict.pop, self.sealed, self.redo
         for start in range(0, len(pilots), PILOT_VALUES):
@@ -189,9 +192,9 @@ class BulkDigests:
         return [
             (resolved is not None, resolved or "", row_id,
              f"{row_id}\x1f{pilot_id}\x1f{tag}\x1f{note}\x1f{opened}\x1f{by}\x1f"
-             f"{NULL if resolved is None else resolved}\x1f{resolver}{tail}")
-            for row_id, (pilot_id, tag, note, opened, by, resolved, resolver) in zip(
-                count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, strict=True)
+             f"{NULL if resolved is None else resolved}\x1f{resolver}\x1f{how}{tail}")
+            for row_id, (pilot_id, tag, note, opened, by, resolved, resolver, how) in zip(
+                count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, fields, strict=True)
             )
         ]  # fmt: skip
 
