@@ -371,7 +371,7 @@ async def test_u_on_the_detail_undoes_and_the_detail_shows_it(sample_portfolio: 
         detail = app.screen
         assert isinstance(detail, PilotDetailScreen)
         before = sample_portfolio.record("DCS-004").coverage
-        await press(pilot, "space")  # cycle the first coverage item
+        await press(pilot, "enter", "up", "ctrl+s")  # the first item, partial -> gap, in the editor
         assert sample_portfolio.record("DCS-004").coverage != before
         await press(pilot, "u")
         assert sample_portfolio.record("DCS-004").coverage == before

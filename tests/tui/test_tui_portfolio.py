@@ -508,7 +508,7 @@ async def test_a_change_in_the_detail_shows_when_coming_back(sample_portfolio: P
         assert isinstance(detail, PilotDetailScreen)
         pilot_id = detail.pilot_id
         before = sample_portfolio.get(pilot_id).readiness
-        await press(pilot, "space", "space", "space")  # cycle the first coverage item's status
+        await press(pilot, "enter", "down", "down", "ctrl+s")  # the first item: not assessed -> gap -> partial
         await press(pilot, "escape")
         assert sample_portfolio.get(pilot_id).readiness != before
         assert table(app).cursor_key == pilot_id
