@@ -137,5 +137,5 @@ def test_ready_follows_every_write(portfolio: Portfolio) -> None:
     portfolio.undo()
     assert pid not in found(portfolio, "ready")
     item = portfolio.catalog().areas(False)[0].items[0].id
-    portfolio.set_coverage(pid, item, CoverageStatus.MET, evidence=None, justification=None)
+    portfolio.set_coverage(pid, item, CoverageStatus.MET, evidence="Role catalog RC-1", justification=None)
     assert portfolio.get(pid).stage is Stage.POC
