@@ -178,6 +178,7 @@ class PilotDetailScreen(Screen[None]):
         self.pilot_id = pilot_id
         self.view: DetailView | None = None
         self._write_lock = asyncio.Lock()
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-fields")
@@ -212,6 +213,13 @@ class PilotDetailScreen(Screen[None]):
             self._show(load_view(self.portfolio, self.pilot_id))
         except StoreError as exc:
             self._show_missing(str(exc))
+
+    def on_screen_resume(self) -> None:
+        # Back from another view (its own stack of screens, which the app's change notices do not reach):
+        # an undo or a change made there shows here. The first resume is the mount, which has just read.
+        if self._resumed:
+            self.reload()
+        self._resumed = True
 
     def reload(self) -> None:
         """Re-read the pilot from the store (e.g. after an undo or a reload from disk)."""
