@@ -140,6 +140,8 @@ class BlockersScreen(ViewScreen):
     }
     BlockersScreen #blockers-hint {
         color: $text-muted;
+        height: auto;  /* what leverage means matters more than a row of the list: it wraps */
+        text-wrap: wrap;
     }
     """
 
@@ -183,7 +185,8 @@ class BlockersScreen(ViewScreen):
             id="tags",
         )
         yield Static(
-            "Leverage: pilots that would pass their next gate if the tag were fixed · enter: its pilots",
+            "enter: its pilots · Leverage: pilots that would pass their next gate if the tag were fixed (its "
+            "blockers resolved and its areas covered)",
             id="blockers-hint",
             classes="blockers-line",
         )
