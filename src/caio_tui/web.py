@@ -47,28 +47,42 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def url_host(host: str) -> str:
+    """A host as it goes in a URL: an IPv6 address in brackets."""
+    bare = host.strip("[]")
+    return f"[{bare}]" if ":" in bare else bare
+
+
+def is_wildcard(host: str) -> bool:
+    """0.0.0.0 or ::, every address of this machine: the page could not know which one to call back."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 class Guard:
     """Decides whether one request may reach textual-serve (kept apart from aiohttp to be tested plainly)."""
 
     def __init__(self, token: str, host: str, port: int, on_tab: Callable[[], None] = lambda: None) -> None:
         self.token = token
         self.on_tab = on_tab  # a browser tab passed the guard and starts its app
-        self.port = port
         names = {host, *LOOPBACK_NAMES} if is_loopback(host) else {host}
-        self.hosts = {f"{name}:{port}".lower() for name in names}
-        self.origins = {f"http://{name}:{port}".lower() for name in names}
+        # The Host header a browser sends for each name (without the port when it is 80).
+        self.hosts = {f"{url_host(name)}:{port}".lower() for name in names}
+        self.hosts |= {url_host(name).lower() for name in names} if port == 80 else set()
 
     def refusal(self, *, host: str | None, origin: str | None, token: str | None, cookie: str | None) -> str | None:
         """Why the request is refused, or None when it may pass."""
         if not host or host.lower() not in self.hosts:
             return "wrong Host: open the address caio-tui serve printed"
-        if origin is not None and origin.lower() not in self.origins:
+        if origin is not None and origin.lower() != f"http://{host}".lower():
             return "a page of another origin may not use this app"
-        if not (self._matches(token) or self._matches(cookie)):
+        if not (self.matches(token) or self.matches(cookie)):
             return "no valid token: open the full address caio-tui serve printed (with ?token=)"
         return None
 
-    def _matches(self, given: str | None) -> bool:
+    def matches(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
 
 
@@ -87,8 +101,8 @@ def guard_middleware(guard: Guard) -> Middleware:
         if request.path == "/ws":
             guard.on_tab()
         response = await handler(request)
-        if token is not None and not response.prepared:
-            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", path="/")
+        if guard.matches(token) and not response.prepared:  # a wrong ?token= beside a good cookie sets nothing
+            response.set_cookie(TOKEN_COOKIE, guard.token, httponly=True, samesite="Strict", path="/")
         return response
 
     return check
@@ -98,7 +112,8 @@ class GuardedServer(Server):
     """textual-serve's server with the guard in front of every route."""
 
     def __init__(self, command: str, *, host: str, port: int, token: str, title: str) -> None:
-        super().__init__(command, host=host, port=port, title=title)
+        shown = f"http://{url_host(host)}" + ("" if port == 80 else f":{port}")
+        super().__init__(command, host=host, port=port, title=title, public_url=shown)
         self.guard = Guard(token, host, port, on_tab=lambda: self.console.print("A browser tab opened the app."))
 
     @property

@@ -44,11 +44,22 @@ def test_guard_lets_through_only_the_token_by_the_served_address() -> None:
     assert "another origin" in (refusal(cookie="secret-token", origin="null") or "")
 
 
-def test_another_host_is_refused_without_unsafe_host(tmp_path: Path) -> None:
-    result = run("--db", tmp_path / "p.db", "serve", "--host", "0.0.0.0", "--port", "8765")
+def test_another_host_is_refused_without_unsafe_host_and_every_address_always(tmp_path: Path) -> None:
+    result = run("--db", tmp_path / "p.db", "serve", "--host", "192.168.1.4", "--port", "8765")
     assert result.exit_code == 1
     assert "--unsafe-host" in result.output
+    for wildcard in ("0.0.0.0", "::"):
+        result = run("--db", tmp_path / "p.db", "serve", "--host", wildcard, "--unsafe-host")
+        assert result.exit_code == 1 and "name the one address" in result.output
     assert not (tmp_path / "p.db").exists()
+
+
+def test_the_guard_knows_ipv6_and_port_80() -> None:
+    v6 = Guard("t", "::1", 8000)
+    assert v6.refusal(host="[::1]:8000", origin="http://[::1]:8000", token="t", cookie=None) is None
+    web = Guard("t", "127.0.0.1", 80)
+    assert web.refusal(host="127.0.0.1", origin="http://127.0.0.1", token="t", cookie=None) is None
+    assert web.refusal(host="127.0.0.1:80", origin=None, token="t", cookie=None) is None
 
 
 def free_port() -> int:
@@ -115,6 +126,9 @@ def test_pages_need_the_token_and_then_the_cookie(served: Served) -> None:
     cookie_header = {"Cookie": cookie.split(";", 1)[0]}
     assert served.get("/static/js/textual.js", cookie_header).status == 200
     assert served.get("/static/js/textual.js", {"Cookie": "caio_tui_token=guess"}).status == 403
+    # A wrong ?token= beside the right cookie passes on the cookie and does not overwrite it.
+    wrong = served.get("/?token=guess", cookie_header)
+    assert wrong.status == 200 and "Set-Cookie" not in wrong.headers
 
 
 def test_another_host_name_is_refused_even_with_the_token(served: Served) -> None:

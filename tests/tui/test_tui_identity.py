@@ -170,3 +170,15 @@ async def test_the_palette_imports_a_folder_of_exports_and_refuses_an_unknown_fi
         assert app.screen.result is None  # type: ignore[attr-defined]
     assert any(title == "Nothing was imported" or "notes.txt" in note for note, title in app.notes)
     assert sample_portfolio.identity_apps()
+
+
+def test_a_folder_reached_through_dot_dot_or_a_hidden_parent_gives_its_files(tmp_path: Path) -> None:
+    from caio_tui.tui.dialogs.identity_import import export_files
+
+    folder = tmp_path / ".config" / "exports"
+    (folder / ".git").mkdir(parents=True)
+    (folder / "okta-users.json").write_text("[]", encoding="utf-8")
+    (folder / ".DS_Store").write_text("", encoding="utf-8")
+    (folder / ".git" / "HEAD").write_text("", encoding="utf-8")
+    assert [p.name for p in export_files(folder)] == ["okta-users.json"]
+    assert [p.name for p in export_files(folder / ".." / "exports")] == ["okta-users.json"]

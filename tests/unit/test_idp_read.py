@@ -72,6 +72,22 @@ def test_a_file_of_an_unknown_shape_is_refused_in_one_line(tmp_path: Path) -> No
         read_export(empty, KEEP)
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("{[1]:2}", "an object's key must be text"),
+        ("[" * 200_000 + "]" * 200_000, "nested too deep"),
+        ('{"value": ' + "[" * 5_000 + "]" * 5_000 + "}", "nested too deep"),
+    ],
+)
+def test_hostile_json_is_one_line_not_a_crash(tmp_path: Path, text: str, said: str) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(text, encoding="utf-8")
+    with pytest.raises(IdpFormatError, match=said) as raised:
+        read_export(hostile, KEEP)
+    assert "\n" not in str(raised.value)
+
+
 def test_format_overrides_recognition(tmp_path: Path) -> None:
     with pytest.raises(IdpFormatError, match="read as okta-assignments, which is a CSV export"):
         read_export(DATA / "okta-users.json", KEEP, kind=ExportKind.OKTA_ASSIGNMENTS)
@@ -146,3 +162,18 @@ def test_a_workbook_or_a_broken_csv_row_is_told_plainly(tmp_path: Path) -> None:
     runaway.write_text(source.replace("Bob Baker", '"Bob' + "x" * 200_000 + '"Baker'), encoding="utf-8")
     export = read_export(runaway, KEEP)
     assert len(export.assignments) == 4 and any(p.message.startswith("not CSV") for p in export.problems)
+
+
+def test_an_address_used_by_one_person_is_keyed_even_when_it_is_not_their_login() -> None:
+    """jdoe@agency.gov beside Jane's login jane.doe@agency.gov is still Jane: only a name of its own
+    (svc-grants) or an account several people share is kept as written."""
+    from caio_tui.domain.identity import AppRef, Vendor
+    from caio_tui.io.idp.accounts import account_name
+
+    keyer = person_keyer(b"secret", keep=False)
+    app = AppRef(Vendor.OKTA, "0oa1", "Grants Assistant")
+    kept = account_name(app, "jdoe@agency.gov", "jane.doe@agency.gov", set(), keyer)
+    assert kept.startswith("p:") and "jdoe" not in kept
+    assert account_name(app, "svc-grants", "jane.doe@agency.gov", set(), keyer) == "svc-grants"
+    shared = {(app, "jdoe@agency.gov")}
+    assert account_name(app, "jdoe@agency.gov", "jane.doe@agency.gov", shared, keyer) == "jdoe@agency.gov"

@@ -27,8 +27,10 @@ def serve(ctx: click.Context, host: str, port: int, unsafe_host: bool) -> None:
     Each browser tab runs its own app over the same portfolio file. The printed address carries a random
     token for this run; requests without it, from another page's origin, or by another host name are
     refused. Exports in the browser arrive as downloads."""
-    from caio_tui.web import GuardedServer, is_loopback, new_token
+    from caio_tui.web import GuardedServer, is_loopback, is_wildcard, new_token
 
+    if is_wildcard(host):
+        raise CliError(f"--host {host}: name the one address the browser will use (e.g. 127.0.0.1)")
     if not is_loopback(host):
         if not unsafe_host:
             raise CliError(f"--host {host}: other machines could reach it; use --unsafe-host to serve it anyway")

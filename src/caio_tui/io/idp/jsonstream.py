@@ -53,13 +53,16 @@ def json_records(text: IO[str]) -> Iterator[Located]:
     yield from _Stream(first_line, text).records()
 
 
+TOO_DEEP = "JSON nested too deep to be an identity export"
+
+
 def _is_whole_object(line: str) -> bool:
     stripped = line.strip()
     if not line.endswith("\n") or not stripped.startswith("{") or not stripped.endswith("}"):
         return False
     try:
         json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -74,6 +77,9 @@ def _ndjson(first_lines: list[str], text: IO[str]) -> Iterator[Located]:
             value = json.loads(line)
         except json.JSONDecodeError as error:
             yield f"line {number}", RecordError(f"not JSON ({error.msg})")
+            continue
+        except RecursionError:
+            yield f"line {number}", RecordError(TOO_DEEP)
             continue
         items = _envelope_items(value)
         if items is None:
@@ -114,6 +120,8 @@ class _Stream:
                     raise BrokenJson(f"expected [ or {{, found {head!r}")
         except BrokenJson as error:
             yield f"record {self._count + 1}", BrokenJson(f"{error}; the rest of the file was not read")
+        except RecursionError:  # no export nests a thousand levels: a hostile or broken file
+            yield f"record {self._count + 1}", BrokenJson(f"{TOO_DEEP}; the rest of the file was not read")
 
     def _array(self) -> Iterator[Located]:
         self._at += 1
@@ -155,6 +163,8 @@ class _Stream:
             while True:
                 self._skip_space()
                 key = self._decode()
+                if not isinstance(key, str):
+                    raise BrokenJson(f"an object's key must be text, found {type(key).__name__}")
                 self._expect(":")
                 self._skip_space()
                 if key in ENVELOPE_KEYS and not envelope and self._buffer[self._at] == "[":

@@ -109,6 +109,6 @@ def _put(event: Record, path: tuple[str, ...], value: str) -> None:
 def _json_targets(cell: str) -> list[Any]:
     try:
         value = json.loads(cell)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise RecordError("the target column is not JSON") from None
     return value if isinstance(value, list) else [value]

@@ -35,7 +35,10 @@ def export_files(path: Path) -> list[Path]:
     """The file itself, or every file under a folder (hidden ones aside), in name order."""
     if not path.is_dir():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.parts))
+    # Hidden below the folder given (.DS_Store, .git/): the folder's own path may hold "..", "~/.x".
+    return sorted(
+        p for p in path.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(path).parts)
+    )
 
 
 class Progress:
