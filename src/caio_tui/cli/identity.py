@@ -228,11 +228,16 @@ def review(ctx: click.Context, pilot: str | None, rule: str | None, state: str, 
         if pilot:
             portfolio.get(pilot)
         found = portfolio.proposals(None if state == "all" else state, pilot, rule)
+        apps = [] if found or as_json else portfolio.identity_apps()
     if as_json:
         print_json(_json(found))
         return
     if not found:
         say(f"no {'' if state == 'all' else state + ' '}proposals")
+        if not apps:  # the first question of a new user: where do proposals come from
+            say("no identity exports imported yet: 'caio-tui idp import FILE...', then 'caio-tui idp link PILOT APP'")
+        elif not any(app.pilots for app in apps):
+            say("no application is linked to a pilot yet: 'caio-tui idp suggest', then 'caio-tui idp link PILOT APP'")
     for p in found:
         for line in _lines(p):
             say(line)
