@@ -97,3 +97,20 @@ def test_rules_show_and_load(path: Path, tmp_path: Path) -> None:
     _fails(run("--db", path, "idp", "rules", "load", mine), "unknown blocker tag 'no-such-tag'", code=2)
     mine.write_text("thresholds = 3")
     _fails(run("--db", path, "idp", "rules", "load", mine), "[thresholds] must be a table", code=2)
+
+
+def test_a_failed_import_writes_nothing_not_even_the_key(path: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.json"
+    odd.write_text('[{"colour": "blue"}]')
+    with Portfolio.open(path, actor="tester") as portfolio:
+        events = len(portfolio.history())
+    _fails(run("--db", path, "idp", "import", SYSLOG, odd), "nothing was imported")
+    with Portfolio.open(path, actor="tester") as portfolio:
+        assert len(portfolio.history()) == events and portfolio.meta("identity_secret") is None
+    ok(run("--db", path, "idp", "import", SYSLOG))
+    with Portfolio.open(path, actor="tester") as portfolio:
+        assert [e.action for e in portfolio.history()][-2:] == ["idp.key", "idp.import"]
+
+
+def test_an_import_with_another_keep_identities_setting_is_refused(path: Path) -> None:
+    _fails(run("--db", path, "idp", "import", SYSLOG, "--keep-identities"), "--keep-identities")

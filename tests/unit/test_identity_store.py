@@ -192,12 +192,6 @@ def test_new_rules_are_a_version_and_derive_the_queue_again(linked: Portfolio) -
     _sealed(linked)
 
 
-def test_the_identity_key_is_made_once_and_kept(portfolio: Portfolio) -> None:
-    key = portfolio.identity_secret()
-    assert len(key) == 32 and portfolio.identity_secret() == key
-    _sealed(portfolio)
-
-
 def test_a_snapshot_carries_links_decisions_and_rules_not_the_facts(linked: Portfolio, tmp_path: Path) -> None:
     from caio_tui.domain.identity_rules import parse_identity_rules
     from caio_tui.io.snapshot import import_snapshot_file, snapshot_of, to_bytes
@@ -232,3 +226,78 @@ def test_a_person_an_assignment_names_by_object_id_is_found_by_alias(linked: Por
     linked.import_identity([idp.export(ExportKind.OKTA_USERS, "users.json", people=[gone])])
     (blocker,) = [p for p in linked.proposals(rule="leavers") if p.finding.kind == "blocker"]
     assert "1 person assigned whose account is deactivated" in blocker.finding.facts
+
+
+# ---- review fixes: names shared by two applications, people's rows, keys, ids, the keep setting -----------
+
+
+def test_a_name_two_applications_share_keeps_its_name_only_records_apart(portfolio: Portfolio) -> None:
+    from caio_tui.domain.identity import AppRef, ExportKind, IdpApp, Vendor
+
+    twin = IdpApp(AppRef(Vendor.OKTA, "0oa0twin", "Benefits Assistant"), None, None, None, True)
+    portfolio.import_identity([idp.okta_apps(), idp.export(ExportKind.OKTA_APPS, "twin.json", apps=[twin])])
+    result = portfolio.import_identity([idp.shared_assignments()])
+    apps = {a.key: a for a in portfolio.identity_apps()}
+    assert apps["name:benefits assistant"].assignments == 3
+    assert apps["0oa0twin"].assignments == 0 and apps["0oa1assist"].assignments == 0
+    assert result.ambiguous == ("okta 'benefits assistant' (2 applications)",)
+
+
+def test_a_persons_row_stands_whatever_its_status(linked: Portfolio) -> None:
+    linked.set_coverage("P-1", "access.governed_iam", CoverageStatus.NOT_ASSESSED, evidence="asked the team")
+    (gap,) = [p for p in linked.proposals(rule="shared-account") if p.finding.kind == "coverage"]
+    (decided,) = linked.accept_proposals([gap.id])
+    assert decided.outcome.startswith("evidence: not_assessed as tester assessed it stands")
+    coverage = linked.record("P-1").coverage["access.governed_iam"]
+    assert coverage.status is CoverageStatus.NOT_ASSESSED and coverage.evidence == "asked the team"
+
+
+def test_an_item_that_does_not_apply_to_the_pilot_is_evidence_only(linked: Portfolio) -> None:
+    from caio_tui.domain.identity_rules import parse_identity_rules
+
+    data = default_identity_rules().as_data()
+    data["rules"]["shared-account"]["proposes"]["hi.oversight"] = {"shared": "gap"}
+    linked.load_identity_rules(parse_identity_rules(data), "hi.toml")
+    (hi,) = [p for p in linked.proposals(rule="shared-account") if p.target == "hi.oversight"]
+    (decided,) = linked.accept_proposals([hi.id])
+    assert decided.outcome == "evidence: hi.oversight applies to high-impact use cases only; P-1 is not one"
+    assert "hi.oversight" not in linked.record("P-1").coverage
+    _sealed(linked)
+
+
+def test_the_identity_key_is_stored_by_the_import_that_used_it(portfolio: Portfolio) -> None:
+    key = portfolio.identity_secret()
+    assert len(key) == 32 and portfolio.identity_secret() == key
+    assert "idp.key" not in {e.action for e in portfolio.history()}
+    portfolio.import_identity([idp.shared_assignments()])
+    assert [e.action for e in portfolio.history()][-2:] == ["idp.key", "idp.import"]
+    with Portfolio.open(portfolio.path, actor="other") as again:
+        assert again.identity_secret() == key
+    _sealed(portfolio)
+
+
+def test_a_withdrawn_proposals_number_is_never_given_again(linked: Portfolio) -> None:
+    before = {p.id for p in linked.proposals()}
+    linked.unlink_app("P-1", "okta", "0oa1assist")
+    linked.link_app("P-1", "okta", "0oa1assist")
+    after = {p.id for p in linked.proposals()}
+    assert after and not before & after
+
+
+def test_an_import_whose_keep_identities_setting_differs_is_refused(linked: Portfolio) -> None:
+    events = len(linked.history())
+    with pytest.raises(StoreError, match="--keep-identities") as refused:
+        linked.import_identity([idp.users({0: True})], keep_identities=True)
+    assert "\n" not in str(refused.value) and len(linked.history()) == events
+
+
+def test_the_pilots_owner_as_typed_meets_the_applications_hashed_owner(portfolio: Portfolio) -> None:
+    from caio_tui.domain.identity import AppRef, ExportKind, IdpApp, Vendor
+    from caio_tui.io.idp.keys import person_keyer
+
+    keyer = person_keyer(portfolio.identity_secret(), False)
+    app = IdpApp(AppRef(Vendor.ENTRA, "sp-1", "Grants Helper"), None, None, None, True, owners=(keyer("ann@x.gov"),))
+    portfolio.import_identity([idp.export(ExportKind.ENTRA_SERVICE_PRINCIPALS, "sp.json", apps=[app])])
+    portfolio.add_pilot(PilotFields(name="Grants helper", owner=" Ann@X.gov"), pilot_id="P-1")
+    (suggested,) = portfolio.link_suggestions()
+    assert "the pilot's owner owns it" in suggested.reason and suggested.score > 1.0

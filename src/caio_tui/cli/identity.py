@@ -98,6 +98,8 @@ def import_(
             say(f"  skipped {problem.where}: {problem.message}")
         if len(file.problems) > 20:
             say(f"  ... and {len(file.problems) - 20} more skipped records")
+    for name in result.ambiguous:
+        say(f"{name} share a name: its records that give only the name stay apart (link by name to use them)")
     if result.changed:
         say(f"proposals: {result.proposed} new, {result.replaced} replaced, {result.withdrawn} withdrawn")
 
@@ -107,7 +109,8 @@ def _read(portfolio: Portfolio, files: tuple[Path, ...], kind: str | None, keep:
     from caio_tui.io.idp.keys import person_keyer
     from caio_tui.io.idp.read import IdpFormatError, read_export
 
-    keyer = person_keyer(portfolio.identity_secret(), keep)
+    # The key is stored by the import itself (in its transaction): a file refused here leaves nothing.
+    keyer = person_keyer(b"" if keep else portfolio.identity_secret(), keep)
     exports = []
     for path in files:
         if not path.is_file():

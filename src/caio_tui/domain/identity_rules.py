@@ -271,6 +271,8 @@ class IdentityImport:
     replaced: int = 0  # pending proposals whose facts changed
     withdrawn: int = 0  # pending proposals whose finding no longer holds
     event_id: int | None = None
+    # Names the new files' name-only records give that several applications share: kept apart, not guessed.
+    ambiguous: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:

@@ -4,7 +4,7 @@
 -- to it by `file`, numbered in the file's order. People are keyed hashes unless the import kept identities.
 -- An application a record names only by its name has app_id NULL (the store attaches it to the application
 -- of that name, see store/identity_facts.py). idp_link ties a pilot to an application ("name:" + the folded
--- name for one known by name only). idp_proposal is the review queue; identity_rules is versioned like
+-- name for one known by name only). idp_proposal is the review queue (numbers never reused); identity_rules is versioned like
 -- gate_rules. All are covered by the state seal (store/seal.py): facts grouped by file, links and proposals
 -- by pilot.
 
@@ -128,7 +128,7 @@ CREATE TABLE idp_link (
 ) STRICT;
 
 CREATE TABLE idp_proposal (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a withdrawn proposal's number names no other
   pilot_id TEXT NOT NULL,
   rule TEXT NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('coverage', 'blocker')),

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.identity import IdpExport
 from caio_tui.domain.identity_findings import AppFacts, findings
+from caio_tui.domain.identity_keys import person_keyer
 from caio_tui.domain.identity_links import LinkSuggestion, suggest_links
 from caio_tui.domain.identity_rules import (
     Finding,
@@ -47,33 +48,73 @@ DERIVED_PREFIX = "idp:"  # the author of a status or blocker an accepted proposa
 IDENTITY_ACTIONS = ("idp.import", "idp.link", "idp.unlink", "idp.accept", "idp.reject", "idp.rules")
 
 
-# ---- the key people's identifiers are hashed with -------------------------------------------------------
+# ---- the key people's identifiers are hashed with, and whether they are kept -----------------------------
 
 
 def identity_secret(portfolio: Portfolio) -> bytes:
-    """The portfolio's random key for the person keyer, created (and audited) on first use. It never leaves
-    the portfolio: snapshots do not carry it."""
+    """The portfolio's random key for the person keyer. Until an import stores it (in the import's own
+    transaction, with an `idp.key` event), a new key is held by this Portfolio only: files read with it and
+    then refused leave nothing behind. It never leaves the portfolio: snapshots do not carry it."""
     found = portfolio.meta(SECRET_KEY)
     if found is not None:
         return bytes.fromhex(found)
-    with portfolio.session.transaction():
-        found = portfolio.meta(SECRET_KEY)
-        if found is None:
-            found = secrets.token_hex(32)
-            portfolio.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_KEY, found))
-            summary = "created the key people's identifiers from identity exports are hashed with"
-            portfolio.append_event("idp.key", None, None, {"summary": summary})
-    return bytes.fromhex(found)
+    if portfolio.unsaved_identity_key is None:
+        portfolio.unsaved_identity_key = secrets.token_bytes(32)
+    return portfolio.unsaved_identity_key
+
+
+def _store_key(portfolio: Portfolio) -> None:
+    """Store the key the exports were read with, inside the import's transaction (when it is new)."""
+    made = portfolio.unsaved_identity_key
+    if made is None:
+        return
+    found = portfolio.meta(SECRET_KEY)
+    if found is not None and bytes.fromhex(found) != made:
+        raise StoreError(
+            "another program made this portfolio's identity key while these files were read: "
+            "import them again; nothing was imported"
+        )
+    if found is None:
+        portfolio.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_KEY, made.hex()))
+        summary = "created the key people's identifiers from identity exports are hashed with"
+        portfolio.append_event("idp.key", None, None, {"summary": summary})
+
+
+def kept_identities(portfolio: Portfolio) -> bool | None:
+    """Whether the portfolio's identity imports kept people's identifiers (None: nothing imported yet)."""
+    row = portfolio.session.one("SELECT kept_identities FROM idp_file LIMIT 1")
+    return None if row is None else bool(row["kept_identities"])
+
+
+def _check_keep(portfolio: Portfolio, keep: bool) -> None:
+    """Files read with and without --keep-identities key the same people differently: the rules would stop
+    matching them, silently. One setting per portfolio."""
+    earlier = kept_identities(portfolio)
+    if earlier is None or earlier == keep:
+        return
+    if earlier:
+        what = "kept people's identifiers (--keep-identities): import with --keep-identities too"
+    else:
+        what = "hashed people's identifiers: import without --keep-identities"
+    raise StoreError(f"this portfolio's earlier identity imports {what}; nothing was imported")
 
 
 # ---- importing ------------------------------------------------------------------------------------------
 
 
 def import_identity(portfolio: Portfolio, exports: Sequence[IdpExport], *, keep_identities: bool) -> IdentityImport:
-    """Store the exports' facts in one transaction with one `idp.import` event, and derive the proposals
-    again. A file imported before (the same bytes) is skipped; when every file was, nothing is written."""
+    """Store the exports' facts in one transaction with one `idp.import` event (and, for the first files
+    keyed with a new identity key, its `idp.key` event), and derive the proposals again. A file imported
+    before (the same bytes) is skipped; when every file was, nothing is written. Refused, writing nothing,
+    when the keep-identities setting differs from the portfolio's earlier imports."""
     with portfolio.session.transaction():
         known = facts.imported_digests(portfolio.session)
+        fresh = {e.digest: e for e in exports if e.digest not in known}
+        if not fresh:
+            return IdentityImport(files=tuple(_already(e) for e in exports))
+        _check_keep(portfolio, keep_identities)
+        if not keep_identities:
+            _store_key(portfolio)
         written, seen = [], set()
         for export in exports:
             if export.digest in known or export.digest in seen:
@@ -83,8 +124,6 @@ def import_identity(portfolio: Portfolio, exports: Sequence[IdpExport], *, keep_
             at, by = portfolio.timestamp(), portfolio.actor
             written.append(facts.insert_export(portfolio.conn, export, at=at, by=by, keep=keep_identities))
         new = [f for f in written if not f.already]
-        if not new:
-            return IdentityImport(files=tuple(written))
         changes = Changes(portfolio.conn)
         counts = sync(portfolio, changes)
         names = ", ".join(f.name for f in new)
@@ -95,7 +134,9 @@ def import_identity(portfolio: Portfolio, exports: Sequence[IdpExport], *, keep_
             "changes": changes.recorded(),
         }
         event = portfolio.append_event("idp.import", None, None, after, source=names)
-    return IdentityImport(files=tuple(written), event_id=event, **counts)
+        ambiguous = facts.shared_names(portfolio.session, [f.digest for f in new])
+    portfolio.unsaved_identity_key = None
+    return IdentityImport(files=tuple(written), event_id=event, ambiguous=ambiguous, **counts)
 
 
 def _already(export: IdpExport) -> Any:
@@ -203,14 +244,23 @@ def unlink_app(portfolio: Portfolio, pilot_id: str, vendor: str | None, app_id: 
 
 
 def link_suggestions(portfolio: Portfolio, owner_key: Callable[[str], str] | None = None) -> list[LinkSuggestion]:
+    """Links by name and owner similarity; a pilot's owner as typed is keyed as the files keyed the
+    applications' owners (the portfolio's keyer, unless `owner_key` says otherwise)."""
     pilots = portfolio.session.read("SELECT id, name, owner FROM pilot WHERE stage != 'retired'")
     linked = {(p, v, k) for p, v, k, _ in app_links(portfolio)}
     return suggest_links(
         [(r["id"], r["name"], r["owner"]) for r in pilots],
         identity_apps(portfolio),
         linked,
-        owner_key=owner_key,
+        owner_key=owner_key or _owner_keyer(portfolio),
     )
+
+
+def _owner_keyer(portfolio: Portfolio) -> Callable[[str], str] | None:
+    if kept_identities(portfolio):
+        return person_keyer(b"", keep=True)  # kept identifiers: normalized only
+    found = portfolio.meta(SECRET_KEY)
+    return None if found is None else person_keyer(bytes.fromhex(found), keep=False)
 
 
 # ---- deriving proposals -----------------------------------------------------------------------------------
@@ -316,7 +366,12 @@ def sync(portfolio: Portfolio, changes: Changes, pilot_ids: Iterable[str] | None
 
 
 def _next_proposal_id(portfolio: Portfolio) -> int:
-    row = portfolio.session.one("SELECT coalesce(max(id), 0) + 1 AS n FROM idp_proposal")
+    """A number never given before (AUTOINCREMENT keeps the highest, withdrawn or undone ones included):
+    `idp accept 12` accepts the proposal that was reviewed as 12, or none."""
+    row = portfolio.session.one(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'idp_proposal'), 0), "
+        "coalesce((SELECT max(id) FROM idp_proposal), 0)) + 1 AS n"
+    )
     return int(row["n"]) if row else 1
 
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 class IdentityMethods:
     """Identity evidence from the IdP's exports; every write is one transaction with one audit event."""
 
+    # A new identity key the files are being read with, until the import that uses it stores it.
+    unsaved_identity_key: bytes | None = None
+
     def _me(self) -> Portfolio:
         return self  # type: ignore[return-value]
 
@@ -25,6 +28,12 @@ class IdentityMethods:
         from caio_tui.store import identity
 
         return identity.identity_secret(self._me())
+
+    def kept_identities(self) -> bool | None:
+        """Whether the identity imports kept people's identifiers (None: none yet); later ones must agree."""
+        from caio_tui.store import identity
+
+        return identity.kept_identities(self._me())
 
     def import_identity(self, exports: list[IdpExport], keep_identities: bool = False) -> IdentityImport:
         from caio_tui.store import identity

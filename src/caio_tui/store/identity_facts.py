@@ -4,7 +4,8 @@ application (what the rules see of a pilot's linked applications) and per portfo
 Applications are known by a key: the IdP's id, or "name:" + the folded name for one that no record names
 by id. A record that names an application only by its name (Okta's Current Assignments report) belongs to
 the application of that name (case-insensitive) of the same vendor that some record names by id, whenever
-one does, whatever the order the files came in; else to the name-only application.
+exactly one does, whatever the order the files came in; else (none, or several sharing the name) to the
+name-only application.
 """
 
 from __future__ import annotations
@@ -216,17 +217,20 @@ _BY_APP = ("idp_app", "idp_credential", "idp_assignment", "idp_sign_in")
 
 
 class Resolver:
-    """The key of the application a record names: its id, else the id of an application of that name of the
-    same vendor (some record names both), else its name-only key."""
+    """The key of the application a record names: its id, else the id of the one application of that name
+    of the same vendor (some record names both), else its name-only key. A name two applications share
+    (two service principals called "Chat Assistant") names neither: its records stay name-only, never guessed."""
 
     def __init__(self, session: Session) -> None:
-        self.ids: dict[tuple[str, str], str] = {}
+        named: dict[tuple[str, str], set[str]] = {}
         for table in _BY_APP:
             for r in session.read(
                 f"SELECT DISTINCT vendor, app_id, app_fold FROM {table} "
-                "WHERE app_id IS NOT NULL AND app_fold IS NOT NULL ORDER BY 1, 2, 3"
+                "WHERE app_id IS NOT NULL AND app_fold IS NOT NULL"
             ):
-                self.ids.setdefault((r["vendor"], r["app_fold"]), str(r["app_id"]))
+                named.setdefault((r["vendor"], r["app_fold"]), set()).add(str(r["app_id"]))
+        self.ids = {name: next(iter(ids)) for name, ids in named.items() if len(ids) == 1}
+        self.shared = {name: len(ids) for name, ids in named.items() if len(ids) > 1}
 
     def __call__(self, vendor: str, app_id: str | None, name: str | None) -> str:
         if app_id:
@@ -246,6 +250,24 @@ class Resolver:
 
 def resolver(session: Session) -> Resolver:
     return Resolver(session)
+
+
+def shared_names(session: Session, digests: list[str]) -> tuple[str, ...]:
+    """The names these files' name-only records give that several applications share ("okta 'chat'
+    (2 applications)"): their records stay apart from every one of them."""
+    shared = resolver(session).shared
+    found: set[tuple[str, str]] = set()
+    for table in _BY_APP:
+        found |= {
+            (r["vendor"], r["app_fold"])
+            for r in session.read(
+                f"SELECT DISTINCT vendor, app_fold FROM {table} WHERE app_id IS NULL "
+                "AND file IN (SELECT value FROM json_each(?))",
+                (json.dumps(digests),),
+            )
+            if (r["vendor"], r["app_fold"]) in shared
+        }
+    return tuple(f"{v} {name!r} ({shared[(v, name)]} applications)" for v, name in sorted(found))
 
 
 def _ref_of(r: sqlite3.Row) -> AppRef:

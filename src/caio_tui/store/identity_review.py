@@ -2,9 +2,10 @@
 export, `idp:FILE`, with the rule, facts and files as its evidence or note), rejecting keeps them so that
 the same facts are not proposed again; and undoing any identity write.
 
-A person's assessment is never overwritten: accepting a proposal for an item a person has assessed records
-it as accepted evidence only (`outcome` says so, and the item keeps the person's status); a blocker already
-open is not opened twice (the proposal is accepted as evidence of it).
+A person's assessment is never overwritten: accepting a proposal for an item whose row a person wrote
+(whatever its status) records it as accepted evidence only (`outcome` says so, and the item keeps the
+person's row); so does one for an item that does not apply to the pilot (high-impact only); a blocker
+already open is not opened twice (the proposal is accepted as evidence of it).
 """
 
 from __future__ import annotations
@@ -97,12 +98,12 @@ def _apply(portfolio: Portfolio, changes: Changes, proposal: Proposal, now: str)
                 (next_id, pilot_id, finding.target, finding.evidence, now, _author(proposal)),
             )
         return APPLIED
+    refused = writes.inapplicable(portfolio, pilot_id, finding.target)
+    if refused:
+        return f"evidence: {refused}"
     current = writes.coverage_row(portfolio, pilot_id, finding.target)
-    if (
-        current is not None
-        and current["status"] != "not_assessed"
-        and not current["updated_by"].startswith(_FILE_AUTHORS)
-    ):
+    # Any row a person wrote is theirs, whatever its status (not assessed, with their note, is an answer too).
+    if current is not None and not current["updated_by"].startswith(_FILE_AUTHORS):
         return f"evidence: {current['status']} as {current['updated_by']} assessed it stands"
     row: dict[str, Any] = {
         "pilot_id": pilot_id,

@@ -135,9 +135,9 @@ def set_coverage(
     if not catalog.has_item(item_id):
         raise StoreError(f"unknown requirement item {item_id!r}")
     with portfolio.session.transaction():
-        pilot = portfolio.get(pilot_id)
-        if not catalog.framework_of(item_id).applies(pilot.high_impact):
-            raise StoreError(f"{item_id} applies to high-impact use cases only; {pilot_id} is not one")
+        refused = inapplicable(portfolio, pilot_id, item_id)
+        if refused:
+            raise StoreError(refused)
         before = coverage_row(portfolio, pilot_id, item_id)
         kept = before or {}
         try:
@@ -166,6 +166,14 @@ def set_coverage(
         portfolio.db.table("coverage").upsert(row, pk=("pilot_id", "item_id"))
         refresh(portfolio, pilot_id)
         portfolio.append_event("coverage.set", pilot_id, before, row)
+
+
+def inapplicable(portfolio: Portfolio, pilot_id: str, item_id: str) -> str | None:
+    """Why this (known) item is not this pilot's to assess: a high-impact-only item of a pilot that is not
+    high-impact; None when it applies."""
+    if portfolio.catalog().framework_of(item_id).applies(portfolio.get(pilot_id).high_impact):
+        return None
+    return f"{item_id} applies to high-impact use cases only; {pilot_id} is not one"
 
 
 def create_tag(

@@ -58,12 +58,14 @@ def import_files(db: Path, paths: list[Path], *, actor: str, progress: Progress)
     from caio_tui.io.idp.read import read_export
 
     with Portfolio.open(db, actor=actor) as portfolio:
-        keyer = person_keyer(portfolio.identity_secret(), False)
+        # The portfolio's setting (no switch here); the key is stored by the import, in its transaction.
+        keep = bool(portfolio.kept_identities())
+        keyer = person_keyer(b"" if keep else portfolio.identity_secret(), keep)
         exports = []
         for n, path in enumerate(paths):
             exports.append(read_export(path, keyer, progress=progress.file(n, len(paths), path.name)))
         progress.state = (len(paths), len(paths), "", 0)
-        return portfolio.import_identity(exports, keep_identities=False)
+        return portfolio.import_identity(exports, keep_identities=keep)
 
 
 def summary(result: IdentityImport) -> list[str]:
