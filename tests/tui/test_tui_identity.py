@@ -61,12 +61,16 @@ async def test_a_accepts_and_x_rejects_the_highlighted_proposal(reviewed: Portfo
     app = make_app(reviewed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot)
+        await until(pilot, lambda: screen.suggestions_read)
+        suggested = screen.suggestions
         first, second = screen.pending[:2]  # type: ignore[index]
         await pilot.press("a")
         await until(pilot, lambda: screen.pending is not None and first.id not in {p.id for p in screen.pending})
         assert screen.table.cursor_key == str(second.id)  # the cursor moves on to the next one
         await pilot.press("x")
         await until(pilot, lambda: screen.pending is not None and second.id not in {p.id for p in screen.pending})
+        await settle(pilot)
+        assert screen.suggestions is suggested  # a decision on a proposal does not suggest links again
     decided = {p.id: p.state for p in reviewed.proposals(state=None)}
     assert decided[first.id] == "accepted" and decided[second.id] == "rejected"
 

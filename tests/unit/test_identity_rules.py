@@ -190,3 +190,23 @@ def test_link_suggestions_by_name_and_id_never_for_a_linked_pair() -> None:
     payroll = next(s for s in found if s.app_key == "abc")
     assert payroll.pilot_id == "P-2" and "owner owns it" in payroll.reason
     assert not [s for s in suggest_links(pilots, apps, {("BEN-ASSIST", "okta", "0oa1")}) if s.app_key == "0oa1"]
+
+
+def test_link_suggestions_find_plurals_names_run_together_ids_and_owned_apps() -> None:
+    apps = [
+        IdentityApp(Vendor.OKTA, "t", "t", "Help Desk Tickets"),
+        IdentityApp(Vendor.OKTA, "b", "b", "svc-benefitsbot"),
+        IdentityApp(Vendor.ENTRA, "i", "i", "DCS-0042 worker"),
+        IdentityApp(Vendor.ENTRA, "o", "o", "Quill", owners=("Ann@agency.gov",)),
+        IdentityApp(Vendor.ENTRA, "x", "x", "Salesforce"),
+    ]
+    pilots = [
+        ("P-1", "Help desk ticket triage", ""),
+        ("P-2", "Benefits Bot", ""),
+        ("DCS-0042", "Something else", ""),
+        ("P-4", "Quiller", "ann@agency.gov"),
+    ]
+    found = {(s.pilot_id, s.app_key): s for s in suggest_links(pilots, apps, set())}
+    assert set(found) == {("P-1", "t"), ("P-2", "b"), ("DCS-0042", "i"), ("P-4", "o")}
+    assert "pilot's id" in found[("DCS-0042", "i")].reason
+    assert found[("P-4", "o")].reason.endswith("owner owns it")

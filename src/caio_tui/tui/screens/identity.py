@@ -9,6 +9,9 @@ applications that look like a pilot's by name and owner; `enter` or `l` links th
 is ever linked by itself.
 
 Every read and write runs in a worker thread; user text (names, facts, files) is shown as Text, never markup.
+The proposals and the suggested links are read by two workers: scoring every pilot against every
+application takes a while in a large portfolio, and the proposals never wait for it. A decision on a
+proposal reads the proposals again, not the links (it changes no name, application or link).
 """
 
 from __future__ import annotations
@@ -106,10 +109,6 @@ def link_rows(suggestions: list[LinkSuggestion]) -> list[TableRow]:
     ]
 
 
-def _read(portfolio: Portfolio) -> tuple[list[Proposal], list[LinkSuggestion]]:
-    return portfolio.proposals(), portfolio.link_suggestions()
-
-
 class IdentityScreen(ViewScreen, inherit_bindings=False):
     """Proposals from the IdP's exports and suggested links; every decision is a person's."""
 
@@ -150,6 +149,7 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
         self.showing = PROPOSALS
         self.pending: list[Proposal] | None = None
         self.suggestions: list[LinkSuggestion] = []
+        self.suggestions_read = False
 
     @property
     def table(self) -> VirtualTable:
@@ -186,17 +186,31 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
 
     # ---- reading -----------------------------------------------------------------------------------------
 
-    def load(self) -> None:
+    def load(self, *, links: bool = True) -> None:
+        """Read the proposals again, and (unless `links` is False) the suggested links."""
         self._stale = False
-        self._load()
+        self._load_proposals()
+        if links:
+            self._load_links()
 
-    @work(exclusive=True, group="identity.load")
-    async def _load(self) -> None:
+    @work(exclusive=True, group="identity.proposals")
+    async def _load_proposals(self) -> None:
         try:
-            self.pending, self.suggestions = await asyncio.to_thread(_read, self.portfolio)
+            self.pending = await asyncio.to_thread(self.portfolio.proposals)
         except StoreError as exc:
             self.notify(str(exc), title="Cannot read the identity review", severity="error", markup=False)
             return
+        self._show()
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="identity.links")
+    async def _load_links(self) -> None:
+        try:
+            self.suggestions = await asyncio.to_thread(self.portfolio.link_suggestions)
+        except StoreError as exc:
+            self.notify(str(exc), title="Cannot suggest links", severity="error", markup=False)
+            return
+        self.suggestions_read = True
         self._show()
         self.refresh_bindings()
 
@@ -222,11 +236,10 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
             hint = "enter or l: link the application to the pilot · t: proposals"
         pilots = len({p.pilot_id for p in self.pending})
         which = "Proposals" if self.showing == PROPOSALS else "Suggested links"
+        links = f"{len(self.suggestions)} suggested link(s)" if self.suggestions_read else "suggesting links…"
         self.query_one("#identity-title", Static).update(
             Content.assemble(
-                ("Identity review", "bold"),
-                f" · {which} · {len(self.pending)} pending for {pilots} pilot(s) · "
-                f"{len(self.suggestions)} suggested link(s)",
+                ("Identity review", "bold"), f" · {which} · {len(self.pending)} pending for {pilots} pilot(s) · {links}"
             )
         )
         self.query_one("#identity-hint", Static).update(hint)
@@ -268,12 +281,16 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
     def action_accept(self) -> None:
         proposal = self._highlighted()
         if proposal is not None:
-            self._write(lambda: self.portfolio.accept_proposals([proposal.id]), f"Accepted: {_said(proposal)}")
+            self._write(
+                lambda: self.portfolio.accept_proposals([proposal.id]), f"Accepted: {_said(proposal)}", links=False
+            )
 
     def action_reject(self) -> None:
         proposal = self._highlighted()
         if proposal is not None:
-            self._write(lambda: self.portfolio.reject_proposals([proposal.id]), f"Rejected: {_said(proposal)}")
+            self._write(
+                lambda: self.portfolio.reject_proposals([proposal.id]), f"Rejected: {_said(proposal)}", links=False
+            )
 
     def action_accept_rule(self) -> None:
         proposal = self._highlighted()
@@ -285,7 +302,9 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._write(lambda: self.portfolio.accept_rule(rule), f"Accepted the {count} proposal(s) of {rule}")
+                self._write(
+                    lambda: self.portfolio.accept_rule(rule), f"Accepted the {count} proposal(s) of {rule}", links=False
+                )
 
         self.app.push_screen(
             ConfirmScreen(
@@ -319,7 +338,8 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
             self.app.push_screen(PilotDetailScreen(self.portfolio, proposal.pilot_id))
 
     @work(group="identity.write")
-    async def _write(self, change: Callable[[], Any], done: str) -> None:
+    async def _write(self, change: Callable[[], Any], done: str, *, links: bool = True) -> None:
+        """Make the change, then read again what it changed (a decision on proposals: not the links)."""
         try:
             await asyncio.to_thread(change)
         except StoreError as exc:
@@ -330,7 +350,7 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
 
         if isinstance(self.app, CaioHost):
             self.app.portfolio_changed(source=self, details=True)
-        self.load()
+        self.load(links=links)
 
 
 def _said(proposal: Proposal) -> str:
