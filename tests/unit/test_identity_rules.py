@@ -210,3 +210,9 @@ def test_link_suggestions_find_plurals_names_run_together_ids_and_owned_apps() -
     assert set(found) == {("P-1", "t"), ("P-2", "b"), ("DCS-0042", "i"), ("P-4", "o")}
     assert "pilot's id" in found[("DCS-0042", "i")].reason
     assert found[("P-4", "o")].reason.endswith("owner owns it")
+
+
+def test_a_pilot_gets_its_three_best_suggestions_at_most() -> None:
+    apps = [IdentityApp(Vendor.OKTA, f"0oa{n}", f"0oa{n}", f"Claims Assistant {n}") for n in range(6)]
+    found = suggest_links([("P-1", "Claims Assistant", "")], apps, set())
+    assert len(found) == 3 and found == sorted(found, key=lambda s: -s.score)

@@ -181,6 +181,9 @@ class _Apps:
         return seen
 
 
+PER_PILOT = 3  # suggestions kept per pilot, best first
+
+
 def suggest_links(
     pilots: Sequence[tuple[str, str, str]],
     apps: Iterable[IdentityApp],
@@ -194,8 +197,9 @@ def suggest_links(
     index = _Apps(apps, min_score)
     vendors = [app.vendor.value for app in index.apps]
     owners: dict[str, str] = {}
-    found = []
+    found: list[LinkSuggestion] = []
     for pilot_id, name, owner in pilots:
+        start = len(found)
         named = index.named(name)
         id_parts = _fold(pilot_id)
         by_id = index.found_by(id_parts) if id_parts else frozenset()
@@ -208,6 +212,7 @@ def suggest_links(
                 app = index.apps[n]
                 if not linked or (pilot_id, vendors[n], app.key) not in linked:
                     found.append(LinkSuggestion(pilot_id, name, vendors[n], app.key, app.name, score, reason))
+            _keep_best(found, start)
             continue
         for n in sorted(named.found | by_id | owned):
             app = index.apps[n]
@@ -226,10 +231,21 @@ def suggest_links(
             )
             if suggestion is not None:
                 found.append(suggestion)
+        _keep_best(found, start)
     # Best first, then by pilot and application: two stable sorts whose keys run in C.
     found.sort(key=attrgetter("pilot_id", "app_name"))
     found.sort(key=attrgetter("score"), reverse=True)
     return found
+
+
+def _keep_best(found: list[LinkSuggestion], start: int) -> None:
+    """One pilot's suggestions (from `start` on) cut to its PER_PILOT best: a person reviews a few likely
+    applications per pilot, and a portfolio of 100,000 similar names would otherwise offer hundreds of
+    thousands."""
+    if len(found) - start > PER_PILOT:
+        mine = sorted(found[start:], key=lambda s: (-s.score, s.app_name))
+        del found[start:]
+        found.extend(mine[:PER_PILOT])
 
 
 def _reason(app: IdentityApp, score: float, what: str) -> str:
