@@ -397,3 +397,11 @@ async def test_an_undo_in_another_view_shows_on_the_pilot_when_coming_back(sampl
         await press(pilot, "1")
         assert app.screen is detail
         await until(pilot, lambda: detail.view is not None and len(detail.view.record.open_blockers) == open_before)
+
+
+async def test_the_view_bar_names_every_view_at_80_columns(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = str(app.screen.query_one(".view-bar", Static).render())
+        assert all(f" {view.key} " in bar for view in VIEWS) and "IdP" in bar and "1 Portfolio" in bar
