@@ -199,21 +199,27 @@ async def test_space_opens_the_editor_and_changes_nothing(sample_portfolio: Port
 
 async def test_met_is_confirmed_and_refused_without_evidence(sample_portfolio: Portfolio) -> None:
     app = _Host(sample_portfolio, "DCS-004")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "enter", "down")  # partial -> met in the editor
+        # access.governed_iam: its text takes three lines at 80 columns, the form is taller than the screen
+        await press(pilot, "j", "enter", "home", "down", "down", "down")  # -> met in the editor
         editor = app.screen
-        assert isinstance(editor, CoverageEditor)
+        assert isinstance(editor, CoverageEditor) and editor.chosen_status is CoverageStatus.MET
         editor.query_one("#editor-evidence", Input).value = ""
         editor.action_save()
         await settle(pilot)
-        assert "Met needs evidence" in plain(editor.query_one("#editor-error", Static))
+        error = editor.query_one("#editor-error", Static)
+        assert "Met needs evidence" in plain(error)
+        shown = " ".join(line.text.strip() for line in error.render_lines(error.region.reset_offset))
+        assert shown.endswith("Write it.")  # wrapped at 80 columns
+        assert editor.query_one("#editor-dialog").content_region.contains_region(error.region)  # on screen
         editor.query_one("#editor-evidence", Input).value = "Role catalog entry RC-12"
         editor.action_save()
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)  # asked before recording met
+        assert plain(error) == ""  # the refusal is over: it does not stay under the question
         await press(pilot, "y")
-        coverage = sample_portfolio.record("DCS-004").coverage["access.roles"]
+        coverage = sample_portfolio.record("DCS-004").coverage["access.governed_iam"]
         assert (coverage.status, coverage.evidence) == (CoverageStatus.MET, "Role catalog entry RC-12")
 
 

@@ -109,6 +109,10 @@ async def test_the_dialog_is_usable_with_the_keyboard_alone(
         assert isinstance(dialog, ExportDialog)
         assert dialog.fmt == "snapshot" and path_input(dialog).value == str(tmp_path / "portfolio-2026-11-01.json")
         assert text_of(dialog, "#export-where") == ""  # the file name shows the whole path already
+        formats = dialog.query_one("#export-formats", OptionList)
+        for index, (fmt, label) in enumerate(EXPORTS):  # a suffix never runs into its label
+            prompt = formats.get_option_at_index(index).prompt
+            assert f"{label}  " in str(prompt) and str(prompt).endswith(SUFFIX[fmt])
         await press(pilot, "down", "down")  # the file name follows the format while it is the default one
         assert dialog.fmt == "markdown" and path_input(dialog).value == str(tmp_path / "portfolio-2026-11-01.md")
         await press(pilot, "down", "down")

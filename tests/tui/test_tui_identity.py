@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from caio_tui.domain.identity import AppRef, ExportKind, IdpApp, Vendor
 from caio_tui.store import Portfolio
 from caio_tui.tui.dialogs.questions import ConfirmScreen
-from caio_tui.tui.screens.identity import IdentityScreen
+from caio_tui.tui.screens.identity import NO_LINKS, NO_PROPOSALS, IdentityScreen
 from helpers import NOW, idp
 from helpers.tui import make_app, settle, until
 
@@ -186,3 +187,16 @@ def test_a_folder_reached_through_dot_dot_or_a_hidden_parent_gives_its_files(tmp
     (folder / ".git" / "HEAD").write_text("", encoding="utf-8")
     assert [p.name for p in export_files(folder)] == ["okta-users.json"]
     assert [p.name for p in export_files(folder / ".." / "exports")] == ["okta-users.json"]
+
+
+async def test_the_header_and_the_empty_messages_fit_80_columns(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)  # no identity export read: nothing proposed, nothing to link
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        for message, tab in ((NO_PROPOSALS, "Proposals"), (NO_LINKS, "Suggested links")):
+            title = screen.query_one("#identity-title", Static)
+            assert title.region.height == 1 and f"Identity review · {tab}: " in str(title.render())
+            shown = [strip.text for strip in screen.table.render_lines(screen.table.region.reset_offset)]
+            assert any(line.strip() == message for line in shown), shown  # whole, not cut
+            await pilot.press("t")
+            await settle(pilot)

@@ -249,7 +249,7 @@ async def test_a_bad_token_says_why_under_the_input(sample_portfolio: Portfolio)
         await press(pilot, "enter")
         error = screen(app).query_one("#filter-error", Static)
         assert error.display
-        assert plain(error).startswith("unknown stage 'piolt'; did you mean 'pilot'? (one of intake, poc, pilot")
+        assert plain(error).startswith("unknown stage 'piolt'; did you mean 'pilot'? tab: take it (one of intake, poc")
         assert isinstance(app.focused, FilterInput)  # stays in the input to fix it
         assert len(shown_ids(app)) == 30
         await press(pilot, "backspace", "backspace", "backspace", "backspace", "backspace")
@@ -259,21 +259,43 @@ async def test_a_bad_token_says_why_under_the_input(sample_portfolio: Portfolio)
         assert shown_ids(app) == [p.id for p in sample_portfolio.pilots(parse_filter("stage:pilot"))]
 
 
-async def test_a_misspelt_blocker_tag_says_what_was_meant(sample_portfolio: Portfolio) -> None:
+async def test_a_misspelt_blocker_tag_says_what_was_meant_and_tab_takes_it(sample_portfolio: Portfolio) -> None:
     app = make_app(sample_portfolio)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await type_filter(pilot, "category:identity -stalled blocker:shared-service-acount")
         error = screen(app).query_one("#filter-error", Static)
         assert error.display
-        assert plain(error) == ("unknown blocker tag 'shared-service-acount'; did you mean 'shared-service-account'?")
-        await press(pilot, *["backspace"] * len("ervice-acount"))
-        await pilot.press(*"ervice-account")
-        await press(pilot, "enter")
+        assert plain(error) == (
+            "unknown blocker tag 'shared-service-acount'; did you mean 'shared-service-account'? tab: take it"
+        )
+        assert "tab: take it" in "".join(s.text for s in error.render_lines(error.region.reset_offset))  # not cut
+        await press(pilot, "tab")
+        field = screen(app).query_one("#filter", FilterInput)
+        assert app.focused is field  # the focus stays in the input: what is typed next goes there
+        assert field.value == "category:identity -stalled blocker:shared-service-account"
         assert not error.display
-        wanted = [p.id for p in sample_portfolio.pilots(parse_filter("-stalled blocker:shared-service-account"))]
+        wanted = [p.id for p in sample_portfolio.pilots(parse_filter(field.value))]
         assert wanted
         await until(pilot, lambda: shown_ids(app) == wanted)
+        await pilot.press(*" ready")  # the walkthrough's next keys: into the filter, never the table
+        await press(pilot, "enter")
+        assert field.value.endswith("shared-service-account ready")
+        assert not any(isinstance(s, PilotForm) for s in app.screen_stack)
+
+
+async def test_tab_takes_a_misspelt_flag_and_moves_on_without_a_hint(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_filter(pilot, "-stalld")
+        assert "did you mean -stalled? tab: take it" in plain(screen(app).query_one("#filter-error", Static))
+        await press(pilot, "tab")
+        field = screen(app).query_one("#filter", FilterInput)
+        assert (field.value, app.focused) == ("-stalled", field)
+        await until(pilot, lambda: len(shown_ids(app)) == 30 - len(STALLED_IN_SAMPLE))
+        await press(pilot, "tab")  # no hint: tab moves the focus on, as before
+        assert app.focused is not field
 
 
 async def test_escape_clears_the_filter(sample_portfolio: Portfolio) -> None:

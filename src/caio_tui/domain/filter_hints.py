@@ -9,6 +9,7 @@ close to one and is not the start of one (`read` on the way to `ready` still sea
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,33 @@ from caio_tui.domain.territory import BlockerCategory
 _FLAGS = ("stalled", "high-impact", "stale", "below-gate", "ready")  # domain.filters.FLAGS (imports this)
 _FLAG_CUTOFF = 0.85  # stalld 0.92, hi-impact 0.9, belowgate 0.95; state (vs stale) 0.8 stays free text
 _VALUE_CUTOFF = 0.6  # difflib's own default: a value of a token is never free text, so any near one helps
+
+
+class Misspelt(ValueError):
+    """A value one slip away from a known one: the error names it, and says which `typed` value of the
+    filter `near` would replace (so the app can offer to take it). `head` is the reason up to the question,
+    `tail` what follows it."""
+
+    def __init__(self, head: str, typed: str, near: str, tail: str = "") -> None:
+        super().__init__(head + tail)
+        self.head = head
+        self.tail = tail
+        self.typed = typed
+        self.near = near
+
+
+def take_near(query: str, misspelt: Misspelt) -> str | None:
+    """`query` with the misspelt value replaced by the one it was near (quoted when it holds a space or a
+    comma), or None when the value cannot be found as a whole word or token value of the query."""
+    near = misspelt.near
+    if any(c in near for c in " ,") and '"' not in near:
+        near = f'"{near}"'
+    # A whole value: after a start, a space, a `-`, a token's `:` or a `,`; before an end, a space or a `,`.
+    pattern = re.compile(rf"(?<![^\s:,\-]){re.escape(misspelt.typed)}(?![^\s,])", re.IGNORECASE)
+    match = pattern.search(query)
+    if match is None:
+        return None
+    return query[: match.start()] + near + query[match.end() :]
 
 
 @dataclass(frozen=True)
@@ -42,7 +70,9 @@ def unknown(kind: str, value: str, known: Sequence[str]) -> ValueError:
     """The error for a value of a closed list: the nearest one if any, else the whole (short) list."""
     near = _nearest(value, known)
     if near is not None:
-        return ValueError(f"unknown {kind} {value!r}; did you mean {near!r}? (one of {', '.join(known)})")
+        return Misspelt(
+            f"unknown {kind} {value!r}; did you mean {near!r}?", value, near, f" (one of {', '.join(known)})"
+        )
     return ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(known)}")
 
 
@@ -54,7 +84,7 @@ def check_tag(tag: str, vocabulary: FilterVocabulary | None) -> str:
         raise ValueError(f"unknown blocker tag {tag!r}; did you mean category:{tag} (its blockers of any tag)?")
     near = _nearest(tag, vocabulary.tags)
     if near is not None:
-        raise ValueError(f"unknown blocker tag {tag!r}; did you mean {near!r}?")
+        raise Misspelt(f"unknown blocker tag {tag!r}; did you mean {near!r}?", tag, near)
     raise ValueError(f"unknown blocker tag {tag!r}; the portfolio's tags are {', '.join(vocabulary.tags)}")
 
 
@@ -64,7 +94,7 @@ def check_office(office: str, vocabulary: FilterVocabulary | None) -> str:
         return office
     near = _nearest_office(office, vocabulary.offices)
     if near is not None:
-        raise ValueError(f"no office contains {office!r}; did you mean {near!r}?")
+        raise Misspelt(f"no office contains {office!r}; did you mean {near!r}?", office, near)
     raise ValueError(f"no office contains {office!r}")
 
 
@@ -91,4 +121,9 @@ def flag_hint(word: str, sign: str = "") -> None:
         return
     near = _nearest(lowered, _FLAGS, _FLAG_CUTOFF)
     if near is not None:
-        raise ValueError(f'unknown word {word!r}; did you mean {sign}{near}? (in quotes, "{word}" searches the text)')
+        raise Misspelt(
+            f"unknown word {word!r}; did you mean {sign}{near}?",
+            word,
+            near,
+            f' (in quotes, "{word}" searches the text)',
+        )

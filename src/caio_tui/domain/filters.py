@@ -16,7 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
-from caio_tui.domain.filter_hints import FilterVocabulary, check_office, check_tag, flag_hint, unknown
+from caio_tui.domain.filter_hints import (
+    FilterVocabulary,
+    Misspelt,
+    check_office,
+    check_tag,
+    flag_hint,
+    take_near,
+    unknown,
+)
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
 
@@ -24,7 +32,7 @@ FLAGS = ("stalled", "high-impact", "stale", "below-gate", "ready")
 TOKENS = ("stage:", "blocker:", "category:", "territory:", "office:", *FLAGS)
 _COMMA = "\x1f"  # a comma outside quotes: it separates a token's values (a quoted comma is part of one)
 
-__all__ = ["FLAGS", "TOKENS", "FilterVocabulary", "PilotFilter", "parse_filter"]
+__all__ = ["FLAGS", "TOKENS", "FilterVocabulary", "Misspelt", "PilotFilter", "parse_filter", "take_near"]
 
 
 @dataclass(frozen=True)

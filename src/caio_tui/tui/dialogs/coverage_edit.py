@@ -31,6 +31,9 @@ class CoverageEditor(Dialog[bool]):
     DEFAULT_CSS = """
     CoverageEditor > #editor-dialog {
         width: 84;
+        /* At 80x24 a long item text makes the form taller than the screen: it scrolls, never cuts. */
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
     }
     CoverageEditor #editor-heading {
         text-style: bold;
@@ -141,7 +144,10 @@ class CoverageEditor(Dialog[bool]):
         return CoverageStatus(option.id) if option and option.id else CoverageStatus.NOT_ASSESSED
 
     def _show_error(self, message: str) -> None:
-        self.query_one("#editor-error", Static).update(Content(message))
+        error = self.query_one("#editor-error", Static)
+        error.update(Content(message))
+        if message:
+            self.call_after_refresh(error.scroll_visible, animate=False)  # once its lines are laid out
 
     # ---- saving ----------------------------------------------------------------------------------------
 
@@ -167,6 +173,7 @@ class CoverageEditor(Dialog[bool]):
             self._confirm_met(evidence)
             return
         self._saving = True
+        self._show_error("")
         self._save(status, evidence, kept)
 
     def _confirm_met(self, evidence: str) -> None:
@@ -184,6 +191,7 @@ class CoverageEditor(Dialog[bool]):
                 self._saving = True
                 self._save(CoverageStatus.MET, evidence, None)
 
+        self._show_error("")  # a refusal before this one no longer holds
         question = f"Record {self.item_id} as met?"
         self.app.push_screen(ConfirmScreen(question, f"Evidence: {evidence or '(none)'}"), answered)
 

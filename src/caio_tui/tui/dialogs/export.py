@@ -32,6 +32,7 @@ from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay, TransferCancelled, TransferProgress
 
 MUTED = "$text-muted"
+LABEL_WIDTH = max(len(label) for _, label in EXPORTS) + 2  # the suffixes in one column, apart from the longest label
 
 
 def size_text(size: int) -> str:
@@ -147,7 +148,7 @@ class ExportDialog(Dialog[Path | None]):
             yield Label(Content("Format"), classes="export-label")
             yield OptionList(
                 *[
-                    Option(Content.assemble(label.ljust(40), (self.suffix_of(fmt), MUTED)), id=fmt)
+                    Option(Content.assemble(label.ljust(LABEL_WIDTH), (self.suffix_of(fmt), MUTED)), id=fmt)
                     for fmt, label in EXPORTS
                 ],
                 id="export-formats",

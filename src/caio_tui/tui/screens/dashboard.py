@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
@@ -282,6 +283,28 @@ class Panel(Widget):
         return max(1, len(lines))
 
 
+class DashboardBody(ScrollableContainer):
+    """The panels side by side, scrolled with the keys of a list when they do not fit (at 80x24 the
+    overrides and the pilots below their gate are below the fold). It takes the focus, so the keys reach it."""
+
+    DEFAULT_CSS = """
+    DashboardBody {
+        layout: horizontal;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "scroll_down", "Down", show=False, id="dashboard.scroll_down"),
+        Binding("up,k", "scroll_up", "Up", show=False, id="dashboard.scroll_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="dashboard.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="dashboard.page_up"),
+        Binding("home,g", "scroll_home", "Top", show=False, id="dashboard.top"),
+        Binding("end,G", "scroll_end", "Bottom", show=False, id="dashboard.bottom"),
+    ]
+
+
 class DashboardScreen(ViewScreen, inherit_bindings=False):
     """The portfolio at a glance. No keys of its own (the numbers are read-only): 1 to 5 switch views."""
 
@@ -294,7 +317,8 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
     }
     DashboardScreen #dashboard-body {
         height: 1fr;
-        padding: 1 1 0 1;
+        padding: 1 0 0 1;
+        scrollbar-gutter: stable;  /* the scrollbar in the column of the right padding: the panels keep their width */
     }
     DashboardScreen .dashboard-column {
         width: 1fr;
@@ -318,7 +342,7 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
     def compose(self) -> ComposeResult:
         yield ViewBar("dashboard")
         yield Static("", id="dashboard-title")
-        with Horizontal(id="dashboard-body"):
+        with DashboardBody(id="dashboard-body"):
             with Vertical(id="dashboard-left", classes="dashboard-column"):
                 yield Panel(self._funnel, id="funnel")
                 yield Panel(self._share, id="share")

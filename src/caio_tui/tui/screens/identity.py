@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 
 NARROW_BELOW = 100
 PROPOSALS, LINKS = "proposals", "links"
-NO_PROPOSALS = "No proposals wait. Import the identity team's exports (ctrl+p Import identity exports…) and link them"
-NO_LINKS = "No link to suggest: every application that looks like a pilot's is linked, or none was imported"
+NO_PROPOSALS = "No proposals wait. Read the IdP's exports: ctrl+p, Import identity exports…"
+NO_LINKS = "No link to suggest: each pilot-like app is linked, or none was imported"
 
 
 def proposal_columns(width: int) -> tuple[Column, ...]:
@@ -235,13 +235,14 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
             )
             hint = "enter or l: link the application to the pilot · t: proposals"
         pilots = len({p.pilot_id for p in self.pending})
-        which = "Proposals" if self.showing == PROPOSALS else "Suggested links"
-        links = f"{len(self.suggestions)} suggested link(s)" if self.suggestions_read else "suggesting links…"
-        self.query_one("#identity-title", Static).update(
-            Content.assemble(
-                ("Identity review", "bold"), f" · {which} · {len(self.pending)} pending for {pilots} pilot(s) · {links}"
-            )
-        )
+        proposals = f"{len(self.pending)} pending for {pilots} pilot(s)"
+        suggested = f"{len(self.suggestions)} suggested" if self.suggestions_read else "suggesting…"
+        # The tab shown first, the other one short: one line at 80 columns.
+        if self.showing == PROPOSALS:
+            counts = f"Proposals: {proposals} · links: {suggested}"
+        else:
+            counts = f"Suggested links: {suggested} · proposals: {proposals}"
+        self.query_one("#identity-title", Static).update(Content.assemble(("Identity review", "bold"), f" · {counts}"))
         self.query_one("#identity-hint", Static).update(hint)
         self._show_facts(table.cursor_key)
 
