@@ -236,10 +236,10 @@ class IdentityScreen(ViewScreen, inherit_bindings=False):
             hint = "enter or l: link the application to the pilot · t: proposals"
         pilots = len({p.pilot_id for p in self.pending})
         proposals = f"{len(self.pending)} pending for {pilots} pilot(s)"
-        suggested = f"{len(self.suggestions)} suggested" if self.suggestions_read else "suggesting…"
+        suggested = str(len(self.suggestions)) if self.suggestions_read else "…"  # read in a worker of its own
         # The tab shown first, the other one short: one line at 80 columns.
         if self.showing == PROPOSALS:
-            counts = f"Proposals: {proposals} · links: {suggested}"
+            counts = f"Proposals: {proposals} · links: {suggested} suggested"
         else:
             counts = f"Suggested links: {suggested} · proposals: {proposals}"
         self.query_one("#identity-title", Static).update(Content.assemble(("Identity review", "bold"), f" · {counts}"))

@@ -13,8 +13,8 @@ SHORT = {"pipeline": "Board", "dashboard": "Dash", "commercial": "COTS", "identi
 
 def view_tabs(active: str, *, short: bool = False) -> Content:
     """`caio-tui  1 Portfolio  2 Pipeline ...` with the active view highlighted; `short`: short names for the
-    views not shown."""
-    parts: list[Content | tuple[str, str] | str] = [("caio-tui", "bold $text-primary"), "  "]
+    views not shown, and no app name."""
+    parts: list[Content | tuple[str, str] | str] = [] if short else [("caio-tui", "bold $text-primary"), "  "]
     for v in VIEWS:
         if v.id == active:
             parts.append((f" {v.key} {v.title} ", "bold reverse $text-accent"))
