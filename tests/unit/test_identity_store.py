@@ -301,15 +301,3 @@ def test_the_pilots_owner_as_typed_meets_the_applications_hashed_owner(portfolio
     portfolio.add_pilot(PilotFields(name="Grants helper", owner=" Ann@X.gov"), pilot_id="P-1")
     (suggested,) = portfolio.link_suggestions()
     assert "the pilot's owner owns it" in suggested.reason and suggested.score > 1.0
-
-
-def test_a_finding_that_already_holds_is_not_proposed(portfolio: Portfolio) -> None:
-    """A shared login proposes access.governed_iam gap and the shared-service-account blocker: on a pilot
-    where a person recorded both already, the queue asks nothing (a walkthrough found such no-op rows)."""
-    portfolio.add_pilot(PilotFields(name="Benefits assistant", owner="Ann"), pilot_id="P-1")
-    portfolio.set_coverage("P-1", "access.governed_iam", CoverageStatus.GAP, evidence="svc account", justification=None)
-    portfolio.open_blocker("P-1", "shared-service-account", note="svc-benefits")
-    portfolio.import_identity([idp.shared_assignments(), idp.okta_apps()])
-    portfolio.link_app("P-1", "okta", "0oa1assist")
-    assert _pending(portfolio, "shared-account") == []
-    assert portfolio.proposals()  # the other rules still propose

@@ -317,8 +317,7 @@ def sync(portfolio: Portfolio, changes: Changes, pilot_ids: Iterable[str] | None
     now = portfolio.timestamp()
     linked, derive = _facts_of(portfolio, list(pilot_ids)), _deriver(portfolio)
     for pilot_id in pilot_ids:
-        standing = _standing(portfolio, pilot_id)
-        found = {(f.rule, f.kind, f.target): f for f in derive(linked[pilot_id]) if not _holds(f, standing)}
+        found = {(f.rule, f.kind, f.target): f for f in derive(linked[pilot_id])}
         rows = session.read("SELECT * FROM idp_proposal WHERE pilot_id = ? ORDER BY id", (pilot_id,))
         pending = {(r["rule"], r["kind"], r["target"]): r for r in rows if r["state"] == "pending"}
         decided = {(r["rule"], r["kind"], r["target"], r["facts_digest"]) for r in rows if r["state"] != "pending"}
@@ -364,23 +363,6 @@ def sync(portfolio: Portfolio, changes: Changes, pilot_ids: Iterable[str] | None
                 )
             counts["proposed"] += 1
     return counts
-
-
-def _standing(portfolio: Portfolio, pilot_id: str) -> set[tuple[str, str, str | None]]:
-    """What already holds for the pilot: (kind, target, status) of its coverage and its open blockers."""
-    read = portfolio.session.read
-    held: set[tuple[str, str, str | None]] = {
-        ("coverage", r["item_id"], r["status"])
-        for r in read("SELECT item_id, status FROM coverage WHERE pilot_id = ?", (pilot_id,))
-    }
-    sql = "SELECT tag FROM blocker WHERE pilot_id = ? AND resolved_at IS NULL"
-    return held | {("blocker", r["tag"], None) for r in read(sql, (pilot_id,))}
-
-
-def _holds(finding: Finding, standing: set[tuple[str, str, str | None]]) -> bool:
-    """A finding that would change nothing (the item has that status, the blocker is open) is no proposal."""
-    status = finding.status if finding.kind == "coverage" else None
-    return (finding.kind, finding.target, status) in standing
 
 
 def _next_proposal_id(portfolio: Portfolio) -> int:
