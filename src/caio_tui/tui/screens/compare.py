@@ -69,11 +69,9 @@ class CompareScreen(ViewScreen):
         text-overflow: ellipsis;
     }
     CompareScreen #compare-legend {
-        height: 1;
+        height: auto;  /* it explains the cells' units: it wraps rather than cut at 80 columns */
         padding: 0 1;
         color: $text-muted;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     /* The filter is the heatmap's: the comparison hides it, filtered or not. */
     CompareScreen #heat-filter-area { display: none; }
