@@ -320,11 +320,6 @@ def tag_carriers(portfolio: Portfolio, tag: str) -> list[TagCarrier]:
     ]
 
 
-def pilots_with_tag(portfolio: Portfolio, tag: str) -> list[Pilot]:
-    """The pilots (not retired) with an open blocker of this tag, the longest open first."""
-    return [c.pilot for c in tag_carriers(portfolio, tag)]
-
-
 # ---- the dashboard ----------------------------------------------------------------------------------
 
 
@@ -460,7 +455,3 @@ def _with_scores(portfolio: Portfolio, pilots: Sequence[Pilot]) -> list[HeatmapR
         unassessed = frozenset(a.area for a in score.areas if a.counted and a.not_assessed == a.counted)
         found.append(HeatmapRow(pilot=p, readiness=score.score, areas=areas, unassessed=unassessed))
     return found
-
-
-def heatmap_count(portfolio: Portfolio, pilot_filter: PilotFilter | None = None) -> int:
-    return portfolio.count(pilot_filter)

@@ -119,10 +119,6 @@ def stage_lines(stages: Mapping[Stage, int], width: int) -> list[Content]:
 SHARE_HEADING = "In production or scaled"
 
 
-def share_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    return production_lines(stats.production, width)
-
-
 def production_lines(share: ProductionShare, width: int) -> list[Content]:
     head: list[Part] = [(f"{SHARE_HEADING} ", "bold $text-accent"), (f"{share.percent}%", "bold")]
     head.append(f" ({share.in_production:,} of {share.active:,})")

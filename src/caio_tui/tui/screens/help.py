@@ -7,7 +7,7 @@ the keys do; a view that lands later (navigation.VIEWS) joins it with its own bi
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -239,9 +239,6 @@ class HelpScreen(Screen[None]):
         {"top": body.scroll_home, "bottom": body.scroll_end, "down": body.scroll_down, "up": body.scroll_up}[where](
             animate=False
         )
-
-    def section_titles(self) -> Sequence[str]:
-        return [s.title for s in self._sections]
 
 
 __all__ = [
