@@ -17,7 +17,7 @@ from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.store.analytics import comparison, heatmap_count, heatmap_order, heatmap_page, heatmap_rows
+from caio_tui.store.analytics import comparison, heatmap_order, heatmap_page, heatmap_rows
 from caio_tui.store.queries import SortKey
 from helpers import NOW
 
@@ -212,7 +212,7 @@ def test_heatmap_page_scores_each_area_as_readiness_does(sample_portfolio: Portf
 def test_heatmap_sorted_by_one_area_puts_pilots_it_does_not_apply_to_last(
     sample_portfolio: Portfolio, descending: bool
 ) -> None:
-    total = heatmap_count(sample_portfolio)
+    total = sample_portfolio.count()
     rows = [
         *heatmap_page(sample_portfolio, sort="hi", descending=descending, limit=7),
         *heatmap_page(sample_portfolio, sort="hi", descending=descending, offset=7, limit=100),
@@ -229,7 +229,7 @@ def test_heatmap_sorted_by_access_and_filtered_with_table_tokens(sample_portfoli
     query = parse_filter("stage:pilot")
     rows = heatmap_page(sample_portfolio, query, sort="access", descending=True)
 
-    assert len(rows) == heatmap_count(sample_portfolio, query) == sample_portfolio.count(query)
+    assert len(rows) == sample_portfolio.count(query)
     assert {r.pilot.stage for r in rows} == {Stage.PILOT}
     scores = [r.areas["access"] for r in rows]
     assert scores == sorted(scores, key=lambda s: -1 if s is None else s, reverse=True)
