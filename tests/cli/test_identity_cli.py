@@ -114,3 +114,15 @@ def test_a_failed_import_writes_nothing_not_even_the_key(path: Path, tmp_path: P
 
 def test_an_import_with_another_keep_identities_setting_is_refused(path: Path) -> None:
     _fails(run("--db", path, "idp", "import", SYSLOG, "--keep-identities"), "--keep-identities")
+
+
+def test_an_empty_review_says_where_proposals_come_from(path: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    ok(run("--db", empty, "init"))
+    said = ok(run("--db", empty, "idp", "review"))
+    assert said.splitlines() == [
+        "no pending proposals",
+        "no identity exports imported yet: 'caio-tui idp import FILE...', then 'caio-tui idp link PILOT APP'",
+    ]
+    unlinked = ok(run("--db", path, "idp", "review")).splitlines()  # exports imported, nothing linked
+    assert unlinked[1].startswith("no application is linked to a pilot yet: 'caio-tui idp suggest'")
