@@ -4,6 +4,7 @@ Driven with its keys over the civilian-agency sample (fixed clock); snapshots at
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -116,13 +117,15 @@ def test_a_card_shows_name_office_readiness_glyphs_days_and_marks() -> None:
     assert all(len(line) == 40 for line in wide)
     assert wide[0].startswith(" Benefits [red]Policy[/red] Assistant")  # user text shows literally
     assert wide[1].strip() == "Office of Benefits"
-    assert "42%" in wide[2] and "█" in wide[2]
+    assert wide[2].startswith(" P-1 ") and "42%" in wide[2] and "█" in wide[2]  # the id leads
     assert wide[3].strip() == "◆▲● 212d stalled approval stale"  # stalled said once: no gutter bar too
     narrow = [line.plain for line in card_lines(card, 14)]
     assert narrow[:2] == ["Benefits      ", "[red]Policy[/…"]  # the name takes the office's line
     assert narrow[3].strip() == "◆▲● 212d!≠"
     narrower = [line.plain for line in card_lines(card, 9)]
-    assert narrower[2].strip().endswith("42%")  # the bar gives way, the percentage stays
+    assert narrower[2].strip().endswith("42%") and "P-1" not in narrower[2]  # a narrow card: no id
+    long_id = [line.plain for line in card_lines(replace(card, id="AGENCY-2025-000123"), 20)]
+    assert long_id[2].strip().endswith("42%") and "AGENCY" not in long_id[2]  # no room: no id
     assert narrower[3].strip() == "◆▲● !≠ 2…"  # the marks win over the days
     plain_card = Card("P-2", "Chatbot", "", 0.0, (), 3, False, False)
     lines = [line.plain for line in card_lines(plain_card, 20)]

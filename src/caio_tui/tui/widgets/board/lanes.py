@@ -97,7 +97,7 @@ def _name_lines(name: str, width: int) -> tuple[str, str]:
 
 
 def card_lines(card: Card, width: int) -> list[Content]:
-    """The card's four lines, each exactly `width` cells: the name; the office; the readiness; the blocker
+    """The card's four lines, each exactly `width` cells: the name; the office; the id and readiness; the blocker
     glyphs with days in stage and the marks. On a narrow card the name takes the office's line when it
     needs it, and the readiness bar gives way to the percentage."""
     narrow = width < NARROW_LANE
@@ -105,7 +105,11 @@ def card_lines(card: Card, width: int) -> list[Content]:
     inner = max(1, width - len(pad))
     percent = f"{round(card.readiness * 100)}%"
     below = BELOW_GATE_MARK if card.below_gate else ""
-    room = inner - len(percent) - len(below) - 1
+    # The id leads the readiness line (it is what the CLI, Compare and a colleague's message name a pilot
+    # by) where it fits beside the percentage, which matters more; a narrow card has no room for it.
+    ident = "" if narrow else printable(card.id) + " "
+    ident = ident if len(ident) + len(percent) + len(below) <= inner else ""
+    room = inner - len(ident) - len(percent) - len(below) - 1
     bar = readiness_bar(card.readiness, min(12, room)) + " " if room >= 3 else ""
     glyphs = blocker_glyphs(card.blockers, min(6, max(2, inner // 3)))
     spacer = " " if glyphs.cell_length else ""
@@ -120,7 +124,7 @@ def card_lines(card: Card, width: int) -> list[Content]:
     rows = [
         first,
         second,
-        Content.assemble((bar, "$text-success"), (percent, MUTED), (below, STALE_STYLE)),
+        Content.assemble(ident, (bar, "$text-success"), (percent, MUTED), (below, STALE_STYLE)),
         Content.assemble(glyphs, spacer, _marks(card, inner - glyphs.cell_length - len(spacer))),
     ]
     return [Content.assemble(pad, row.truncate(inner, ellipsis=True, pad=True)) for row in rows]
