@@ -5,6 +5,7 @@ undo, and the state seal after every write."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.identity_rules import default_identity_rules
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.tui.screens.identity import proposed_change
 from helpers import NOW, idp
 
 
@@ -301,3 +303,19 @@ def test_the_pilots_owner_as_typed_meets_the_applications_hashed_owner(portfolio
     portfolio.add_pilot(PilotFields(name="Grants helper", owner=" Ann@X.gov"), pilot_id="P-1")
     (suggested,) = portfolio.link_suggestions()
     assert "the pilot's owner owns it" in suggested.reason and suggested.score > 1.0
+
+
+def test_the_queue_says_what_each_target_holds_now(linked: Portfolio) -> None:
+    """The reviewer sees `partial → gap` or `is gap already` before accepting: the store reads it with the queue."""
+    coverage = next(p for p in linked.proposals() if p.finding.kind == "coverage")
+    blocker = next(p for p in linked.proposals() if p.finding.kind == "blocker")
+    assert coverage.now == "" and blocker.now == ""  # not assessed, not open
+    linked.set_coverage(coverage.pilot_id, coverage.target, CoverageStatus.PARTIAL, evidence="interview")
+    linked.open_blocker(blocker.pilot_id, blocker.target)
+    now = {p.id: p.now for p in linked.proposals()}
+    assert now[coverage.id] == "partial" and now[blocker.id] == "open"
+    assert proposed_change(replace(coverage, now="partial")) == f"{coverage.target} partial → {coverage.finding.status}"
+    assert proposed_change(replace(coverage, now="")) == f"{coverage.target} not assessed → {coverage.finding.status}"
+    same = replace(coverage, now=coverage.finding.status)
+    assert proposed_change(same) == f"{coverage.target} is {coverage.finding.status} already"
+    assert proposed_change(replace(blocker, now="open")).endswith("(open already)")

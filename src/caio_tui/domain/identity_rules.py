@@ -212,6 +212,9 @@ class Proposal:
     # What accepting did: "applied", or why it was recorded as evidence only (a person's status stands, the
     # blocker is already open).
     outcome: str = ""
+    # What the target holds now, read with the queue: the item's status ("" when not assessed), or "open"
+    # when the blocker is open ("" when not); None when not read.
+    now: str | None = None
 
     @property
     def rule(self) -> str:

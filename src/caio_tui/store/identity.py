@@ -378,7 +378,7 @@ def _next_proposal_id(portfolio: Portfolio) -> int:
 # ---- the review queue --------------------------------------------------------------------------------------
 
 
-def proposal_of(r: Any) -> Proposal:
+def proposal_of(r: Any, now: str | None = None) -> Proposal:
     finding = Finding(
         rule=r["rule"],
         kind=r["kind"],
@@ -397,7 +397,15 @@ def proposal_of(r: Any) -> Proposal:
         decided_at=r["decided_at"],
         decided_by=r["decided_by"],
         outcome=r["outcome"],
+        now=now,
     )
+
+
+# What each proposal's target holds now: the coverage item's status, or whether the blocker is open.
+_NOW = """(CASE p.kind
+  WHEN 'coverage' THEN (SELECT c.status FROM coverage c WHERE c.pilot_id = p.pilot_id AND c.item_id = p.target)
+  ELSE (SELECT 'open' FROM blocker b WHERE b.pilot_id = p.pilot_id AND b.tag = p.target AND b.resolved_at IS NULL)
+END)"""
 
 
 def proposals(
@@ -409,8 +417,9 @@ def proposals(
             clauses.append(f"{column} = ?")
             params.append(value)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    found = portfolio.session.read(f"SELECT * FROM idp_proposal {where} ORDER BY pilot_id, id", params)
-    return [proposal_of(r) for r in found]
+    sql = f"SELECT p.*, coalesce({_NOW}, '') AS now FROM idp_proposal p {where}"
+    found = portfolio.session.read(f"{sql} ORDER BY p.pilot_id, p.id", params)
+    return [proposal_of(r, r["now"]) for r in found]
 
 
 def pilot_identity(portfolio: Portfolio, pilot_id: str) -> PilotIdentity:

@@ -68,11 +68,16 @@ def link_columns(width: int) -> tuple[Column, ...]:
 
 
 def proposed_change(proposal: Proposal) -> str:
-    """The change in words: `blocker shared-service-account`, `access.governed_iam → gap`."""
-    finding = proposal.finding
+    """The change in words, with what the target holds now when it was read: `access.governed_iam partial →
+    gap`, `access.roles is gap already`, `blocker shared-service-account (open already)`. Accepting a
+    change that already holds only files the facts as evidence: the reviewer sees that before pressing `a`."""
+    finding, now = proposal.finding, proposal.now
     if finding.kind == "blocker":
-        return f"blocker {finding.target}"
-    return f"{finding.target} → {finding.status}"
+        return f"blocker {finding.target}" + (" (open already)" if now == "open" else "")
+    if now == finding.status:
+        return f"{finding.target} is {now} already"
+    before = "" if now is None else f"{now or 'not assessed'} "
+    return f"{finding.target} {before}→ {finding.status}"
 
 
 def proposal_rows(proposals: list[Proposal]) -> list[TableRow]:
