@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from caio_tui.domain.coverage import CoverageStatus
-from caio_tui.domain.identity_rules import default_identity_rules
+from caio_tui.domain.identity_rules import default_identity_rules, proposed_change
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.tui.screens.identity import proposed_change
 from helpers import NOW, idp
 
 

@@ -209,10 +209,11 @@ def _rule(rule: str | None) -> None:
 
 def _lines(p: Proposal) -> tuple[str, str]:
     """The proposal, then its facts and files (two lines: each is printed as data)."""
+    from caio_tui.domain.identity_rules import proposed_change
+
     f = p.finding
-    what = f"{f.target} → {f.status}" if f.kind == "coverage" else f"open blocker {f.target}"
     decided = "" if p.state == "pending" else f" [{p.state} by {p.decided_by}{': ' + p.outcome if p.outcome else ''}]"
-    return f"#{p.id} {p.pilot_id} {f.rule}: {what}{decided}", f"    {f.facts} ({', '.join(f.files)})"
+    return f"#{p.id} {p.pilot_id} {f.rule}: {proposed_change(p)}{decided}", f"    {f.facts} ({', '.join(f.files)})"
 
 
 @idp.command("review")

@@ -225,6 +225,19 @@ class Proposal:
         return self.finding.target
 
 
+def proposed_change(proposal: Proposal) -> str:
+    """The change in words, with what the target holds now when it was read: `access.governed_iam partial →
+    gap`, `access.roles is gap already`, `blocker shared-service-account (open already)`. Accepting a
+    change that already holds only files the facts as evidence: the reviewer sees that before accepting."""
+    finding, now = proposal.finding, proposal.now
+    if finding.kind == "blocker":
+        return f"blocker {finding.target}" + (" (open already)" if now == "open" else "")
+    if now == finding.status:
+        return f"{finding.target} is {now} already"
+    before = "" if now is None else f"{now or 'not assessed'} "
+    return f"{finding.target} {before}→ {finding.status}"
+
+
 @dataclass(frozen=True)
 class IdentityApp:
     """An application the imported files know, with its facts counted and the pilots linked to it."""

@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Static
 
+from caio_tui.domain.identity_rules import proposed_change
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.dialogs.questions import ConfirmScreen
@@ -65,19 +66,6 @@ def link_columns(width: int) -> tuple[Column, ...]:
         Column("score", "Match", 6),
         Column("why", "Why", 30, min_width=10),
     )
-
-
-def proposed_change(proposal: Proposal) -> str:
-    """The change in words, with what the target holds now when it was read: `access.governed_iam partial →
-    gap`, `access.roles is gap already`, `blocker shared-service-account (open already)`. Accepting a
-    change that already holds only files the facts as evidence: the reviewer sees that before pressing `a`."""
-    finding, now = proposal.finding, proposal.now
-    if finding.kind == "blocker":
-        return f"blocker {finding.target}" + (" (open already)" if now == "open" else "")
-    if now == finding.status:
-        return f"{finding.target} is {now} already"
-    before = "" if now is None else f"{now or 'not assessed'} "
-    return f"{finding.target} {before}→ {finding.status}"
 
 
 def proposal_rows(proposals: list[Proposal]) -> list[TableRow]:
@@ -363,4 +351,4 @@ def _said(proposal: Proposal) -> str:
     return f"{proposal.pilot_id} {proposed_change(proposal)}"
 
 
-__all__ = ["IdentityScreen", "link_rows", "proposal_rows", "proposed_change"]
+__all__ = ["IdentityScreen", "link_rows", "proposal_rows"]
