@@ -5,7 +5,7 @@ portfolio) build on it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Literal
 
 from textual.timer import Timer
 
@@ -15,9 +15,6 @@ from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.filter_bar import FilterBar
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-
-if TYPE_CHECKING:
-    from caio_tui.tui.host import CaioHost
 
 LOADING_AFTER_S = 0.1
 
@@ -33,10 +30,6 @@ class CompareBase(ViewScreen):
         self._marks_seen: list[str] = []
         self._serial = 0
         self._loading_timer: Timer | None = None
-
-    @property
-    def caio(self) -> CaioHost:
-        return cast("CaioHost", self.app)
 
     @property
     def filter_bar(self) -> FilterBar:
