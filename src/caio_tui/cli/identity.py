@@ -14,14 +14,13 @@ User text (applications, accounts, files) reaches the terminal through `say` (pr
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from caio_tui.cli.plumbing import EXIT_USAGE, CliError, CliUsageError, db_option, opened, print_json, say
+from caio_tui.cli.plumbing import EXIT_USAGE, CliError, CliUsageError, db_option, json_ready, opened, print_json, say
 from caio_tui.domain.text import counted
 
 if TYPE_CHECKING:
@@ -51,19 +50,6 @@ _COUNTED = {  # one, many
 PROGRESS_STEP = 100_000  # records between progress lines on stderr
 
 
-def _json(value: Any) -> Any:
-    """A dataclass (with tuples, enums and mappings inside) as JSON-ready data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
-        return [_json(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
-        return value.value
-    return value
-
-
 @click.group("idp")
 def idp() -> None:
     """Identity evidence: the IdP's exports show which pilots run outside the identity envelope."""
@@ -88,7 +74,7 @@ def import_(
         exports = _read(portfolio, files, kind, keep_identities)
         result = portfolio.import_identity(exports, keep_identities)
     if as_json:
-        print_json(_json(result))
+        print_json(json_ready(result))
         return
     for file in result.files:
         facts = ", ".join(counted(n, *_COUNTED[what]) for what, n in file.counts.items() if n and what in _COUNTED)
@@ -141,7 +127,7 @@ def apps(ctx: click.Context, as_json: bool) -> None:
     with opened(ctx) as portfolio:
         found = portfolio.identity_apps()
     if as_json:
-        print_json(_json(found))
+        print_json(json_ready(found))
         return
     if not found:
         say("no identity exports imported; import them with 'caio-tui idp import FILE...'")
@@ -189,7 +175,7 @@ def suggest(ctx: click.Context, as_json: bool) -> None:
     with opened(ctx) as portfolio:
         found = portfolio.link_suggestions()
     if as_json:
-        print_json(_json(found))
+        print_json(json_ready(found))
         return
     if not found:
         say("no link to suggest")
@@ -234,7 +220,7 @@ def review(ctx: click.Context, pilot: str | None, rule: str | None, state: str, 
         found = portfolio.proposals(None if state == "all" else state, pilot, rule)
         apps = [] if found or as_json else portfolio.identity_apps()
     if as_json:
-        print_json(_json(found))
+        print_json(json_ready(found))
         return
     if not found:
         say(f"no {'' if state == 'all' else state + ' '}proposals")

@@ -1,5 +1,5 @@
 """What every command shares: the --db option and the portfolio it opens, errors as one line with their exit
-code, user text and JSON made safe for a terminal, the Rich console and the progress bar.
+code, dataclasses as JSON data, user text and JSON made safe for a terminal, the Rich console and the progress bar.
 
 The command modules import this module and nothing else of the CLI. It imports only click at import time
 (everything heavier inside the functions), so `caio-tui --version` and `caio-tui --help` stay fast.
@@ -7,6 +7,7 @@ The command modules import this module and nothing else of the CLI. It imports o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -132,6 +133,19 @@ _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def safe_json_text(text: str) -> str:
     """JSON text with the characters that act on a terminal written as \\uXXXX escapes."""
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def json_ready(value: Any) -> Any:
+    """A dataclass (with tuples, enums and mappings inside) as data print_json takes."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_ready(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
+        return value.value  # an enum
+    return value
 
 
 def print_json(data: Any) -> None:

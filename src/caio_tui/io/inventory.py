@@ -1,16 +1,16 @@
 """A portfolio's way in and out: the OMB AI use case inventory both ways, and the entry points the CLI and
 the TUI call for every import and export format.
 
-OMB rows become pilots (stage per the domain's crosswalk, agency and bureau as office, coverage statuses,
-blockers and the day each entered its stage derived by the portfolio's inventory mapping (io/
-inventory_facts.py), each with its provenance and the file as its author, every other column kept
-in pilot.extra so the next export can give it back, with the record of which cells the inventory gave
-that start like a formula, under omb.AS_GIVEN_KEY: the export writes those as given and neutralizes every
-other formula-like cell). Importing a file again updates the same pilots in
-place: the inventory wins where it speaks, at its own granularity (a pilot the CAIO moved to readiness
-stays there when the inventory still says "Pilot"), except over a status a person set: that one stands,
-and where the inventory reads otherwise its reading is kept beside it (pilot.extra[REPORTED_KEY]) for the
-detail screen. A blank cell never erases what the portfolio knows.
+OMB rows become pilots (io/inventory_pilot.py: stage per the domain's crosswalk, agency and bureau as
+office, coverage statuses, blockers and the day each entered its stage derived by the portfolio's
+inventory mapping (io/inventory_facts.py), each with its provenance and the file as its author, every
+other column kept in pilot.extra so the next export can give it back, with the record of which cells the
+inventory gave that start like a formula, under omb.AS_GIVEN_KEY: the export writes those as given and
+neutralizes every other formula-like cell). Importing a file again updates the same pilots in place: the
+inventory wins where it speaks, at its own granularity (a pilot the CAIO moved to readiness stays there
+when the inventory still says "Pilot"), except over a status a person set: that one stands, and where the
+inventory reads otherwise its reading is kept beside it (pilot.extra[REPORTED_KEY]) for the detail
+screen. A blank cell never erases what the portfolio knows.
 """
 
 from __future__ import annotations
@@ -22,22 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
-from caio_tui.domain.inventory_mapping import REPORTED_KEY
-from caio_tui.domain.pilots import PilotRecord
-from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
+from caio_tui.domain.stages import DEFAULT_STALLED_DAYS
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.briefing import build_briefing
 from caio_tui.io.briefing_html import briefing_html
 from caio_tui.io.briefing_markdown import briefing_markdown
 from caio_tui.io.commercial import COTS_FORMAT, CotsError, CotsImport, cots_bytes, import_cots
 from caio_tui.io.files import atomic_output
-from caio_tui.io.inventory_facts import RowFacts, RowReader
 from caio_tui.io.inventory_layout import held_in, held_json, held_key, layout_json, layout_row, source_layout, with_row
+from caio_tui.io.inventory_pilot import incoming_pilot, row_reader
 from caio_tui.io.omb import (
-    AS_GIVEN_KEY,
-    ATO_GRANTED,
-    HI_COLUMN_ITEMS,
     FormulaCells,
     ImportIssue,
     OmbFormat,
@@ -49,16 +43,14 @@ from caio_tui.io.omb import (
 from caio_tui.io.omb.cots import looks_like_cots
 from caio_tui.io.omb.layout import LAYOUT_2025, LayoutRow, write_layout
 from caio_tui.io.omb.links import Ambiguous, PilotKey, link_records
-from caio_tui.io.omb.records import OMB_ID_KEY, ROW_KEY
 from caio_tui.io.reports import write_pilots_csv
 from caio_tui.io.snapshot import SnapshotError, import_snapshot_file, looks_like_snapshot, write_snapshot
 from caio_tui.store import Portfolio
-from caio_tui.store.inventory_mapping import current_mapping
 from caio_tui.store.inventory_rows import link_keys
 from caio_tui.store.open_files import is_open_here
 from caio_tui.store.settings import Agency, agency
 from caio_tui.store.transfer import Progress, read_records, stream_pilots
-from caio_tui.store.upsert import DERIVED_PREFIX, IncomingPilot, UpsertReport, upsert_pilots
+from caio_tui.store.upsert import IncomingPilot, UpsertReport, upsert_pilots
 
 # "omb": the inventory in the layout it was imported in (the last one imported; 2025 when none);
 # "omb-2025": always OMB's 2025 columns; "omb-cots": the consolidated COTS file as imported.
@@ -89,9 +81,6 @@ _STAGE_COLUMN: dict[OmbFormat, str] = {
     OmbFormat.Y2024_LONG: "Stage of Development",
     OmbFormat.Y2025: "development_stage",
 }
-# Columns whose text describes what the use case does, most specific first.
-_DESCRIPTION_KEYS = ("problem_solved", "Summary", "benefits")
-_HI_ITEMS = frozenset(HI_COLUMN_ITEMS.values())
 
 
 class TransferError(Exception):
@@ -398,120 +387,7 @@ def import_inventory(
     )
 
 
-def row_reader(portfolio: Portfolio, fmt: OmbFormat, source: str) -> RowReader:
-    """What derives a row's facts: the portfolio's inventory mapping, for rows of `source` in format `fmt`."""
-    items = frozenset(i.id for i in portfolio.catalog().items())
-    return RowReader(current_mapping(portfolio).mapping, fmt, Path(source).name, portfolio.clock().date(), items)
-
-
 def issue_line(source: str, issue: ImportIssue) -> str:
     """FILE:ROW: column: reason (value), on one line whatever the value holds."""
     value = clip(printable(issue.value.strip()), 80) if issue.value.strip() else "blank"
     return f"{source}:{issue.row}: {printable(issue.column) or 'row'}: {issue.reason} ({value})"
-
-
-def incoming_pilot(
-    rec: OmbRecord,
-    current: PilotRecord | None,
-    catalog: Catalog,
-    fmt: OmbFormat,
-    source: str,
-    reader: RowReader,
-    headers: dict[str, str],
-    *,
-    as_of: datetime | None = None,
-) -> tuple[IncomingPilot, RowFacts]:
-    """What the inventory row says the pilot is, keeping the portfolio's value wherever the row is silent
-    or says the same at its own (coarser) granularity, with the facts the mapping derives from it."""
-    old = current.pilot if current else None
-    # A blank (or 2023's absent) high-impact answer is unknown: the pilot keeps what it was.
-    if fmt is OmbFormat.Y2023 or "high_impact" in rec.unknown:
-        high_impact = bool(old and old.high_impact)
-    else:
-        high_impact = rec.high_impact
-    stage = Stage.INTAKE if old is None else old.stage
-    if rec.stage is not None:
-        reported = Stage(rec.stage)
-        if old is None or old.stage.omb_2025 != reported.omb_2025:
-            stage = reported
-    description = next((rec.extra[k] for k in _DESCRIPTION_KEYS if rec.extra.get(k, "").strip()), "")
-    assessed = {
-        item: c.status
-        for item, c in (current.coverage.items() if current else ())
-        if c.status is not CoverageStatus.NOT_ASSESSED and not c.updated_by.startswith(DERIVED_PREFIX)
-    }
-    facts = reader.facts(rec.keyed, rec.source_row, stage, high_impact, headers, assessed)
-    author = DERIVED_PREFIX + Path(source).name
-    coverage, disagreeing = _coverage(facts, current, author, source)
-    extra = _extra(rec, old.extra if old else {})
-    if disagreeing:
-        extra[REPORTED_KEY] = disagreeing
-    else:
-        extra.pop(REPORTED_KEY, None)
-    entered = datetime.combine(facts.entered, datetime.min.time(), UTC) if facts.entered else None
-    pilot = IncomingPilot(
-        id=rec.id,
-        name=rec.name or (old.name if old else f"Unnamed use case {rec.id}"),
-        office=rec.office or (old.office if old else ""),
-        owner=rec.owner or (old.owner if old else ""),
-        high_impact=high_impact,
-        description=clip(description, 100_000) or (old.description if old else ""),
-        stage=stage,
-        extra=extra,
-        coverage=coverage,
-        blockers=tuple(facts.blockers),
-        derived_by=author,
-        entered_at=entered,
-        as_of=as_of,
-    )
-    return pilot, facts
-
-
-def _extra(rec: OmbRecord, old: dict[str, object]) -> dict[str, object]:
-    """The row's columns kept for the next export over what the pilot knew (a blank cell, absent from
-    ``rec.extra``, never erases an earlier answer), and which of its cells that start like a formula it
-    gave (replacing what an earlier import gave: the inventory imported last is the one the export answers
-    for). The agency's id is kept when the pilot's own id is another (a row linked by name)."""
-    extra: dict[str, object] = {k: v for k, v in old.items() if k not in (AS_GIVEN_KEY, ROW_KEY)}
-    extra.update((k, v) for k, v in rec.extra.items() if k != AS_GIVEN_KEY)
-    if rec.given:
-        extra[AS_GIVEN_KEY] = dict(rec.given)
-    if rec.given_id and rec.given_id != rec.id:
-        extra[OMB_ID_KEY] = rec.given_id
-    return extra
-
-
-def _coverage(
-    facts: RowFacts, current: PilotRecord | None, author: str, source: str
-) -> tuple[dict[str, Coverage], dict[str, str]]:
-    """The statuses the row derives, each with its provenance as evidence and the file as its author; and,
-    where a person's status says otherwise, the row's reading ("met: OMB 2025 inventory: ...") to show
-    beside it (a person's status is never replaced: upsert._compare holds that too)."""
-    found: dict[str, Coverage] = {}
-    reported: dict[str, str] = {}
-    for item, derived in facts.coverage.items():  # items of the portfolio's catalog only (RowReader)
-        status = derived.status
-        old = current.coverage.get(item) if current else None
-        old_status = old.status if old else CoverageStatus.NOT_ASSESSED
-        if _same_at_omb_granularity(item, status, old_status):
-            continue
-        if (
-            old is not None
-            and old_status is not CoverageStatus.NOT_ASSESSED
-            and not old.updated_by.startswith(DERIVED_PREFIX)
-        ):
-            reported[item] = f"{status.value}: {derived.evidence}"
-            continue
-        justification = f"reported in the OMB inventory {source}" if status.needs_justification else ""
-        found[item] = Coverage(
-            item=item, status=status, evidence=derived.evidence, justification=justification, updated_by=author
-        )
-    return found, reported
-
-
-def _same_at_omb_granularity(item: str, reported: CoverageStatus, current: CoverageStatus) -> bool:
-    if reported is current:
-        return True
-    # "have_ato: No" says the ATO is not granted; a package in progress (partial) says the same.
-    not_granted = (CoverageStatus.GAP, CoverageStatus.PARTIAL)
-    return item == ATO_GRANTED and reported in not_granted and current in not_granted

@@ -9,8 +9,9 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from caio_tui.io.inventory import TransferError, incoming_pilot, row_reader
+from caio_tui.io.inventory import TransferError
 from caio_tui.io.inventory_layout import held_in, parse_layout, with_row
+from caio_tui.io.inventory_pilot import incoming_pilot, row_reader
 from caio_tui.io.omb import OmbFormat, OmbFormatError, read_inventory
 from caio_tui.io.omb.records import LINK_KEY, ROW_KEY
 from caio_tui.store import Portfolio

@@ -13,11 +13,12 @@ intact. So the rows are sealed too:
   a pilot's four digests share one `state_seal` row since schema 10).
 - Every audit event written since carries `state`: the sum of all digests modulo 2^256 after its change.
   It is inside the event's hash, so it is chained like everything else in the event.
-- The store keeps both in the transaction of each write. Temporary triggers on this process's write
-  connection (no other program has them) call `caio_touch` before each row changes: the first touch of a
-  group in a transaction checks that the group still matches its digest, so a write never launders a row
-  changed outside caio-tui into a new digest; it is refused, naming the row. At commit the touched
-  groups are digested again and the sum moves by the difference, which goes into the last event.
+- The store keeps both in the transaction of each write (seal_keeper.py). Temporary triggers on this
+  process's write connection (no other program has them) call `caio_touch` before each row changes: the
+  first touch of a group in a transaction checks that the group still matches its digest, so a write
+  never launders a row changed outside caio-tui into a new digest; it is refused, naming the row. At
+  commit the touched groups are digested again and the sum moves by the difference, which goes into the
+  last event.
 - `check_state` (`caio-tui verify`) digests every group from the rows: a group whose digest differs, has
   none, or has one but no rows is named (changed, added, deleted); digests rewritten to match changed
   rows no longer sum to the state the newest event recorded.
@@ -29,14 +30,10 @@ pilots from the values it inserts (bulk_seal.py) and the small tables at its end
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 
-from caio_tui.store import audit
-from caio_tui.store.bulk_seal import BulkDigests
 from caio_tui.store.errors import StoreError
 from caio_tui.store.seal_digest import (
     ROW_SEPARATOR,
@@ -48,10 +45,7 @@ from caio_tui.store.seal_digest import (
     json_digests,
     json_text,
     plain_digest,
-    put,
     stored_digests,
-    stored_of,
-    write_all,
 )
 
 _MODULUS = 1 << 256
@@ -100,7 +94,7 @@ class TamperedError(StoreError):
 # ---- digests (their text and storage: seal_digest.py) ---------------------------------------------
 
 
-def _value(digest: bytes) -> int:
+def digest_value(digest: bytes) -> int:
     return int.from_bytes(digest, "big")
 
 
@@ -235,179 +229,6 @@ def state_text(total: int) -> str:
 # ---- keeping the seal on writes ---------------------------------------------------------------------
 
 
-class Mode(Enum):
-    OFF = "off"  # a portfolio sealed by no event yet (from before schema 4, not yet sealed): nothing kept
-    KEEP = "keep"  # digest the groups a write touches
-    ALL = "all"  # digest everything at commit (a bulk load, the first seal)
-
-
-@dataclass
-class _Transaction:
-    mode: Mode
-    head_id: int
-    state: int
-    touched: dict[tuple[str, str], object] = field(default_factory=dict)
-    refusal: str | None = None
-    loaded: BulkDigests | None = None  # a bulk load's pilots, digested as they were inserted
-
-
-class SealKeeper:
-    """The seal's side of each write transaction on one write connection (see the module's docstring)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self._txn: _Transaction | None = None
-        self._texts: dict[str, Text] = {}  # each table's row text (its columns do not change while open)
-        self.loading: BulkDigests | None = None  # during a bulk load: its pilots' digests (store/bulk.py)
-        conn.create_function("caio_touch", 2, self._touch)
-        self._triggers(create=True)
-
-    def _triggers(self, *, create: bool) -> None:
-        for spec in TABLES:
-            for when, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
-                name = f"caio_seal_{spec.table}_{when.lower()}"
-                if not create:
-                    self.conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
-                    continue
-                calls = " ".join(f"SELECT caio_touch('{spec.table}', {r}.{spec.group});" for r in rows)
-                self.conn.execute(
-                    f"CREATE TEMP TRIGGER IF NOT EXISTS {name} BEFORE {when} ON main.{spec.table} BEGIN {calls} END"
-                )
-
-    def _text(self, table: str) -> Text:
-        text = self._texts.get(table)
-        if text is None:
-            text = self._texts[table] = row_text(self.conn, table)
-        return text
-
-    def check_pilots(self, pilot_ids: list[str]) -> None:
-        """Before a write that touches many pilots (an import): check their groups in a few statements
-        instead of a trigger call each, refusing if one was changed outside caio-tui."""
-        txn = self._txn
-        if txn is None or txn.mode is not Mode.KEEP:
-            return
-        for spec in TABLES:
-            if spec.table not in SLOT:
-                continue
-            now = digests_of(self.conn, spec.table, list(pilot_ids), self._text(spec.table))
-            stored = stored_of(self.conn, spec.table, list(pilot_ids))
-            for pilot_id in pilot_ids:
-                if stored.get(pilot_id) != now.get(pilot_id):
-                    kind = _kind(stored.get(pilot_id), present=now.get(pilot_id) is not None)
-                    txn.refusal = _refusal(StateFault(spec.table, pilot_id, kind))
-                    raise TamperedError(txn.refusal)
-                txn.touched[(spec.table, pilot_id)] = pilot_id
-
-    def begin(self) -> None:
-        """At BEGIN: where the chain's state stands."""
-        head = self.conn.execute("SELECT id, state FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
-        if head is None:
-            self._txn = _Transaction(Mode.KEEP, 0, 0)  # a new portfolio: the empty state
-        elif head[1] is None:
-            self._txn = _Transaction(Mode.OFF, int(head[0]), 0)
-        else:
-            self._txn = _Transaction(Mode.KEEP, int(head[0]), int(head[1], 16))
-
-    def seal_everything(self) -> None:
-        """Digest every group at commit, whatever the mode (the first seal of an older portfolio)."""
-        if self._txn is not None:
-            self._txn.mode = Mode.ALL
-
-    @contextlib.contextmanager
-    def bulk(self) -> Iterator[None]:
-        """A bulk load inside the current transaction: no trigger per row (millions of calls), everything
-        digested at commit, the pilots from the values inserted (`loaded`, store/bulk_seal.py) when they
-        went into empty tables. What is there before the load is checked first: it must not be laundered."""
-        problems = check_groups(self.conn)
-        if problems:
-            raise TamperedError(_refusal(problems[0]))
-        self._triggers(create=False)
-        self.loading = BulkDigests.start(self.conn)
-        try:
-            yield
-            if self._txn is not None and self._txn.mode is not Mode.OFF:
-                self._txn.mode = Mode.ALL
-                self._txn.loaded = self.loading
-        finally:
-            self.loading = None
-            self._triggers(create=True)
-
-    def refusal(self) -> str | None:
-        """Why the write was refused by a touch, if it was (the statement fails with SQLite's own words)."""
-        return None if self._txn is None else self._txn.refusal
-
-    def abort(self) -> None:
-        self._txn = None
-
-    def _touch(self, table: str, group: object) -> None:
-        txn = self._txn
-        if txn is None or txn.mode is not Mode.KEEP:
-            return
-        key = (table, str(group))
-        if key in txn.touched:
-            return
-        txn.touched[key] = group
-        stored = self._stored(table, key[1])
-        now = group_digest(self.conn, table, group, self._text(table))
-        if stored != now:
-            fault = StateFault(table, key[1], _kind(stored, present=now is not None))
-            txn.refusal = _refusal(fault)
-            raise TamperedError(txn.refusal)
-
-    def _stored(self, table: str, group: str) -> bytes | None:
-        return stored_of(self.conn, table, [group]).get(group)
-
-    def finish(self) -> None:
-        """Before COMMIT: digest what changed, and put the new state into this transaction's last event."""
-        txn, self._txn = self._txn, None
-        if txn is None or txn.mode is Mode.OFF:
-            return
-        state = self._seal_all(txn.loaded) if txn.mode is Mode.ALL else self._seal_touched(txn)
-        last = self.conn.execute(
-            "SELECT * FROM audit_event WHERE id > ? ORDER BY id DESC LIMIT 1", (txn.head_id,)
-        ).fetchone()
-        if last is None:
-            if state != txn.state or txn.mode is Mode.ALL:  # every change is in the trail, or none is made
-                raise StoreError("a change to the portfolio without an audit event; nothing was changed")
-            return
-        event = {k: last[k] for k in last.keys()}  # noqa: SIM118 (sqlite3.Row has no items())
-        event["state"] = state_text(state)
-        self.conn.execute(
-            "UPDATE audit_event SET state = ?, hash = ? WHERE id = ?",
-            (event["state"], audit.event_hash(event), last["id"]),
-        )
-
-    def _seal_touched(self, txn: _Transaction) -> int:
-        """Digest the touched groups again (table by table, a few hundred per statement) and move the state
-        by the difference."""
-        state = txn.state
-        by_table: dict[str, dict[str, object]] = {}
-        for (table, key), group in txn.touched.items():
-            by_table.setdefault(table, {})[key] = group
-        changes: dict[tuple[str, str], bytes | None] = {}
-        for table, groups in by_table.items():
-            keys = list(groups)
-            old = stored_of(self.conn, table, keys)
-            new = digests_of(self.conn, table, list(groups.values()), self._text(table))
-            for key in keys:
-                before, after = old.get(key), new.get(key)
-                if before == after:
-                    continue
-                if before is not None:
-                    state -= _value(before)
-                if after is not None:
-                    state += _value(after)
-                changes[(table, key)] = after
-        put(self.conn, changes)
-        return state
-
-    def _seal_all(self, loaded: BulkDigests | None) -> int:
-        pilots = loaded.finish() if loaded is not None else None
-        specs = [s for s in TABLES if pilots is None or s.table not in SLOT]
-        groups = ((spec.table, group, found) for spec in specs for group, found in table_digests(self.conn, spec))
-        return write_all(self.conn, groups, pilots or {})
-
-
 # ---- checking --------------------------------------------------------------------------------------
 
 
@@ -421,13 +242,13 @@ class StateFault:
         return f"{BY_TABLE[self.table].label} {self.group}: {self.kind} outside caio-tui"
 
 
-def _kind(stored: bytes | None, *, present: bool) -> str:
+def fault_kind(stored: bytes | None, *, present: bool) -> str:
     if stored is None:
         return "added"
     return "changed" if present else "deleted"
 
 
-def _refusal(fault: StateFault) -> str:
+def refusal_of(fault: StateFault) -> str:
     return (
         f"{fault.describe()} (its rows no longer match the audit trail's seal); nothing was changed. "
         "Run 'caio-tui verify', and restore the portfolio from a backup or snapshot"
@@ -492,13 +313,13 @@ def _walk(conn: sqlite3.Connection) -> tuple[list[StateFault], int, int, int]:
         stored = stored_digests(conn, spec.table)
         for group, found in table_digests(conn, spec):
             groups += 1
-            computed += _value(found)
+            computed += digest_value(found)
             seal = stored.pop(group, None)
             if seal is not None:
-                stored_total += _value(seal)
+                stored_total += digest_value(seal)
             if seal != found:
-                faults.append(StateFault(spec.table, group, _kind(seal, present=True)))
+                faults.append(StateFault(spec.table, group, fault_kind(seal, present=True)))
         for group, seal in stored.items():
-            stored_total += _value(seal)
+            stored_total += digest_value(seal)
             faults.append(StateFault(spec.table, group, "deleted"))
     return faults, computed, stored_total, groups

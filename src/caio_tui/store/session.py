@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from caio_tui.store import database, open_files, seal
+from caio_tui.store import database, open_files, seal, seal_keeper
 from caio_tui.store.errors import PortfolioError, StoreError, busy_error, is_busy, is_corrupt, out_of_space
 from caio_tui.store.lazy import LazyModule
 
@@ -71,7 +71,7 @@ class Session:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._concurrent_reads = database.in_wal_mode(conn)
-        self.seal = seal.SealKeeper(conn)
+        self.seal = seal_keeper.SealKeeper(conn)
         self._committed_at = -1.0  # when this connection's last write committed (time.monotonic)
 
     @functools.cached_property

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from textual import on, work
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -35,6 +37,17 @@ _CATEGORY_HELP: dict[BlockerCategory, str] = {
     BlockerCategory.GOVERNANCE: "approval, policy, oversight",
     BlockerCategory.ORGANIZATIONAL: "people, sponsorship, budget, adoption",
 }
+
+
+def ask_blocker(screen: Screen[Any], portfolio: Portfolio, pilot_id: str, opened: Callable[[], None]) -> None:
+    """Open a blocker on the pilot through the picker; once one is opened, say so and run `opened()`."""
+
+    def done(tag: str | None) -> None:
+        if tag:
+            screen.notify(f"{pilot_id}: blocker {tag} opened", markup=False)
+            opened()
+
+    screen.app.push_screen(BlockerPicker(portfolio, pilot_id), done)
 
 
 def slug(text: str) -> str:

@@ -6,7 +6,8 @@ The stage of an existing pilot is not edited here: it moves only through the gat
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from textual import on, work
@@ -14,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from caio_tui.domain.pilots import PilotFields
@@ -23,6 +25,18 @@ from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.dialogs.base import Dialog
 
 _FIELD_LABELS = {"name": "Name", "office": "Office", "owner": "Owner", "description": "Description"}
+
+
+def ask_pilot(screen: Screen[Any], portfolio: Portfolio, pilot_id: str | None, saved: Callable[[str], None]) -> None:
+    """The form of a new pilot (`pilot_id` None) or of the pilot's fields; once saved, say so and run
+    `saved(pilot_id)`."""
+
+    def done(result: str | None) -> None:
+        if result:
+            screen.notify(f"{'Created' if pilot_id is None else 'Saved'} {result}", markup=False)
+            saved(result)
+
+    screen.app.push_screen(PilotForm(portfolio, pilot_id), done)
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -48,9 +48,6 @@ from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import Column, SequenceSource, TableRow, VirtualTable
-
-if TYPE_CHECKING:
-    from caio_tui.tui.host import CaioHost
 
 LOADING_AFTER_S = 0.1
 NARROW_BELOW = 100
@@ -163,10 +160,6 @@ class BlockersScreen(ViewScreen):
         self.descending = False  # the sorts' natural order (most first) unless reversed
         self._serial = 0
         self._loading_timer: Timer | None = None
-
-    @property
-    def caio(self) -> CaioHost:
-        return cast("CaioHost", self.app)
 
     @property
     def table(self) -> VirtualTable:

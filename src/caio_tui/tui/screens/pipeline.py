@@ -15,7 +15,7 @@ is read: tui/widgets/board/data.py; a card and a lane drawn: tui/widgets/board/l
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -48,9 +48,6 @@ from caio_tui.tui.widgets.board.lanes import (
 from caio_tui.tui.widgets.filter_bar import FilterBar, FilterInput
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
-
-if TYPE_CHECKING:
-    from caio_tui.tui.host import CaioHost
 
 BUFFER_PAGES = 3  # a lane reads this many screens of cards at once, so most scrolling needs no query
 LOADING_AFTER_S = 0.1
@@ -134,10 +131,6 @@ class PipelineScreen(ViewScreen):
         self._loading_timer: Timer | None = None
         self._follow: str | None = None  # a pilot just moved: the next load puts the focus on it
         self._stale = False  # the store changed while the board was hidden: read it when shown
-
-    @property
-    def caio(self) -> CaioHost:
-        return cast("CaioHost", self.app)
 
     @property
     def filter_bar(self) -> FilterBar:

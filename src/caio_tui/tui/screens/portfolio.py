@@ -1,20 +1,18 @@
 """The Portfolio view (key `1`, the start screen): every pilot in one table, filtered and sorted in SQL.
-One job (this view: its header, table, filter bar and their workers) in one file, over 500 lines.
 
-The header names the portfolio and counts its pilots per stage; the table shows one pilot a row and reads
-the store page by page (see tui/widgets/pilot_source.py), so it stays quick at any size. A filter or a sort is read
-in a worker (the count, where the kept pilot now stands, and the rows the table shows first), so drawing
-the result reads nothing on the UI thread. Typing queries at once; while a query runs, only the latest
-text waits for it (see tui/widgets/filter_bar.py).
-Over 500 lines as one job: the Portfolio screen (its table, header, filter, sort and marks).
+The header names the portfolio and counts its pilots per stage (its text: tui/widgets/portfolio_texts.py);
+the table shows one pilot a row and reads the store page by page (tui/widgets/pilot_source.py, its columns
+tui/widgets/pilot_columns.py), so it stays quick at any size. A filter or a sort is read in a worker (the
+count, where the kept pilot now stands, and the rows the table shows first: tui/widgets/pilot_load.py), so
+drawing the result reads nothing on the UI thread. Typing queries at once; while a query runs, only the
+latest text waits for it (see tui/widgets/filter_bar.py). The keys that open a dialog call its ask_* function.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -28,15 +26,24 @@ from textual.widgets import Static
 
 from caio_tui.config import TABLE_COLUMNS, save_setting
 from caio_tui.domain.filters import PilotFilter
-from caio_tui.domain.pilot_row import PilotRow
-from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import printable
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
 from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.filter_bar import ERROR_AFTER_S, FilterBar, FilterInput
 from caio_tui.tui.widgets.pilot_columns import Layout, layout_for
+from caio_tui.tui.widgets.pilot_load import (
+    Counts,
+    Totals,
+    View,
+    Window,
+    complete_totals,
+    read_counts,
+    read_view,
+    shown_rows,
+)
 from caio_tui.tui.widgets.pilot_source import SORT_ORDER, PilotQuery, PilotSource
+from caio_tui.tui.widgets.portfolio_texts import EMPTY_STATE, LOADING, stages_line, totals_line
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import VirtualTable
@@ -46,152 +53,6 @@ if TYPE_CHECKING:
 
 DEBOUNCE_S = ERROR_AFTER_S  # a wrong filter token is said once typing pauses this long
 LOADING_AFTER_S = 0.1  # a load that takes longer than this shows the loading indicator
-
-STAGE_SHORT = {
-    Stage.INTAKE: "intake",
-    Stage.POC: "poc",
-    Stage.PILOT: "pilot",
-    Stage.READINESS: "readiness",
-    Stage.PRODUCTION: "production",
-    Stage.SCALED: "scaled",
-    Stage.RETIRED: "retired",
-}
-
-EMPTY_STATE = Content.assemble(
-    ("This portfolio has no pilots yet.", "bold"),
-    "\n\n",
-    "Load a sample to look around:\n",
-    ("    ctrl+p", "bold $text-accent"),
-    " → Load sample, or from a shell\n",
-    ("    caio-tui init --sample civilian-agency", "bold $text-accent"),
-    "\n\n",
-    "Import your AI use case inventory (OMB CSV) or a snapshot:\n",
-    ("    caio-tui import FILE", "bold $text-accent"),
-    "\n\n",
-    "Or add a pilot by hand: ",
-    ("n", "bold $text-accent"),
-)
-
-
-@dataclass(frozen=True)
-class Totals:
-    """The portfolio-wide numbers of the header: they change with the data, not with the filter or sort.
-    A load reads the name and the total with the rows; the stage counts and the stalled count (about
-    65 ms at a million pilots) follow in a worker of their own, so the rows do not wait for them."""
-
-    name: str
-    total: int
-    stages: dict[Stage, int] | None = None  # None: not read yet
-    stalled: int | None = None
-    longest_id: int = 0  # the ID column's width
-
-    @property
-    def complete(self) -> bool:
-        return self.stages is not None and self.stalled is not None
-
-
-def complete_totals(portfolio: Portfolio, totals: Totals) -> Totals:
-    """The totals with the stage counts and the stalled count read (runs in a worker thread)."""
-    if totals.complete:
-        return totals
-    return replace(totals, stages=portfolio.stage_counts(), stalled=portfolio.count(PilotFilter(stalled=True)))
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What one load reads besides the rows: how many pilots are shown and where the kept pilot stands."""
-
-    shown: int
-    totals: Totals
-    position: int | None
-
-    @property
-    def total(self) -> int:
-        return self.totals.total
-
-
-@dataclass(frozen=True)
-class Window:
-    """Where the table stands when a load starts (the first row on screen, how many rows fit, the cursor
-    row) and its rows per page: so the worker can read the pages the table is about to show."""
-
-    top: int = 0
-    visible: int = 1
-    cursor: int = 0
-    page_size: int = 100
-
-
-@dataclass(frozen=True)
-class View:
-    """One load: the counts, and the pilots of the pages the table shows first (by their first row)."""
-
-    counts: Counts
-    pages: dict[int, list[PilotRow]] = field(default_factory=dict)
-
-
-def shown_rows(window: Window, count: int, position: int | None, reset_cursor: bool) -> range:
-    """The rows on screen once the table has `count` rows and the cursor goes to `position` (or to the
-    top with `reset_cursor`, else stays at its index): VirtualTable scrolls the least that brings the
-    cursor into view."""
-    if count <= 0:
-        return range(0)
-    visible = max(1, window.visible)
-    top = max(0, min(window.top, count - visible))
-    cursor = position if position is not None else 0 if reset_cursor else min(max(window.cursor, 0), count - 1)
-    if cursor < top:
-        top = cursor
-    elif cursor >= top + visible:
-        top = cursor - visible + 1
-    return range(top, min(count, top + visible))
-
-
-def read_view(
-    portfolio: Portfolio,
-    query: PilotQuery,
-    keep: str | None,
-    totals: Totals | None = None,
-    *,
-    shown: int | None = None,
-    window: Window | None = None,
-    reset_cursor: bool = False,
-    superseded: Callable[[], bool] = lambda: False,
-) -> View | None:
-    """Runs in a worker thread: at 100,000 pilots each query takes a few to a couple of hundred ms.
-    `totals` from an earlier load are reused (a filter or a sort does not change them), and so is `shown`
-    (a sort does not change how many pilots the filter keeps). With a `window`, the pages of the rows the
-    table will show are read too. None once `superseded()` says a newer load made this one useless
-    (asked between queries, so a stale load gives way after the query it is in)."""
-    if shown is None:
-        shown = portfolio.count(query.filter)
-        if superseded():
-            return None
-    if totals is None:
-        total = shown if query.filter.is_empty else portfolio.count()
-        totals = Totals(name=portfolio.name, total=total, longest_id=portfolio.longest_id())
-        if superseded():
-            return None
-    position = None
-    if keep is not None:
-        position = portfolio.position(keep, query.filter, sort=query.sort, descending=query.descending)
-    pages: dict[int, list[PilotRow]] = {}
-    rows = shown_rows(window, shown, position, reset_cursor) if window is not None else range(0)
-    if window is not None and rows:
-        size = window.page_size
-        for number in range(rows.start // size, (rows.stop - 1) // size + 1):
-            if superseded():
-                return None
-            offset = number * size
-            pages[offset] = portfolio.table_page(
-                query.filter, sort=query.sort, descending=query.descending, offset=offset, limit=size
-            )
-    return View(Counts(shown=shown, totals=totals, position=position), pages)
-
-
-def read_counts(portfolio: Portfolio, query: PilotQuery, keep: str | None, totals: Totals | None = None) -> Counts:
-    """The counts of a load without its rows, with complete totals (see read_view)."""
-    view = read_view(portfolio, query, keep, totals)
-    assert view is not None  # never superseded
-    return replace(view.counts, totals=complete_totals(portfolio, view.counts.totals))
 
 
 class PilotTable(VirtualTable):
@@ -486,35 +347,18 @@ class PortfolioScreen(Screen[None]):
     def _show_header(self) -> None:
         counts = self.counts
         if counts is None:
-            self.query_one("#totals", Static).update(Content.styled("loading…", "$text-muted"))
+            self.query_one("#totals", Static).update(LOADING)
             return
-        name = printable(counts.totals.name)
-        self.query_one("#portfolio-name", Static).update(Content.styled(name, "bold"))
-        marked = len(self.caio.marked)
-        parts: list[Content | tuple[str, str] | str] = []
-        if counts.shown != counts.total:
-            parts += [(f"{counts.shown:,}", "bold"), f" of {counts.total:,} pilots"]
-        else:
-            parts += [(f"{counts.total:,}", "bold"), " pilots"]
+        self.query_one("#portfolio-name", Static).update(Content.styled(printable(counts.totals.name), "bold"))
         stalled = counts.totals.stalled if counts.totals.complete else self._counted.stalled
-        if stalled:
-            parts += [" · ", (f"{stalled:,} stalled", "$text-warning")]
-        if marked:
-            parts += [" · ", (f"{marked} marked", "bold $text-accent")]
-        arrow = "▼" if self.query_state.descending else "▲"
-        parts += [" · sort: ", (f"{self.query_state.sort.value} {arrow}", "bold")]
-        self.query_one("#totals", Static).update(Content.assemble(*parts))
+        query = self.query_state
+        line = totals_line(counts, stalled, len(self.caio.marked), query.sort, query.descending)
+        self.query_one("#totals", Static).update(line)
         if counts.totals.complete:
             self._counted = counts.totals
         elif self._counted.stages is None:
             return  # the stage counts follow (at the first load; later the last ones stay until then)
-        stages: list[Content | tuple[str, str] | str] = []
-        for stage in Stage:
-            if stages:
-                stages.append("  ")
-            number = (self._counted.stages or {}).get(stage, 0)
-            stages += [(STAGE_SHORT[stage], "$text-muted"), " ", (str(number), "bold" if number else "$text-muted")]
-        self.query_one("#stages", Static).update(Content.assemble(*stages))
+        self.query_one("#stages", Static).update(stages_line(self._counted.stages or {}))
 
     # ---- the filter ----------------------------------------------------------------------------------
 
@@ -605,17 +449,10 @@ class PortfolioScreen(Screen[None]):
 
     def action_add_blocker(self) -> None:
         pilot_id = self.cursor_pilot_id()
-        if pilot_id is None:
-            return
+        if pilot_id is not None:
+            from caio_tui.tui.dialogs.blocker_picker import ask_blocker
 
-        def opened(tag: str | None) -> None:
-            if tag:
-                self.notify(f"{pilot_id}: blocker {tag} opened", markup=False)
-                self.caio.portfolio_changed()
-
-        from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
-
-        self.app.push_screen(BlockerPicker(self.portfolio, pilot_id), opened)
+            ask_blocker(self, self.portfolio, pilot_id, lambda: self.caio.portfolio_changed())
 
     def action_promote(self) -> None:
         self._gate(+1)
@@ -631,29 +468,20 @@ class PortfolioScreen(Screen[None]):
             ask_move(self, self.portfolio, pilot_id, step, lambda: self.caio.portfolio_changed())
 
     def action_new_pilot(self) -> None:
-        def created(pilot_id: str | None) -> None:
-            if pilot_id:
-                self.notify(f"Created {pilot_id}", markup=False)
-                self.portfolio_changed(keep=pilot_id, announce=True)
-                self.caio.portfolio_changed(source=self)
+        def created(pilot_id: str) -> None:
+            self.portfolio_changed(keep=pilot_id, announce=True)
+            self.caio.portfolio_changed(source=self)
 
-        from caio_tui.tui.dialogs.pilot_form import PilotForm
+        from caio_tui.tui.dialogs.pilot_form import ask_pilot
 
-        self.app.push_screen(PilotForm(self.portfolio, None), created)
+        ask_pilot(self, self.portfolio, None, created)
 
     def action_edit_pilot(self) -> None:
         pilot_id = self.cursor_pilot_id()
-        if pilot_id is None:
-            return
+        if pilot_id is not None:
+            from caio_tui.tui.dialogs.pilot_form import ask_pilot
 
-        def saved(result: str | None) -> None:
-            if result:
-                self.notify(f"Saved {result}", markup=False)
-                self.caio.portfolio_changed()
-
-        from caio_tui.tui.dialogs.pilot_form import PilotForm
-
-        self.app.push_screen(PilotForm(self.portfolio, pilot_id), saved)
+            ask_pilot(self, self.portfolio, pilot_id, lambda _saved: self.caio.portfolio_changed())
 
 
 __all__ = [
@@ -664,6 +492,7 @@ __all__ = [
     "Totals",
     "View",
     "Window",
+    "complete_totals",
     "read_counts",
     "read_view",
     "shown_rows",

@@ -1,15 +1,25 @@
 """What every view (navigation.VIEWS) does when the portfolio changes: read it again at once when shown,
-else once it is shown next, so coming back to an unchanged view costs no query."""
+else once it is shown next, so coming back to an unchanged view costs no query. And how a view reaches
+the app (`caio`: what tui/host.py says a screen may ask of it)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from caio_tui.tui.host import CaioHost
 
 
 class ViewScreen(Screen[None]):
     """A view's screen. Subclasses define load() (the read, in a worker) and may override shown_again()."""
 
     _stale = False  # the store changed while the view was hidden
+
+    @property
+    def caio(self) -> CaioHost:
+        return cast("CaioHost", self.app)
 
     def load(self) -> None:
         raise NotImplementedError
