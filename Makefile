@@ -1,13 +1,15 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv on first use.
-PYTHON ?= python3.11
+# The first Python of 3.11 or newer on PATH (3.11, 3.12 and 3.13 are supported); `make PYTHON=...` picks one.
+PYTHONS := python3.13 python3.12 python3.11 python3
+PYTHON ?= $(firstword $(foreach p,$(PYTHONS),$(shell $(p) -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo $(p))))
 VENV := .venv
 BIN := $(VENV)/bin
-LINT_PATHS := src tests $(wildcard benchmarks)
+LINT_PATHS := src tests $(wildcard benchmarks) $(wildcard tools)
 
-.PHONY: demo test bench lint typecheck unit clean
+.PHONY: demo test bench browser-check lint typecheck unit clean
 
 $(BIN)/caio-tui: pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "caio-tui needs Python 3.11 or newer (none of $(PYTHONS) on PATH is)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
@@ -35,6 +37,10 @@ test: lint typecheck unit
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py
+
+# `caio-tui serve` driven once in headless Chromium (Debian: apt install chromium); not part of `make test`.
+browser-check: $(BIN)/caio-tui
+	$(BIN)/python tools/browser_check.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable as a package root
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import app_level, report, store_level
+from benchmarks import app_level, idp_level, links_level, report, store_level
 from benchmarks.harness import DEFAULT_CACHE, ROOT, Results, parse_size, portfolio_file, size_label
 
 DEFAULT_SIZES = "1k,10k,100k,1m"
@@ -32,7 +32,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"comma-separated sizes (default {DEFAULT_SIZES})")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per measure (default 7)")
     parser.add_argument("--repeat-large", type=int, default=3, help="timed runs per measure at 1M and up (default 3)")
-    parser.add_argument("--only", choices=("all", "store", "app"), default="all", help="which measures")
+    parser.add_argument(
+        "--only",
+        choices=("all", "store", "app", "idp"),
+        default="all",
+        help="which measures (idp: at 100k and 1M only)",
+    )
     parser.add_argument("--no-exports", action="store_true", help="skip the export and import commands")
     parser.add_argument(
         "--exports-up-to",
@@ -53,7 +58,12 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> R
     args = arguments(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     results = Results(sizes=[size_label(s) for s in sizes])
-    results.measures.update({m.key: m for m in [*app_level.measures(), *store_level.measures()]})
+    results.measures.update(
+        {
+            m.key: m
+            for m in [*app_level.measures(), *store_level.measures(), *idp_level.measures(), *links_level.measures()]
+        }
+    )
     # Start-up is timed as an installed app runs: from compiled bytecode (see harness.bench_env).
     compileall.compile_dir(ROOT / "src", quiet=1)
     load_before = os.getloadavg()
@@ -62,6 +72,13 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> R
         label = size_label(size)
         times = args.repeat_large if size >= LARGE else args.repeat
         log(f"== {label} pilots ({times} runs a measure)")
+        if args.only in ("all", "store", "idp") and size >= LARGE:
+            # A System Log of as many events as the largest portfolio has pilots (issue 16's scale).
+            idp_level.run(results, label, times=times, log=log)
+        if args.only in ("all", "store", "idp") and size_label(size) == links_level.SIZE:
+            links_level.run(results, times=times, log=log)
+        if args.only == "idp":
+            continue
         generated = portfolio_file(size, args.cache, log=log)
         if args.only in ("all", "app"):
             app_level.floor(results, label, times=times, session=not args.no_session, log=log)

@@ -404,8 +404,11 @@ def test_a_refused_gate_exits_3_with_its_failing_rules_and_least_changes(db: Pat
     assert result.stderr.splitlines() == [
         "caio-tui: the gate into readiness refused DCS-004:",
         "  ✗ readiness #2: No shared account or personal credentials: open blocker(s): shared-service-account",
+        "  ✗ readiness #3: Access goes through the governed IAM process, at least partly: access.governed_iam: "
+        "1 item(s) below partial: access.governed_iam",
         "least that would pass:",
         "  - resolve the shared-service-account blocker",
+        "  - set access.governed_iam to partial (now gap)",
         "(or move anyway with --override JUSTIFICATION)",
     ]
     assert show(db, "DCS-004")["stage"] == "pilot"
@@ -416,7 +419,14 @@ def test_a_skipped_stage_promotion_reports_every_gate_crossed(db: Path) -> None:
     result = run("--db", db, "promote", pid, "--to", "production")
     assert result.exit_code == 3
     failed = [line.split(":")[0].strip() for line in result.stderr.splitlines() if line.startswith("  ✗")]
-    assert failed == ["✗ pilot #1", "✗ pilot #2", "✗ readiness #1", "✗ production #1", "✗ production #2"]
+    assert failed == [
+        "✗ pilot #1",
+        "✗ pilot #2",
+        "✗ readiness #1",
+        "✗ readiness #3",
+        "✗ production #1",
+        "✗ production #2",
+    ]
     assert "  - record the owner" in result.stderr.splitlines()
     assert "  - set governance.approver to met (now not_assessed)" in result.stderr.splitlines()
 

@@ -64,7 +64,34 @@ BAD_VALUES = [
     ("actor = 5\n", 'actor: must be your name as text, e.g. actor = "Dana Whitfield"; found 5'),
     ("actor = '  '\n", 'actor: must be your name as text, e.g. actor = "Dana Whitfield"; found "  "'),
     ("theme = ['a']\n", 'theme: must be a theme name as text, e.g. theme = "textual-light"; found ["a"]'),
-    ("stalled_day = 90\n", "stalled_day: not a setting (the settings are actor, stalled_days, theme)"),
+    (
+        "[table]\ncolumns = ['id', 'offce']\n",
+        "table: columns: 'offce' is not a column (the columns are id, name, office, stage, readiness, territory, "
+        'blockers, days); found {"columns": ["id", "offce"]}',
+    ),
+    (
+        "[table]\ncolumns = []\n",
+        "table: columns must be a list of column names (id, name, office, stage, readiness, territory, blockers, "
+        'days); found {"columns": []}',
+    ),
+    (
+        "[table]\ncols = ['id']\n",
+        'table: must be a table with one key, columns (e.g. [table] columns = ["id", "name", "stage", "blockers"]); '
+        'found {"cols": ["id"]}',
+    ),
+    (
+        "stalled_day = 90\n",
+        "stalled_day: not a setting (the settings are actor, stalled_days, theme, table, export_dir, keymap)",
+    ),
+    (
+        "export_dir = 'exports'\n",
+        "export_dir: must be an absolute folder (or start with ~): the app may be started from anywhere; "
+        'found "exports"',
+    ),
+    (
+        "keymap = 'u'\n",
+        'keymap: must be a table of binding id = "keys", e.g. [keymap] then app.undo = "ctrl+z,u"; found "u"',
+    ),
 ]
 
 
@@ -147,3 +174,11 @@ def test_start_up_imports_no_toml_writer() -> None:
     code = "import sys, caio_tui.tui.app, caio_tui.cli; print('tomli_w' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False"]
+
+
+def test_the_export_folder_is_in_the_documents_unless_the_config_names_one() -> None:
+    from platformdirs import user_documents_dir
+
+    assert load_settings().export_dir == Path(user_documents_dir()) / "caio-tui"
+    write_config('export_dir = "~/briefings"\n')
+    assert load_settings().export_dir == Path.home() / "briefings"

@@ -94,8 +94,11 @@ def test_check_a_refused_gate_names_each_failing_rule_and_the_least_changes_and_
     assert result.stdout.splitlines() == [
         "DCS-004 pilot → readiness: the gate refused",
         "  ✗ readiness #2: No shared account or personal credentials: open blocker(s): shared-service-account",
+        "  ✗ readiness #3: Access goes through the governed IAM process, at least partly: access.governed_iam: "
+        "1 item(s) below partial: access.governed_iam",
         "least that would pass:",
         "  - resolve the shared-service-account blocker",
+        "  - set access.governed_iam to partial (now gap)",
     ]
 
 
@@ -161,7 +164,7 @@ def test_load_replaces_the_rules_as_a_new_audited_version(db: Path, tmp_path: Pa
 
     assert ok(gates(db, "load", rules_file)).strip().endswith("the same rules as version 2; nothing was changed")
     versions = json.loads(ok(gates(db, "history", "--json")))
-    assert [(v["version"], v["gates"], v["rules"]) for v in versions] == [(1, 4, 9), (2, 1, 2)]
+    assert [(v["version"], v["gates"], v["rules"]) for v in versions] == [(1, 4, 10), (2, 1, 2)]
     assert len(ok(gates(db, "history")).splitlines()) == 2
     # The earlier version is still there to read, and to load back.
     earlier = ok(gates(db, "show", "--version", "1", "--toml"))

@@ -45,7 +45,7 @@ def twins(tmp_path: Path) -> Path:
     ok(run("--db", path, "init"))
     ok(run("--db", path, "add", "--name", "[red]Alpha[/red]", "--office", "O", "--owner", "W"))
     ok(run("--db", path, "add", "--name", "Beta\x1b[2J", "--office", "O", "--owner", "W"))
-    ok(run("--db", path, "set-coverage", "AI-0002", "data.access_agreements", "met"))
+    ok(run("--db", path, "set-coverage", "AI-0002", "data.access_agreements", "met", "--evidence", "DAA-7"))
     return path
 
 
@@ -76,7 +76,7 @@ def test_compare_table_shows_differences_only_and_items(twins: Path) -> None:
     assert "≠ Data access" in differing
     assert "data.access_agreements" in differing
     assert "Access control" not in differing
-    assert "Distance to production" in differing  # the summary rows stay on top
+    assert "To production" in differing  # the summary rows stay on top
 
 
 def test_compare_shows_user_text_literally(twins: Path) -> None:

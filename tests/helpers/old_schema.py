@@ -7,24 +7,43 @@ from pathlib import Path
 
 from caio_tui.store import audit, seal
 
+IDENTITY_TABLES = (
+    "idp_file",
+    "idp_app",
+    "idp_credential",
+    "idp_assignment",
+    "idp_person",
+    "idp_sign_in",
+    "idp_link",
+    "idp_proposal",
+    "identity_rules",
+)
+
 
 def as_version_4(path: Path) -> None:
     """Schema 4 (before 0006): no pilot.below_gate, no territory 'unassessed' (such pilots were 'clear'),
-    every row sealed as schema 4 sealed it and the newest event recording that state."""
+    every row sealed as schema 4 sealed it (a digest of JSON arrays per table and group, before schema 10
+    gave each pilot one seal row) and the newest event recording that state."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     for table in ("inventory_mapping", "commercial_use", "commercial_file"):  # schemas 5 and 7
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for table in IDENTITY_TABLES:  # schema 8
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DROP INDEX pilot_ready")  # schema 12
+    conn.execute("DROP INDEX pilot_unready")
+    conn.execute("ALTER TABLE pilot DROP COLUMN ready")
     conn.execute("DROP INDEX pilot_below_gate")
     conn.execute("DROP INDEX pilot_unjudged")
     conn.execute("ALTER TABLE pilot DROP COLUMN below_gate")
+    conn.execute("ALTER TABLE blocker DROP COLUMN resolution")  # schema 11
     conn.execute("UPDATE pilot SET territory = 'clear' WHERE territory = 'unassessed'")
     conn.execute("DELETE FROM state_seal")
     total = 0
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     for spec in (t for t in seal.TABLES if t.table in present):
-        for group, digest in seal.table_digests(conn, spec):
+        for group, digest in seal.json_table_digests(conn, spec):
             total += int.from_bytes(digest, "big")
             conn.execute("INSERT INTO state_seal VALUES (?, ?, ?)", (spec.table, group, digest))
     last = conn.execute("SELECT * FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()

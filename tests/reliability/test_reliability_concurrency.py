@@ -55,7 +55,7 @@ try:
             if portfolio is not None: portfolio.close()
             portfolio = Portfolio.open(path, actor=actor)
         portfolio.add_pilot(PilotFields(name=pid, office=actor), pilot_id=pid); say(w="pilot.create", id=pid)
-        portfolio.set_coverage(pid, "access.roles", CoverageStatus.MET); say(w="coverage.set", id=pid)
+        portfolio.set_coverage(pid, "access.roles", CoverageStatus.MET, evidence="seen"); say(w="coverage.set", id=pid)
         portfolio.open_blocker(pid, "skills-gap", note=actor); say(w="blocker.open", id=pid)
 except BaseException as exc:
     say(error=f"{type(exc).__name__}: {exc}")

@@ -151,7 +151,7 @@ with Portfolio.open(Path(sys.argv[1]), actor="batch") as p:
         n += 1
         pid = f"B-{n:05d}"
         p.add_pilot(PilotFields(name=pid, description="x" * 2000), pilot_id=pid); print("pilot.create", pid, flush=True)
-        p.set_coverage(pid, "access.roles", CoverageStatus.MET); print("coverage.set", pid, flush=True)
+        p.set_coverage(pid, "access.roles", CoverageStatus.MET, evidence="seen"); print("coverage.set", pid, flush=True)
         p.open_blocker(pid, "skills-gap"); print("blocker.open", pid, flush=True)
         p.move(pid, Stage.RETIRED); print("stage.move", pid, flush=True)
 """

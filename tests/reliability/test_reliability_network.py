@@ -129,9 +129,15 @@ async def test_the_app_works_without_the_network(attempts: list[str], tmp_path: 
         await settle(pilot)
 
 
+# `caio-tui serve` listens for the browser on this laptop (127.0.0.1 unless --unsafe-host); it connects nowhere.
+LISTENS_ONLY = {"web.py"}
+
+
 def test_no_module_imports_a_network_library() -> None:
     found = []
     for path in SRC.rglob("*.py"):
+        if str(path.relative_to(SRC)) in LISTENS_ONLY:
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.Import):

@@ -30,7 +30,7 @@ from caio_tui.tui.screens.help import HelpScreen, help_sections
 from caio_tui.tui.screens.portfolio import FilterInput, PortfolioScreen
 from caio_tui.tui.screens.snapshot_diff import SnapshotDiffScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-from helpers.tui import make_app, press, run_command, settle
+from helpers.tui import make_app, press, run_command, settle, until
 
 
 def plain(widget: Static) -> str:
@@ -78,8 +78,8 @@ async def test_views_keep_their_place(sample_portfolio: Portfolio) -> None:
 # ---- quit and back --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["q", "ctrl+q"])
-async def test_q_and_ctrl_q_quit(sample_portfolio: Portfolio, key: str) -> None:
+@pytest.mark.parametrize("key", ["q", "ctrl+q", "ctrl+c"])
+async def test_q_ctrl_q_and_ctrl_c_quit(sample_portfolio: Portfolio, key: str) -> None:
     app = make_app(sample_portfolio)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -371,9 +371,37 @@ async def test_u_on_the_detail_undoes_and_the_detail_shows_it(sample_portfolio: 
         detail = app.screen
         assert isinstance(detail, PilotDetailScreen)
         before = sample_portfolio.record("DCS-004").coverage
-        await press(pilot, "space")  # cycle the first coverage item
+        await press(pilot, "enter", "up", "ctrl+s")  # the first item, partial -> gap, in the editor
         assert sample_portfolio.record("DCS-004").coverage != before
         await press(pilot, "u")
         assert sample_portfolio.record("DCS-004").coverage == before
         assert app.screen is detail
         assert any(message.startswith("Undid DCS-004 coverage change") for message, _ in app.notes)
+
+
+async def test_an_undo_in_another_view_shows_on_the_pilot_when_coming_back(sample_portfolio: Portfolio) -> None:
+    """The pilot screen lives on the Portfolio view's stack: an undo pressed on the dashboard must not leave
+    it showing the undone state (a walkthrough saw 'Open blockers 0' after the resolve was undone)."""
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "j", "j", "j", "enter")  # DCS-004
+        detail = app.screen
+        assert isinstance(detail, PilotDetailScreen) and detail.pilot_id == "DCS-004"
+        open_before = len(sample_portfolio.record("DCS-004").open_blockers)
+        sample_portfolio.resolve_blocker("DCS-004", "shared-service-account")
+        await press(pilot, "ctrl+r")
+        await until(pilot, lambda: detail.view is not None and len(detail.view.record.open_blockers) == open_before - 1)
+        await press(pilot, "5", "u")
+        await until(pilot, lambda: len(sample_portfolio.record("DCS-004").open_blockers) == open_before)
+        await press(pilot, "1")
+        assert app.screen is detail
+        await until(pilot, lambda: detail.view is not None and len(detail.view.record.open_blockers) == open_before)
+
+
+async def test_the_view_bar_names_every_view_at_80_columns(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = str(app.screen.query_one(".view-bar", Static).render())
+        assert all(f" {view.key} " in bar for view in VIEWS) and "IdP" in bar and "1 Portfolio" in bar

@@ -16,7 +16,7 @@ from caio_tui.tui.app import CaioApp
 from caio_tui.tui.screens.blockers import BlockersScreen, TagPilotsScreen
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.widgets.virtual_table import VirtualTable
-from helpers.tui import make_app, press, pressing, settle
+from helpers.tui import make_app, press, pressing, settle, until
 
 SnapCompare = Callable[..., bool]
 SIZES = [(120, 40), (80, 24)]
@@ -124,6 +124,27 @@ async def test_the_carriers_list_marks_the_pilots_a_fix_unlocks(sample_portfolio
         assert isinstance(app.screen, TagPilotsScreen)
         flagged = [k for k, cells in rows(app.screen.table) if cells[4] == "yes"]
         assert flagged == list(unlocking.unlocks)
+
+
+async def test_unlocks_yes_goes_after_an_override_without_leaving_the_carriers(sample_portfolio: Portfolio) -> None:
+    unlocking = next(t for t in blocker_table(sample_portfolio) if t.leverage)
+    unlocked = unlocking.unlocks[0]
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "4", "enter")
+        carriers = app.screen
+        assert isinstance(carriers, TagPilotsScreen)
+        assert dict(rows(carriers.table))[unlocked][4] == "yes"
+        index = [k for k, _ in rows(carriers.table)].index(unlocked)
+        carriers.table.move_cursor(index)
+        await press(pilot, "enter")  # the pilot's detail, where the override is made
+        stage = sample_portfolio.get(unlocked).stage.next()
+        assert stage is not None
+        sample_portfolio.move(unlocked, stage, override="moved on by the CAIO's written decision of today")
+        await press(pilot, "escape")
+        assert app.screen is carriers
+        await until(pilot, lambda: dict(rows(carriers.table))[unlocked][4] != "yes")
 
 
 async def test_a_resolved_blocker_updates_the_counts(sample_portfolio: Portfolio) -> None:

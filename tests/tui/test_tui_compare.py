@@ -200,12 +200,12 @@ async def test_c_on_the_portfolio_compares_the_marked_pilots(sample_portfolio: P
         found = comparison(sample_portfolio, ["DCS-004", "DCS-010", "DCS-020"])
         shown = dict(rows(s.matrix))
         assert shown["summary:name"][1:] == [p.name for p in found.pilots]
-        assert shown["summary:distance"][1:] == [str(p.distance) for p in found.pilots]
+        assert shown["summary:distance"][1:] == [f"{p.distance} changes" for p in found.pilots]
         assert shown["summary:stage"][1:] == ["pilot", "readiness", "production"]
         assert keys(s.matrix)[9:] == [f"area:{a.id}" for a in found.areas]
         access = shown["area:access"]
         assert access[0].startswith("≠ ▸ Access")
-        assert access[1:] == ["◐ 0/4 e4 150d", "✓ 4/4 e1 140d", "✓ 4/4 e1 260d"]
+        assert access[1:] == ["◐ 0/4 4ev 150d", "✓ 4/4 1ev 140d", "✓ 4/4 1ev 260d"]
 
 
 async def test_enter_plus_and_minus_expand_and_collapse_an_area(sample_portfolio: Portfolio) -> None:
@@ -251,7 +251,7 @@ async def test_a_expands_every_area_and_d_keeps_the_differences(portfolio: Portf
         assert requirement_rows == ["area:audit", "item:audit.activity"]
         assert "differences only" in title(app) and "1 area(s), 1 item(s) differ" in title(app)
         cells = dict(rows(s.matrix))["item:audit.activity"]
-        assert cells[1:] == ["?", "✓ e1 0d"]
+        assert cells[1:] == ["?", "✓ 1ev 0d"]
         await press(pilot, "a", "d")  # collapse all, show everything again
         assert len(keys(s.matrix)) == 9 + areas
 

@@ -55,7 +55,7 @@ async def test_5_shows_the_numbers_of_the_portfolio(sample_portfolio: Portfolio)
         ]
         assert [int(line.split()[-1]) for line in territories[1:]] == list(stats.territories.values())
         stalled = panel(app, "stalled")
-        assert stalled[0] == f"Stalled (extended evaluations) {stats.stalled}"
+        assert stalled[0] == f"Stalled (over 180 days in stage) {stats.stalled}"
         assert [line.split()[0] for line in stalled[1:]] == [s.id for s in stats.oldest_stalled]
         assert [line.split()[-1] for line in stalled[1:]] == [f"{s.days}d" for s in stats.oldest_stalled]
         top = panel(app, "top-blockers")
@@ -155,3 +155,26 @@ async def test_the_frame_and_the_funnel_come_before_the_slower_figures(
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 def test_snapshot_dashboard(snap_compare: SnapCompare, sample_portfolio: Portfolio, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(sample_portfolio), terminal_size=size, run_before=pressing("5"))
+
+
+async def test_the_keys_of_a_list_scroll_to_what_is_below_the_fold_at_80x24(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        assert isinstance(app.screen, DashboardScreen)
+        body = app.screen.query_one("#dashboard-body")
+        overrides = app.screen.query_one("#gate-overrides", Panel)
+        assert app.focused is body  # the keys reach it without a tab first
+        assert body.max_scroll_y > 0 and not body.region.contains_region(overrides.region)
+        for key, moved in (("j", lambda: body.scroll_y == 1), ("pagedown", lambda: body.scroll_y > 1)):
+            await press(pilot, key)
+            await pilot.pause(0.3)  # (a scroll animates)
+            assert moved()
+        await press(pilot, "end")
+        await pilot.pause(0.3)
+        assert body.scroll_y == body.max_scroll_y
+        assert body.region.contains_region(overrides.region)  # the last panel is on screen
+        await press(pilot, "g")
+        await pilot.pause(0.3)
+        assert body.scroll_y == 0

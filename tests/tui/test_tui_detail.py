@@ -19,6 +19,8 @@ from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
 from caio_tui.tui.dialogs.coverage_edit import CoverageEditor
 from caio_tui.tui.dialogs.gate import GateModal
 from caio_tui.tui.dialogs.pilot_form import PilotForm
+from caio_tui.tui.dialogs.questions import ConfirmScreen
+from caio_tui.tui.dialogs.resolve_blocker import ResolveBlocker
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from helpers.tui import press, settle
 
@@ -184,35 +186,41 @@ async def test_tab_moves_to_the_blockers(sample_portfolio: Portfolio) -> None:
 # ---- coverage -----------------------------------------------------------------------------------------
 
 
-async def test_space_cycles_status_and_persists(sample_portfolio: Portfolio) -> None:
+async def test_space_opens_the_editor_and_changes_nothing(sample_portfolio: Portfolio) -> None:
     app = _Host(sample_portfolio, "DCS-004")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        await pilot.press("space", "space", "space")  # it used to cycle the status, one event a press
+        await settle(pilot)
+        assert isinstance(app.screen, CoverageEditor)
         assert status(sample_portfolio, "DCS-004", "access.roles") is CoverageStatus.PARTIAL
-        await press(pilot, "space")
-        assert status(sample_portfolio, "DCS-004", "access.roles") is CoverageStatus.MET
-        assert prompts(coverage_list(app))[1].startswith(" ✓ Roles defined")
-        await press(pilot, "space")
-        assert status(sample_portfolio, "DCS-004", "access.roles") is CoverageStatus.NOT_ASSESSED
-        await press(pilot, "space")
-        assert status(sample_portfolio, "DCS-004", "access.roles") is CoverageStatus.GAP
-        # The evidence stays, the cursor stays, the app heard of each change.
-        record = sample_portfolio.record("DCS-004")
-        assert record.coverage["access.roles"].evidence.startswith("Two roles sketched")
-        assert highlighted_item(app) == "access.roles"
-        assert app.changed == ["DCS-004"] * 3
+        assert app.changed == []
 
 
-async def test_quick_spaces_apply_in_order(sample_portfolio: Portfolio) -> None:
+async def test_met_is_confirmed_and_refused_without_evidence(sample_portfolio: Portfolio) -> None:
     app = _Host(sample_portfolio, "DCS-004")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("space", "space", "space", "space")  # no waiting between the keys
+        # access.governed_iam: its text takes three lines at 80 columns, the form is taller than the screen
+        await press(pilot, "j", "enter", "home", "down", "down", "down")  # -> met in the editor
+        editor = app.screen
+        assert isinstance(editor, CoverageEditor) and editor.chosen_status is CoverageStatus.MET
+        editor.query_one("#editor-evidence", Input).value = ""
+        editor.action_save()
         await settle(pilot)
-        # Four steps of the cycle from partial: met, not_assessed, gap, partial.
-        assert status(sample_portfolio, "DCS-004", "access.roles") is CoverageStatus.PARTIAL
-        events = [e for e in sample_portfolio.history("DCS-004") if e.action == "coverage.set"]
-        assert [e.after["status"] for e in events] == ["met", "not_assessed", "gap", "partial"]
+        error = editor.query_one("#editor-error", Static)
+        assert "Met needs evidence" in plain(error)
+        shown = " ".join(line.text.strip() for line in error.render_lines(error.region.reset_offset))
+        assert shown.endswith("Write it.")  # wrapped at 80 columns
+        assert editor.query_one("#editor-dialog").content_region.contains_region(error.region)  # on screen
+        editor.query_one("#editor-evidence", Input).value = "Role catalog entry RC-12"
+        editor.action_save()
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # asked before recording met
+        assert plain(error) == ""  # the refusal is over: it does not stay under the question
+        await press(pilot, "y")
+        coverage = sample_portfolio.record("DCS-004").coverage["access.governed_iam"]
+        assert (coverage.status, coverage.evidence) == (CoverageStatus.MET, "Role catalog entry RC-12")
 
 
 async def test_space_leaves_a_waiver_alone(sample_portfolio: Portfolio) -> None:
@@ -318,20 +326,39 @@ async def test_b_creates_a_custom_tag_with_a_category(sample_portfolio: Portfoli
         assert sample_portfolio.get("DCS-008").territory.value == "both"
 
 
-async def test_r_resolves_the_selected_blocker(sample_portfolio: Portfolio) -> None:
+async def test_r_resolves_the_selected_blocker_from_the_coverage_list_with_how(sample_portfolio: Portfolio) -> None:
     app = _Host(sample_portfolio, "DCS-004")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await press(pilot, "r")  # on the coverage list: r applies to blockers only
-        assert sample_portfolio.record("DCS-004").open_blockers
-        await press(pilot, "tab", "r")
+        await press(pilot, "r")  # the focus is on the coverage list: r acts on the blocker list's row
+        assert isinstance(app.screen, ResolveBlocker)
+        app.screen.query_one("#resolve-note", Input).value = "Per-user sign-in through ICAM since Oct"
+        await press(pilot, "enter")
         record = sample_portfolio.record("DCS-004")
         assert record.open_blockers == []
-        assert record.blockers[0].resolved_by == "tester"
+        (blocker,) = record.blockers
+        assert (blocker.resolved_by, blocker.resolution) == ("tester", "Per-user sign-in through ICAM since Oct")
+        assert blocker.note.startswith("All 40 caseworkers")  # the opening note stays what it was
         blockers = prompts(detail(app).query_one("#detail-blockers", OptionList))
         assert flat(blockers[0]).startswith("✓ shared-service-account resolved identity · access")
+        assert "how: Per-user sign-in through ICAM since Oct" in flat(blockers[0])
         assert flat(blockers[0]).endswith("opened by sample on 2026-06-14 · resolved by tester on 2026-11-01")
-        assert "✓ passes" in plain(detail(app).query_one("#detail-gate", Static))
+        # The blocker is gone, the gap it was about is not: the readiness gate still refuses.
+        assert "access.governed_iam" in plain(detail(app).query_one("#detail-gate", Static))
+        event = sample_portfolio.history("DCS-004")[-1]
+        assert event.summary() == "shared-service-account: resolved: Per-user sign-in through ICAM since Oct"
+
+
+async def test_r_with_no_open_blocker_selected_says_what_to_select(sample_portfolio: Portfolio) -> None:
+    app = _Host(sample_portfolio, "DCS-004")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        seen: list[str] = []
+        app.notify = lambda message, **_: seen.append(message)  # type: ignore[method-assign,assignment,misc]
+        detail(app).query_one("#detail-blockers", OptionList).highlighted = None
+        await press(pilot, "r")
+        assert seen == ["Select an open blocker in the Blockers list (tab moves there), then press r."]
+        assert sample_portfolio.record("DCS-004").open_blockers
 
 
 # ---- stages -------------------------------------------------------------------------------------------

@@ -99,20 +99,26 @@ async def test_each_palette_export_opens_the_dialog_on_its_format_and_writes_the
 async def test_the_dialog_is_usable_with_the_keyboard_alone(
     sample_portfolio: Portfolio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    app = make_app(sample_portfolio)
+    monkeypatch.chdir(tmp_path / "..")  # the folder the app was started from is not where exports go
+    tmp_path = tmp_path / "exports"  # the export folder (export_dir), made by the first export
+    app = make_app(sample_portfolio, Settings(actor="tester", export_dir=tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "x")  # the app's key for this dialog
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
-        assert dialog.fmt == "snapshot" and path_input(dialog).value == "portfolio-2026-11-01.json"
+        assert dialog.fmt == "snapshot" and path_input(dialog).value == str(tmp_path / "portfolio-2026-11-01.json")
+        assert text_of(dialog, "#export-where") == ""  # the file name shows the whole path already
+        formats = dialog.query_one("#export-formats", OptionList)
+        for index, (fmt, label) in enumerate(EXPORTS):  # a suffix never runs into its label
+            prompt = formats.get_option_at_index(index).prompt
+            assert f"{label}  " in str(prompt) and str(prompt).endswith(SUFFIX[fmt])
         await press(pilot, "down", "down")  # the file name follows the format while it is the default one
-        assert dialog.fmt == "markdown" and path_input(dialog).value == "portfolio-2026-11-01.md"
+        assert dialog.fmt == "markdown" and path_input(dialog).value == str(tmp_path / "portfolio-2026-11-01.md")
         await press(pilot, "down", "down")
-        assert path_input(dialog).value == "portfolio-2026-11-01-omb.csv"  # not the CSV of pilots' name
+        assert path_input(dialog).value == str(tmp_path / "portfolio-2026-11-01-omb.csv")  # not the pilots' CSV
         await press(pilot, "down")
-        assert path_input(dialog).value == "portfolio-2026-11-01-omb-2025.csv"
+        assert path_input(dialog).value == str(tmp_path / "portfolio-2026-11-01-omb-2025.csv")
         await press(pilot, "up", "up", "up", "enter")
         assert isinstance(app.screen, PortfolioScreen)
         assert (tmp_path / "portfolio-2026-11-01.md").read_text(encoding="utf-8").startswith("# Portfolio briefing")
@@ -129,6 +135,7 @@ async def test_the_dialog_is_usable_with_the_keyboard_alone(
         assert isinstance(app.screen, ExportDialog)
         assert "does not exist" in text_of(dialog, "#export-error")
         assert dialog.fmt == "csv" and path_input(dialog).value == "sub/pilots.csv"
+        assert text_of(dialog, "#export-where") == f"writes {tmp_path / 'sub' / 'pilots.csv'}"  # in the folder
         (tmp_path / "sub").mkdir()
         await press(pilot, "enter")
         assert isinstance(app.screen, PortfolioScreen)
@@ -363,5 +370,7 @@ def test_snapshot_export_dialog(
     async def run_before(pilot: Pilot[Any]) -> None:
         await open_dialog(pilot, "markdown")
 
-    app = CaioApp(sample_portfolio.path, Settings(actor="tester"), clock=sample_portfolio.clock, watch_interval=None)
+    # A fixed export folder (the default is under the test's own home): the dialog shows its whole path.
+    settings = Settings(actor="tester", export_dir=Path("/home/dana/Documents/caio-tui"))
+    app = CaioApp(sample_portfolio.path, settings, clock=sample_portfolio.clock, watch_interval=None)
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -14,7 +14,7 @@ from caio_tui.io.inventory import ImportResult, export_bytes, import_into
 from caio_tui.store import Portfolio
 from caio_tui.tui.app import CaioApp
 from caio_tui.tui.dialogs import import_file as import_dialog
-from caio_tui.tui.dialogs.import_file import ImportScreen, list_all_command
+from caio_tui.tui.dialogs.import_file import ImportScreen, issue_lines, list_all_command
 from caio_tui.tui.dialogs.questions import PathPrompt
 from caio_tui.tui.screens.portfolio import PortfolioScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay
@@ -93,9 +93,13 @@ async def test_row_issues_are_listed_with_the_command_that_lists_them_all(portfo
         summary = text_of(screen, "#import-summary")
         assert summary.startswith(f"{source}: omb-2025: 8 added") and summary.endswith("8 issue(s)")
         lines = text_of(screen, "#import-issues").splitlines()
-        assert lines[0].startswith("8 row issue(s)")
-        assert len(lines) == 1 + 5 + 1 and lines[-1] == "… and 3 more"
-        assert lines[1].startswith(f"{source}:2: development_stage: ") and lines[1].endswith("([bold]sort of 1)")
+        assert lines[0].startswith("8 row issue(s) of 1 kind(s)")
+        # By kind, with a count and a few rows; the file is named once (in the title), not on every line.
+        assert len(lines) == 2 and str(source) not in lines[1]
+        assert lines[1].startswith("8 × development_stage: ")
+        assert lines[1].endswith(
+            ": row 2 ([bold]sort of 1), row 3 ([bold]sort of 2), row 4 ([bold]sort of 3) and 5 more"
+        )
         hint = text_of(screen, "#import-hint").splitlines()
         assert hint == ["Every issue: " + list_all_command(portfolio.path, source), "enter or esc: close"]
         await press(pilot, "enter")
@@ -229,3 +233,14 @@ async def test_a_missing_file_is_said_in_one_line(sample_portfolio: Portfolio, t
         await import_from(pilot, tmp_path / "nothing.csv")
         await settle(pilot)
         assert app.notes[-1] == (f"{tmp_path}/nothing.csv: cannot read (No such file or directory)", "error")
+
+
+def test_row_issues_are_grouped_by_kind_most_frequent_first() -> None:
+    issues = [f"f.csv:{n}: development_stage: not a stage this import knows (x{n})" for n in range(2, 9)]
+    issues += ["f.csv:3: date_initiated: a date in the future; not used (2031-01-01)", "f.csv:9: row: odd"]
+    result = ImportResult(source="f.csv", kind="inventory", format="omb-2025", dry_run=True, issues=issues)
+    assert issue_lines(result) == [
+        "7 × development_stage: not a stage this import knows: row 2 (x2), row 3 (x3), row 4 (x4) and 4 more",
+        "1 × date_initiated: a date in the future; not used: row 3 (2031-01-01)",
+        "1 × row: odd: row 9",
+    ]

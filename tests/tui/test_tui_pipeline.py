@@ -114,18 +114,19 @@ def test_a_card_shows_name_office_readiness_glyphs_days_and_marks() -> None:
     )
     wide = [line.plain for line in card_lines(card, 40)]
     assert all(len(line) == 40 for line in wide)
-    assert wide[0].startswith("▌ Benefits [red]Policy[/red] Assistant")  # user text shows literally
-    assert wide[1].strip() == "▌ Office of Benefits"
+    assert wide[0].startswith(" Benefits [red]Policy[/red] Assistant")  # user text shows literally
+    assert wide[1].strip() == "Office of Benefits"
     assert "42%" in wide[2] and "█" in wide[2]
-    assert wide[3].strip() == "▌ ◆▲● 212d stalled approval stale"
+    assert wide[3].strip() == "◆▲● 212d stalled approval stale"  # stalled said once: no gutter bar too
     narrow = [line.plain for line in card_lines(card, 14)]
-    assert narrow[1].strip() == "▌ Benefits"  # "Office of" goes when room is short
-    assert narrow[3].strip() == "▌ ◆▲● 212d! ✗"
-    narrower = [line.plain for line in card_lines(card, 12)]
-    assert narrower[3].strip() == "▌ ◆▲● !✗ 21…"  # the marks win over the days
+    assert narrow[:2] == ["Benefits      ", "[red]Policy[/…"]  # the name takes the office's line
+    assert narrow[3].strip() == "◆▲● 212d!≠"
+    narrower = [line.plain for line in card_lines(card, 9)]
+    assert narrower[2].strip().endswith("42%")  # the bar gives way, the percentage stays
+    assert narrower[3].strip() == "◆▲● !≠ 2…"  # the marks win over the days
     plain_card = Card("P-2", "Chatbot", "", 0.0, (), 3, False, False)
     lines = [line.plain for line in card_lines(plain_card, 20)]
-    assert lines[0].startswith("  Chatbot")  # no mark in the gutter
+    assert lines[0].startswith(" Chatbot")
     assert lines[1].strip() == "—"
     assert lines[3].strip() == "3d"
 
@@ -433,6 +434,28 @@ async def test_an_empty_portfolio_shows_empty_lanes(portfolio: Portfolio) -> Non
         assert "no pilots" in lane_text(app, Stage.INTAKE)
         assert screen.focused_pilot() is None
         assert isinstance(app.screen, PipelineScreen)
+
+
+@pytest.mark.parametrize("width", [80, 70])
+async def test_at_80_and_70_columns_lanes_and_cards_stay_readable(sample_portfolio: Portfolio, width: int) -> None:
+    for scaled in ("DCS-027", "DCS-028"):  # an empty lane
+        sample_portfolio.move(scaled, Stage.RETIRED, override="switched off: emptying the scaled lane")
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await press(pilot, "2")
+        await settle(pilot)
+        for stage in LANES[:-1]:
+            lines = lane_text(app, stage).splitlines()
+            assert "…" not in lines[0] and lines[0].strip()[-1].isdigit()  # "Ready 5", not "Readin… 5"
+            cards = [card for card in board(app).lane_view(stage).lane.cards if card is not None]
+            for line in lines[3:]:
+                assert not line.rstrip().endswith("…%")
+            if not cards:
+                assert lines[2].strip() in ("no pilots", "none") and len(lines) == 3  # one line, not wrapped
+        pilot_lane = lane_text(app, Stage.PILOT)
+        assert "690d!" in pilot_lane and "stalled" not in pilot_lane  # stalled: one mark (no gutter bar either)
+        retired = board(app).lane_view(Stage.RETIRED)
+        assert retired.region.right <= width and "Retired" in lane_text(app, Stage.RETIRED)
 
 
 async def test_user_text_on_a_card_is_never_markup(portfolio: Portfolio) -> None:

@@ -24,6 +24,7 @@ from caio_tui.tui.dialogs.pilot_form import PilotForm
 from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.portfolio import DEBOUNCE_S, FilterInput, PortfolioScreen
+from caio_tui.tui.styles.text import short_office
 from caio_tui.tui.widgets.virtual_table import VirtualTable
 from helpers.tui import RecordingApp, make_app, press, settle, until
 
@@ -101,10 +102,10 @@ async def test_rows_show_readiness_territory_blockers_and_stalled_days(sample_po
         days = pilot_11.days_in_stage(sample_portfolio.clock())
         tags = sample_portfolio.open_blocker_tags(["DCS-011"])["DCS-011"]
         cells = row_text(app, "DCS-011").split(" | ")
-        assert cells[:4] == ["DCS-011", pilot_11.name, pilot_11.office, "pilot"]
+        assert cells[:4] == ["DCS-011", pilot_11.name, short_office(pilot_11.office), "pilot"]  # 12 cells
         assert cells[4].startswith(f"{round(pilot_11.readiness * 100):>3}% █")
         assert cells[5] == pilot_11.territory.value == "both"
-        assert cells[6] == f"{len(tags)} {tags[0]}"
+        assert cells[6].startswith(f"{len(tags)} {tags[0][:6]}") and cells[6].endswith(f"+{len(tags) - 1}")
         assert cells[7] == f"{days}!"  # stalled: over 180 days in pilot
         assert (
             row_text(app, "DCS-001").split(" | ")[7]
@@ -118,7 +119,7 @@ async def test_user_text_is_never_markup(portfolio: Portfolio) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "[bold red]x[/]" in table(app).render_line(1).text
-        assert "[link=http:/" in table(app).render_line(1).text  # shown as written (clipped to the column)
+        assert "[link=http:" in table(app).render_line(1).text  # shown as written (clipped to the column)
 
 
 # ---- moving and opening ---------------------------------------------------------------------------------
@@ -248,7 +249,7 @@ async def test_a_bad_token_says_why_under_the_input(sample_portfolio: Portfolio)
         await press(pilot, "enter")
         error = screen(app).query_one("#filter-error", Static)
         assert error.display
-        assert plain(error).startswith("unknown stage 'piolt'; expected one of intake, poc, pilot")
+        assert plain(error).startswith("unknown stage 'piolt'; did you mean 'pilot'? tab: take it (one of intake, poc")
         assert isinstance(app.focused, FilterInput)  # stays in the input to fix it
         assert len(shown_ids(app)) == 30
         await press(pilot, "backspace", "backspace", "backspace", "backspace", "backspace")
@@ -256,6 +257,45 @@ async def test_a_bad_token_says_why_under_the_input(sample_portfolio: Portfolio)
         await press(pilot, "enter")
         assert not error.display
         assert shown_ids(app) == [p.id for p in sample_portfolio.pilots(parse_filter("stage:pilot"))]
+
+
+async def test_a_misspelt_blocker_tag_says_what_was_meant_and_tab_takes_it(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_filter(pilot, "category:identity -stalled blocker:shared-service-acount")
+        error = screen(app).query_one("#filter-error", Static)
+        assert error.display
+        assert plain(error) == (
+            "unknown blocker tag 'shared-service-acount'; did you mean 'shared-service-account'? tab: take it"
+        )
+        assert "tab: take it" in "".join(s.text for s in error.render_lines(error.region.reset_offset))  # not cut
+        await press(pilot, "tab")
+        field = screen(app).query_one("#filter", FilterInput)
+        assert app.focused is field  # the focus stays in the input: what is typed next goes there
+        assert field.value == "category:identity -stalled blocker:shared-service-account"
+        assert not error.display
+        wanted = [p.id for p in sample_portfolio.pilots(parse_filter(field.value))]
+        assert wanted
+        await until(pilot, lambda: shown_ids(app) == wanted)
+        await pilot.press(*" ready")  # the walkthrough's next keys: into the filter, never the table
+        await press(pilot, "enter")
+        assert field.value.endswith("shared-service-account ready")
+        assert not any(isinstance(s, PilotForm) for s in app.screen_stack)
+
+
+async def test_tab_takes_a_misspelt_flag_and_moves_on_without_a_hint(sample_portfolio: Portfolio) -> None:
+    app = make_app(sample_portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_filter(pilot, "-stalld")
+        assert "did you mean -stalled? tab: take it" in plain(screen(app).query_one("#filter-error", Static))
+        await press(pilot, "tab")
+        field = screen(app).query_one("#filter", FilterInput)
+        assert (field.value, app.focused) == ("-stalled", field)
+        await until(pilot, lambda: len(shown_ids(app)) == 30 - len(STALLED_IN_SAMPLE))
+        await press(pilot, "tab")  # no hint: tab moves the focus on, as before
+        assert app.focused is not field
 
 
 async def test_escape_clears_the_filter(sample_portfolio: Portfolio) -> None:
@@ -384,7 +424,7 @@ async def test_b_adds_a_blocker_and_the_row_shows_it(sample_portfolio: Portfolio
         await press(pilot, "enter")
         assert isinstance(app.screen, PortfolioScreen)
         assert "debug-only-logging" in sample_portfolio.open_blocker_tags(["DCS-002"])["DCS-002"]
-        assert row_text(app, "DCS-002").split(" | ")[6] == "2 debug-only-logging"  # infrastructure first
+        assert row_text(app, "DCS-002").split(" | ")[6].startswith("2 debug-only-")  # infrastructure first
         assert table(app).cursor_key == "DCS-002"
         assert "DCS-002: blocker debug-only-logging opened" in notes(app)
 
@@ -490,7 +530,7 @@ async def test_a_change_in_the_detail_shows_when_coming_back(sample_portfolio: P
         assert isinstance(detail, PilotDetailScreen)
         pilot_id = detail.pilot_id
         before = sample_portfolio.get(pilot_id).readiness
-        await press(pilot, "space", "space", "space")  # cycle the first coverage item's status
+        await press(pilot, "enter", "down", "down", "ctrl+s")  # the first item: not assessed -> gap -> partial
         await press(pilot, "escape")
         assert sample_portfolio.get(pilot_id).readiness != before
         assert table(app).cursor_key == pilot_id
@@ -809,3 +849,32 @@ def test_shown_rows_scroll_the_least_to_show_the_cursor() -> None:
     assert shown_rows(window, 1000, None, reset_cursor=False) == range(40, 60)  # the cursor keeps its index
     assert shown_rows(window, 12, None, reset_cursor=False) == range(0, 12)  # fewer rows than fit
     assert shown_rows(window, 0, None, reset_cursor=True) == range(0)
+
+
+# ---- columns at a width, and the columns a user chooses ------------------------------------------------------
+
+
+async def test_at_80x24_the_name_gets_the_width_ids_show_whole_and_a_column_can_be_hidden(portfolio: Portfolio) -> None:
+    from caio_tui.config import config_path, load_settings
+    from caio_tui.tui.palette import commands_for
+
+    long_id = "AGENCY-2025-000123"
+    portfolio.add_pilot(PilotFields(name="Benefits Policy Helper", office="Office of Benefits"), pilot_id=long_id)
+    portfolio.add_pilot(PilotFields(name="FOIA Redaction Assistant"), pilot_id="AI-10")
+    portfolio.add_pilot(PilotFields(name="Grant Narrative Checker"), pilot_id="AI-2")
+    app = make_app(portfolio)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        assert [c.key for c in t.columns] == ["id", "name", "stage", "readiness", "territory", "blockers", "days"]
+        assert [t.get_row(i).key for i in range(3)] == [long_id, "AI-2", "AI-10"]  # type: ignore[union-attr]
+        line = t.render_line(1).text
+        assert long_id in line and "Benefits Policy Helper" in line  # whole: no "AGENCY-20…"
+        hide = next(c for c in commands_for(app, app.screen) if c.title == "Hide column: Territory")
+        hide.run()
+        await until(pilot, lambda: "territory" not in [c.key for c in table(app).columns])
+        assert load_settings().table_columns == ("id", "name", "office", "stage", "readiness", "blockers", "days")
+        assert "[table]" in config_path().read_text(encoding="utf-8")
+        show = next(c for c in commands_for(app, app.screen) if c.title == "Show column: Territory")
+        show.run()
+        await until(pilot, lambda: "territory" in [c.key for c in table(app).columns])

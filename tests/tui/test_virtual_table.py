@@ -240,7 +240,7 @@ async def test_cells_truncate_with_ellipsis_and_numbers_align_right() -> None:
         assert header.endswith(" Score")
         table.set_sort("score", descending=True)
         await pilot.pause()
-        assert line_text(table, 0).endswith(" ▼ Score")
+        assert line_text(table, 0).endswith(" Score ▼")  # the arrow after its own label, never before it
         table.set_sort("name")
         await pilot.pause()
         assert line_text(table, 0).startswith("  Name ▲ ")

@@ -79,6 +79,7 @@ def test_blockers_fields_and_moves_keep_the_flag_current(portfolio: Portfolio) -
     assert portfolio.get(pid).below_gate
     portfolio.edit_pilot(pid, owner="Ann")
     portfolio.set_coverage(pid, "governance.approver", S.PARTIAL, evidence=None, justification=None)
+    portfolio.set_coverage(pid, "access.governed_iam", S.PARTIAL, evidence=None, justification=None)
     portfolio.move(pid, Stage.READINESS, override=None)
     assert not portfolio.get(pid).below_gate
     portfolio.open_blocker(pid, "shared-service-account", note="svc")
@@ -176,7 +177,9 @@ def test_an_old_sealed_portfolio_is_judged_at_its_first_open_and_its_seal_holds(
         assert check_state(upgraded.conn).holds
         assert upgraded.get("DCS-023").below_gate
         assert upgraded.pilots(parse_filter("territory:unassessed"))
-        upgraded.set_coverage("DCS-023", "ato.boundary", S.MET, evidence=None, justification=None)  # writes work
+        upgraded.set_coverage(
+            "DCS-023", "ato.boundary", S.MET, evidence="boundary memo", justification=None
+        )  # writes work
         assert check_state(upgraded.conn).holds
 
 

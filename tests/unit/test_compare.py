@@ -17,7 +17,7 @@ from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.scoring import readiness
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.store.analytics import comparison, heatmap_count, heatmap_order, heatmap_page, heatmap_rows
+from caio_tui.store.analytics import comparison, heatmap_order, heatmap_page, heatmap_rows
 from caio_tui.store.queries import SortKey
 from helpers import NOW
 
@@ -56,7 +56,7 @@ def cover(store: Portfolio, pilot_id: str, status: CoverageStatus = MET, *, evid
     """Every item of every framework that applies to the pilot set to status."""
     high_impact = store.get(pilot_id).high_impact
     for item in store.catalog().items(high_impact):
-        store.set_coverage(pilot_id, item.id, status, evidence=evidence)
+        store.set_coverage(pilot_id, item.id, status, evidence=evidence or f"{item.id} checked")
 
 
 def test_two_pilots_differing_in_exactly_one_item(store: Portfolio) -> None:
@@ -125,7 +125,7 @@ def test_cells_count_evidence_and_age_of_the_last_change(store: Portfolio, clock
     assert ato.cells[0].status is PARTIAL and (ato.cells[0].met, ato.cells[0].total) == (0, 3)
     assert boundary.cells[0] is not None and (boundary.cells[0].evidence, boundary.cells[0].age_days) == (0, 15)
     assert ato.cells[1] is not None and ato.cells[1].age_days is None  # never assessed
-    assert cell_text(ato.cells[0], kind="area") == "◐ 0/3 e1 3d"
+    assert cell_text(ato.cells[0], kind="area") == "◐ 0/3 1ev 3d"
     assert cell_text(ato.cells[1], kind="area") == "? 0/3"
     assert cell_text(boundary.cells[0]) == "✗ 15d"
 
@@ -152,7 +152,7 @@ def test_summary_rows_and_distance_to_production(store: Portfolio) -> None:
     assert by_id[ready].readiness == 100
     summary = {s.key: s for s in found.summary}
     assert summary["next_gate"].values == ("✓ production", "✗ production", "✗ scaled")
-    assert summary["distance"].values == ("0", "2", "0")
+    assert summary["distance"].values == ("0 changes", "2 changes", "0 changes")
     assert summary["territory"].values == ("clear", "infrastructure", "unassessed")  # Live: nothing assessed
     assert summary["territory"].differs and summary["distance"].differs
     assert not summary["days"].differs
@@ -212,7 +212,7 @@ def test_heatmap_page_scores_each_area_as_readiness_does(sample_portfolio: Portf
 def test_heatmap_sorted_by_one_area_puts_pilots_it_does_not_apply_to_last(
     sample_portfolio: Portfolio, descending: bool
 ) -> None:
-    total = heatmap_count(sample_portfolio)
+    total = sample_portfolio.count()
     rows = [
         *heatmap_page(sample_portfolio, sort="hi", descending=descending, limit=7),
         *heatmap_page(sample_portfolio, sort="hi", descending=descending, offset=7, limit=100),
@@ -229,7 +229,7 @@ def test_heatmap_sorted_by_access_and_filtered_with_table_tokens(sample_portfoli
     query = parse_filter("stage:pilot")
     rows = heatmap_page(sample_portfolio, query, sort="access", descending=True)
 
-    assert len(rows) == heatmap_count(sample_portfolio, query) == sample_portfolio.count(query)
+    assert len(rows) == sample_portfolio.count(query)
     assert {r.pilot.stage for r in rows} == {Stage.PILOT}
     scores = [r.areas["access"] for r in rows]
     assert scores == sorted(scores, key=lambda s: -1 if s is None else s, reverse=True)

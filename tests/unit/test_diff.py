@@ -109,7 +109,9 @@ def test_rule_changes_are_listed_per_gate(before: PortfolioState) -> None:
     gates = list(before.rules.gates)
     readiness = next(g for g in gates if g.to is Stage.READINESS)
     stricter = CoverageRule(kind="coverage", areas=("audit",), at_least="partial", description="Audit started")
-    gates[gates.index(readiness)] = Gate(to=Stage.READINESS, rules=(*readiness.rules[:1], stricter))
+    gates[gates.index(readiness)] = Gate(
+        to=Stage.READINESS, rules=(*readiness.rules[:1], *readiness.rules[2:], stricter)
+    )
     after = before.model_copy(update={"rules": GateRules(version=1, gate=tuple(gates)), "rules_revision": 2})
     diff = compare(before, after)
     changes = [(r.stage, r.change, r.rule) for r in diff.rule_changes]

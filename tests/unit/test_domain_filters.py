@@ -27,9 +27,9 @@ def test_every_token_kind() -> None:
     assert f == PilotFilter(
         text=("claims", "triage"),
         stages=(Stage.PILOT,),
-        blockers=("shared-service-account",),
+        blockers=(("shared-service-account",),),
         territories=(Territory.INFRASTRUCTURE,),
-        offices=("Human Capital",),
+        offices=(("Human Capital",),),
         stalled=True,
         high_impact=True,
         approval_stale=True,
@@ -39,7 +39,7 @@ def test_every_token_kind() -> None:
 def test_tokens_are_case_insensitive_and_repeatable() -> None:
     f = parse_filter("STAGE:Pilot stage:readiness Tag:Skills-Gap TERRITORY:Both Stalled HIGH-IMPACT")
     assert f.stages == (Stage.PILOT, Stage.READINESS)
-    assert f.blockers == ("skills-gap",)
+    assert f.blockers == (("skills-gap",),)
     assert f.territories == (Territory.BOTH,)
     assert f.stalled and f.high_impact
 
@@ -57,7 +57,7 @@ def test_words_that_are_not_tokens_are_free_text() -> None:
 def test_an_unclosed_quote_while_typing_is_not_an_error() -> None:
     """While the user types `office:"Human Cap`, the filter already keeps the Human Capital offices."""
     f = parse_filter('office:"Human Cap')
-    assert (f.offices, f.text) == (("Human Cap",), ())
+    assert (f.offices, f.text) == ((("Human Cap",),), ())
     assert parse_filter('"shared serv').text == ("shared serv",)
 
 
@@ -70,7 +70,7 @@ def test_quotes_inside_a_word_are_plain_characters() -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("stage:prod", "unknown stage 'prod'; expected one of intake, poc"),
+        ("stage:prod", "unknown stage 'prod'; did you mean 'production'\\? \\(one of intake, poc"),
         ("territory:mixed", "unknown territory 'mixed'; expected one of clear, infrastructure, organizational, both"),
     ],
 )

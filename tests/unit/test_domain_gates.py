@@ -102,13 +102,15 @@ def test_pilot_gate_names_the_missing_owner_and_office() -> None:
 
 @pytest.mark.parametrize("approver", [S.PARTIAL, S.MET, S.WAIVED, S.NOT_APPLICABLE])
 def test_readiness_gate_passes_with_an_approver_and_no_shared_or_personal_credentials(approver: S) -> None:
-    record = make(Stage.PILOT, {"governance.approver": approver}, blockers=("informal-access", "skills-gap"))
+    coverage = {"governance.approver": approver, "access.governed_iam": S.PARTIAL}
+    record = make(Stage.PILOT, coverage, blockers=("informal-access", "skills-gap"))
     assert check(record, Stage.READINESS).passed
 
 
 @pytest.mark.parametrize("approver", [None, S.NOT_ASSESSED, S.GAP])
 def test_readiness_gate_refuses_without_a_governance_approver(approver: S | None) -> None:
-    record = make(Stage.PILOT, {"governance.approver": approver} if approver else {})
+    iam = {"access.governed_iam": S.PARTIAL}
+    record = make(Stage.PILOT, {"governance.approver": approver, **iam} if approver else iam)
     result = check(record, Stage.READINESS)
     assert not result.passed
     (failure,) = result.failures
@@ -122,7 +124,7 @@ def test_readiness_gate_refuses_without_a_governance_approver(approver: S | None
 
 @pytest.mark.parametrize("tag", ["shared-service-account", "personal-credentials"])
 def test_readiness_gate_refuses_an_open_shared_account_or_personal_credentials(tag: str) -> None:
-    record = make(Stage.PILOT, {"governance.approver": S.MET}, blockers=(tag,))
+    record = make(Stage.PILOT, {"governance.approver": S.MET, "access.governed_iam": S.PARTIAL}, blockers=(tag,))
     result = check(record, Stage.READINESS)
     (failure,) = result.failures
     assert failure.rule == "readiness #2"
@@ -132,8 +134,21 @@ def test_readiness_gate_refuses_an_open_shared_account_or_personal_credentials(t
 
 
 def test_a_resolved_blocker_does_not_hold_the_gate() -> None:
-    record = make(Stage.PILOT, {"governance.approver": S.MET}, resolved=("shared-service-account",))
+    coverage = {"governance.approver": S.MET, "access.governed_iam": S.PARTIAL}
+    record = make(Stage.PILOT, coverage, resolved=("shared-service-account",))
     assert check(record, Stage.READINESS).passed
+
+
+@pytest.mark.parametrize("iam", [S.GAP, S.NOT_ASSESSED])
+def test_a_resolved_shared_account_blocker_does_not_pass_while_governed_iam_is_a_gap(iam: S) -> None:
+    # The blocker is closed, but the access it was about is not: the gate checks the coverage too.
+    coverage = {"governance.approver": S.MET, "access.governed_iam": iam}
+    record = make(Stage.PILOT, coverage, resolved=("shared-service-account",))
+    result = check(record, Stage.READINESS)
+    (failure,) = result.failures
+    assert failure.rule == "readiness #3"
+    assert "access.governed_iam" in failure.reason
+    assert [(c.target, c.to) for c in result.least_changes] == [("access.governed_iam", "partial")]
 
 
 # ---- into production ------------------------------------------------------------------------------------

@@ -341,7 +341,7 @@ def test_replacing_the_rules_is_versioned_audited_and_seen_by_every_connection(p
         assert [f.reason for f in other.check_gate(pid).failures] == ["no description recorded"]
         assert replace_rules(other, stricter, "again.toml") == 2  # the same rules: nothing new
         assert [(v.version, v.gates, v.rules, v.actor) for v in rules_history(portfolio)] == [
-            (1, 4, 9, "tester"),
+            (1, 4, 10, "tester"),
             (2, 1, 1, "tester"),
         ]
         (event,) = [e for e in portfolio.history() if e.action == "rules.replace"]

@@ -330,3 +330,12 @@ def test_a_blank_high_impact_answer_keeps_what_the_pilot_was(portfolio: Portfoli
 
 def test_a_date_in_another_alphabets_letters_is_unreadable_not_a_crash() -> None:
     assert parse_inventory_date("ſep 2024") is None  # "ſ" folds to "s" under Unicode case rules
+
+
+def test_a_select_multiple_answer_reads_as_its_values_in_the_evidence(portfolio: Portfolio, tmp_path: Path) -> None:
+    """OMB's files write a select-multiple cell as a Python list: the evidence names its values."""
+    row = {**ROWS[0], "hi_public_consultation": "['In-progress']"}
+    imported(portfolio, tmp_path, [row])
+    consultation = record(portfolio, "DCS-1").coverage["hi.consultation"]
+    assert consultation.status is CoverageStatus.PARTIAL
+    assert consultation.evidence == "OMB 2025 inventory: hi_public_consultation = In-progress (inv.csv row 2)"

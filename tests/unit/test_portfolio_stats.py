@@ -17,7 +17,7 @@ from caio_tui.domain.portfolio_stats import ProductionShare, stats_from_records
 from caio_tui.domain.stages import PIPELINE, Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.store.analytics import blocker_table, dashboard, leverage, pilots_with_tag
+from caio_tui.store.analytics import blocker_table, dashboard, leverage, tag_carriers
 from caio_tui.store.transfer import read_records
 from helpers import NOW
 
@@ -51,7 +51,7 @@ def add(store: Portfolio, name: str, stage: Stage, *, pilot_id: str | None = Non
 
 def cover(store: Portfolio, pilot_id: str) -> None:
     for item in store.catalog().items(high_impact=False):
-        store.set_coverage(pilot_id, item.id, CoverageStatus.MET)
+        store.set_coverage(pilot_id, item.id, CoverageStatus.MET, evidence="seen")
 
 
 @pytest.fixture
@@ -147,10 +147,10 @@ def test_dashboard_splits_and_share(crafted: Portfolio) -> None:
 
 
 def test_pilots_with_a_tag_leave_retired_ones_out(crafted: Portfolio) -> None:
-    assert [p.id for p in pilots_with_tag(crafted, "debug-only-logging")] == ["A", "B", "C"]
-    assert pilots_with_tag(crafted, "no-governing-policy") == []
+    assert [c.pilot.id for c in tag_carriers(crafted, "debug-only-logging")] == ["A", "B", "C"]
+    assert tag_carriers(crafted, "no-governing-policy") == []
     with pytest.raises(StoreError, match="unknown blocker tag"):
-        pilots_with_tag(crafted, "no-such-tag")
+        tag_carriers(crafted, "no-such-tag")
 
 
 def test_stalled_pilots_and_the_five_longest_in_stage(store: Portfolio, clock: Clock) -> None:

@@ -71,7 +71,15 @@ def test_the_assistant_on_a_shared_service_account_cannot_enter_readiness(sample
     result = sample_portfolio.check_gate("DCS-004")
     assert result.to_stage is Stage.READINESS
     assert not result.passed
-    assert [(c.kind, c.target) for c in result.least_changes] == [("resolve_blocker", "shared-service-account")]
+    # The blocker, and the access it is about: resolving it alone leaves governed IAM a gap.
+    assert [(c.kind, c.target) for c in result.least_changes] == [
+        ("resolve_blocker", "shared-service-account"),
+        ("set_coverage", "access.governed_iam"),
+    ]
+    sample_portfolio.resolve_blocker("DCS-004", "shared-service-account", resolution="moved to per-user sign-in")
+    after = sample_portfolio.check_gate("DCS-004")
+    assert not after.passed
+    assert [c.target for c in after.least_changes] == ["access.governed_iam"]
 
 
 def test_the_classifier_whose_logs_serve_debugging_only(sample_portfolio: Portfolio) -> None:

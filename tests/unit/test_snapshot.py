@@ -153,6 +153,7 @@ def test_custom_frameworks_tags_and_rules_survive(sample_portfolio: Portfolio, t
             "id": "privacy",
             "name": "Privacy",
             "applies_to": "all",
+            "met_needs_evidence": True,
             "areas": [
                 {"id": "pia", "name": "PIA", "items": [{"id": "pia.done", "text": "PIA done", "omb_column": None}]}
             ],
@@ -280,7 +281,12 @@ def test_wrong_format_or_version_is_refused(sample_portfolio: Portfolio, change:
 
 
 def test_a_json_array_is_not_a_snapshot() -> None:
-    refused(b"[1, 2]", r"not a caio-tui snapshot \(format 'list'")
+    refused(b"[1, 2]", r"not a caio-tui snapshot \(the file holds an array; a snapshot is a JSON object with")
+
+
+def test_a_json_object_of_another_kind_is_not_reported_as_format_none() -> None:
+    refused(b'{"pilots": []}', r'not a caio-tui snapshot \(a JSON object with no "format"; a snapshot is a JSON object')
+    refused(b"null", r"not a caio-tui snapshot \(the file holds null;")
 
 
 def pilot_change(data: dict[str, Any], index: int, **fields: Any) -> bytes:

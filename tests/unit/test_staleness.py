@@ -91,7 +91,7 @@ def ready_for_production(high_impact: bool = False) -> dict[str, CoverageStatus]
 
 
 def test_a_pass_records_what_the_gate_required_and_the_state_then() -> None:
-    record = make(Stage.PILOT, {"governance.approver": S.PARTIAL})
+    record = make(Stage.PILOT, {"governance.approver": S.PARTIAL, "access.governed_iam": S.PARTIAL})
     decided = decided_on(record, Stage.READINESS)
     assert (decided.from_stage, decided.to_stage, decided.passed, decided.result) == (
         Stage.PILOT,
@@ -99,7 +99,8 @@ def test_a_pass_records_what_the_gate_required_and_the_state_then() -> None:
         True,
         "passed",
     )
-    (approver,) = decided.items
+    approver, iam = sorted(decided.items, key=lambda i: i.item != "governance.approver")
+    assert iam.item == "access.governed_iam"
     assert approver.item == "governance.approver"
     assert approver.decided is S.PARTIAL
     assert set(approver.accept) == {S.PARTIAL, S.MET, S.WAIVED, S.NOT_APPLICABLE}
@@ -205,7 +206,8 @@ def test_becoming_high_impact_after_production_makes_the_missing_practices_regre
 
 def pilot_in_readiness(portfolio: Portfolio) -> str:
     pid = portfolio.add_pilot(PilotFields(name="Claims triage", office="Benefits", owner="Ann"), stage=Stage.PILOT)
-    portfolio.set_coverage(pid, "governance.approver", S.MET)
+    portfolio.set_coverage(pid, "governance.approver", S.MET, evidence="seen")
+    portfolio.set_coverage(pid, "access.governed_iam", S.PARTIAL)
     portfolio.move(pid, Stage.READINESS)
     return pid
 
@@ -234,7 +236,7 @@ def test_a_stale_flag_stays_until_a_re_check_even_if_the_regression_is_undone(po
     pid = pilot_in_readiness(portfolio)
     portfolio.set_coverage(pid, "governance.approver", S.GAP)
     assert portfolio.get(pid).approval_stale
-    portfolio.set_coverage(pid, "governance.approver", S.MET)
+    portfolio.set_coverage(pid, "governance.approver", S.MET, evidence="seen")
     assert portfolio.get(pid).approval_stale  # someone has to look again
     assert stale_reasons(portfolio, pid) == []
     done = recheck(portfolio, pid)

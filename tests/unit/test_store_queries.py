@@ -9,6 +9,7 @@ import pytest
 
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.filters import parse_filter
+from caio_tui.domain.natural_id import natural_id_key
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import Territory
@@ -181,6 +182,22 @@ def test_sorts_order_by_what_they_name(sample_portfolio: Portfolio) -> None:
     assert days == sorted(days, reverse=True)
     by_name = sample_portfolio.pilots(sort=SortKey.NAME)
     assert [p.name for p in by_name] == sorted(p.name for p in by_name)
+
+
+NATURAL = ["AI", "AI-1", "AI-2", "AI-007", "AI-7", "AI-10", "AI-99", "AI-100", "AI-9x", "B-3"]
+
+
+def test_ids_sort_naturally_in_pages_keyset_reads_and_positions(portfolio: Portfolio) -> None:
+    for pilot_id in reversed(NATURAL):
+        portfolio.add_pilot(PilotFields(name=f"Pilot {pilot_id}"), pilot_id=pilot_id)
+    assert ids(portfolio.pilots()) == NATURAL  # AI-2 before AI-10; only a trailing number counts
+    assert ids(portfolio.pilots(sort=SortKey.ID, descending=True)) == NATURAL[::-1]
+    assert [natural_id_key(i) for i in NATURAL] == sorted(natural_id_key(i) for i in NATURAL)
+    first = portfolio.table_page(limit=4)
+    after = portfolio.page_after(after=first[-1], limit=4)
+    assert ids(first) + ids(after) == NATURAL[:8]
+    assert ids(portfolio.page_before(before=after[0], limit=2)) == NATURAL[2:4]
+    assert [portfolio.position(i) for i in NATURAL] == list(range(len(NATURAL)))
 
 
 def test_position_within_a_filter(sample_portfolio: Portfolio) -> None:

@@ -133,7 +133,7 @@ def test_derived_columns_follow_every_change(portfolio: Portfolio) -> None:
     portfolio.open_blocker(pid, "debug-only-logging")
     pilot = portfolio.get(pid)
     assert (pilot.territory, pilot.open_blockers, pilot.top_blocker) == (Territory.BOTH, 2, "debug-only-logging")
-    portfolio.set_coverage(pid, "access.roles", S.MET)
+    portfolio.set_coverage(pid, "access.roles", S.MET, evidence="seen")
     assert portfolio.get(pid).readiness == pytest.approx(1 / 20, abs=1e-4)
     portfolio.edit_pilot(pid, high_impact=True)  # eight more items count now
     assert portfolio.get(pid).readiness == pytest.approx(1 / 28, abs=1e-4)
@@ -143,8 +143,16 @@ def test_derived_columns_follow_every_change(portfolio: Portfolio) -> None:
 
 
 REFUSED: list[tuple[str, Callable[[Portfolio, str], object], str]] = [
-    ("unknown pilot", lambda p, pid: p.set_coverage("AI-9999", "access.roles", S.MET), "no pilot with id 'AI-9999'"),
-    ("unknown item", lambda p, pid: p.set_coverage(pid, "access.nope", S.MET), "unknown requirement item"),
+    (
+        "unknown pilot",
+        lambda p, pid: p.set_coverage("AI-9999", "access.roles", S.MET, evidence="seen"),
+        "no pilot with id 'AI-9999'",
+    ),
+    (
+        "unknown item",
+        lambda p, pid: p.set_coverage(pid, "access.nope", S.MET, evidence="seen"),
+        "unknown requirement item",
+    ),
     ("unknown tag", lambda p, pid: p.open_blocker(pid, "no-such-tag"), "unknown blocker tag 'no-such-tag'"),
     (
         "waiver without justification",
@@ -158,7 +166,7 @@ REFUSED: list[tuple[str, Callable[[Portfolio, str], object], str]] = [
     ),
     (
         "practice on a pilot that is not high-impact",
-        lambda p, pid: p.set_coverage(pid, "hi.appeals", S.MET),
+        lambda p, pid: p.set_coverage(pid, "hi.appeals", S.MET, evidence="seen"),
         "applies to high-impact use cases only",
     ),
     ("blocker opened twice", lambda p, pid: p.open_blocker(pid, "skills-gap"), "already has an open skills-gap"),
@@ -201,7 +209,7 @@ def test_a_write_failing_midway_leaves_nothing_half_written(
     monkeypatch.setattr(audit_module, "append", broken)
     attempts: list[Callable[[], object]] = [
         lambda: add(portfolio, "half"),
-        lambda: portfolio.set_coverage(pid, "access.roles", S.MET),
+        lambda: portfolio.set_coverage(pid, "access.roles", S.MET, evidence="seen"),
         lambda: portfolio.open_blocker(pid, "skills-gap"),
         lambda: portfolio.move(pid, Stage.POC),
         lambda: portfolio.edit_pilot(pid, name="renamed"),
@@ -234,7 +242,7 @@ def test_a_refused_move_raises_with_the_result_and_changes_nothing(portfolio: Po
     before = snapshot(portfolio)
     with pytest.raises(GateRefused) as caught:
         portfolio.move(pid, Stage.READINESS)
-    assert [f.rule for f in caught.value.result.failures] == ["readiness #1", "readiness #2"]
+    assert [f.rule for f in caught.value.result.failures] == ["readiness #1", "readiness #2", "readiness #3"]
     assert str(caught.value) == f"the gate into readiness refused {pid}"
     assert snapshot(portfolio) == before
 
@@ -247,10 +255,10 @@ def test_an_override_moves_and_keeps_who_why_and_what_failed(portfolio: Portfoli
     assert portfolio.get(pid).stage is Stage.READINESS
     move = portfolio.record(pid).stage_history[-1]
     assert (move.override, move.actor) == ("Deputy Secretary memo 2026-14", "tester")
-    assert [r.split(":")[0] for r in move.failed_rules] == ["readiness #1", "readiness #2"]
+    assert [r.split(":")[0] for r in move.failed_rules] == ["readiness #1", "readiness #2", "readiness #3"]
     event = portfolio.history(pid)[-1]
     assert event.after["override"] == "Deputy Secretary memo 2026-14"
-    assert len(event.after["failed_rules"]) == 2
+    assert len(event.after["failed_rules"]) == 3
 
 
 def test_an_override_on_a_passing_gate_is_not_recorded_as_one(portfolio: Portfolio) -> None:
@@ -321,7 +329,7 @@ def test_undo_reverts_each_kind_of_change_as_an_event_of_its_own(portfolio: Port
 
 def test_undo_never_undoes_an_undo(portfolio: Portfolio) -> None:
     pid = add(portfolio)
-    portfolio.set_coverage(pid, "access.roles", S.MET)
+    portfolio.set_coverage(pid, "access.roles", S.MET, evidence="seen")
     first = portfolio.undo()
     second = portfolio.undo()
     assert first is not None and first.action == "coverage.set"
@@ -353,7 +361,7 @@ CHANGED_SINCE: list[tuple[str, Callable[[Portfolio, str], object], Callable[[Por
     (
         "coverage",
         lambda p, pid: p.set_coverage(pid, "access.roles", S.PARTIAL),
-        lambda p, pid: p.set_coverage(pid, "access.roles", S.MET),
+        lambda p, pid: p.set_coverage(pid, "access.roles", S.MET, evidence="seen"),
         "changed again since",
     ),
     (
@@ -371,7 +379,7 @@ CHANGED_SINCE: list[tuple[str, Callable[[Portfolio, str], object], Callable[[Por
     (
         "create",
         lambda p, pid: p.edit_pilot(pid, owner="Bo"),  # the undoer's own change, undone first below
-        lambda p, pid: p.set_coverage(pid, "access.roles", S.MET),
+        lambda p, pid: p.set_coverage(pid, "access.roles", S.MET, evidence="seen"),
         "has changed since it was created",
     ),
 ]
@@ -408,7 +416,7 @@ def test_undo_refuses_to_remove_a_tag_in_use(portfolio: Portfolio) -> None:
 
 def test_a_created_pilot_whose_later_changes_were_undone_can_be_undone(portfolio: Portfolio) -> None:
     pid = add(portfolio)
-    portfolio.set_coverage(pid, "access.roles", S.MET)
+    portfolio.set_coverage(pid, "access.roles", S.MET, evidence="seen")
     portfolio.undo()
     undone = portfolio.undo()
     assert undone is not None and undone.action == "pilot.create"
@@ -421,7 +429,7 @@ def test_a_created_pilot_whose_later_changes_were_undone_can_be_undone(portfolio
 @pytest.fixture
 def busy(portfolio: Portfolio) -> Portfolio:
     pid = add(portfolio)
-    portfolio.set_coverage(pid, "access.roles", S.MET)
+    portfolio.set_coverage(pid, "access.roles", S.MET, evidence="seen")
     portfolio.open_blocker(pid, "skills-gap")
     portfolio.move(pid, Stage.POC)
     assert portfolio.verify_chain() == (5, None)

@@ -81,7 +81,7 @@ def test_undo_after_a_reimport_reverts_the_whole_import_not_an_older_change(
     portfolio: Portfolio, tmp_path: Path
 ) -> None:
     import_file(portfolio, write_2025(tmp_path / "inventory.csv", ROWS))
-    portfolio.set_coverage("DCS-2", "access.roles", S.MET)  # an older change of mine
+    portfolio.set_coverage("DCS-2", "access.roles", S.MET, evidence="seen")  # an older change of mine
     before = state(portfolio)
     result = import_file(portfolio, revised(tmp_path))
     assert result.report is not None and len(result.report.updated) == 1 and len(result.report.added) == 1

@@ -13,6 +13,8 @@ and adds the commands of each module below; `main` is the console script.
     settings    settings agency (the portfolio's own settings)
     commercial  cots (the commercial AI uses of the consolidated COTS file)
     mapping     mapping show | load (the inventory mapping)
+    identity    idp import | apps | link | unlink | suggest | review | accept | reject | rules (IdP evidence)
+    serve       serve (the app in a browser on this laptop, behind a token)
 
 Each command module imports only the plumbing of the CLI, never this package nor another command module
 (an import-linter contract holds it). Exit codes: 0 success; 1 error (one line on stderr); 2 usage error;
@@ -27,7 +29,21 @@ import sys
 import click
 
 from caio_tui import __version__
-from caio_tui.cli import audit, commercial, gates, generate, lint, mapping, pilots, settings, start, transfer, views
+from caio_tui.cli import (
+    audit,
+    commercial,
+    gates,
+    generate,
+    identity,
+    lint,
+    mapping,
+    pilots,
+    serve,
+    settings,
+    start,
+    transfer,
+    views,
+)
 from caio_tui.cli.plumbing import db_option
 
 
@@ -42,7 +58,21 @@ def cli(ctx: click.Context) -> None:
         start.run_app(ctx, create=True)
 
 
-for _module in (start, pilots, audit, transfer, generate, views, gates, lint, settings, commercial, mapping):
+for _module in (
+    start,
+    pilots,
+    audit,
+    transfer,
+    generate,
+    views,
+    gates,
+    lint,
+    settings,
+    commercial,
+    mapping,
+    identity,
+    serve,
+):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

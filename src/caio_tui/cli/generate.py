@@ -74,8 +74,16 @@ def _target(path: Path) -> contextlib.AbstractContextManager[Path]:
     show_default=True,
     help="The same seed gives the same portfolio.",
 )
+@click.option(
+    "--idp",
+    "idp_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the Okta and Entra ID exports an identity team would hand over for these pilots "
+    "(the first 2,000 past intake) into DIR/okta and DIR/entra, to try `idp import`.",
+)
 @click.pass_context
-def generate(ctx: click.Context, count: int, seed: int) -> None:
+def generate(ctx: click.Context, count: int, seed: int, idp_dir: Path | None) -> None:
     """Fill a new or empty portfolio with synthetic pilots shaped like the civilian-agency sample
     (stages, coverage, blockers, about 10% high-impact): to try the app on a department-sized
     portfolio. A portfolio that already has pilots is never touched."""
@@ -103,6 +111,21 @@ def generate(ctx: click.Context, count: int, seed: int) -> None:
         raise CliError(str(exc)) from None
     elapsed = time.perf_counter() - started
     click.echo(f"generated {added:,} pilots into {path} (seed {seed}) in {elapsed:.1f} s")
+    if idp_dir is not None:
+        _write_idp(path, idp_dir, count, seed)
+
+
+def _write_idp(path: Path, directory: Path, count: int, seed: int) -> None:
+    """The same pilots again from the seed (the generator is deterministic), told as IdP exports."""
+    from caio_tui.config import load_settings
+    from caio_tui.io.generate import Generator
+    from caio_tui.io.idp.generate import write_idp_exports
+    from caio_tui.store import Portfolio
+
+    with Portfolio.open(path, actor=load_settings().actor) as portfolio:
+        now, catalog = portfolio.clock(), portfolio.catalog()
+    written = write_idp_exports(Generator(seed, now, catalog).pilots(count), directory, seed=seed, now=now)
+    click.echo(f"wrote {len(written):,} identity export file(s) into {directory}")
 
 
 COMMANDS = (generate,)

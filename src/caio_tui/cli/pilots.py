@@ -26,12 +26,24 @@ if TYPE_CHECKING:
 @click.command("list")
 @db_option
 @click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
-@click.option("--blocker", "blockers", multiple=True, help="Only pilots with this open blocker tag.")
+@click.option(
+    "--blocker",
+    "blockers",
+    multiple=True,
+    help="Only pilots with this open blocker tag (a,b: either; repeatable: each).",
+)
 @click.option(
     "--territory", "territories", multiple=True, help="clear, infrastructure, organizational, both or unassessed."
 )
-@click.option("--stalled", is_flag=True, help="Only stalled pilots (extended evaluations).")
-@click.option("--filter", "query", default="", help="A filter as typed in the app, e.g. 'stage:pilot claims'.")
+@click.option(
+    "--stalled", is_flag=True, help="Only stalled pilots: in pilot or readiness over stalled_days (default 180)."
+)
+@click.option(
+    "--filter",
+    "query",
+    default="",
+    help="A filter as typed in the app, e.g. 'stage:pilot,readiness category:identity -stalled claims'.",
+)
 @click.option(
     "--sort",
     default="id",
@@ -56,12 +68,10 @@ def list_(
     from caio_tui.domain.filters import parse_filter
     from caio_tui.store.queries import SortKey
 
-    words = [query, *(f"stage:{s}" for s in stages), *(f"blocker:{b}" for b in blockers)]
+    # The options are tokens of the filter, so the same checks and hints apply (`--blocker a,b`: either);
+    # a stage in quotes, as its label may hold spaces.
+    words = [query, *(f'stage:"{s}"' for s in stages), *(f"blocker:{b}" for b in blockers)]
     words += [f"territory:{t}" for t in territories] + (["stalled"] if stalled else [])
-    try:
-        pilot_filter = parse_filter(" ".join(w for w in words if w))
-    except ValueError as exc:
-        raise CliUsageError(first_line(exc)) from None
     try:
         sort_key = SortKey(sort)
     except ValueError:
@@ -70,6 +80,11 @@ def list_(
     with opened(ctx) as portfolio:
         from caio_tui.io.views import pilots_json
 
+        text = " ".join(w for w in words if w)
+        try:
+            pilot_filter = parse_filter(text, portfolio.filter_vocabulary(offices="office:" in text.lower()))
+        except ValueError as exc:
+            raise CliUsageError(first_line(exc)) from None
         found = pilots_json(portfolio, portfolio.pilots(pilot_filter, sort=sort_key, descending=reverse))
     if as_json:
         print_json(found)
@@ -175,6 +190,8 @@ def _print_record(data: dict[str, Any], gate: GateResult | None) -> None:
     for b in data["blockers"] or []:
         state = "open" if b["open"] else f"resolved {b['resolved_at'][:10]}"
         out(f"  {b['tag']} ({b['category']}, {state}) {b['note']}", "")
+        if b.get("resolution"):
+            out(f"    how it was resolved: {b['resolution']}", "")
     out_console.print()
     out("stage history", "bold")
     for m in data["stage_history"]:
@@ -218,11 +235,12 @@ def tag(ctx: click.Context, pilot: str, tag: str, note: str, category: str | Non
 @db_option
 @click.argument("pilot")
 @click.argument("tag")
+@click.option("--note", default="", help="How it was resolved (kept as the resolution, beside the opening note).")
 @click.pass_context
-def untag(ctx: click.Context, pilot: str, tag: str) -> None:
+def untag(ctx: click.Context, pilot: str, tag: str, note: str) -> None:
     """Resolve PILOT's open TAG blocker (it stays in the history)."""
     with opened(ctx) as portfolio:
-        portfolio.resolve_blocker(pilot, tag)
+        portfolio.resolve_blocker(pilot, tag, resolution=note)
         say(f"{pilot}: resolved {tag}; territory now {portfolio.get(pilot).territory.value}")
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from caio_tui.cli.plumbing import CliError, db_option, db_path, opened, say
+
+if TYPE_CHECKING:
+    from caio_tui.store import Portfolio
 
 
 def run_app(ctx: click.Context, *, create: bool) -> None:
@@ -22,6 +26,10 @@ def run_app(ctx: click.Context, *, create: bool) -> None:
         raise CliError(str(exc)) from None
     from caio_tui.tui.app import CaioApp
 
+    if settings.keymap:  # before the screen is taken: a bad keymap is one line, like any bad setting
+        from caio_tui.tui.keymap import check_keymap
+
+        check_keymap(settings.keymap, CaioApp)
     CaioApp(path, settings).run()
 
 
@@ -54,9 +62,24 @@ def demo(ctx: click.Context, sample: str) -> None:
     with opened(ctx, create=True, name=title) as portfolio:
         try:
             load_sample(portfolio, sample)
+            _load_sample_identity(portfolio, sample)
         except Exception as exc:
             raise CliError(str(exc)) from None
     run_app(ctx, create=False)
+
+
+def _load_sample_identity(portfolio: Portfolio, sample: str) -> None:
+    """The sample's identity exports, imported and linked, so proposals wait for review (key 7). The pilots
+    are the demo: exports that cannot be read are one line on stderr, and the app opens all the same."""
+    import tempfile
+
+    from caio_tui.io.idp.sample_exports import load_sample_identity
+
+    with tempfile.TemporaryDirectory(prefix="caio-idp-") as folder:
+        try:
+            load_sample_identity(portfolio, sample, Path(folder))
+        except ValueError as exc:  # IdpFormatError, the rules' errors
+            say(f"the sample's identity exports were not imported: {exc}", err=True)
 
 
 @click.command()

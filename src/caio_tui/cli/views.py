@@ -103,7 +103,10 @@ def print_comparison(console: Console, comparison: Comparison, rows: list[Row]) 
     for row in rows:
         table.add_row(_label(row), *(_cell(c, row) for c in row.cells))
     console.print(table)
-    legend = "≠ the pilots differ · ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · eN evidence · Nd days"
+    legend = (
+        "≠ the pilots differ · ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · "
+        "3ev: 3 evidence notes · 9d: 9 days since changed"
+    )
     console.print(_text(legend, "dim"))
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
+from caio_tui.domain.territory import BlockerCategory
 
 _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
@@ -40,6 +39,7 @@ class Blocker(BaseModel):
     opened_by: str
     resolved_at: datetime | None = None
     resolved_by: str = ""
+    resolution: str = ""  # how it was resolved, as the person who resolved it wrote (blank: not said)
 
     @property
     def is_open(self) -> bool:
@@ -81,10 +81,3 @@ BUILTIN_TAGS: tuple[BlockerTag, ...] = (
     _tag("leadership-attention-moved", _O, description="Leadership's attention moved elsewhere"),
     _tag("budget-cycle-misaligned", _O, description="Funding does not line up with the budget cycle"),
 )
-
-
-def most_important(blockers: Iterable[Blocker]) -> Blocker | None:
-    open_ = [b for b in blockers if b.is_open]
-    if not open_:
-        return None
-    return min(open_, key=lambda b: (CATEGORY_WEIGHT[b.category], b.opened_at, b.tag))

@@ -202,6 +202,11 @@ def _column(record: PilotRecord, rules: GateRules, catalog: Catalog, now: dateti
     )
 
 
+def _changes(distance: int) -> str:
+    """The distance to production in its unit: the least changes that would pass every gate up to it."""
+    return f"{distance} change" if distance == 1 else f"{distance} changes"
+
+
 def _gate_text(column: PilotColumn) -> str:
     if column.next_stage is None:
         return "—"
@@ -218,7 +223,7 @@ def summary_rows(columns: Sequence[PilotColumn]) -> tuple[SummaryRow, ...]:
         ("blockers", "Open blockers", tuple(str(len(c.open_blockers)) for c in columns)),
         ("top_blocker", "Top blocker", tuple(c.open_blockers[0] if c.open_blockers else "—" for c in columns)),
         ("next_gate", "Next gate", tuple(_gate_text(c) for c in columns)),
-        ("distance", "Distance to production", tuple(str(c.distance) for c in columns)),
+        ("distance", "To production", tuple(_changes(c.distance) for c in columns)),
     ]
     return tuple(SummaryRow(key=k, label=label, values=v, differs=len(set(v)) > 1) for k, label, v in values)
 
@@ -242,15 +247,16 @@ def compare(records: Sequence[PilotRecord], catalog: Catalog, rules: GateRules, 
 
 
 def cell_text(cell: Cell | None, *, kind: Literal["area", "item"] = "item") -> str:
-    """A cell as short text: glyph, items met of the area, evidence count, days since the last change;
-    e.g. '◐ 2/4 e1 12d'. '·' where the row does not apply to the pilot."""
+    """A cell as short text: glyph, items met of the area, evidence count, days since the last change, each
+    with its unit; e.g. '◐ 2/4 1ev 12d' (1 evidence note, 12 days since the last change). '·' where the
+    row does not apply to the pilot."""
     if cell is None:
         return "·"
     parts = [cell.status.glyph]
     if kind == "area":
         parts.append(f"{cell.met}/{cell.total}")
     if cell.evidence:
-        parts.append(f"e{cell.evidence}")
+        parts.append(f"{cell.evidence}ev")
     if cell.age_days is not None:
         parts.append(f"{cell.age_days}d")
     return " ".join(parts)

@@ -44,14 +44,6 @@ STATUS_GLYPHS: dict[CoverageStatus, str] = {
     CoverageStatus.NOT_APPLICABLE: "–",
 }
 
-# The order a `space` press cycles through in the detail screen.
-STATUS_CYCLE: tuple[CoverageStatus, ...] = (
-    CoverageStatus.NOT_ASSESSED,
-    CoverageStatus.GAP,
-    CoverageStatus.PARTIAL,
-    CoverageStatus.MET,
-)
-
 
 def parse_status(text: str) -> CoverageStatus:
     wanted = text.strip().lower().replace("-", "_").replace(" ", "_")
@@ -83,6 +75,9 @@ class Framework(BaseModel):
     id: str
     name: str
     applies_to: Literal["all", "high_impact"] = "all"
+    # "Met" is a claim an inspector general will ask about: by default it needs evidence (a note or a
+    # reference). A framework may say false; a framework stored before this key existed requires it.
+    met_needs_evidence: bool = True
     areas: tuple[Area, ...]
 
     def applies(self, high_impact: bool) -> bool:
@@ -95,6 +90,16 @@ class Framework(BaseModel):
         if dupes:
             raise ValueError(f"framework {self.id}: item ids repeat: {', '.join(dupes)}")
         return self
+
+
+def missing_evidence(framework: Framework, item_id: str, status: CoverageStatus, evidence: str) -> str | None:
+    """Why a status cannot be recorded without evidence, in one line; None when it can."""
+    if status is CoverageStatus.MET and framework.met_needs_evidence and not evidence.strip():
+        return (
+            f"{item_id}: met needs evidence (a note or a reference): the {framework.name} framework "
+            "asks what shows it is met"
+        )
+    return None
 
 
 class Coverage(BaseModel):

@@ -20,6 +20,7 @@ compiled once, for the same million-pilot loads (tests hold the two equal).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from typing import NamedTuple
 
 from caio_tui.domain import staleness
@@ -65,6 +66,7 @@ class DerivedColumns(NamedTuple):
     open_blockers: int
     top_blocker: str  # the most important open blocker's tag, "" when none
     below_gate: bool  # stands at a stage whose gates it would fail today
+    ready: bool  # passes the gate into its next stage today
 
 
 class _Needs(NamedTuple):
@@ -77,14 +79,15 @@ class _Needs(NamedTuple):
     categories: frozenset[str]
 
 
-def _needs(rules: GateRules, stage: Stage, catalog: Catalog) -> _Needs:
+def _needs(rules: GateRules, gates: list[Stage], catalog: Catalog) -> _Needs:
+    """What the gates into `gates` ask, merged."""
     items: dict[str, frozenset[str]] = {}
     practices: dict[str, frozenset[str]] = {}
     fields: list[str] = []
     tags: set[str] = set()
     categories: set[str] = set()
     every = frozenset(s.value for s in CoverageStatus)
-    for crossed in stages_crossed(Stage.INTAKE, stage):
+    for crossed in gates:
         for rule in rules.for_stage(crossed).rules:
             if isinstance(rule, FieldRule):
                 fields.append(rule.field)
@@ -109,12 +112,18 @@ def _needs(rules: GateRules, stage: Stage, catalog: Catalog) -> _Needs:
 
 
 class GateStanding:
-    """Whether a pilot stands below its gate, from gate rules compiled once per stage (no rules: never)."""
+    """Whether a pilot stands below its gate, and whether it would pass its next one, from gate rules
+    compiled once per stage (no rules: never below, never ready)."""
 
     def __init__(self, rules: GateRules | None, catalog: Catalog) -> None:
         self.needs: dict[str, _Needs] = {}
+        self.next_needs: dict[str, _Needs] = {}  # by the pilot's stage: the gate into the stage after it
         if rules is not None:
-            self.needs = {s.value: _needs(rules, s, catalog) for s in PIPELINE if s not in UNGATED}
+            self.needs = {
+                s.value: _needs(rules, stages_crossed(Stage.INTAKE, s), catalog) for s in PIPELINE if s not in UNGATED
+            }
+            # The stage after each (scaled and retired have none): a promotion crosses that one gate.
+            self.next_needs = {s.value: _needs(rules, [n], catalog) for s, n in pairwise(PIPELINE)}
 
     def below(
         self,
@@ -126,17 +135,39 @@ class GateStanding:
     ) -> bool:
         """stage: Stage or its value (intake and retired pass no gate, so stand below none)."""
         needs = self.needs.get(stage)
-        if needs is None:
-            return False
-        get = statuses.get
-        if any(get(item, _NOT_ASSESSED) not in accept for item, accept in needs.items):
-            return True
-        if high_impact and any(get(item, _NOT_ASSESSED) not in accept for item, accept in needs.practices):
-            return True
-        if any(not fields.get(name, "").strip() for name in needs.fields):
-            return True
-        tags, categories = needs.tags, needs.categories
-        return any(b.tag in tags or b.category in categories for b in open_blockers)
+        return needs is not None and _fails(needs, statuses, high_impact, open_blockers, fields)
+
+    def ready(
+        self,
+        stage: str,
+        statuses: Mapping[str, str],
+        high_impact: bool,
+        open_blockers: Iterable[OpenBlocker],
+        fields: Mapping[str, str],
+    ) -> bool:
+        """Whether the pilot passes the gate into the stage after its own (domain.gates.evaluate of that
+        one move); a scaled or retired pilot has no next stage, so is never ready."""
+        needs = self.next_needs.get(stage)
+        return needs is not None and not _fails(needs, statuses, high_impact, open_blockers, fields)
+
+
+def _fails(
+    needs: _Needs,
+    statuses: Mapping[str, str],
+    high_impact: bool,
+    open_blockers: Iterable[OpenBlocker],
+    fields: Mapping[str, str],
+) -> bool:
+    """Whether a pilot fails any of `needs`."""
+    get = statuses.get
+    if any(get(item, _NOT_ASSESSED) not in accept for item, accept in needs.items):
+        return True
+    if high_impact and any(get(item, _NOT_ASSESSED) not in accept for item, accept in needs.practices):
+        return True
+    if any(not fields.get(name, "").strip() for name in needs.fields):
+        return True
+    tags, categories = needs.tags, needs.categories
+    return any(b.tag in tags or b.category in categories for b in open_blockers)
 
 
 class Derivation:
@@ -174,6 +205,7 @@ class Derivation:
             len(found),
             top_blocker(found),
             self.standing.below(stage, statuses, high_impact, found, fields),
+            self.standing.ready(stage, statuses, high_impact, found, fields),
         )
 
     def readiness(self, statuses: Mapping[str, str], high_impact: bool) -> tuple[float, int]:

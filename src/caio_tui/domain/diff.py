@@ -317,7 +317,7 @@ def _opened(b: Blocker) -> BlockerEvent:
 
 def _resolved(b: Blocker) -> BlockerEvent:
     assert b.resolved_at is not None
-    return BlockerEvent(tag=b.tag, category=b.category, note=b.note, at=b.resolved_at, by=b.resolved_by)
+    return BlockerEvent(tag=b.tag, category=b.category, note=b.resolution, at=b.resolved_at, by=b.resolved_by)
 
 
 def _move_key(m: StageMove) -> tuple[Stage | None, Stage, datetime]:

@@ -323,6 +323,7 @@ def rules_toml(rules: GateRules, *, heading: str = "") -> str:
     """The rules as a TOML file that read_rules gives back unchanged (for editing and `gates load`)."""
     lines = [f"# {line}".rstrip() for line in heading.splitlines()]
     lines.append(f"version = {rules.version}")
+    lines.append(f"override_min_length = {rules.override_min_length}")
     for gate in rules.gates:
         lines += ["", *_gate_toml(gate)]
     return "\n".join(lines) + "\n"

@@ -118,7 +118,21 @@ class RuleProblem(BaseModel):
 class GateRules(BaseModel):
     model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
     version: int = 1
+    # The shortest written justification an override accepts ("ok" says nothing an inspector can read).
+    override_min_length: int = Field(default=20, ge=1, le=1000)
     gates: tuple[Gate, ...] = Field(default=(), alias="gate")
+
+    def override_refusal(self, justification: str) -> str | None:
+        """Why an override justification is refused, in one line; None when it is long enough."""
+        written = justification.strip()
+        if not written:
+            return "an override needs a written justification"
+        if len(written) < self.override_min_length:
+            return (
+                f"an override justification needs at least {self.override_min_length} characters "
+                f"(this one has {len(written)}): say why the gate is overridden"
+            )
+        return None
 
     def for_stage(self, stage: Stage) -> Gate:
         return next((g for g in self.gates if g.to is stage), Gate(to=stage))

@@ -23,6 +23,12 @@ UNDOABLE = frozenset(
         "cots.import",
         "rules.replace",
         "generate",
+        "idp.import",
+        "idp.link",
+        "idp.unlink",
+        "idp.accept",
+        "idp.reject",
+        "idp.rules",
     }
 )
 
@@ -49,7 +55,10 @@ class AuditEvent(BaseModel):
         if self.action == "stage.move":
             text = f"{b.get('stage')} → {a.get('stage')}"
             return text + (f" (override: {a['override']})" if a.get("override") else "")
-        if self.action in ("blocker.open", "blocker.resolve"):
+        if self.action == "blocker.resolve":
+            # How it was resolved, never the opening note (that said why it blocked).
+            return f"{a.get('tag')}" + (f": resolved: {a['resolution']}" if a.get("resolution") else "")
+        if self.action == "blocker.open":
             row = a or b
             return f"{row.get('tag')}" + (f": {row['note']}" if row.get("note") else "")
         if self.action == "pilot.edit":

@@ -128,6 +128,10 @@ class IdpPerson:
     person: PersonKey
     active: bool | None
     last_sign_in: date | None = None
+    # The same person's other identifiers, keyed: files name a person by login or user principal name
+    # (`person`) where they can, but some only by the IdP's object id (Okta's API tokens and app users,
+    # Entra's appRoleAssignedTo); a users export holds both, so the store can tell they are one person.
+    aliases: tuple[PersonKey, ...] = ()
 
 
 AccountKind = Literal["user", "service_principal", "managed_identity", "api_token"]

@@ -40,3 +40,8 @@ def readiness_bar(score: float, width: int = 10) -> str:
     full, rest = divmod(eighths, 8)
     partial = " ▏▎▍▌▋▊▉"[rest] if rest else ""
     return ("█" * full + partial).ljust(width)
+
+
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """`1 record`, `2 records`, `3 people` (`many` where the plural is not `one` + s)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"

@@ -22,6 +22,7 @@ from caio_tui.domain.territory import Territory
 from caio_tui.io.briefing_commercial import CommercialSection, commercial_section
 from caio_tui.io.briefing_gates import BelowGate, BelowGateCounter
 from caio_tui.store import Portfolio
+from caio_tui.store.overrides import GateOverride
 from caio_tui.store.transfer import MoveRow, PilotFacts, Progress, read_records, recent_moves, stream_facts
 
 # Public reviews of the inventories found fewer than a third of AI initiatives in production.
@@ -75,6 +76,8 @@ class Briefing:
     audit_head: tuple[int, str] = (0, "")  # (newest event, its hash) when taken: `caio-tui verify --head FILE`
     below_gate: int = 0  # pilots standing at a stage whose gates they would fail today
     below_gate_shown: list[BelowGate] = field(default_factory=list)  # furthest along first
+    overrides: int = 0  # moves made although their gate refused
+    overrides_shown: list[GateOverride] = field(default_factory=list)  # newest first
 
     @property
     def production_share(self) -> float:
@@ -125,6 +128,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
             if progress and index % 1000 == 0:
                 progress(index, total)
     stalled.sort(key=lambda s: (-s.days, s.id))
+    overrides = portfolio.gate_overrides(OVERRIDES_SHOWN)
     return Briefing(
         name=portfolio.name,
         taken_at=now,
@@ -144,7 +148,17 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         commercial=commercial_section(portfolio),
         below_gate=len(below_gate.found),
         below_gate_shown=below_gate.result(portfolio),
+        overrides=overrides[0],
+        overrides_shown=overrides[1],
     )
+
+
+def override_stage(value: str | None) -> str:
+    """A stored stage id as the briefing names it ("Production readiness")."""
+    return Stage(value).label if value else "-"
+
+
+OVERRIDES_NOTE = "Moves made although the gate refused them, with the written justification, newest first."
 
 
 def _gate_record(p: PilotFacts, facts: GateFacts) -> PilotRecord:
@@ -230,6 +244,7 @@ TERRITORY_LABEL: dict[Territory, str] = {
 }
 
 
+OVERRIDES_SHOWN = 15
 BELOW_GATE_NOTE = (
     "Pilots standing at a stage whose gates they would fail today, however they got there (an old decision, "
     "an override, an import, a sample), furthest along first, with the rules each fails."

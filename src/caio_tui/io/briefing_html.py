@@ -26,6 +26,7 @@ from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable
 from caio_tui.io.briefing import (
     BELOW_GATE_NOTE,
+    OVERRIDES_NOTE,
     PRODUCTION_BENCHMARK,
     STALLED_SHOWN,
     TERRITORY_LABEL,
@@ -33,6 +34,7 @@ from caio_tui.io.briefing import (
     from_label,
     headline,
     needs,
+    override_stage,
     when,
 )
 from caio_tui.io.briefing_commercial import html_section
@@ -74,6 +76,8 @@ def briefing_html(b: Briefing) -> str:
             for d in b.closest
         ],
         below_gate_note=BELOW_GATE_NOTE,
+        overrides_note=OVERRIDES_NOTE,
+        override_stage=override_stage,
         stalled=b.stalled[:STALLED_SHOWN],
         stalled_hidden=len(b.stalled) - STALLED_SHOWN,
         when=when,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from caio_tui.domain.text import clip
 from caio_tui.io.briefing import (
     BELOW_GATE_NOTE,
+    OVERRIDES_NOTE,
     STALLED_SHOWN,
     TERRITORY_LABEL,
     Briefing,
     from_label,
     headline,
     needs,
+    override_stage,
     when,
 )
 from caio_tui.io.briefing_commercial import markdown_lines
@@ -30,6 +32,21 @@ def below_gate_markdown(b: Briefing) -> list[str]:
     ]
     if b.below_gate > len(b.below_gate_shown):
         out += ["", f"And {b.below_gate - len(b.below_gate_shown)} more (filter: below-gate)."]
+    return out
+
+
+def overrides_markdown(b: Briefing) -> list[str]:
+    out = ["", f"## Gate overrides: {b.overrides}", ""]
+    if not b.overrides:
+        return [*out, "No move overrode its gate."]
+    out += [OVERRIDES_NOTE, "", "| Pilot | Gate | Who | When | Justification |", "|---|---|---|---|---|"]
+    out += [
+        f"| {md(o.pilot_id)} {md(clip(o.name, 60))} | into {override_stage(o.to_stage)} | {md(o.actor)} | "
+        f"{o.moved_at[:10]} | {md(clip(o.justification, 200))} |"
+        for o in b.overrides_shown
+    ]
+    if b.overrides > len(b.overrides_shown):
+        out += ["", f"And {b.overrides - len(b.overrides_shown)} older overrides."]
     return out
 
 
@@ -81,6 +98,7 @@ def briefing_markdown(b: Briefing) -> str:
     else:
         out.append("No pilot is on its way to production.")
     out += below_gate_markdown(b)
+    out += overrides_markdown(b)
     out += ["", "## Stalled pilots", ""]
     if b.stalled:
         out += [

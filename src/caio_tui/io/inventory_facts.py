@@ -21,7 +21,7 @@ from caio_tui.domain.inventory_mapping import InventoryMapping
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import clip
 from caio_tui.io.omb import ImportIssue, OmbFormat
-from caio_tui.io.omb.answers import NA, NO, YES, clean_answer, hi_status
+from caio_tui.io.omb.answers import NA, NO, YES, clean_answer, hi_status, split_multi
 
 _YEAR = {
     OmbFormat.Y2023: "2023",
@@ -54,6 +54,15 @@ def answer_kind(column: str, raw: str) -> str | None:
     if text in NA:
         return "not_applicable"
     return "other"
+
+
+def shown_answer(answer: str) -> str:
+    """An answer as evidence reads it: a select-multiple cell's list (`['In-progress']`, as OMB's files
+    write it) as its values, `In-progress`; never Python's list syntax."""
+    text = " ".join(answer.split())
+    if text.startswith("[") and text.endswith("]"):
+        text = ", ".join(split_multi(text))
+    return clip(text, 120)
 
 
 @lru_cache(maxsize=4096)
@@ -104,8 +113,7 @@ class RowReader:
         return None
 
     def _source(self, column: str, answer: str, row: int, more: str = "") -> str:
-        shown = clip(" ".join(answer.split()), 120)
-        return f"OMB {self.year} inventory: {column} = {shown}{more} ({self.file} row {row})"
+        return f"OMB {self.year} inventory: {column} = {shown_answer(answer)}{more} ({self.file} row {row})"
 
     def facts(
         self,

@@ -76,6 +76,7 @@ def record_json(portfolio: Portfolio, record: PilotRecord) -> dict[str, Any]:
                 "opened_by": b.opened_by,
                 "resolved_at": _time(b.resolved_at),
                 "resolved_by": b.resolved_by,
+                "resolution": b.resolution,
                 "open": b.is_open,
             }
             for b in record.blockers

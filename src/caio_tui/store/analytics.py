@@ -26,7 +26,7 @@ from caio_tui.domain.compare import Comparison, compare
 from caio_tui.domain.coverage import Coverage, CoverageStatus
 from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.gates import GATED_FIELDS
-from caio_tui.domain.leverage import GateFacts, LeverageCounter, TagLeverage
+from caio_tui.domain.leverage import GateFacts, LeverageCounter, TagLeverage, tag_leverage
 from caio_tui.domain.pilots import Pilot, PilotRecord
 from caio_tui.domain.portfolio_stats import (
     PortfolioStats,
@@ -285,6 +285,14 @@ def blocker_table(
     return tag_summaries(portfolio.tags(), found.by_tag, found.oldest_days, lever)
 
 
+def tag_unlocks(portfolio: Portfolio, tag: str, pilot_ids: Sequence[str]) -> set[str]:
+    """Which of these pilots a fix of the tag would unlock now (as the leverage decides it), read afresh
+    for a few pilots: after a change (an override, a resolved blocker) the kept leverage may be stale."""
+    records = [portfolio.record(pilot_id) for pilot_id in pilot_ids]
+    found = tag_leverage(records, [portfolio.tag(tag)], portfolio.rules(), portfolio.catalog())
+    return {pilot_id for t in found for pilot_id in t.unlocks}
+
+
 class TagCarrier(BaseModel):
     """A pilot with an open blocker of one tag, and that blocker's note and age."""
 
@@ -310,11 +318,6 @@ def tag_carriers(portfolio: Portfolio, tag: str) -> list[TagCarrier]:
         TagCarrier(pilot=rows.pilot(r), note=r["blocker_note"], open_days=_days(now, r["blocker_opened"]))
         for r in found
     ]
-
-
-def pilots_with_tag(portfolio: Portfolio, tag: str) -> list[Pilot]:
-    """The pilots (not retired) with an open blocker of this tag, the longest open first."""
-    return [c.pilot for c in tag_carriers(portfolio, tag)]
 
 
 # ---- the dashboard ----------------------------------------------------------------------------------
@@ -354,6 +357,7 @@ class HeatmapRow(BaseModel):
     pilot: Pilot
     readiness: float
     areas: dict[str, float | None]
+    unassessed: frozenset[str] = frozenset()  # areas of which no item is assessed yet: unknown, not a gap
 
 
 HEATMAP_SORTS = ("readiness", "id", "name", "stage")
@@ -448,9 +452,6 @@ def _with_scores(portfolio: Portfolio, pilots: Sequence[Pilot]) -> list[HeatmapR
         score = readiness(catalog, statuses.get(p.id, {}), p.high_impact)
         areas: dict[str, float | None] = {a.id: None for a in catalog.areas(high_impact=True)}
         areas.update({a.area: (a.score if a.counted else None) for a in score.areas})
-        found.append(HeatmapRow(pilot=p, readiness=score.score, areas=areas))
+        unassessed = frozenset(a.area for a in score.areas if a.counted and a.not_assessed == a.counted)
+        found.append(HeatmapRow(pilot=p, readiness=score.score, areas=areas, unassessed=unassessed))
     return found
-
-
-def heatmap_count(portfolio: Portfolio, pilot_filter: PilotFilter | None = None) -> int:
-    return portfolio.count(pilot_filter)

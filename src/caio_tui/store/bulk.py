@@ -101,9 +101,10 @@ class RowBatch(NamedTuple):
 PILOT_COLUMNS = (
     "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra", "created_at",
     "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate",
+    "ready",
 )  # fmt: skip
 COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
-BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by")
+BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution")
 MOVE_COLUMNS = ("pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules")
 
 
@@ -111,6 +112,9 @@ def insert_batch(portfolio: Portfolio, batch: RowBatch) -> None:
     """Insert a batch inside the caller's transaction; StoreError (nothing kept once the caller's
     transaction rolls back) on a constraint the rows break."""
     conn = portfolio.conn
+    loading = portfolio.seal.loading
+    if loading is not None:  # a bulk load seals its pilots from these values (store/bulk_seal.py)
+        loading.add(batch.pilot_values, batch.coverage_values, batch.blocker_values, batch.move_values)
     try:
         for table, columns, values in (
             ("pilot", PILOT_COLUMNS, batch.pilot_values),
@@ -337,6 +341,7 @@ class _Loader:
             d.open_blockers,
             d.top_blocker,
             int(d.below_gate),
+            int(d.ready),
         )
 
     def _category(self, pilot_id: str, tag: str) -> BlockerCategory:
@@ -362,9 +367,9 @@ class _Loader:
         for b in p.blockers:
             self._category(p.id, b.tag)
             if b.resolved_at is None:
-                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, None, "")
+                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, None, "", "")
             else:
-                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, self.stamp(b.resolved_at), self.by)
+                out += (p.id, b.tag, b.note, self.stamp(b.opened_at), self.by, self.stamp(b.resolved_at), self.by, "")
 
     def _add_moves(self, p: NewPilot, out: list[Any]) -> None:
         for m in p.moves:

@@ -352,12 +352,13 @@ def _migrate(conn: sqlite3.Connection, path: Path, current: int) -> bool:
             return False
         reshaped = upgrade_seal.reshaped_tables(conn, current, [sql for _, _, sql in pending])
         before = upgrade_seal.digests(conn, reshaped)
+        regroup = upgrade_seal.Regroup.needed(conn, current) if pending[-1][0] >= upgrade_seal.REGROUPED else None
         for version, name, sql in pending:
             try:
                 _run_script(conn, sql)
             except sqlite3.DatabaseError as exc:
                 raise PortfolioError(f"{path}: migration {version:04d}_{name} failed ({exc})") from None
-        upgrade_seal.reseal(conn, before, from_version=current, to_version=pending[-1][0])
+        upgrade_seal.reseal(conn, before, regroup, from_version=current, to_version=pending[-1][0])
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
         conn.execute("COMMIT")

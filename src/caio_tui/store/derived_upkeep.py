@@ -1,6 +1,7 @@
 """Re-deriving every pilot's derived columns at once: when the gate rules change (a `gates load`, its
 undo), every pilot may stand above or below its gate; after the upgrade to schema 6, every pilot is judged
-for the first time (below_gate -1) and a pilot with nothing assessed becomes "unassessed".
+for the first time (below_gate -1) and a pilot with nothing assessed becomes "unassessed"; after the
+upgrade to schema 12, every pilot is judged ready or not for its next stage (ready -1).
 
 One pilot's columns are kept by store.writes.refresh and a bulk load's by store.bulk; this walks every pilot
 a few hundred at a time through the same domain.derived.Derivation and writes only the rows that change
@@ -23,7 +24,7 @@ else:
     models = LazyModule("caio_tui.store.models")  # pydantic: not before the first screen needs it
 
 _CHUNK = 500  # pilot ids per statement (SQLite allows 32,766 parameters)
-_DERIVED = ("readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate")
+_DERIVED = ("readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate", "ready")
 _FIELDS = ("name", "office", "owner", "description")
 
 
@@ -61,7 +62,15 @@ def rederive_all(portfolio: Portfolio) -> int:
                 stage=row["stage"],
                 fields={name: row[name] for name in _FIELDS},
             )
-            new = (d.readiness, d.not_assessed, d.territory.value, d.open_blockers, d.top_blocker, int(d.below_gate))
+            new = (
+                d.readiness,
+                d.not_assessed,
+                d.territory.value,
+                d.open_blockers,
+                d.top_blocker,
+                int(d.below_gate),
+                int(d.ready),
+            )
             if new != tuple(row[name] for name in _DERIVED):
                 updates.append((*new, row["id"]))
         portfolio.conn.executemany(
@@ -73,13 +82,13 @@ def rederive_all(portfolio: Portfolio) -> int:
 
 
 def judge_unjudged(portfolio: Portfolio) -> None:
-    """After the upgrade to schema 6 every pilot is below_gate -1: judge them all, as a write with its own
-    audit event. A file that cannot be written (read-only, or a row changed outside caio-tui that the
+    """After the upgrade to schema 6 every pilot is below_gate -1 (after 12, ready -1): judge them all, as a
+    write with its own audit event. A file that cannot be written (read-only, or a row changed outside caio-tui that the
     seal refuses to launder) stays as it is: reads show such a pilot unflagged until a write can judge it."""
-    if portfolio.session.one("SELECT 1 FROM pilot WHERE below_gate = -1 LIMIT 1") is None:
+    if not _unjudged(portfolio):
         return
     with contextlib.suppress(StoreError), portfolio.session.transaction():
-        if portfolio.session.one("SELECT 1 FROM pilot WHERE below_gate = -1 LIMIT 1") is None:
+        if not _unjudged(portfolio):
             return  # another program judged them first
         changed = rederive_all(portfolio)
         portfolio.append_event(
@@ -89,6 +98,15 @@ def judge_unjudged(portfolio: Portfolio) -> None:
             {
                 "pilots": changed,
                 "summary": f"judged {changed} pilot(s) against their gates and recomputed territory "
-                "(territory 'unassessed' and the below-its-gate flag are new in this version)",
+                "(territory 'unassessed', the below-its-gate and the ready flags are new in this version)",
             },
         )
+
+
+def _unjudged(portfolio: Portfolio) -> bool:
+    """Whether a pilot is still to judge: after the upgrade to schema 6 (below_gate) or 12 (ready), each
+    read from its partial index."""
+    return any(
+        portfolio.session.one(f"SELECT 1 FROM pilot WHERE {column} = -1 LIMIT 1") is not None
+        for column in ("below_gate", "ready")
+    )

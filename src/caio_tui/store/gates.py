@@ -178,6 +178,9 @@ def recheck(portfolio: Portfolio, pilot_id: str, *, override: str | None = None)
         rules, catalog = portfolio.rules(), portfolio.catalog()
         if not result.passed and not justification:
             raise GateRefused(result)
+        refused = None if result.passed else rules.override_refusal(justification)
+        if refused:
+            raise StoreError(refused)
         if result.passed:
             justification = ""
         fresh = staleness.decide(before_move, result, rules, catalog, override=justification)

@@ -47,6 +47,7 @@ class BlockerRow(NamedTuple):
     opened_by: str
     resolved_at: str | None
     resolved_by: str
+    resolution: str = ""
 
 
 class MoveRow(NamedTuple):
@@ -97,7 +98,13 @@ def rows_of(record: PilotRecord, actor: str) -> PilotRows:
         ],
         blockers=[
             BlockerRow(
-                b.tag, b.note, ts(b.opened_at), b.opened_by, ts(b.resolved_at) if b.resolved_at else None, b.resolved_by
+                b.tag,
+                b.note,
+                ts(b.opened_at),
+                b.opened_by,
+                ts(b.resolved_at) if b.resolved_at else None,
+                b.resolved_by,
+                b.resolution,
             )
             for b in record.blockers
         ],
@@ -124,8 +131,8 @@ _COVERAGE = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _BLOCKER = (
-    "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by, resolution) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _MOVE = (
     "INSERT INTO stage_move (pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules) "

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from caio_tui.domain import staleness
 from caio_tui.domain.blockers import BUILTIN_TAGS, Blocker, BlockerTag
-from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework, missing_evidence
 from caio_tui.domain.defaults import default_catalog, default_rules
 from caio_tui.domain.derived import Derivation, OpenBlocker, approval_stale
 from caio_tui.domain.gates import evaluate, parse_rules
@@ -36,6 +36,7 @@ __all__ = [
     "default_catalog",
     "default_rules",
     "evaluate",
+    "missing_evidence",
     "parse_rules",
     "staleness",
 ]

@@ -79,6 +79,11 @@ class PilotList:
         row = self.session.one(f"SELECT count(*) AS n FROM pilot{clause}", params)
         return int(row["n"]) if row else 0
 
+    def longest_id(self) -> int:
+        """The longest id's length, from the end of its index (migration 0009)."""
+        row = self.session.one("SELECT max(length(id)) AS n FROM pilot")
+        return int(row["n"] or 0) if row else 0
+
     def page(
         self, pilot_filter: PilotFilter | None, sort: SortKey, descending: bool, offset: int, limit: int, columns: str
     ) -> list[sqlite3.Row]:

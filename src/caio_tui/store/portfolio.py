@@ -7,6 +7,7 @@ session, the actor, the clock, the cached frameworks and gate rules):
 - pilot_list.py: the filtered, sorted list of pilots, its pages, counts and positions;
 - writes.py: every change made one step at a time, each in one transaction with its audit event;
 - undo.py (and undo_steps.py): reverting the actor's last change;
+- identity_api.py: the identity evidence methods (store/identity*.py);
 - bulk.py (loads into an empty portfolio), transfer.py (whole-portfolio reads), replace.py (a snapshot's
   contents), upsert.py (an inventory import in place) and inventory_rows.py (what imports keep beside it).
 
@@ -21,13 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.filters import FilterVocabulary, PilotFilter
 from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
 from caio_tui.store import audit, derived_upkeep, rows, seal, writes
 from caio_tui.store.database import connect
 from caio_tui.store.errors import GateRefused, StoreError
+from caio_tui.store.filter_words import FilterWords
+from caio_tui.store.identity_api import IdentityMethods
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.pilot_list import PilotList
 from caio_tui.store.queries import SortKey
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from caio_tui.domain.history import AuditEvent
     from caio_tui.domain.pilots import Pilot, PilotFields, PilotRecord
     from caio_tui.store import models
+    from caio_tui.store.overrides import GateOverride
 else:
     # The models (pydantic) are imported at the first read or write that builds one, not at start-up: the
     # table's pages are PilotRows (see lazy.py).
@@ -58,7 +62,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Portfolio:
+class Portfolio(IdentityMethods):
     """One portfolio file. Safe to share between the UI thread and workers (see Session): writes go
     through one write connection, one thread at a time; reads never wait for a worker's write."""
 
@@ -78,6 +82,7 @@ class Portfolio:
         self.clock = clock
         self.seal = self.session.seal
         self.pilot_list = PilotList(self.session, clock, stalled_days)
+        self.filter_words = FilterWords(self.session)
         self._catalog: Catalog | None = None
         self._derived: Derivation | None = None
         self._derived_for: Catalog | None = None
@@ -225,11 +230,25 @@ class Portfolio:
 
     # ---- the pilot list (pilot_list.py) ----------------------------------------------------------------
 
+    def gate_overrides(self, limit: int = 10) -> tuple[int, list[GateOverride]]:
+        """How many moves overrode their gate, and the newest `limit` (store/overrides.py)."""
+        from caio_tui.store.overrides import gate_overrides
+
+        return gate_overrides(self, limit)
+
     def stage_counts(self, pilot_filter: PilotFilter | None = None) -> dict[Stage, int]:
         return self.pilot_list.stage_counts(pilot_filter)
 
+    def filter_vocabulary(self, *, offices: bool = True) -> FilterVocabulary:
+        """The blocker tags and offices a filter may name (filter_words.py), for its "did you mean"."""
+        return self.filter_words.vocabulary(offices=offices)
+
     def count(self, pilot_filter: PilotFilter | None = None) -> int:
         return self.pilot_list.count(pilot_filter)
+
+    def longest_id(self) -> int:
+        """How many characters the longest pilot id has (0 without pilots): what the ID column needs."""
+        return self.pilot_list.longest_id()
 
     def page(
         self,
@@ -438,8 +457,9 @@ class Portfolio:
     def open_blocker(self, pilot_id: str, tag: str, *, note: str = "") -> int:
         return writes.open_blocker(self, pilot_id, tag, note=note)
 
-    def resolve_blocker(self, pilot_id: str, tag: str) -> None:
-        writes.resolve_blocker(self, pilot_id, tag)
+    def resolve_blocker(self, pilot_id: str, tag: str, *, resolution: str = "") -> None:
+        """Resolve the open `tag` blocker; `resolution` says how it was resolved (optional)."""
+        writes.resolve_blocker(self, pilot_id, tag, resolution=resolution)
 
     def move(self, pilot_id: str, to_stage: Stage, *, override: str | None = None) -> GateResult:
         """Move a pilot through the gate. A refused gate raises GateRefused unless a written override

@@ -18,11 +18,13 @@ for each (measured on 100k and 1M pilots; docs/performance.md):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.filters import PilotFilter
+from caio_tui.domain.natural_id import NATURAL_ID_SQL, natural_id_key
 from caio_tui.domain.stages import STALLABLE, Stage
 from caio_tui.store.rows import timestamp
 
@@ -42,10 +44,11 @@ class SortKey(StrEnum):
     DAYS = "days"
 
 
-# Column per sort key; days in stage sorts on when the stage was entered (earlier = more days).
-# Every column is NOT NULL in the schema, so row-value comparisons on (column, id) follow the sort exactly.
+# Column per sort key; days in stage sorts on when the stage was entered (earlier = more days), the id on
+# its natural sort key (AI-2 before AI-10; indexed, migration 0009). Every column is NOT NULL in the schema,
+# so row-value comparisons on (column, id) follow the sort exactly.
 _ORDER: dict[SortKey, tuple[str, bool]] = {
-    SortKey.ID: ("id", False),
+    SortKey.ID: (NATURAL_ID_SQL, False),
     SortKey.NAME: ("name", False),
     SortKey.OFFICE: ("office", False),
     SortKey.STAGE: ("stage_pos", False),
@@ -81,15 +84,13 @@ def order_by(sort: SortKey, descending: bool, *, reverse: bool = False) -> str:
     """The ORDER BY of a sorted list; `reverse` reads it from its end (keyset paging backwards)."""
     column = sort_column(sort)
     direction = "ASC" if ascending(sort, descending) != reverse else "DESC"
-    if column == "id":
-        return f"id {direction}"
     return f"{column} {direction}, id {direction}"
 
 
 def order_by_column(sort: SortKey) -> str:
     """The sort column's own order, up its (column, id) index, whatever the list's direction."""
     column = sort_column(sort)
-    return "id" if column == "id" else f"{column}, id"
+    return f"{column}, id"
 
 
 def before(
@@ -99,8 +100,10 @@ def before(
     row-value comparison that SQLite answers from a range of the sort column's (column, id) index."""
     column = sort_column(sort)
     sign = "<" if ascending(sort, descending) != reverse else ">"
-    if column == "id":
-        return f"id {sign} ?", [pilot_id]
+    if sort is SortKey.ID:
+        # SQLite ranges over an expression index only by a comparison of the expression alone: the bound
+        # first makes the row-value comparison a range of the index, not a walk from its start.
+        return f"{column} {sign}= ? AND ({column}, id) {sign} (?, ?)", [value, value, pilot_id]
     return f"({column}, id) {sign} (?, ?)", [value, pilot_id]
 
 
@@ -135,7 +138,23 @@ def conditions(
     plan: Plan = Plan.COUNT,
     text: Text = Text.MATCHES,
 ) -> tuple[list[str], list[Any]]:
-    """The filter as SQL conditions on `pilot` (to be joined with AND) and their parameters."""
+    """The filter as SQL conditions on `pilot` (to be joined with AND) and their parameters; each excluded
+    token (`-stage:pilot`) is its condition under NOT."""
+    clauses, params = _kept(f, now, stalled_days, plan, text)
+    if f.excluded is not None:
+        # Written `+column`: a NOT never narrows a range of an index, so none should be walked for it.
+        out, out_params = _kept(f.excluded, now, stalled_days, Plan.PAGE, Text.MATCHES)
+        clauses += [f"NOT ({clause})" for clause in out]
+        params += out_params
+    return clauses, params
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _kept(f: PilotFilter, now: datetime, stalled_days: int, plan: Plan, text: Text) -> tuple[list[str], list[Any]]:
+    """The conditions of the filter's own tokens (not its excluded ones)."""
     clauses: list[str] = []
     params: list[Any] = []
     # `+` makes a column unusable for an index: see the module's docstring.
@@ -145,21 +164,27 @@ def conditions(
         clauses.append(_TEXT[text])
         params.append(fts_query(f.text))
     if f.stages:
-        clauses.append(f"{hint}stage IN ({', '.join('?' * len(f.stages))})")
+        clauses.append(f"{hint}stage IN ({_marks(f.stages)})")
         params += [s.value for s in f.stages]
-    for tag in f.blockers:
-        clauses.append("id IN (SELECT pilot_id FROM blocker WHERE tag = ? AND resolved_at IS NULL)")
-        params.append(tag)
+    for tags in f.blockers:
+        clauses.append(f"id IN (SELECT pilot_id FROM blocker WHERE tag IN ({_marks(tags)}) AND resolved_at IS NULL)")
+        params += tags
+    for categories in f.categories:
+        # The open blockers of the category's tags, read by tag from blocker_open_by_tag.
+        clauses.append(
+            "id IN (SELECT pilot_id FROM blocker WHERE resolved_at IS NULL AND tag IN "
+            f"(SELECT tag FROM blocker_tag WHERE category IN ({_marks(categories)})))"
+        )
+        params += [c.value for c in categories]
     if f.territories:
-        clauses.append(f"territory IN ({', '.join('?' * len(f.territories))})")
+        clauses.append(f"territory IN ({_marks(f.territories)})")
         params += [t.value for t in f.territories]
-    for office in f.offices:
-        clauses.append("office LIKE ? ESCAPE '\\'")
-        escaped = office.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.append(f"%{escaped}%")
+    for offices in f.offices:
+        clauses.append("(" + " OR ".join(["office LIKE ? ESCAPE '\\'"] * len(offices)) + ")")
+        params += [f"%{_like(office)}%" for office in offices]
     if f.stalled:
         stallable = sorted(s.value for s in STALLABLE)
-        clauses.append(f"{hint}stage IN ({', '.join('?' * len(stallable))}) AND {hint}stage_entered_at <= ?")
+        clauses.append(f"{hint}stage IN ({_marks(stallable)}) AND {hint}stage_entered_at <= ?")
         params += [*stallable, stalled_since(now, stalled_days)]
     if f.high_impact:
         clauses.append(f"{impact}high_impact = 1")
@@ -167,7 +192,14 @@ def conditions(
         clauses.append("approval_stale = 1")
     if f.below_gate:
         clauses.append("below_gate = 1")
+    if f.ready:
+        clauses.append("ready = 1")
     return clauses, params
+
+
+def _like(text: str) -> str:
+    """User text as a LIKE pattern that matches only itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _TEXT = {
@@ -202,7 +234,7 @@ def sort_value(pilot: Pilot | PilotRow, sort: SortKey) -> Any:
     """A pilot's value in the column its list is sorted by, as the file holds it (keyset paging's key)."""
     match sort:
         case SortKey.ID:
-            return pilot.id
+            return natural_id_key(pilot.id)
         case SortKey.NAME:
             return pilot.name
         case SortKey.OFFICE:

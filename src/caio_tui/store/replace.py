@@ -144,5 +144,6 @@ class Batcher:
                 d.open_blockers,
                 d.top_blocker,
                 int(d.below_gate),
+                int(d.ready),
             )
         return bulk.RowBatch(len(chunk), pilot_values, coverage_values, blocker_values, move_values)

@@ -93,6 +93,7 @@ def blocker(row: sqlite3.Row) -> Blocker:
         opened_by=row["opened_by"],
         resolved_at=parse_time(row["resolved_at"]) if row["resolved_at"] else None,
         resolved_by=row["resolved_by"],
+        resolution=row["resolution"],
     )
 
 

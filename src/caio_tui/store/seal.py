@@ -6,9 +6,11 @@ intact. So the rows are sealed too:
 
 - Each *group* of state rows has a digest in `state_seal`: a pilot's own row; a pilot's coverage, its
   blockers, its stage moves; one row of each small table (meta, framework, item, blocker_tag, gate_rules,
-  gate_recheck, commercial_file); the commercial AI uses of one agency
-  (commercial_use). A digest is the SHA-256 of the table, the group and the group's rows as text, in the
-  order of the index that reads them.
+  gate_recheck, inventory_mapping, commercial_file, identity_rules, idp_file); the commercial AI uses of
+  one agency (commercial_use); one identity export's facts in each table (idp_app, idp_credential, ...);
+  a pilot's identity links, its identity proposals. A digest is the SHA-256 of the table, the group and
+  the group's rows as text, in the order of the index that reads them (seal_digest.py: the text, and how
+  a pilot's four digests share one `state_seal` row since schema 10).
 - Every audit event written since carries `state`: the sum of all digests modulo 2^256 after its change.
   It is inside the event's hash, so it is chained like everything else in the event.
 - The store keeps both in the transaction of each write. Temporary triggers on this process's write
@@ -20,37 +22,40 @@ intact. So the rows are sealed too:
   none, or has one but no rows is named (changed, added, deleted); digests rewritten to match changed
   rows no longer sum to the state the newest event recorded.
 
-Cost: a single write digests the few groups it touches (well under a millisecond); a bulk load digests
-everything once at its end; `check_state` at 100,000 pilots reads every row once (see docs/performance.md).
+Cost: a single write digests the few groups it touches (well under a millisecond); a bulk load digests its
+pilots from the values it inserts (bulk_seal.py) and the small tables at its end; `check_state` at
+100,000 pilots reads every row once (see docs/performance.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
 from caio_tui.store import audit
+from caio_tui.store.bulk_seal import BulkDigests
 from caio_tui.store.errors import StoreError
+from caio_tui.store.seal_digest import (
+    ROW_SEPARATOR,
+    SEP,
+    SLOT,
+    PlainText,
+    Sealed,
+    digest,
+    json_digests,
+    json_text,
+    plain_digest,
+    put,
+    stored_digests,
+    stored_of,
+    write_all,
+)
 
 _MODULUS = 1 << 256
-_ROW_SEPARATOR = "\x1e"
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """A table whose rows the seal covers: `group` names the column that groups them, `order` the order of
-    the rows in a group (that of the index `index`, which a GROUP BY over the whole table walks)."""
-
-    table: str
-    group: str
-    order: str
-    label: str  # how a group is named to the user: "{label} {group}"
-    index: str | None = None  # set for tables whose groups hold many rows
-
+_BATCH = 500  # groups per statement when many are read at once (SQLite allows 32,766 parameters)
 
 TABLES = (
     Sealed("meta", "key", "key", "portfolio setting"),
@@ -66,108 +71,154 @@ TABLES = (
     Sealed("stage_move", "pilot_id", "pilot_id, id", "stage moves of pilot", "stage_move_by_pilot"),
     Sealed("commercial_file", "id", "id", "commercial AI file"),
     Sealed("commercial_use", "agency", "agency, row_no", "commercial AI uses of agency", "commercial_use_by_agency"),
+    # Identity evidence (migration 0008): an export file's facts are one group per table, a pilot's links
+    # and proposals one group each.
+    Sealed("identity_rules", "version", "version", "identity rules version"),
+    Sealed("idp_file", "digest", "digest", "identity export"),
+    *(
+        Sealed(table, "file", "file, seq", f"{what} of identity export", f"sqlite_autoindex_{table}_1")
+        for table, what in (
+            ("idp_app", "applications"),
+            ("idp_credential", "credentials"),
+            ("idp_assignment", "assignments"),
+            ("idp_person", "people"),
+            ("idp_sign_in", "sign-ins"),
+        )
+    ),
+    Sealed(
+        "idp_link", "pilot_id", "pilot_id, vendor, app_key", "identity links of pilot", "sqlite_autoindex_idp_link_1"
+    ),
+    Sealed("idp_proposal", "pilot_id", "pilot_id, id", "identity proposals of pilot", "idp_proposal_by_pilot"),
 )
 BY_TABLE = {t.table: t for t in TABLES}
-_PER_PILOT = frozenset({"pilot", "coverage", "blocker", "stage_move"})  # tables grouped by pilot id
 
 
 class TamperedError(StoreError):
     """A write met a row changed outside caio-tui: nothing was written."""
 
 
-# ---- digests ---------------------------------------------------------------------------------------
-
-
-def _row_text(conn: sqlite3.Connection, table: str) -> str:
-    """SQL for one row as text: every column as a JSON array (quotes and control characters escaped, so no
-    value can pass for two; NULL is null). SQLite builds it: three times faster than quoting each column."""
-    columns = [str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")]
-    return "json_array(" + ", ".join(f'"{c}"' for c in columns) + ")"
-
-
-def _digest(table: str, group: str, joined: str) -> bytes:
-    text = f"{table}\x1f{group}\x1f{joined}"
-    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest()
+# ---- digests (their text and storage: seal_digest.py) ---------------------------------------------
 
 
 def _value(digest: bytes) -> int:
     return int.from_bytes(digest, "big")
 
 
-def group_digest(conn: sqlite3.Connection, table: str, group: object, text: str | None = None) -> bytes | None:
-    """The digest of one group as its rows are now; None when it has no row. `text`: _row_text, if known."""
-    spec = BY_TABLE[table]
-    rows = conn.execute(
-        f"SELECT {text or _row_text(conn, table)} FROM {table} WHERE {spec.group} = ? ORDER BY {spec.order}",
-        (group,),
-    ).fetchall()
-    if not rows:
-        return None
-    return _digest(table, str(group), _ROW_SEPARATOR.join(r[0] for r in rows))
+Text = PlainText | str  # how a table's rows are read: plain (a pilot's tables) or JSON (the small ones)
 
 
-_BATCH = 500  # groups per statement when many are read at once (SQLite allows 32,766 parameters)
+def row_text(conn: sqlite3.Connection, table: str) -> Text:
+    return PlainText.of(conn, table) if table in SLOT else json_text(conn, table)
 
 
-def digests_of(conn: sqlite3.Connection, table: str, groups: list[object], text: str) -> dict[str, bytes]:
+def group_digest(conn: sqlite3.Connection, table: str, group: object, text: Text | None = None) -> bytes | None:
+    """The digest of one group as its rows are now; None when it has no row. `text`: row_text, if known."""
+    return digests_of(conn, table, [group], text).get(str(group))
+
+
+def digests_of(
+    conn: sqlite3.Connection, table: str, groups: list[object], text: Text | None = None
+) -> dict[str, bytes]:
     """The digests of many groups, a few hundred per statement; a group with no row is absent."""
     spec = BY_TABLE[table]
+    known = text if text is not None else row_text(conn, table)
+    plain = known if isinstance(known, PlainText) else None
+    text = plain.text if plain else str(known)
     found: dict[str, bytes] = {}
     for start in range(0, len(groups), _BATCH):
         chunk = groups[start : start + _BATCH]
         marks = ", ".join("?" * len(chunk))
-        sql = f"SELECT {spec.group}, {text} FROM {table} WHERE {spec.group} IN ({marks}) ORDER BY {spec.order}"
-        parts: dict[str, list[str]] = {}
-        for group, row in conn.execute(sql, chunk):
-            parts.setdefault(str(group), []).append(row)
-        for key, rows in parts.items():
-            found[key] = _digest(table, key, _ROW_SEPARATOR.join(rows))
-    return found
-
-
-def stored_of(conn: sqlite3.Connection, table: str, keys: list[str]) -> dict[str, bytes]:
-    """The stored digests of many groups; a group without one is absent."""
-    found: dict[str, bytes] = {}
-    for start in range(0, len(keys), _BATCH):
-        chunk = keys[start : start + _BATCH]
-        marks = ", ".join("?" * len(chunk))
-        sql = f"SELECT grp, digest FROM state_seal WHERE tbl = ? AND grp IN ({marks})"
-        found.update((str(g), bytes(d)) for g, d in conn.execute(sql, [table, *chunk]))
+        sql = f"SELECT {spec.group}, {text}, {plain.nulls if plain else 0} FROM {table} "
+        sql += f"WHERE {spec.group} IN ({marks}) ORDER BY {spec.order}"
+        parts: dict[str, tuple[list[str], list[int]]] = {}
+        for group, row, nulls in conn.execute(sql, chunk):
+            texts, counts = parts.setdefault(str(group), ([], []))
+            texts.append(row)
+            counts.append(nulls)
+        for key, (texts, counts) in parts.items():
+            if plain is None:
+                found[key] = digest(table, key, ROW_SEPARATOR.join(texts))
+                continue
+            joined = SEP.join(texts)
+            done = plain_digest(table, key, joined, len(texts), sum(counts), plain.width)
+            found[key] = done if done is not None else json_digests(conn, spec, [key])[key]
     return found
 
 
 def table_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str, bytes]]:
     """(group, digest) of every group of a table, read in one pass."""
-    text = _row_text(conn, spec.table)
+    if spec.table in SLOT:
+        yield from _pilot_digests(conn, spec)
+    else:
+        yield from json_table_digests(conn, spec)
+
+
+def json_table_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str, bytes]]:
+    """(group, digest) of every group of a table from its rows as JSON arrays: how the small tables are
+    sealed, and how every table was before schema 10 (upgrade_seal.py)."""
+    text = json_text(conn, spec.table)
     cursor = conn.cursor()
     cursor.row_factory = None
-    if spec.group == spec.order:  # one row a group (its key): no GROUP BY, a third faster for pilots
-        table = spec.table
-        for group, row in cursor.execute(f"SELECT {spec.group}, {text} FROM {table} ORDER BY {spec.group}"):
-            key = str(group)
-            yield key, _digest(table, key, row)
-        return
-    grouped = (
-        f"SELECT {spec.group}, group_concat({text}, char(30)) FROM {spec.table} "
-        f"GROUP BY {spec.group} ORDER BY {spec.group}"
-    )
-    if spec.index is not None and _walks(conn, grouped, spec):
-        # SQLite concatenates in the order it reads the rows: its index, which is `order`. Several times
-        # faster than joining the rows in Python; the plan is checked, and the Python way below gives the
-        # same text when the index is missing.
-        for group, joined in cursor.execute(grouped):
-            yield str(group), _digest(spec.table, str(group), joined)
+    if spec.group == spec.order:  # one row a group (its key): no GROUP BY
+        for group, row in cursor.execute(f"SELECT {spec.group}, {text} FROM {spec.table} ORDER BY {spec.group}"):
+            yield str(group), digest(spec.table, str(group), row)
         return
     current: object = None
     parts: list[str] = []
     for group, text_of_row in cursor.execute(f"SELECT {spec.group}, {text} FROM {spec.table} ORDER BY {spec.order}"):
         if parts and group != current:
-            yield str(current), _digest(spec.table, str(current), _ROW_SEPARATOR.join(parts))
+            yield str(current), digest(spec.table, str(current), ROW_SEPARATOR.join(parts))
             parts = []
         current = group
         parts.append(text_of_row)
     if parts:
-        yield str(current), _digest(spec.table, str(current), _ROW_SEPARATOR.join(parts))
+        yield str(current), digest(spec.table, str(current), ROW_SEPARATOR.join(parts))
+
+
+def _pilot_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str, bytes]]:
+    """A per-pilot table's digests: SQLite joins each pilot's rows (in the order of the index its GROUP BY
+    walks, checked in the plan: several times faster than joining them in Python, which the function falls
+    back to when the index is missing)."""
+    plain = PlainText.of(conn, spec.table)
+    table, width = spec.table, plain.width
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    if spec.group == spec.order:  # the pilot's own row
+        sql = f"SELECT {spec.group}, {plain.text}, 1, {plain.nulls} FROM {table} ORDER BY {spec.group}"
+        rows: Iterable[tuple[object, str, int, int]] = cursor.execute(sql)
+    else:
+        grouped = (
+            f"SELECT {spec.group}, group_concat({plain.text}, char(31)), count(*), sum({plain.nulls}) FROM {table} "
+            f"GROUP BY {spec.group} ORDER BY {spec.group}"
+        )
+        rows = cursor.execute(grouped) if _walks(conn, grouped, spec) else _joined_in_python(conn, spec, plain)
+    redo: list[str] = []
+    for group, text, count, nulls in rows:
+        key = str(group)
+        found = plain_digest(table, key, text, count, nulls, width)
+        if found is None:
+            redo.append(key)
+        else:
+            yield key, found
+    yield from json_digests(conn, spec, redo).items()
+
+
+def _joined_in_python(
+    conn: sqlite3.Connection, spec: Sealed, plain: PlainText
+) -> Iterator[tuple[object, str, int, int]]:
+    current: object = None
+    parts: list[str] = []
+    nulls = 0
+    sql = f"SELECT {spec.group}, {plain.text}, {plain.nulls} FROM {spec.table} ORDER BY {spec.order}"
+    for group, text, row_nulls in conn.execute(sql):
+        if parts and group != current:
+            yield current, SEP.join(parts), len(parts), nulls
+            parts, nulls = [], 0
+        current = group
+        parts.append(text)
+        nulls += row_nulls
+    if parts:
+        yield current, SEP.join(parts), len(parts), nulls
 
 
 def _walks(conn: sqlite3.Connection, sql: str, spec: Sealed) -> bool:
@@ -179,10 +230,6 @@ def _walks(conn: sqlite3.Connection, sql: str, spec: Sealed) -> bool:
 
 def state_text(total: int) -> str:
     return f"{total % _MODULUS:064x}"
-
-
-def stored_digests(conn: sqlite3.Connection, table: str) -> dict[str, bytes]:
-    return {str(g): bytes(d) for g, d in conn.execute("SELECT grp, digest FROM state_seal WHERE tbl = ?", (table,))}
 
 
 # ---- keeping the seal on writes ---------------------------------------------------------------------
@@ -201,6 +248,7 @@ class _Transaction:
     state: int
     touched: dict[tuple[str, str], object] = field(default_factory=dict)
     refusal: str | None = None
+    loaded: BulkDigests | None = None  # a bulk load's pilots, digested as they were inserted
 
 
 class SealKeeper:
@@ -209,7 +257,8 @@ class SealKeeper:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._txn: _Transaction | None = None
-        self._texts: dict[str, str] = {}  # each table's row text (its columns do not change while open)
+        self._texts: dict[str, Text] = {}  # each table's row text (its columns do not change while open)
+        self.loading: BulkDigests | None = None  # during a bulk load: its pilots' digests (store/bulk.py)
         conn.create_function("caio_touch", 2, self._touch)
         self._triggers(create=True)
 
@@ -225,10 +274,10 @@ class SealKeeper:
                     f"CREATE TEMP TRIGGER IF NOT EXISTS {name} BEFORE {when} ON main.{spec.table} BEGIN {calls} END"
                 )
 
-    def _text(self, table: str) -> str:
+    def _text(self, table: str) -> Text:
         text = self._texts.get(table)
         if text is None:
-            text = self._texts[table] = _row_text(self.conn, table)
+            text = self._texts[table] = row_text(self.conn, table)
         return text
 
     def check_pilots(self, pilot_ids: list[str]) -> None:
@@ -238,7 +287,7 @@ class SealKeeper:
         if txn is None or txn.mode is not Mode.KEEP:
             return
         for spec in TABLES:
-            if spec.table not in _PER_PILOT:
+            if spec.table not in SLOT:
                 continue
             now = digests_of(self.conn, spec.table, list(pilot_ids), self._text(spec.table))
             stored = stored_of(self.conn, spec.table, list(pilot_ids))
@@ -267,16 +316,20 @@ class SealKeeper:
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
         """A bulk load inside the current transaction: no trigger per row (millions of calls), everything
-        digested at commit. What is there before the load is checked first: the load must not launder it."""
+        digested at commit, the pilots from the values inserted (`loaded`, store/bulk_seal.py) when they
+        went into empty tables. What is there before the load is checked first: it must not be laundered."""
         problems = check_groups(self.conn)
         if problems:
             raise TamperedError(_refusal(problems[0]))
         self._triggers(create=False)
+        self.loading = BulkDigests.start(self.conn)
         try:
             yield
             if self._txn is not None and self._txn.mode is not Mode.OFF:
                 self._txn.mode = Mode.ALL
+                self._txn.loaded = self.loading
         finally:
+            self.loading = None
             self._triggers(create=True)
 
     def refusal(self) -> str | None:
@@ -302,15 +355,14 @@ class SealKeeper:
             raise TamperedError(txn.refusal)
 
     def _stored(self, table: str, group: str) -> bytes | None:
-        row = self.conn.execute("SELECT digest FROM state_seal WHERE tbl = ? AND grp = ?", (table, group)).fetchone()
-        return None if row is None else bytes(row[0])
+        return stored_of(self.conn, table, [group]).get(group)
 
     def finish(self) -> None:
         """Before COMMIT: digest what changed, and put the new state into this transaction's last event."""
         txn, self._txn = self._txn, None
         if txn is None or txn.mode is Mode.OFF:
             return
-        state = self._seal_all() if txn.mode is Mode.ALL else self._seal_touched(txn)
+        state = self._seal_all(txn.loaded) if txn.mode is Mode.ALL else self._seal_touched(txn)
         last = self.conn.execute(
             "SELECT * FROM audit_event WHERE id > ? ORDER BY id DESC LIMIT 1", (txn.head_id,)
         ).fetchone()
@@ -332,39 +384,28 @@ class SealKeeper:
         by_table: dict[str, dict[str, object]] = {}
         for (table, key), group in txn.touched.items():
             by_table.setdefault(table, {})[key] = group
+        changes: dict[tuple[str, str], bytes | None] = {}
         for table, groups in by_table.items():
             keys = list(groups)
             old = stored_of(self.conn, table, keys)
             new = digests_of(self.conn, table, list(groups.values()), self._text(table))
-            gone, changed = [], []
             for key in keys:
                 before, after = old.get(key), new.get(key)
                 if before == after:
                     continue
                 if before is not None:
                     state -= _value(before)
-                if after is None:
-                    gone.append((table, key))
-                else:
+                if after is not None:
                     state += _value(after)
-                    changed.append((table, key, after))
-            self.conn.executemany("DELETE FROM state_seal WHERE tbl = ? AND grp = ?", gone)
-            self.conn.executemany("INSERT OR REPLACE INTO state_seal VALUES (?, ?, ?)", changed)
+                changes[(table, key)] = after
+        put(self.conn, changes)
         return state
 
-    def _seal_all(self) -> int:
-        self.conn.execute("DELETE FROM state_seal")
-        state = 0
-        for spec in TABLES:
-            batch: list[tuple[str, str, bytes]] = []
-            for group, digest in table_digests(self.conn, spec):
-                state += _value(digest)
-                batch.append((spec.table, group, digest))
-                if len(batch) >= 5_000:
-                    self.conn.executemany("INSERT INTO state_seal VALUES (?, ?, ?)", batch)
-                    batch = []
-            self.conn.executemany("INSERT INTO state_seal VALUES (?, ?, ?)", batch)
-        return state
+    def _seal_all(self, loaded: BulkDigests | None) -> int:
+        pilots = loaded.finish() if loaded is not None else None
+        specs = [s for s in TABLES if pilots is None or s.table not in SLOT]
+        groups = ((spec.table, group, found) for spec in specs for group, found in table_digests(self.conn, spec))
+        return write_all(self.conn, groups, pilots or {})
 
 
 # ---- checking --------------------------------------------------------------------------------------
@@ -449,13 +490,13 @@ def _walk(conn: sqlite3.Connection) -> tuple[list[StateFault], int, int, int]:
     computed = stored_total = groups = 0
     for spec in TABLES:
         stored = stored_digests(conn, spec.table)
-        for group, digest in table_digests(conn, spec):
+        for group, found in table_digests(conn, spec):
             groups += 1
-            computed += _value(digest)
+            computed += _value(found)
             seal = stored.pop(group, None)
             if seal is not None:
                 stored_total += _value(seal)
-            if seal != digest:
+            if seal != found:
                 faults.append(StateFault(spec.table, group, _kind(seal, present=True)))
         for group, seal in stored.items():
             stored_total += _value(seal)

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from caio_tui.domain.blockers import Blocker, BlockerTag
 from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
 from caio_tui.domain.gates import GateRules, parse_rules
+from caio_tui.domain.natural_id import NATURAL_ID_SQL
 from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
@@ -97,7 +98,8 @@ _STREAM_SQL = (
     "SELECT id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at, "
     "readiness, territory, top_blocker, approval_stale, below_gate FROM pilot ORDER BY id",
     "SELECT pilot_id, item_id, status, evidence, justification, updated_at, updated_by FROM coverage ORDER BY pilot_id",
-    "SELECT pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by FROM blocker ORDER BY pilot_id, id",
+    "SELECT pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by, resolution FROM blocker "
+    "ORDER BY pilot_id, id",
     "SELECT pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules FROM stage_move "
     "ORDER BY pilot_id, id",
 )
@@ -155,13 +157,13 @@ _FACTS_SQL = (
     "(SELECT json_group_object(c.item_id, c.status) FROM coverage c WHERE c.pilot_id = pilot.id), "
     "(SELECT json_group_array(b.tag) FROM (SELECT tag FROM blocker WHERE pilot_id = pilot.id "
     "AND resolved_at IS NULL ORDER BY id) b) "
-    "FROM pilot ORDER BY id"
+    f"FROM pilot ORDER BY {NATURAL_ID_SQL}, id"  # natural order (AI-2 before AI-10), up its index
 )
 
 
 @contextmanager
 def stream_facts(portfolio: Portfolio) -> Iterator[Iterator[PilotFacts]]:
-    """Every pilot's PilotFacts in id order, one at a time, inside one read transaction (flat memory)."""
+    """Every pilot's PilotFacts in natural id order, one at a time, inside one read transaction (flat memory)."""
     with portfolio.session.lock:
         conn = portfolio.conn
         cursors: list[sqlite3.Cursor] = []
@@ -313,6 +315,7 @@ def record_of(stored: StoredPilot, categories: Mapping[str, BlockerCategory]) ->
             opened_by=b.opened_by,
             resolved_at=parse(b.resolved_at) if b.resolved_at else None,
             resolved_by=b.resolved_by,
+            resolution=b.resolution,
         )
         for index, b in enumerate(whole.blockers, start=1)
     )

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from caio_tui.store import commercial, rows, undo_steps, writes
+from caio_tui.store import commercial, identity_review, rows, undo_steps, writes
 from caio_tui.store.errors import StoreError
+from caio_tui.store.identity import IDENTITY_ACTIONS
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.queries import STAGE_POSITION
 
@@ -109,7 +110,7 @@ def _undo_blocker_open(portfolio: Portfolio, event: AuditEvent) -> None:
 def _undo_blocker_resolve(portfolio: Portfolio, event: AuditEvent) -> None:
     if writes.blocker_row(portfolio, event.after["id"]) != event.after:
         raise StoreError(f"the {event.after['tag']} blocker changed since; nothing was undone")
-    portfolio.db.table("blocker").update(event.after["id"], {"resolved_at": None, "resolved_by": ""})
+    portfolio.db.table("blocker").update(event.after["id"], {"resolved_at": None, "resolved_by": "", "resolution": ""})
 
 
 def _undo_move(portfolio: Portfolio, event: AuditEvent) -> None:
@@ -146,4 +147,5 @@ _UNDO: dict[str, Callable[[Portfolio, AuditEvent], tuple[Any, Any] | None]] = {
     "cots.import": commercial.undo_import,
     "rules.replace": undo_steps.undo_rules,
     "generate": undo_steps.undo_bulk_load,
+    **dict.fromkeys(IDENTITY_ACTIONS, identity_review.undo_identity),
 }

@@ -135,9 +135,9 @@ def set_coverage(
     if not catalog.has_item(item_id):
         raise StoreError(f"unknown requirement item {item_id!r}")
     with portfolio.session.transaction():
-        pilot = portfolio.get(pilot_id)
-        if not catalog.framework_of(item_id).applies(pilot.high_impact):
-            raise StoreError(f"{item_id} applies to high-impact use cases only; {pilot_id} is not one")
+        refused = inapplicable(portfolio, pilot_id, item_id)
+        if refused:
+            raise StoreError(refused)
         before = coverage_row(portfolio, pilot_id, item_id)
         kept = before or {}
         try:
@@ -149,6 +149,9 @@ def set_coverage(
             )
         except models.ValidationError as exc:
             raise _invalid(exc) from None
+        refused = models.missing_evidence(catalog.framework_of(item_id), item_id, status, coverage.evidence)
+        if refused:
+            raise StoreError(refused)
         if status.counts_in_readiness and justification is None:
             coverage = coverage.model_copy(update={"justification": ""})
         row = {
@@ -163,6 +166,14 @@ def set_coverage(
         portfolio.db.table("coverage").upsert(row, pk=("pilot_id", "item_id"))
         refresh(portfolio, pilot_id)
         portfolio.append_event("coverage.set", pilot_id, before, row)
+
+
+def inapplicable(portfolio: Portfolio, pilot_id: str, item_id: str) -> str | None:
+    """Why this (known) item is not this pilot's to assess: a high-impact-only item of a pilot that is not
+    high-impact; None when it applies."""
+    if portfolio.catalog().framework_of(item_id).applies(portfolio.get(pilot_id).high_impact):
+        return None
+    return f"{item_id} applies to high-impact use cases only; {pilot_id} is not one"
 
 
 def create_tag(
@@ -205,7 +216,9 @@ def open_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, note: str) ->
     return blocker_id
 
 
-def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str) -> None:
+def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, resolution: str = "") -> None:
+    """Resolve the pilot's open blocker with this tag; `resolution` says how (the note written when it was
+    opened says why it blocked, and stays as it was)."""
     with portfolio.session.transaction():
         portfolio.get(pilot_id)
         found = portfolio.session.one(
@@ -216,7 +229,8 @@ def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str) -> None:
             raise StoreError(f"{pilot_id} has no open {tag} blocker")
         before = blocker_row(portfolio, found["id"])
         portfolio.db.table("blocker").update(
-            found["id"], {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor}
+            found["id"],
+            {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor, "resolution": resolution.strip()},
         )
         refresh(portfolio, pilot_id)
         portfolio.append_event("blocker.resolve", pilot_id, before, blocker_row(portfolio, found["id"]))
@@ -235,6 +249,9 @@ def move(portfolio: Portfolio, pilot_id: str, to_stage: Stage, *, override: str 
             raise StoreError("an override needs a written justification")
         if not result.passed and not justification:
             raise GateRefused(result)
+        refused = None if result.passed else portfolio.rules().override_refusal(justification)
+        if refused:
+            raise StoreError(refused)
         if result.passed:
             justification = ""
         decided = models.staleness.decide(
@@ -409,7 +426,7 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
     stale = models.approval_stale(bool(row["approval_stale"]), portfolio.decided_state(pilot_id), now)
     portfolio.conn.execute(
         "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
-        "approval_stale = ?, below_gate = ? WHERE id = ?",
+        "approval_stale = ?, below_gate = ?, ready = ? WHERE id = ?",
         (
             derived.readiness,
             derived.not_assessed,
@@ -418,6 +435,7 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
             derived.top_blocker,
             int(stale),
             int(derived.below_gate),
+            int(derived.ready),
             pilot_id,
         ),
     )

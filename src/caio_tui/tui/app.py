@@ -53,6 +53,13 @@ WHOLE_STEPS = {
     "generate": "generated portfolio",
 }
 
+# The workers (by group) whose work quitting would cut short, in the user's words: q asks first.
+LONG_WORK = {
+    "commands.transfer": "an import",
+    "export": "an export",
+    "commands.sample": "a sample load",
+}
+
 # What an undone change was, in the user's words.
 UNDONE: dict[str, str] = {
     "pilot.create": "creation",
@@ -119,7 +126,8 @@ class CaioApp(InstantSwitch, CaioHost):
             Binding(v.key, f"view('{v.id}')", v.title, show=False, tooltip=f"The {v.title} view", id=f"app.view_{v.id}")
             for v in VIEWS
         ),
-        Binding("ctrl+c", "help_quit", show=False, system=True),
+        # Terminal users quit with ctrl+c; a focused input still copies with it (its own binding comes first).
+        Binding("ctrl+c", "quit_now", "Quit", show=False, tooltip="Quit, as ctrl+q", id="app.quit_ctrl_c"),
     ]
 
     def __init__(
@@ -139,8 +147,13 @@ class CaioApp(InstantSwitch, CaioHost):
         self._watch_interval = watch_interval
         self.idle_gc = IdleCollector()
         self._data_version: int | None = None
+        # Undos run one at a time in key order: `u u u` undoes three changes (an exclusive worker would
+        # cancel the first two presses while they wait for the store, and drop them).
+        self._undo_lock = asyncio.Lock()
         self._saved_theme = settings.theme
         self._unknown_theme = settings.theme not in self.available_themes
+        if settings.keymap:  # checked before the app was made (tui/keymap.py)
+            self.set_keymap(settings.keymap)
         if not self._unknown_theme:
             self.theme = settings.theme
         for v in VIEWS:
@@ -258,8 +271,12 @@ class CaioApp(InstantSwitch, CaioHost):
             return  # keys wait while a dialog is open (u reached the app under a gate dialog)
         self._undo()
 
-    @work(exclusive=True, group="app.undo")
+    @work(group="app.undo")
     async def _undo(self) -> None:
+        async with self._undo_lock:
+            await self._undo_one()
+
+    async def _undo_one(self) -> None:
         try:
             target = await asyncio.to_thread(self.portfolio.next_undo)
             expected = None
@@ -324,14 +341,34 @@ class CaioApp(InstantSwitch, CaioHost):
         if len(self.screen_stack) > 1:
             self._back()
         else:
-            self.exit()
+            self._quit()
 
     def action_quit_now(self) -> None:
-        """ctrl+q: quit from anywhere but a dialog, which it closes."""
+        """ctrl+q, ctrl+c: quit from anywhere but a dialog, which it closes."""
         if isinstance(self.screen, ModalScreen):
             self._back()
         else:
-            self.exit()
+            self._quit()
+
+    def running_work(self) -> str | None:
+        """The long work under way (an import, an export, a sample load) that quitting would cut short."""
+        for worker in self.workers:
+            if not worker.is_finished and worker.group in LONG_WORK:
+                return LONG_WORK[worker.group]
+        return None
+
+    @work(exclusive=True, group="app.quit")
+    async def _quit(self) -> None:
+        """Quit; while long work runs, only once the user says so (what it has not committed is lost)."""
+        work_running = self.running_work()
+        if work_running is not None:
+            from caio_tui.tui.dialogs.questions import ConfirmScreen
+
+            question = f"Quit while {work_running} is running?"
+            detail = "It stops where it is: nothing of it is written (it commits all at once or not at all)."
+            if not await self.push_screen_wait(ConfirmScreen(question, detail)):
+                return
+        self.exit()
 
     def _back(self) -> None:
         # The screen's own way back, so a dialog's caller hears that it was cancelled.

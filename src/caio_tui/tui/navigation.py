@@ -42,6 +42,7 @@ VIEWS: tuple[View, ...] = (
     View("blockers", "4", "Blockers", "caio_tui.tui.screens.blockers:BlockersScreen"),
     View("dashboard", "5", "Dashboard", "caio_tui.tui.screens.dashboard:DashboardScreen"),
     View("commercial", "6", "Commercial AI", "caio_tui.tui.screens.commercial:CommercialScreen"),
+    View("identity", "7", "Identity", "caio_tui.tui.screens.identity:IdentityScreen"),
 )
 
 START_VIEW = "portfolio"

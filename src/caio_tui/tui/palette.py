@@ -77,13 +77,14 @@ async def _load_sample(app: CaioHost, name: str) -> None:
 
 
 def default_export_path(app: CaioHost, fmt: str) -> Path:
-    """<portfolio>-<day><suffix> in the working folder; the OMB inventory says so in its name, so it never
-    takes the name of the CSV of pilots."""
+    """<portfolio>-<day><suffix> in the export folder (config.toml's export_dir; by default a caio-tui folder
+    in the user's documents, never the folder the app was started from); the OMB inventory says so in its
+    name, so it never takes the name of the CSV of pilots."""
     from caio_tui.io.inventory import EXPORT_SUFFIX
 
     day = app.portfolio.clock().date().isoformat()
     kind = {"omb-2025": "-omb-2025", "omb": "-omb"}.get(fmt, "")
-    return Path.cwd() / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
+    return app.settings.export_dir / f"{app.portfolio.path.stem}-{day}{kind}{EXPORT_SUFFIX[fmt]}"
 
 
 def open_export_dialog(app: CaioHost, fmt: str | None = None) -> None:
@@ -99,6 +100,7 @@ def open_export_dialog(app: CaioHost, fmt: str | None = None) -> None:
             stalled_days=app.settings.stalled_days,
             default_path=partial(default_export_path, app),
             fmt=fmt or "snapshot",
+            folder=app.settings.export_dir,
         )
     )
 
@@ -127,6 +129,32 @@ def start_import(app: CaioHost, path: Path) -> None:
         app.portfolio_changed(details=True)
 
     app.push_screen(ImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
+
+
+def ask_identity_import(app: CaioHost) -> None:
+    """A file or a folder of the identity team's exports, then their import (tui/dialogs/identity_import.py)."""
+
+    def chosen(path: Path | None) -> None:
+        if path is not None:
+            start_identity_import(app, path)
+
+    app.push_screen(
+        PathPrompt(
+            "Import identity exports",
+            "",
+            "an Okta or Entra ID export, or a folder of them; each file's kind is read from its content",
+        ),
+        chosen,
+    )
+
+
+def start_identity_import(app: CaioHost, path: Path) -> None:
+    from caio_tui.tui.dialogs.identity_import import IdentityImportScreen
+
+    def imported(_result: object) -> None:
+        app.portfolio_changed(details=True)
+
+    app.push_screen(IdentityImportScreen(app.portfolio.path, path, actor=app.settings.actor, on_imported=imported))
 
 
 def open_link_years(app: CaioHost) -> None:
@@ -215,6 +243,11 @@ def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
         partial(ask_import, app),
     )
     yield Command(
+        "Import identity exports…",
+        "Okta and Entra ID exports from the identity team: their findings wait in the Identity view (key 7)",
+        partial(ask_identity_import, app),
+    )
+    yield Command(
         "Lint the inventory (OMB 2025)",
         "Check the portfolio as an OMB 2025 submission: blanks, invalid answers, ids, contacts, practices (key i)",
         partial(open_lint, app),
@@ -249,11 +282,20 @@ def commands_for(app: CaioHost, screen: object) -> Iterator[Command]:
 
 
 def _portfolio_commands(app: CaioHost, screen: Any) -> Iterator[Command]:
+    from caio_tui.config import TABLE_COLUMNS
+    from caio_tui.tui.widgets.pilot_columns import COLUMN_LABELS
     from caio_tui.tui.widgets.pilot_source import SORT_NAMES, SORT_ORDER
 
     yield Command("Filter pilots…", "Filter the table: free text and tokens (key /)", screen.action_filter)
     for key in SORT_ORDER:
         yield Command(f"Sort by {SORT_NAMES[key]}", "Sort the table (keys s and S)", partial(screen.sort_by, key))
+    for column in TABLE_COLUMNS:
+        verb = "Hide" if column in screen.shown_columns else "Show"
+        yield Command(
+            f"{verb} column: {COLUMN_LABELS[column]}",
+            "Choose the table's columns; remembered in config.toml ([table] columns)",
+            partial(screen.toggle_column, column),
+        )
     yield Command("New pilot…", "Add a pilot (key n)", screen.action_new_pilot)
     if app.marked:
         yield Command("Compare marked pilots", "Compare the pilots marked with space (key c)", screen.action_compare)
@@ -279,6 +321,7 @@ __all__ = [
     "EXPORTS",
     "CaioCommands",
     "ask_compare_snapshot",
+    "ask_identity_import",
     "ask_import",
     "commands_for",
     "default_export_path",

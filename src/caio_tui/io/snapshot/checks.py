@@ -15,8 +15,7 @@ from caio_tui.io.snapshot.times import normal_time
 
 def check_format(raw: Any, source: str) -> None:
     if not isinstance(raw, dict) or raw.get("format") != SNAPSHOT_FORMAT:
-        found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
-        raise SnapshotError(f"{source}: not a caio-tui snapshot (format {found!r}, expected {SNAPSHOT_FORMAT!r})")
+        raise SnapshotError(f"{source}: not a caio-tui snapshot ({_what_it_is(raw)})")
     version = raw.get("version")
     if version != SNAPSHOT_VERSION:
         if isinstance(version, int) and not isinstance(version, bool) and version > SNAPSHOT_VERSION:
@@ -25,6 +24,17 @@ def check_format(raw: Any, source: str) -> None:
                 f"(up to {SNAPSHOT_VERSION}); upgrade caio-tui"
             )
         raise SnapshotError(f"{source}: unsupported snapshot version {version!r} (expected {SNAPSHOT_VERSION})")
+
+
+def _what_it_is(raw: Any) -> str:
+    """What a JSON file that is not a snapshot holds, in words (never Python's `None` or `list`)."""
+    expected = f'a snapshot is a JSON object with "format": "{SNAPSHOT_FORMAT}"'
+    if not isinstance(raw, dict):
+        kinds = {list: "an array", str: "a string", bool: "true or false", int: "a number", float: "a number"}
+        return f"the file holds {kinds.get(type(raw), 'null')}; {expected}"
+    if "format" not in raw:
+        return f'a JSON object with no "format"; {expected}'
+    return f"format {raw['format']!r}, expected {SNAPSHOT_FORMAT!r}"
 
 
 def digest_mismatch(source: str, stated: str, expected: str) -> str:

@@ -13,6 +13,7 @@ from caio_tui.io.snapshot.digest import Signer, canonical, digest_of, encode
 from caio_tui.io.snapshot.schema import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 from caio_tui.io.snapshot.times import utc_text
 from caio_tui.store import Portfolio, commercial
+from caio_tui.store import identity_snapshot as identity
 from caio_tui.store.transfer import PilotRows, PortfolioHeader, Progress, read_header, stream_pilots
 
 
@@ -39,6 +40,9 @@ def _header(
     commercial_ai = _commercial(portfolio)
     if commercial_ai is not None:
         header["commercial_ai"] = commercial_ai
+    held = identity.snapshot_part(portfolio)
+    if held is not None:
+        header["identity"] = held
     return header
 
 
@@ -99,6 +103,8 @@ def pilot_json(whole: PilotRows) -> dict[str, Any]:
                 "opened_by": b.opened_by,
                 "resolved_at": b.resolved_at,
                 "resolved_by": b.resolved_by,
+                # Only when said: snapshots written before it existed keep their digest and their text.
+                **({"resolution": b.resolution} if b.resolution else {}),
             }
             for b in whole.blockers
         ],

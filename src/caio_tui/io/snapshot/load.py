@@ -17,6 +17,7 @@ from caio_tui.io.snapshot.rows import rows_of
 from caio_tui.io.snapshot.schema import Snapshot, SnapshotCommercial, SnapshotError, SnapshotHead
 from caio_tui.io.snapshot.times import stored_time
 from caio_tui.store import Portfolio, StoreError, commercial
+from caio_tui.store import identity_snapshot as identity
 from caio_tui.store.bulk import no_cycle_collection
 from caio_tui.store.replace import replace_contents
 from caio_tui.store.transfer import Progress, RulesRevision, is_empty
@@ -86,7 +87,7 @@ def _load(portfolio: Portfolio, snapshot: SnapshotFile, event_source: str, progr
         source=event_source,
         summary=lambda loaded: import_summary(loaded, event_source, head),
         progress=snapshot.progress(progress),
-        then=lambda: load_commercial(portfolio, head.commercial_ai),
+        then=lambda: _load_rest(portfolio, head),
     )
 
 
@@ -105,8 +106,15 @@ def import_snapshot(portfolio: Portfolio, snapshot: Snapshot, *, source: str, pr
             summary=lambda loaded: import_summary(loaded, source, snapshot),
             total=len(snapshot.pilots),
             progress=progress,
-            then=lambda: load_commercial(portfolio, snapshot.commercial_ai),
+            then=lambda: _load_rest(portfolio, snapshot),
         )
+
+
+def _load_rest(portfolio: Portfolio, head: SnapshotHead) -> None:
+    """What the snapshot holds beside its pilots, after them in the same transaction."""
+    load_commercial(portfolio, head.commercial_ai)
+    if head.identity is not None:
+        identity.load_snapshot_part(portfolio, head.identity.model_dump(mode="json"))
 
 
 def load_commercial(portfolio: Portfolio, held: SnapshotCommercial | None) -> None:

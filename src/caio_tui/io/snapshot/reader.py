@@ -64,6 +64,7 @@ class _BlockerDict(TypedDict):
     opened_by: str
     resolved_at: NotRequired[Timestamp | None]
     resolved_by: NotRequired[str]
+    resolution: NotRequired[str]
 
 
 # "from" is a keyword: the functional form, with its config set as with_config would.

@@ -49,6 +49,7 @@ def line_rows(p: Mapping[str, Any]) -> PilotRows:
                 b["opened_by"],
                 stored_time(b["resolved_at"]) if b.get("resolved_at") else None,
                 b.get("resolved_by", ""),
+                b.get("resolution", ""),
             )
             for b in p.get("blockers", ())
         ],
@@ -96,6 +97,7 @@ def rows_of(snapshot: Snapshot) -> Iterator[PilotRows]:
                     b.opened_by,
                     stored_time(b.resolved_at) if b.resolved_at else None,
                     b.resolved_by,
+                    b.resolution,
                 )
                 for b in p.blockers
             ],

@@ -16,7 +16,7 @@ from caio_tui.domain.stages import Stage
 SNAPSHOT_FORMAT = "caio-tui-snapshot"
 SNAPSHOT_VERSION = 1
 # Head keys written only when there is something to hold (a snapshot without them is as it always was).
-OPTIONAL_HEAD_KEYS = frozenset({"commercial_ai"})
+OPTIONAL_HEAD_KEYS = frozenset({"commercial_ai", "identity"})
 
 
 # A time with its UTC offset, e.g. 2026-11-01T12:00:00+00:00. Kept as text through validation (the pattern
@@ -56,6 +56,7 @@ class SnapshotBlocker(_Strict):
     opened_by: str
     resolved_at: Timestamp | None = Field(default=None, description="null while the blocker is open")
     resolved_by: str = ""
+    resolution: str = Field(default="", description="how it was resolved, as written when resolving")
 
 
 class SnapshotMove(_Strict):
@@ -111,6 +112,44 @@ class SnapshotCommercial(_Strict):
     rows: list[list[str]] = Field(description="Every row's cells as the file gave them, in the file's order")
 
 
+class SnapshotIdentityLink(_Strict):
+    pilot_id: str = Field(min_length=1)
+    vendor: Literal["okta", "entra"]
+    app_key: str = Field(min_length=1, description="The IdP's application id, or 'name:' and its folded name")
+    app_name: str
+    linked_at: Timestamp
+    linked_by: str
+
+
+class SnapshotIdentityDecision(_Strict):
+    """A decided identity proposal: kept so that the same facts are not proposed again after the exports
+    are imported into the loaded portfolio."""
+
+    pilot_id: str = Field(min_length=1)
+    rule: str = Field(min_length=1)
+    kind: Literal["coverage", "blocker"]
+    target: str = Field(min_length=1, description="A coverage item id, or a blocker tag")
+    status: str | None = None
+    facts: str
+    facts_digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    files: list[str]
+    state: Literal["accepted", "rejected"]
+    proposed_at: Timestamp
+    decided_at: Timestamp
+    decided_by: str
+    outcome: str = ""
+
+
+class SnapshotIdentity(_Strict):
+    """Identity evidence: links, decided proposals and the identity rules if changed. The exports' facts are
+    not carried (a snapshot goes to leadership; import the exports again), nor the key people are hashed
+    with."""
+
+    rules: dict[str, Any] | None = Field(default=None, description="The identity rules, when not the defaults")
+    links: list[SnapshotIdentityLink] = Field(default_factory=list)
+    decisions: list[SnapshotIdentityDecision] = Field(default_factory=list)
+
+
 class SnapshotHead(_Strict):
     """Every part of a snapshot but its pilots and digest (what a streaming reader reads first)."""
 
@@ -125,6 +164,9 @@ class SnapshotHead(_Strict):
     gate_rules: SnapshotRules
     commercial_ai: SnapshotCommercial | None = Field(
         default=None, description="The consolidated COTS file imported, if any (absent when none)"
+    )
+    identity: SnapshotIdentity | None = Field(
+        default=None, description="Identity links, decided proposals and rules (absent when none)"
     )
 
 

@@ -49,6 +49,7 @@ def records_of(snapshot: Snapshot) -> list[PilotRecord]:
                 opened_by=b.opened_by,
                 resolved_at=parsed_time(b.resolved_at) if b.resolved_at else None,
                 resolved_by=b.resolved_by,
+                resolution=b.resolution,
             )
             for index, b in enumerate(p.blockers, start=1)
         )

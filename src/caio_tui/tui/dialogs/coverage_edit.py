@@ -1,6 +1,8 @@
 """The coverage editor: one requirement item of one pilot, with its status, evidence and justification.
 
-How a coverage status looks on screen (glyph and colour) lives in tui/styles/content.py.
+"Met" is a claim: the editor asks before recording it, and refuses it without evidence when the item's
+framework requires evidence (the store refuses it too, for every other way in). How a coverage status looks
+on screen (glyph and colour) lives in tui/styles/content.py.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from textual.content import Content
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus
+from caio_tui.domain.coverage import Catalog, Coverage, CoverageStatus, Framework, missing_evidence
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.dialogs.base import Dialog
+from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.styles.content import MUTED, STATUS_LABEL, status_badge, user_text
 
 
@@ -28,6 +31,9 @@ class CoverageEditor(Dialog[bool]):
     DEFAULT_CSS = """
     CoverageEditor > #editor-dialog {
         width: 84;
+        /* At 80x24 a long item text makes the form taller than the screen: it scrolls, never cuts. */
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
     }
     CoverageEditor #editor-heading {
         text-style: bold;
@@ -76,6 +82,7 @@ class CoverageEditor(Dialog[bool]):
         self.item_id = item_id
         self._saving = False
         self._current: Coverage | None = None  # None until read, and when the pilot or item is unknown
+        self._framework: Framework | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-dialog", classes="dialog-frame"):
@@ -127,6 +134,7 @@ class CoverageEditor(Dialog[bool]):
         self.query_one("#editor-evidence", Input).value = current.evidence
         self.query_one("#editor-justification", Input).value = current.justification
         self._current = current
+        self._framework = catalog.framework_of(self.item_id)
 
     # ---- reading the form ------------------------------------------------------------------------------
 
@@ -136,7 +144,10 @@ class CoverageEditor(Dialog[bool]):
         return CoverageStatus(option.id) if option and option.id else CoverageStatus.NOT_ASSESSED
 
     def _show_error(self, message: str) -> None:
-        self.query_one("#editor-error", Static).update(Content(message))
+        error = self.query_one("#editor-error", Static)
+        error.update(Content(message))
+        if message:
+            self.call_after_refresh(error.scroll_visible, animate=False)  # once its lines are laid out
 
     # ---- saving ----------------------------------------------------------------------------------------
 
@@ -157,8 +168,32 @@ class CoverageEditor(Dialog[bool]):
             return
         if self._saving:
             return
+        kept = justification if status.needs_justification else None
+        if status is CoverageStatus.MET and self._current.status is not CoverageStatus.MET:
+            self._confirm_met(evidence)
+            return
         self._saving = True
-        self._save(status, evidence, justification if status.needs_justification else None)
+        self._show_error("")
+        self._save(status, evidence, kept)
+
+    def _confirm_met(self, evidence: str) -> None:
+        """Met is asked for, never slipped into: refused without the evidence the framework requires, else
+        confirmed with the evidence it will be recorded on shown (it may still say the opposite)."""
+        assert self._framework is not None
+        refused = missing_evidence(self._framework, self.item_id, CoverageStatus.MET, evidence)
+        if refused:
+            self._show_error(f"Met needs evidence: {self._framework.name} asks what shows it is met. Write it.")
+            self.query_one("#editor-evidence", Input).focus()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and not self._saving:
+                self._saving = True
+                self._save(CoverageStatus.MET, evidence, None)
+
+        self._show_error("")  # a refusal before this one no longer holds
+        question = f"Record {self.item_id} as met?"
+        self.app.push_screen(ConfirmScreen(question, f"Evidence: {evidence or '(none)'}"), answered)
 
     @work(group="coverage_editor.save")
     async def _save(self, status: CoverageStatus, evidence: str, justification: str | None) -> None:

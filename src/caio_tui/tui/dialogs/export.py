@@ -28,10 +28,11 @@ from caio_tui.io.inventory import EXPORT_FORMATS, TransferError, export_file
 from caio_tui.store import StoreError
 from caio_tui.tui.dialogs.base import Dialog
 from caio_tui.tui.dialogs.export_formats import EXPORTS
-from caio_tui.tui.dialogs.questions import ConfirmScreen, shown_path
+from caio_tui.tui.dialogs.questions import ConfirmScreen
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay, TransferCancelled, TransferProgress
 
 MUTED = "$text-muted"
+LABEL_WIDTH = max(len(label) for _, label in EXPORTS) + 2  # the suffixes in one column, apart from the longest label
 
 
 def size_text(size: int) -> str:
@@ -91,6 +92,14 @@ class ExportDialog(Dialog[Path | None]):
     ExportDialog #export-path {
         background: $foreground 7%;
     }
+    ExportDialog #export-where {
+        color: $text-muted;
+        height: auto;
+        display: none;
+    }
+    ExportDialog #export-where.-shown {
+        display: block;
+    }
     ExportDialog #export-note {
         color: $text-warning;
         height: auto;
@@ -117,6 +126,7 @@ class ExportDialog(Dialog[Path | None]):
         stalled_days: int,
         default_path: Callable[[str], Path],
         fmt: str = "snapshot",
+        folder: Path | None = None,
     ) -> None:
         super().__init__()
         if fmt not in EXPORT_FORMATS:
@@ -126,6 +136,8 @@ class ExportDialog(Dialog[Path | None]):
         self.stalled_days = stalled_days
         self.default_path = default_path
         self.fmt = fmt
+        # Where a name without a folder goes: the export folder (config.toml's export_dir), made on first use.
+        self.folder = folder if folder is not None else default_path(fmt).parent
         self.relay: ProgressRelay | None = None  # set while an export runs
 
     # ---- layout ----------------------------------------------------------------------------------------
@@ -136,19 +148,18 @@ class ExportDialog(Dialog[Path | None]):
             yield Label(Content("Format"), classes="export-label")
             yield OptionList(
                 *[
-                    Option(Content.assemble(label.ljust(40), (self.suffix_of(fmt), MUTED)), id=fmt)
+                    Option(Content.assemble(label.ljust(LABEL_WIDTH), (self.suffix_of(fmt), MUTED)), id=fmt)
                     for fmt, label in EXPORTS
                 ],
                 id="export-formats",
                 markup=False,
             )
             yield Label(
-                Content.assemble("File", (" · a name without a folder goes in the current folder", MUTED)),
+                Content.assemble("File", (f" · a name without a folder goes in {printable(str(self.folder))}", MUTED)),
                 classes="export-label",
             )
-            yield Input(
-                shown_path(self.default_path(self.fmt)), placeholder="a file name", id="export-path", compact=True
-            )
+            yield Input(str(self.default_path(self.fmt)), placeholder="a file name", id="export-path", compact=True)
+            yield Static("", id="export-where")
             yield Static("", id="export-note")
             yield TransferProgress(id="export-progress")
             yield Static("", id="export-error")
@@ -179,12 +190,12 @@ class ExportDialog(Dialog[Path | None]):
         return self.query_one("#export-path", Input).value
 
     def target(self) -> Path | None:
-        """The file the export would write: the typed name, relative to the working folder."""
+        """The file the export would write: the typed name, a name without a folder in the export folder."""
         text = self.path_text.strip()
         if not text:
             return None
         path = Path(text).expanduser()
-        return path if path.is_absolute() else Path.cwd() / path
+        return path if path.is_absolute() else self.folder / path
 
     # ---- choices ---------------------------------------------------------------------------------------
 
@@ -195,8 +206,8 @@ class ExportDialog(Dialog[Path | None]):
             return
         path_input = self.query_one("#export-path", Input)
         # The file name follows the format until the user types one of their own.
-        if path_input.value == shown_path(self.default_path(self.fmt)):
-            path_input.value = shown_path(self.default_path(new))
+        if path_input.value == str(self.default_path(self.fmt)):
+            path_input.value = str(self.default_path(new))
         self.fmt = new
         self._show_error("")
 
@@ -217,6 +228,11 @@ class ExportDialog(Dialog[Path | None]):
         path = self.target()
         note = existing_note(path) if path is not None else ""
         self.query_one("#export-note", Static).update(Content(note))
+        # The whole path where the typed name does not say it (a name without a folder, a ~).
+        shown = path is not None and str(path) != self.path_text.strip()
+        where = f"writes {printable(str(path))}" if shown else ""
+        self.query_one("#export-where", Static).update(Content(where))
+        self.query_one("#export-where", Static).set_class(bool(where), "-shown")
 
     def _show_error(self, message: str) -> None:
         self.query_one("#export-error", Static).update(Content(message))
@@ -231,9 +247,14 @@ class ExportDialog(Dialog[Path | None]):
             self._fail("Give a file name.", notify=False)
             return
         try:
+            if path.parent == self.folder:
+                self.folder.mkdir(parents=True, exist_ok=True)  # the export folder, on the first export
             check_target(path, force=True)  # a folder, a missing folder: said now, before any work
         except FileWriteError as exc:
             self._fail(one_line(str(exc)))
+            return
+        except OSError as exc:
+            self._fail(one_line(f"{self.folder}: the export folder cannot be made ({exc.strerror or exc})"))
             return
         if path.exists():
             self._ask_replace(path)
@@ -289,6 +310,9 @@ class ExportDialog(Dialog[Path | None]):
             return
         self._ended()
         written = f"Wrote {printable(str(path))} ({size_text(size)})"
+        if self.app.is_web:  # in a browser (`caio-tui serve`) the file is wanted on the browser's side too
+            self.app.deliver_binary(path)
+            written += "; your browser downloads it"
         self.app.notify(written, title="Exported", markup=False)
         if self.is_active:
             self.dismiss(path)

@@ -3,9 +3,9 @@
 The import runs on a connection of its own (io.inventory.import_into), in a worker of the app, not of
 this screen: esc hides the screen and the import goes on to its end (an import commits all at once or
 not at all, so it is never stopped half-way); a notification says how it ended. An import without row
-issues closes the screen by itself; otherwise the screen lists the first issues and the command that
-lists every one. A fatal problem (a file of no known format, a broken snapshot) writes nothing and shows
-the file, line and reason in one line.
+issues closes the screen by itself; otherwise the screen lists the issues by kind (a count and a few rows
+of each; the file is named once) and the command that lists every one. A fatal problem (a file of no
+known format, a broken snapshot) writes nothing and shows the file, line and reason in one line.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from caio_tui.store import StoreError
 from caio_tui.tui.dialogs.base import Dialog
 from caio_tui.tui.widgets.transfer_progress import ProgressRelay, TransferProgress
 
-ISSUES_SHOWN = 5  # the first row issues the screen lists; the hint says how to see all of them
+ISSUES_SHOWN = 5  # the kinds of row issue the screen lists; the hint says how to see every issue
+EXAMPLES = 3  # the rows shown of each kind
 
 
 def list_all_command(db: Path, source: Path) -> str:
@@ -36,11 +37,30 @@ def list_all_command(db: Path, source: Path) -> str:
     return f"caio-tui import --db {shlex.quote(str(db))} --dry-run {shlex.quote(str(source))}"
 
 
-def issue_lines(result: ImportResult, shown: int = ISSUES_SHOWN) -> list[str]:
-    """The first row issues, one line each, then how to list them all when there are more."""
-    lines = [clip(printable(line), 300) for line in result.issues[:shown]]
-    if len(result.issues) > shown:
-        lines.append(f"… and {len(result.issues) - shown:,} more")
+def issue_kinds(result: ImportResult) -> list[tuple[str, list[str]]]:
+    """The row issues by kind (the column and the reason), most frequent first: each kind with the rows
+    it was found on ("row 4 (blank)"); the file is named once, in the title, not on every line."""
+    kinds: dict[str, list[str]] = {}
+    prefix = f"{result.source}:"
+    for line in result.issues:
+        row, _, rest = line.removeprefix(prefix).partition(": ")
+        column, _, said = rest.partition(": ")
+        reason, paren, value = said.rpartition(" (")
+        if not paren:  # not the usual "column: reason (value)": the line is its own kind
+            reason, value = said, ""
+        kinds.setdefault(f"{column}: {reason}", []).append(f"row {row}" + (f" ({value}" if value else ""))
+    return sorted(kinds.items(), key=lambda kind: -len(kind[1]))
+
+
+def issue_lines(result: ImportResult, shown: int = ISSUES_SHOWN, examples: int = EXAMPLES) -> list[str]:
+    """The row issues grouped by kind: a count and a few rows of each kind, then how many kinds more."""
+    kinds = issue_kinds(result)
+    lines = []
+    for kind, rows in kinds[:shown]:
+        more = f" and {len(rows) - examples:,} more" if len(rows) > examples else ""
+        lines.append(clip(printable(f"{len(rows):,} × {kind}: {', '.join(rows[:examples])}{more}"), 300))
+    if len(kinds) > shown:
+        lines.append(f"… and {len(kinds) - shown:,} more kinds")
     return lines
 
 
@@ -140,7 +160,10 @@ class ImportScreen(Dialog[ImportResult | None]):
         self.query_one("#import-summary", Static).update(Content(printable(result.summary)))
         if result.issues:
             count = len(result.issues)
-            heading = f"{count:,} row issue(s): those rows were imported, their odd values kept as text"
+            kinds = len(issue_kinds(result))
+            heading = (
+                f"{count:,} row issue(s) of {kinds:,} kind(s): those rows were imported, their odd values kept as text"
+            )
             self.query_one("#import-issues", Static).update(Content("\n".join([heading, *issue_lines(result)])))
             # The command on a line of its own, to be copied whole.
             hint = f"Every issue: {printable(list_all_command(self.db, self.source))}\nenter or esc: close"
@@ -161,4 +184,4 @@ class ImportScreen(Dialog[ImportResult | None]):
         self.action_close()  # the app's q and ctrl+q close a dialog through its action_cancel
 
 
-__all__ = ["ImportScreen", "issue_lines", "list_all_command"]
+__all__ = ["ImportScreen", "issue_kinds", "issue_lines", "list_all_command"]

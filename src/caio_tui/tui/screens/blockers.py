@@ -40,6 +40,7 @@ from caio_tui.store.analytics import (
     leverage,
     open_blockers,
     tag_carriers,
+    tag_unlocks,
 )
 from caio_tui.tui.screens.detail import PilotDetailScreen
 from caio_tui.tui.screens.view import ViewScreen
@@ -139,6 +140,8 @@ class BlockersScreen(ViewScreen):
     }
     BlockersScreen #blockers-hint {
         color: $text-muted;
+        height: auto;  /* what leverage means matters more than a row of the list: it wraps */
+        text-wrap: wrap;
     }
     """
 
@@ -182,7 +185,8 @@ class BlockersScreen(ViewScreen):
             id="tags",
         )
         yield Static(
-            "Leverage: pilots that would pass their next gate if the tag were fixed · enter: its pilots",
+            "enter: its pilots · Leverage: pilots that would pass their next gate if the tag were fixed (its "
+            "blockers resolved and its areas covered)",
             id="blockers-hint",
             classes="blockers-line",
         )
@@ -325,6 +329,9 @@ def _read_counts(portfolio: Portfolio) -> tuple[OpenBlockers, list[TagSummary]]:
 # ---- the pilots that carry a tag --------------------------------------------------------------------
 
 
+RECHECK_CARRIERS = 200  # up to this many carriers, which of them a fix unlocks is read again on every load
+
+
 def carrier_columns(width: int) -> tuple[Column, ...]:
     return (
         Column("id", "ID", 9),
@@ -407,11 +414,10 @@ class TagPilotsScreen(Screen[None]):
     @work(exclusive=True, group="blockers.carriers")
     async def load(self) -> None:
         try:
-            self.carriers = await asyncio.to_thread(tag_carriers, self.portfolio, self.tag.tag)
+            self.carriers, unlocks = await asyncio.to_thread(self._read)
         except StoreError as exc:
             self.notify(str(exc), title="Cannot read the portfolio", severity="error", markup=False)
             return
-        unlocks = set(self.tag.unlocks)
         rows = [
             TableRow(
                 c.pilot.id,
@@ -427,6 +433,18 @@ class TagPilotsScreen(Screen[None]):
             for c in self.carriers
         ]
         self.table.set_source(SequenceSource(rows), keep_cursor_key=True)
+
+    def _read(self) -> tuple[list[TagCarrier], set[str]]:
+        """Runs in a worker: the carriers, and which of them a fix unlocks now (read again on every load:
+        an override or a resolved blocker elsewhere changes it; the view's leverage waits for its reload)."""
+        carriers = tag_carriers(self.portfolio, self.tag.tag)
+        if self.computing:
+            return carriers, set()
+        # The pilots it unlocked when the view read the leverage, and every carrier of a short list: each
+        # is one pilot's gate evaluated (a tag on thousands of pilots keeps the view's figure meanwhile).
+        ids = [c.pilot.id for c in carriers]
+        check = set(self.tag.unlocks) | (set(ids) if len(ids) <= RECHECK_CARRIERS else set())
+        return carriers, tag_unlocks(self.portfolio, self.tag.tag, [i for i in ids if i in check])
 
     @on(VirtualTable.CursorMoved, "#carriers")
     def _show_note(self, event: VirtualTable.CursorMoved) -> None:

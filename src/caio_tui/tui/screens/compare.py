@@ -45,10 +45,17 @@ from caio_tui.tui.widgets.comparison.matrix import WIDE_LABEL, MatrixTable, matr
 
 LOADING_AFTER_S = 0.1
 
-HEAT_LEGEND = "■ area readiness (met 1, partial ½) · – all waived or n/a · · does not apply · space marks"
+HEAT_LEGEND = (
+    "■ % of the area met (partial ½) · ? not assessed · – all waived or n/a · · does not apply · "
+    "OMB: M-25-21 practices (high-impact)"
+)
 
 HEAT_FIXED_SORTS: tuple[str, ...] = ("readiness", "id", "name")
 SORT_LABEL = {"readiness": "readiness", "id": "id", "name": "name"}
+
+
+NO_MATCH = "No pilot matches the filter · esc clears it"
+NO_PILOTS = "No pilots yet · 1: the Portfolio, where n adds one and ctrl+p loads a sample"
 
 
 class CompareScreen(ViewScreen):
@@ -62,11 +69,9 @@ class CompareScreen(ViewScreen):
         text-overflow: ellipsis;
     }
     CompareScreen #compare-legend {
-        height: 1;
+        height: auto;  /* it explains the cells' units: it wraps rather than cut at 80 columns */
         padding: 0 1;
         color: $text-muted;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     /* The filter is the heatmap's: the comparison hides it, filtered or not. */
     CompareScreen #heat-filter-area { display: none; }
@@ -185,7 +190,7 @@ class CompareScreen(ViewScreen):
         yield VirtualTable(
             heat_columns(self.areas(), self.app.size.width - 1),
             None,
-            empty_message="No pilot matches the filter · esc clears it",
+            empty_message=NO_MATCH,
             stretch_last=False,
             id="heatmap",
         )
@@ -283,6 +288,8 @@ class CompareScreen(ViewScreen):
         if self._loaded():
             return  # the filter typed meanwhile loads now: showing this result would only delay it
         self.heat_count = count
+        # An empty heatmap says why: the filter, or a portfolio with no pilots yet (no filter to blame).
+        self.heatmap.empty_message = NO_MATCH if not query.filter.is_empty else NO_PILOTS
         source = HeatmapSource(
             self.portfolio,
             query,
@@ -374,7 +381,8 @@ class CompareScreen(ViewScreen):
         title.update(Content.assemble(*parts))
         legend.update(
             Content(
-                "≠ differ · ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · 2/4 items met · eN evidence · Nd ago"
+                "≠ differ ✓ met ◐ partial ✗ gap ? not assessed W waived – n/a · 2/4 items met · "
+                "3ev evidence · 9d since changed"
             )
         )
 

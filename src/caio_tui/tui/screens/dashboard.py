@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
@@ -33,11 +34,12 @@ from caio_tui.domain.portfolio_stats import (
     production_share,
     top_blockers,
 )
-from caio_tui.domain.stages import Stage
+from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage
 from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import clip, printable, readiness_bar
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.analytics import blocker_table, dashboard
+from caio_tui.store.overrides import GateOverride
 from caio_tui.tui.screens.view import ViewScreen
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
@@ -117,10 +119,6 @@ def stage_lines(stages: Mapping[Stage, int], width: int) -> list[Content]:
 SHARE_HEADING = "In production or scaled"
 
 
-def share_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    return production_lines(stats.production, width)
-
-
 def production_lines(share: ProductionShare, width: int) -> list[Content]:
     head: list[Part] = [(f"{SHARE_HEADING} ", "bold $text-accent"), (f"{share.percent}%", "bold")]
     head.append(f" ({share.in_production:,} of {share.active:,})")
@@ -134,11 +132,30 @@ def production_lines(share: ProductionShare, width: int) -> list[Content]:
 
 
 TERRITORY_HEADING = "Territory of active pilots"
-STALLED_HEADING = "Stalled (extended evaluations)"
+STALLED_HEADING = "Stalled"  # extended evaluations: pilot or readiness past the threshold
 TOP_HEADING = "Top blockers by leverage"
 OPEN_HEADING = "Open blockers"
 STALE_HEADING = "Stale approvals"
 BELOW_GATE_HEADING = "Below their gate"
+OVERRIDES_HEADING = "Gate overrides"
+OVERRIDES_SHOWN = 5
+
+
+def override_lines(count: int, shown: list[GateOverride], width: int) -> list[Content]:
+    """The count, then the newest overrides: pilot, gate, who, when, and the justification (user text)."""
+    lines = [
+        Content.assemble(
+            (f"{OVERRIDES_HEADING} ", "bold $text-accent"), (f"{count:,}", "bold $text-warning" if count else "bold")
+        )
+    ]
+    for o in shown:
+        head = f"{o.pilot_id} into {o.to_stage} · {o.actor} · {o.moved_at[:10]}"
+        lines.append(Content.assemble((printable(clip(head, width)), "bold")))
+        lines.append(Content.assemble("  ", printable(clip(" ".join(o.justification.split()), max(width - 2, 8)))))
+    if count > len(shown):
+        more = f"and {count - len(shown):,} older (each pilot's history keeps them)"
+        lines.append(Content.styled(more, "$text-muted"))
+    return lines
 
 
 def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
@@ -157,8 +174,14 @@ def territory_lines(stats: PortfolioStats, width: int) -> list[Content]:
     return lines
 
 
-def stalled_lines(stats: PortfolioStats, width: int) -> list[Content]:
-    lines = [Content.assemble((f"{STALLED_HEADING} ", "bold $text-accent"), (f"{stats.stalled:,}", "bold"))]
+def stalled_lines(stats: PortfolioStats, width: int, days: int = DEFAULT_STALLED_DAYS) -> list[Content]:
+    # The threshold beside the count: "stalled" is never a judgement without its measure (stalled_days).
+    lines = [
+        Content.assemble(
+            (f"{STALLED_HEADING} (over {days} days in stage) ", "bold $text-accent"),
+            (f"{stats.stalled:,}", "bold"),
+        )
+    ]
     if not stats.oldest_stalled:
         lines.append(Content.styled("none: no pilot is past its plan", "$text-muted"))
     # Ids as wide as the longest shown (an imported inventory's are 14 characters), then a space.
@@ -256,6 +279,28 @@ class Panel(Widget):
         return max(1, len(lines))
 
 
+class DashboardBody(ScrollableContainer):
+    """The panels side by side, scrolled with the keys of a list when they do not fit (at 80x24 the
+    overrides and the pilots below their gate are below the fold). It takes the focus, so the keys reach it."""
+
+    DEFAULT_CSS = """
+    DashboardBody {
+        layout: horizontal;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "scroll_down", "Down", show=False, id="dashboard.scroll_down"),
+        Binding("up,k", "scroll_up", "Up", show=False, id="dashboard.scroll_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="dashboard.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="dashboard.page_up"),
+        Binding("home,g", "scroll_home", "Top", show=False, id="dashboard.top"),
+        Binding("end,G", "scroll_end", "Bottom", show=False, id="dashboard.bottom"),
+    ]
+
+
 class DashboardScreen(ViewScreen, inherit_bindings=False):
     """The portfolio at a glance. No keys of its own (the numbers are read-only): 1 to 5 switch views."""
 
@@ -268,7 +313,8 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
     }
     DashboardScreen #dashboard-body {
         height: 1fr;
-        padding: 1 1 0 1;
+        padding: 1 0 0 1;
+        scrollbar-gutter: stable;  /* the scrollbar in the column of the right padding: the panels keep their width */
     }
     DashboardScreen .dashboard-column {
         width: 1fr;
@@ -286,22 +332,24 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
         self.stages: dict[Stage, int] | None = None  # the first step's numbers
         self.stats: PortfolioStats | None = None  # the second's (top_blockers empty until the leverage is in)
         self.computing = True  # the leverage is not in yet
+        self.overrides: tuple[int, list[GateOverride]] | None = None
         self._serial = 0
 
     def compose(self) -> ComposeResult:
         yield ViewBar("dashboard")
         yield Static("", id="dashboard-title")
-        with Horizontal(id="dashboard-body"):
+        with DashboardBody(id="dashboard-body"):
             with Vertical(id="dashboard-left", classes="dashboard-column"):
                 yield Panel(self._funnel, id="funnel")
                 yield Panel(self._share, id="share")
                 yield Panel(lambda w: self._lines(TERRITORY_HEADING, territory_lines, w), id="territories")
             with Vertical(id="dashboard-right", classes="dashboard-column"):
-                yield Panel(lambda w: self._lines(STALLED_HEADING, stalled_lines, w), id="stalled")
+                yield Panel(lambda w: self._lines(STALLED_HEADING, self._stalled_lines, w), id="stalled")
                 yield Panel(self._top, id="top-blockers")
                 yield Panel(lambda w: self._lines(OPEN_HEADING, open_lines, w), id="open-blockers")
                 yield Panel(lambda w: self._stale_approvals(), id="stale-approvals")
                 yield Panel(lambda w: self._below_gate(), id="below-gate")
+                yield Panel(self._overrides, id="gate-overrides")
         yield QuietFooter()
 
     def _funnel(self, width: int) -> list[Content]:
@@ -314,6 +362,9 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
 
     def _lines(self, title: str, draw: Callable[[PortfolioStats, int], list[Content]], width: int) -> list[Content]:
         return loading_lines(title) if self.stats is None else draw(self.stats, width)
+
+    def _stalled_lines(self, stats: PortfolioStats, width: int) -> list[Content]:
+        return stalled_lines(stats, width, self.portfolio.stalled_days)
 
     def _top(self, width: int) -> list[Content]:
         if self.stats is None:
@@ -344,6 +395,11 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
             )
         ]
 
+    def _overrides(self, width: int) -> list[Content]:
+        if self.overrides is None:
+            return [Content.assemble((f"{OVERRIDES_HEADING} ", "bold $text-accent"), ("loading…", "$text-muted"))]
+        return override_lines(*self.overrides, width)
+
     def on_mount(self) -> None:
         self._show_title()
         self.load()
@@ -370,6 +426,9 @@ class DashboardScreen(ViewScreen, inherit_bindings=False):
                 return
             # The second step counted the stages again: one moment's numbers across every panel.
             self.stages, self.stats, self.computing = stats.stages, stats, True
+            self.overrides = await asyncio.to_thread(self.portfolio.gate_overrides, OVERRIDES_SHOWN)
+            if serial != self._serial:
+                return
             self._show()
             table = await asyncio.to_thread(blocker_table, self.portfolio)
         except StoreError as exc:

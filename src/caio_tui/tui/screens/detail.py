@@ -1,6 +1,8 @@
 """The pilot detail screen: one pilot's fields, coverage, blockers, stage history, gate and audit trail.
 
-Coverage and blockers are two keyboard lists (tab moves between them). Every change goes through the
+Coverage and blockers are two keyboard lists (tab moves between them). A status changes only through the
+editor (enter or space), never by a key press alone; `r` resolves the blocker highlighted in the blocker
+list wherever the focus is, and asks how it was resolved. Every change goes through the
 store, then the screen reloads the pilot and posts `PilotDetailScreen.Changed` so the portfolio table can
 refresh too. Writes run off the event loop (a write can wait seconds on another program's lock) and one
 at a time, so quick repeated keys apply in order. The pilot drawn as Content: tui/widgets/detail/content.py;
@@ -24,14 +26,15 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from caio_tui.domain.blockers import Blocker
-from caio_tui.domain.coverage import STATUS_CYCLE, CoverageStatus
+from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.tui.dialogs.blocker_picker import BlockerPicker
 from caio_tui.tui.dialogs.coverage_edit import CoverageEditor
 from caio_tui.tui.dialogs.gate import GateModal, RecheckModal
 from caio_tui.tui.dialogs.pilot_form import PilotForm
-from caio_tui.tui.styles.content import MUTED, STATUS_LABEL
+from caio_tui.tui.dialogs.resolve_blocker import ResolveBlocker
+from caio_tui.tui.styles.content import MUTED
 from caio_tui.tui.widgets.detail.content import (
     AREA_PREFIX,
     BLOCKER_PREFIX,
@@ -47,6 +50,7 @@ from caio_tui.tui.widgets.detail.content import (
     load_view,
     stages_content,
 )
+from caio_tui.tui.widgets.detail.identity import IdentityFacts
 from caio_tui.tui.widgets.detail.lists import BlockerList, CoverageList, KeyList
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 
@@ -139,11 +143,21 @@ class PilotDetailScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
+    # The footer shows these first (widgets/quiet_footer.py): at 80 columns the rest may not fit.
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = (
+        "resolve_blocker",
+        "promote",
+        "edit_coverage",
+        "add_blocker",
+        "undo",
+        "back",
+    )
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="detail.back"),
-        # Priority: the focused list would otherwise take space and enter for its own selection.
-        Binding("space", "cycle_status", "Cycle", priority=True, id="detail.cycle_status"),
-        Binding("enter", "edit_coverage", "Edit", priority=True, id="detail.edit_coverage"),
+        # Priority: the focused list would otherwise take space and enter for its own selection. Both open
+        # the editor: a status change is deliberate (space used to cycle the status, one event a press).
+        Binding("enter,space", "edit_coverage", "Edit", priority=True, id="detail.edit_coverage"),
         Binding("b", "add_blocker", "Blocker", id="detail.add_blocker"),
         Binding("r", "resolve_blocker", "Resolve", id="detail.resolve_blocker"),
         Binding(">", "promote", "Promote", id="detail.promote"),
@@ -164,6 +178,7 @@ class PilotDetailScreen(Screen[None]):
         self.pilot_id = pilot_id
         self.view: DetailView | None = None
         self._write_lock = asyncio.Lock()
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-fields")
@@ -178,6 +193,7 @@ class PilotDetailScreen(Screen[None]):
                 # Focusable after the blockers (tab order): the history can be scrolled from the keyboard.
                 with VerticalScroll(id="detail-history"):
                     yield Static("", id="detail-gate")
+                    yield IdentityFacts(id="detail-identity")
                     yield Static("", id="detail-stages")
                     yield Static("", id="detail-description")
                     yield Static("", id="detail-audit")
@@ -197,6 +213,13 @@ class PilotDetailScreen(Screen[None]):
             self._show(load_view(self.portfolio, self.pilot_id))
         except StoreError as exc:
             self._show_missing(str(exc))
+
+    def on_screen_resume(self) -> None:
+        # Back from another view (its own stack of screens, which the app's change notices do not reach):
+        # an undo or a change made there shows here. The first resume is the mount, which has just read.
+        if self._resumed:
+            self.reload()
+        self._resumed = True
 
     def reload(self) -> None:
         """Re-read the pilot from the store (e.g. after an undo or a reload from disk)."""
@@ -232,6 +255,7 @@ class PilotDetailScreen(Screen[None]):
         self._show_item_panel()
         self._show_blockers(view)
         self._show_history(view)
+        self.query_one(IdentityFacts).load(self.portfolio, self.pilot_id)
         self.refresh_bindings()
 
     def _show_history(self, view: DetailView) -> None:
@@ -304,10 +328,10 @@ class PilotDetailScreen(Screen[None]):
         if self.view is None:
             return False
         stage = self.view.record.pilot.stage
-        if action in ("cycle_status", "edit_coverage"):
+        if action == "edit_coverage":
             return isinstance(self.focused, CoverageList) and self._selected_item() is not None
         if action == "resolve_blocker":
-            return isinstance(self.focused, BlockerList) and self._selected_blocker() is not None
+            return bool(self.view.record.open_blockers)  # from any list: it acts on the blocker list's row
         if action == "promote":
             return stage.next() is not None
         if action == "demote":
@@ -342,29 +366,6 @@ class PilotDetailScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def action_cycle_status(self) -> None:
-        item_id = self._selected_item()
-        if item_id is None or self.view is None:
-            return
-        if self.view.coverage(item_id).status.needs_justification:
-            self.notify(
-                f"{item_id} is {STATUS_LABEL[self.view.coverage(item_id).status]} with a justification: "
-                "change it in the editor (enter).",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self._write(lambda: self._cycle(item_id))
-
-    def _cycle(self, item_id: str) -> None:
-        """Runs in a worker thread: the next status from the one stored now, not the one on screen."""
-        coverage = self.portfolio.record(self.pilot_id).coverage.get(item_id)
-        current = coverage.status if coverage else CoverageStatus.NOT_ASSESSED
-        if current not in STATUS_CYCLE:
-            return
-        following = STATUS_CYCLE[(STATUS_CYCLE.index(current) + 1) % len(STATUS_CYCLE)]
-        self.portfolio.set_coverage(self.pilot_id, item_id, following)
-
     @on(OptionList.OptionSelected, "#detail-coverage")
     def _item_clicked(self) -> None:
         self.action_edit_coverage()
@@ -379,9 +380,14 @@ class PilotDetailScreen(Screen[None]):
 
     def action_resolve_blocker(self) -> None:
         blocker = self._selected_blocker()
-        if blocker is not None:
-            tag = blocker.tag
-            self._write(lambda: self.portfolio.resolve_blocker(self.pilot_id, tag))
+        if blocker is None:
+            self.notify("Select an open blocker in the Blockers list (tab moves there), then press r.", markup=False)
+            return
+        self.app.push_screen(ResolveBlocker(self.pilot_id, blocker), lambda how: self._resolve(blocker.tag, how))
+
+    def _resolve(self, tag: str, how: str | None) -> None:
+        if how is not None:  # None: cancelled
+            self._write(lambda: self.portfolio.resolve_blocker(self.pilot_id, tag, resolution=how))
 
     def action_promote(self) -> None:
         self._gate(self.view.record.pilot.stage.next() if self.view else None)

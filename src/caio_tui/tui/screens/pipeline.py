@@ -39,6 +39,7 @@ from caio_tui.tui.widgets.board.lanes import (
     CATEGORY_GLYPH,
     CATEGORY_STYLE,
     MUTED,
+    STALE_MARK,
     STALE_STYLE,
     STALLED_STYLE,
     Board,
@@ -53,8 +54,11 @@ if TYPE_CHECKING:
 
 BUFFER_PAGES = 3  # a lane reads this many screens of cards at once, so most scrolling needs no query
 LOADING_AFTER_S = 0.1
-FILTER_HINT = "enter: board · esc: clear · stage: blocker: territory: office: stalled high-impact stale below-gate"
-FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, office:…, stalled, high-impact, stale, below-gate"
+FILTER_HINT = (
+    "enter: board · esc: clear · a,b either · -x not · stage: blocker: category: territory: office: "
+    "stalled high-impact stale below-gate ready"
+)
+FILTER_PLACEHOLDER = "text, stage:pilot, blocker:TAG, category:identity, -stalled, ready, … (? for the grammar)"
 
 
 class BoardFilter(FilterInput):
@@ -96,6 +100,9 @@ class PipelineScreen(ViewScreen):
         text-overflow: ellipsis;
     }
     """
+
+    # The footer shows these first (widgets/quiet_footer.py): at 80 columns the rest may not fit.
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("open", "move(1)", "move(-1)", "undo", "filter")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h,left", "lane(-1)", "Left", show=False, tooltip="The lane to the left", id="pipeline.left"),
@@ -186,9 +193,9 @@ class PipelineScreen(ViewScreen):
             glyphs += [(CATEGORY_GLYPH[category], CATEGORY_STYLE[category]), f" {names[category]}  "]
         return Content.assemble(
             *glyphs,
-            ("▌", STALLED_STYLE),
+            ("!", STALLED_STYLE),
             " stalled  ",
-            ("▌", STALE_STYLE),
+            (STALE_MARK, STALE_STYLE),
             " approval stale  ",
             (BELOW_GATE_MARK, STALE_STYLE),
             " below gate" if short else " below its gate",

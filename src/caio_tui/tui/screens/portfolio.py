@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from caio_tui.config import TABLE_COLUMNS, save_setting
 from caio_tui.domain.filters import PilotFilter
 from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import Stage
@@ -34,7 +35,8 @@ from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
 from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.widgets.filter_bar import ERROR_AFTER_S, FilterBar, FilterInput
-from caio_tui.tui.widgets.pilot_source import SORT_ORDER, PilotQuery, PilotSource, layout_for
+from caio_tui.tui.widgets.pilot_columns import Layout, layout_for
+from caio_tui.tui.widgets.pilot_source import SORT_ORDER, PilotQuery, PilotSource
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import VirtualTable
@@ -81,6 +83,7 @@ class Totals:
     total: int
     stages: dict[Stage, int] | None = None  # None: not read yet
     stalled: int | None = None
+    longest_id: int = 0  # the ID column's width
 
     @property
     def complete(self) -> bool:
@@ -163,7 +166,8 @@ def read_view(
         if superseded():
             return None
     if totals is None:
-        totals = Totals(name=portfolio.name, total=shown if query.filter.is_empty else portfolio.count())
+        total = shown if query.filter.is_empty else portfolio.count()
+        totals = Totals(name=portfolio.name, total=total, longest_id=portfolio.longest_id())
         if superseded():
             return None
     position = None
@@ -201,6 +205,9 @@ class PilotTable(VirtualTable):
 
 class PortfolioScreen(Screen[None]):
     """The table of pilots with the filter, the sort and the keys that act on the pilot under the cursor."""
+
+    # The footer shows these first (widgets/quiet_footer.py): at 80 columns the rest may not fit.
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("promote", "add_blocker", "filter", "new_pilot", "undo", "toggle_mark")
 
     AUTO_FOCUS = "#pilots"
 
@@ -245,7 +252,8 @@ class PortfolioScreen(Screen[None]):
         self._source: PilotSource | None = None
         self._serial = 0
         self._loading_timer: Timer | None = None
-        self._compact = False
+        self._layout: Layout | None = None
+        self.shown_columns: tuple[str, ...] = TABLE_COLUMNS  # until compose reads the settings
 
     # ---- the app this screen runs in -----------------------------------------------------------------
 
@@ -275,8 +283,8 @@ class PortfolioScreen(Screen[None]):
             yield Static("", id="totals")
         yield Static("", id="stages")
         yield FilterBar(prefix="filter", on_applied=self._filter_applied)
-        layout = layout_for(self.app.size.width - 1)
-        self._compact = layout.compact
+        self.shown_columns = self.caio.settings.table_columns
+        layout = self._layout = self._layout_for(self.app.size.width - 1)
         yield PilotTable(
             layout.columns,
             None,
@@ -304,14 +312,36 @@ class PortfolioScreen(Screen[None]):
             self.refresh_bindings()
 
     def on_resize(self) -> None:
-        layout = layout_for(self.size.width - 1)  # the table keeps one column for its scrollbar
-        if layout.columns != self.table.columns:
-            self.table.set_columns(layout.columns)
-        if layout.compact != self._compact:
-            self._compact = layout.compact
-            if self._source is not None:
-                self._source.compact = layout.compact
-                self.table.reload_pages()
+        self._relayout()
+
+    def _layout_for(self, width: int) -> Layout:
+        longest = self._totals.longest_id if self._totals is not None else 0
+        return layout_for(width, id_width=longest or 7, shown=self.shown_columns)
+
+    def _relayout(self) -> None:
+        """Fit the columns to the width, the longest id and the columns chosen; redraw the rows if they changed."""
+        layout = self._layout_for(self.size.width - 1)  # the table keeps one column for its scrollbar
+        if layout == self._layout:
+            return
+        self._layout = layout
+        self.table.set_columns(layout.columns)
+        if self._source is not None:
+            self._source.layout = layout
+            self.table.reload_pages()
+
+    def toggle_column(self, key: str) -> None:
+        """Show or hide a column (the palette's Show/Hide column), remembered in the config file."""
+        shown = [k for k in self.shown_columns if k != key]
+        if len(shown) == len(self.shown_columns):
+            shown = [k for k in TABLE_COLUMNS if k in self.shown_columns or k == key]
+        if not shown:
+            return
+        self.shown_columns = tuple(shown)
+        self._relayout()
+        try:
+            save_setting("table", {"columns": shown})
+        except OSError as exc:
+            self.notify(f"Not remembered: {exc}", severity="warning", markup=False)
 
     def _theme_changed(self, _theme: object) -> None:
         if self._source is not None:
@@ -420,12 +450,13 @@ class PortfolioScreen(Screen[None]):
         self.counts = counts
         self._totals = counts.totals
         self._shown = (query.filter, counts.shown)
+        self._relayout()  # the longest id may have changed
         self._source = PilotSource(
             self.portfolio,
             query,
             marked=self.caio.marked,
             count=counts.shown,
-            compact=self._compact,
+            layout=self._layout,
             palette=Palette.from_theme(self.app.theme_variables),
             on_error=self._read_failed,
             pages=view.pages,

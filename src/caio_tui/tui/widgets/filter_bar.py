@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -30,15 +31,44 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from caio_tui.domain.filters import TOKENS, PilotFilter, parse_filter
+from caio_tui.domain.filters import TOKENS, FilterVocabulary, Misspelt, PilotFilter, parse_filter, take_near
 from caio_tui.domain.text import clip, printable
 
 ERROR_AFTER_S = 0.15  # a wrong token is said once typing pauses this long (or at once on enter)
 BURST_S = 0.01  # keys this close together (a paste, key repeat, a fast burst) make one query
-PLACEHOLDER = "text, stage:pilot, blocker:TAG, territory:…, office:…, stalled, high-impact, below-gate"
-HINT = "enter: results · esc: clear · stage: blocker: territory: office: stalled high-impact below-gate"
+PLACEHOLDER = "text, stage:pilot,poc, blocker:TAG, category:identity, -stalled, ready, … (? for the grammar)"
+HINT = (
+    "enter: results · esc: clear · a,b either · -x not · stage: blocker: category: territory: office: "
+    "stalled high-impact stale below-gate ready"
+)
+# The grammar as the help screen and the README list it: (what is typed, what it keeps).
+GRAMMAR = (
+    ("words", 'pilots whose id, name, office or owner contain every word ("in quotes": a phrase)'),
+    ("stage:pilot", 'at that stage (an id or a label: stage:"Proof of concept")'),
+    ("blocker:TAG", "with that blocker open (tag: too)"),
+    ("category:NAME", "with an open blocker of that category: identity, infrastructure, governance, organizational"),
+    ("territory:NAME", "in that territory: clear, infrastructure, organizational, both, unassessed"),
+    ("office:NAME", "whose office contains NAME"),
+    ("stalled", "in pilot or readiness past the stalled threshold (stalled_days)"),
+    ("high-impact", "high-impact use cases"),
+    ("stale", "whose last gate approval is stale"),
+    ("below-gate", "standing at a stage whose gates they would fail today"),
+    ("ready", "passing the gate into their next stage today"),
+    ("a,b", "either value: blocker:a,b  stage:pilot,readiness (tokens: all must hold)"),
+    ("-token", "not: -blocker:skills-gap  -stalled  -category:identity"),
+    ("a typo", "is an error with a 'did you mean' (stalld, blocker:shared-service-acount)"),
+)
 
-__all__ = ["BURST_S", "ERROR_AFTER_S", "HINT", "PLACEHOLDER", "FilterBar", "FilterInput", "typed_so_far"]
+__all__ = [
+    "BURST_S",
+    "ERROR_AFTER_S",
+    "GRAMMAR",
+    "HINT",
+    "PLACEHOLDER",
+    "FilterBar",
+    "FilterInput",
+    "typed_so_far",
+]
 
 _TOKEN_KEYS = frozenset(token for token in (*TOKENS, "tag:") if token.endswith(":"))
 
@@ -48,7 +78,7 @@ def typed_so_far(text: str) -> str:
     is the start of a token, not words to search for; and a lone first letter of a word matches most
     pilots (the slowest search there is) while saying little, so the search waits for a second one."""
     head, _, last = text.rpartition(" ")
-    return head if last.lower() in _TOKEN_KEYS or len(last) == 1 else text
+    return head if last.lower().removeprefix("-") in _TOKEN_KEYS or len(last) == 1 else text
 
 
 class FilterInput(Input):
@@ -74,7 +104,20 @@ class FilterInput(Input):
             id="portfolio.filter.down",
         ),
         Binding("escape", "clear", "Clear", tooltip="Clear the filter", id="portfolio.filter.clear"),
+        Binding(
+            "tab",
+            "take_near",
+            "Take it",
+            show=False,
+            tooltip="Take the 'did you mean' (else: the next field)",
+            id="portfolio.filter.take",
+        ),
     ]
+
+    def action_take_near(self) -> None:
+        # Only while a "did you mean" shows; else tab moves the focus on, as everywhere.
+        if not self.query_ancestor(FilterBar).take_near():
+            raise SkipAction()
 
     def action_done(self) -> None:
         self.post_message(self.Done())
@@ -112,7 +155,14 @@ class FilterBar(Vertical):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    FilterBar > .filter-bar--error { color: $text-error; }
+    /* Two lines: a "did you mean" and its "tab: take it" must not be cut at 80 columns. */
+    FilterBar > .filter-bar--error {
+        color: $text-error;
+        height: auto;
+        max-height: 2;
+        text-wrap: wrap;
+        text-overflow: clip;
+    }
     FilterBar > .filter-bar--hint { color: $text-muted; }
     Screen.-filter-error FilterBar > .filter-bar--error { display: block; }
     Screen.-filtering FilterBar > .filter-bar--hint { display: block; }
@@ -170,6 +220,7 @@ class FilterBar(Vertical):
         self._pending: tuple[PilotFilter, str, bool] | None = None  # the latest text waiting for it
         self._error_timer: Timer | None = None
         self._burst_timer: Timer | None = None
+        self._near: Misspelt | None = None  # the "did you mean" the error line shows, taken with tab
         self.burst_s = BURST_S
 
     def compose(self) -> ComposeResult:
@@ -271,14 +322,15 @@ class FilterBar(Vertical):
             self._burst_timer = None
         self._stop_error_timer()
         try:
-            pilot_filter = parse_filter(text)
+            pilot_filter = parse_filter(text, self._vocabulary(text))
         except ValueError as exc:
             self._pending = None  # the user moved past the last valid text: do not load it
-            reason = clip(printable(str(exc)), 200)
+            near = exc if isinstance(exc, Misspelt) and take_near(text, exc) is not None else None
+            reason = clip(printable(f"{near.head} tab: take it{near.tail}" if near else str(exc)), 200)
             if now:
-                self._show_error(reason)
+                self._show_error(reason, near)
             else:
-                self._error_timer = self.set_timer(ERROR_AFTER_S, lambda: self._show_error(reason))
+                self._error_timer = self.set_timer(ERROR_AFTER_S, lambda: self._show_error(reason, near))
             return False
         self._show_error("")
         if self._holding:
@@ -286,6 +338,15 @@ class FilterBar(Vertical):
         else:
             self._post_applied(pilot_filter, text, cleared)
         return True
+
+    def _vocabulary(self, text: str) -> FilterVocabulary | None:
+        """The portfolio's tags (and its offices, only when an office is named: reading them walks an index
+        of every pilot), remembered by the store until the next write; None outside the app."""
+        portfolio = getattr(self.app, "portfolio", None)
+        if portfolio is None:
+            return None
+        words: FilterVocabulary = portfolio.filter_vocabulary(offices="office:" in text.lower())
+        return words
 
     def _post_applied(self, pilot_filter: PilotFilter, text: str, cleared: bool) -> bool:
         self.applied_text = text
@@ -302,7 +363,23 @@ class FilterBar(Vertical):
             self.post_message(applied)
         return True
 
-    def _show_error(self, reason: str) -> None:
+    def take_near(self) -> bool:
+        """Replace the misspelt value in the input with the one the error line suggests, and apply the
+        filter; False when no suggestion shows."""
+        if self._near is None or not self.screen.has_class("-filter-error"):
+            return False
+        corrected = take_near(self.input.value, self._near)
+        if corrected is None:
+            return False
+        field = self.input
+        with field.prevent(Input.Changed):
+            field.value = corrected
+        field.cursor_position = len(corrected)
+        self._submit(corrected, now=True)
+        return True
+
+    def _show_error(self, reason: str, near: Misspelt | None = None) -> None:
+        self._near = near if reason else None
         self._error_timer = None
         self.query_one(f"#{self.prefix}-error", Static).update(Content(reason))
         self.screen.set_class(bool(reason), "-filter-error")

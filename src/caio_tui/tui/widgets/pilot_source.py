@@ -25,7 +25,8 @@ from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.queries import SortKey
 from caio_tui.tui.styles.rich_styles import Palette
 from caio_tui.tui.styles.text import short_office
-from caio_tui.tui.widgets.virtual_table import Cell, Column, TableRow
+from caio_tui.tui.widgets.pilot_columns import COUNT, PERCENT, SHORT, Layout, blockers_cell, layout_for
+from caio_tui.tui.widgets.virtual_table import Cell, TableRow
 
 BAR_WIDTH = 5
 STALLED_MARK = "!"
@@ -44,17 +45,6 @@ SORT_ORDER: tuple[SortKey, ...] = (
     SortKey.BLOCKERS,
     SortKey.DAYS,
 )
-COLUMN_LABELS: dict[SortKey, str] = {
-    SortKey.ID: "ID",
-    SortKey.NAME: "Name",
-    SortKey.OFFICE: "Office",
-    SortKey.STAGE: "Stage",
-    SortKey.READINESS: "Ready",
-    SortKey.TERRITORY: "Territory",
-    SortKey.BLOCKERS: "Blockers",
-    SortKey.DAYS: "Days",
-}
-
 SORT_NAMES: dict[SortKey, str] = {
     SortKey.ID: "id",
     SortKey.NAME: "name",
@@ -65,8 +55,6 @@ SORT_NAMES: dict[SortKey, str] = {
     SortKey.BLOCKERS: "open blockers",
     SortKey.DAYS: "days in stage",
 }
-SHORT_LABELS: dict[SortKey, str] = {SortKey.TERRITORY: "Terr."}
-
 _SHORT_TERRITORY = {
     Territory.INFRASTRUCTURE: "infra",
     Territory.ORGANIZATIONAL: "org",
@@ -74,45 +62,6 @@ _SHORT_TERRITORY = {
     Territory.CLEAR: "clear",
     Territory.UNASSESSED: "unas.",
 }
-
-# Widths of the short columns; the name and the office share what is left of the terminal's width. Days:
-# four digits (an imported inventory dates pilots back years) and a mark.
-_WIDE = {"id": 8, "stage": 11, "readiness": 10, "territory": 14, "blockers": 22, "days": 6}
-_NARROW = {"id": 7, "stage": 11, "readiness": 9, "territory": 5, "blockers": 12, "days": 5}
-NAME_MIN, NAME_MAX = 14, 40
-OFFICE_MIN, OFFICE_MAX = 6, 20
-WIDE_REST = 36  # below this much room for name and office, the narrow layout
-GUTTER_AND_SEPARATORS = 2 + 7  # the table's marker gutter and the blanks between 8 columns
-
-
-@dataclass(frozen=True)
-class Layout:
-    columns: tuple[Column, ...]
-    compact: bool  # abbreviated territories and a shorter readiness bar
-
-
-def layout_for(width: int) -> Layout:
-    """Columns that fill `width` cells: fixed widths for the short columns, the rest shared by the name
-    (about two thirds, at most NAME_MAX) and the office; a narrow terminal gets the compact layout."""
-    compact = width - GUTTER_AND_SEPARATORS - sum(_WIDE.values()) < WIDE_REST
-    widths = dict(_NARROW if compact else _WIDE)
-    rest = width - GUTTER_AND_SEPARATORS - sum(widths.values())
-    office = max(OFFICE_MIN, min(OFFICE_MAX, rest * 35 // 100))
-    name = max(NAME_MIN, rest - office)
-    if name > NAME_MAX:
-        office += name - NAME_MAX
-        name = NAME_MAX
-    widths |= {"name": name, "office": office}
-    columns = tuple(
-        Column(
-            key.value,
-            SHORT_LABELS.get(key, COLUMN_LABELS[key]) if compact else COLUMN_LABELS[key],
-            widths[key.value],
-            align="right" if key in (SortKey.READINESS, SortKey.DAYS) else "left",
-        )
-        for key in SORT_ORDER
-    )
-    return Layout(columns, compact)
 
 
 @dataclass(frozen=True)
@@ -136,7 +85,7 @@ class PilotSource:
         marked: Collection[str] = (),
         count: int | None = None,
         now: datetime | None = None,
-        compact: bool = False,
+        layout: Layout | None = None,
         palette: Palette | None = None,
         on_error: Callable[[str], None] | None = None,
         pages: Mapping[int, Sequence[PilotRow]] | None = None,
@@ -145,7 +94,7 @@ class PilotSource:
         self.on_error = on_error
         self.query = query
         self.marked = marked
-        self.compact = compact
+        self.layout = layout or layout_for(120)
         self.palette = palette or Palette()
         self._count = count
         self._now = now
@@ -169,7 +118,15 @@ class PilotSource:
                 self.on_error(str(exc))
             return []
         now = self._now or self.portfolio.clock()
-        return [TableRow(p.id, self.cells(p, now), p.id in self.marked) for p in pilots]
+        tags = self._open_tags(pilots)
+        return [TableRow(p.id, self.cells(p, now, tags.get(p.id)), p.id in self.marked) for p in pilots]
+
+    def _open_tags(self, pilots: Sequence[PilotRow]) -> dict[str, list[str]]:
+        """The open tags of the page's pilots with more than one (one query a page; the row holds the first)."""
+        if "blockers" not in self.layout.keys or self.layout.form("blockers") == COUNT:
+            return {}
+        several = [p.id for p in pilots if p.open_blockers > 1]
+        return self.portfolio.open_blocker_tags(several) if several else {}
 
     def _pilots(self, offset: int, limit: int) -> Sequence[PilotRow]:
         f, sort, descending = self.query.filter, self.query.sort, self.query.descending
@@ -196,17 +153,28 @@ class PilotSource:
 
     # ---- cells ---------------------------------------------------------------------------------------
 
-    def cells(self, pilot: PilotRow, now: datetime) -> tuple[Cell, ...]:
-        return (
-            pilot.id,
-            printable(pilot.name),
-            printable(short_office(pilot.office) if self.compact else pilot.office),
-            self._stage(pilot),
-            self._readiness(pilot.readiness),
-            self._territory(pilot.territory),
-            self._blockers(pilot),
-            self._days(pilot, now),
-        )
+    def cells(self, pilot: PilotRow, now: datetime, tags: list[str] | None = None) -> tuple[Cell, ...]:
+        """The pilot's cells for the layout's columns, in their order."""
+        return tuple(self._cell(key, pilot, now, tags) for key in self.layout.keys)
+
+    def _cell(self, key: str, pilot: PilotRow, now: datetime, tags: list[str] | None) -> Cell:
+        match key:
+            case "id":
+                return pilot.id
+            case "name":
+                return printable(pilot.name)
+            case "office":
+                return printable(short_office(pilot.office) if self.layout.form("office") == SHORT else pilot.office)
+            case "stage":
+                return self._stage(pilot)
+            case "readiness":
+                return self._readiness(pilot.readiness)
+            case "territory":
+                return self._territory(pilot.territory)
+            case "blockers":
+                return self._blockers(pilot, tags)
+            case _:
+                return self._days(pilot, now)
 
     def _stage(self, pilot: PilotRow) -> Cell:
         if pilot.stage is Stage.RETIRED:
@@ -218,11 +186,12 @@ class PilotSource:
     def _readiness(self, score: float) -> Text:
         percent = round(score * 100)
         style = self.palette.success if percent >= 75 else self.palette.warning if percent >= 40 else self.palette.error
-        bar = readiness_bar(score, BAR_WIDTH - 1 if self.compact else BAR_WIDTH)
-        return Text.assemble(f"{percent:>3}% ", (bar, style))
+        if self.layout.form("readiness") == PERCENT:
+            return Text(f"{percent:>3}%", style=style)
+        return Text.assemble(f"{percent:>3}% ", (readiness_bar(score, BAR_WIDTH), style))
 
     def _territory(self, territory: Territory) -> Cell:
-        label = _SHORT_TERRITORY[territory] if self.compact else territory.value
+        label = _SHORT_TERRITORY[territory] if self.layout.form("territory") == SHORT else territory.value
         style = {
             Territory.INFRASTRUCTURE: self.palette.accent,
             Territory.ORGANIZATIONAL: self.palette.secondary,
@@ -232,10 +201,16 @@ class PilotSource:
         }[territory]
         return Text(label, style=style)
 
-    def _blockers(self, pilot: PilotRow) -> Cell:
+    def _blockers(self, pilot: PilotRow, tags: list[str] | None) -> Cell:
         if not pilot.open_blockers:
             return ""
-        return Text.assemble((str(pilot.open_blockers), "bold"), " ", printable(pilot.top_blocker))
+        if tags is None:
+            tags = [pilot.top_blocker] if pilot.top_blocker else []
+        elif pilot.top_blocker in tags:  # the row's top blocker first, as the detail screen lists it
+            tags = [pilot.top_blocker, *(t for t in tags if t != pilot.top_blocker)]
+        text = blockers_cell(pilot.open_blockers, [printable(t) for t in tags], self.layout.width("blockers"))
+        count, _, rest = text.partition(" ")
+        return Text.assemble((count, "bold"), " " if rest else "", rest)
 
     def _days(self, pilot: PilotRow, now: datetime) -> Text:
         days = pilot.days_in_stage(now)
@@ -245,4 +220,4 @@ class PilotSource:
         return Text.assemble(f"{days}", stale or " ")
 
 
-__all__ = ["SORT_ORDER", "Layout", "PilotQuery", "PilotSource", "layout_for"]
+__all__ = ["SORT_ORDER", "PilotQuery", "PilotSource"]

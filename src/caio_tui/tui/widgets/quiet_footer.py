@@ -7,21 +7,27 @@ shows the view, so they sat between a view key and its frame. This one remembers
 from (key, the key as shown, label, action, enabled, tooltip, group) and skips a rebuild that would draw
 the same; a change (a key enabled or disabled, another screen's keys) still rebuilds.
 
-It also shows only the keys that fit: Textual's footer lets keys run on under the command palette key,
-which left pieces of words beside it at 80 columns. Keys are dropped from the end (the app-wide ones come
-last); the help screen (`?`) lists every key.
+It also shows only the keys that fit, the keys that matter first: Textual's footer lets keys run on under
+the command palette key, which left pieces of words beside it at 80 columns, and it dropped `> Promote`,
+`r Resolve` and `u Undo` there. A screen names the actions it wants first (`FOOTER_FIRST`, e.g. promote,
+resolve, undo); its other keys follow in their order, then the app-wide ones (undo, help, quit, export);
+keys are dropped from the end. The help screen (`?`) lists every key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
+
+# The app-wide keys in the footer, after the screen's own: the ones a user reaches for first, first.
+APP_ORDER = ("undo", "help", "quit_or_back", "export")
 
 Shown = tuple[tuple[str, str, str, str, bool, str, str], ...]
 
@@ -49,7 +55,8 @@ class QuietFooter(Footer):
         palette = [w for w in widgets if w.has_class("-command-palette")]
         room = self.app.size.width - sum(self._width(w) for w in palette)
         kept: list[Widget] = []
-        for widget in (w for w in widgets if not w.has_class("-command-palette")):
+        keys = [w for w in widgets if not w.has_class("-command-palette")]
+        for widget in sorted(keys, key=self._rank()):
             room -= self._width(widget)
             if room < 0:
                 break
@@ -57,6 +64,26 @@ class QuietFooter(Footer):
         self.styles.grid_size_columns = len(kept)
         yield from kept
         yield from palette
+
+    def _rank(self) -> Callable[[Widget], int]:
+        """Where a key goes in the footer: the screen's FOOTER_FIRST in its order, then the screen's other
+        keys (a stable sort keeps their order), then the app-wide ones in APP_ORDER."""
+        first: tuple[str, ...] = getattr(self.screen, "FOOTER_FIRST", ())
+        app_actions = {b.action for node, b, _e, _t in self.screen.active_bindings.values() if node is self.app}
+
+        typing = {b.action for node, b, _e, _t in self.screen.active_bindings.values() if isinstance(node, Input)}
+
+        def rank(widget: Widget) -> int:
+            action = getattr(widget, "action", "")
+            if action in typing:  # a line being typed in (the filter): its own keys are what matter now
+                return -1
+            if action in first:
+                return first.index(action)
+            if action in app_actions:
+                return 2000 + (APP_ORDER.index(action) if action in APP_ORDER else len(APP_ORDER))
+            return 1000
+
+        return rank
 
     def _width(self, widget: Widget) -> int:
         """The cells a key takes in the footer (key, description and their padding)."""

@@ -217,6 +217,17 @@ def _fit_text(text: Text, width: int, right: bool, style: Style, console: Consol
     return segments
 
 
+def _sorted_label(label: str, arrow: str, width: int) -> str:
+    """A sorted column's label with its arrow after it, on every column: an arrow before a right-aligned
+    label reads as the column to its left's ("Open ▼ Oldest"). Spaced when it fits, else attached, else
+    the label gives way."""
+    if cell_len(label) + 2 <= width:
+        return f"{label} {arrow}"
+    if cell_len(label) + 1 <= width:
+        return f"{label}{arrow}"
+    return _fit_str(label, width - 1, right=False) + arrow
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A focusable table over a :class:`RowSource` that renders only the visible rows.
 
@@ -797,10 +808,7 @@ class VirtualTable(ScrollView, can_focus=True):
             right = column.align == "right"
             label = column.label
             if sort is not None and sort[0] == column.key and width >= 3:
-                arrow = "▼" if sort[1] else "▲"
-                if cell_len(label) > width - 2:
-                    label = _fit_str(label, width - 2, right=False)
-                label = f"{arrow} {label}" if right else f"{label} {arrow}"
+                label = _sorted_label(label, "▼" if sort[1] else "▲", width)
             parts.append(_fit_str(label, width, right))
         return Strip([Segment("".join(parts), style)], layout.total)
 

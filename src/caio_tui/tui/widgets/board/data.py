@@ -76,8 +76,10 @@ class BoardData:
 
 
 def lane_filter(pilot_filter: PilotFilter, stage: Stage) -> PilotFilter | None:
-    """The filter of one lane; None when the filter's own stages leave this lane out."""
+    """The filter of one lane; None when the filter's own stages (or `-stage:`) leave this lane out."""
     if pilot_filter.stages and stage not in pilot_filter.stages:
+        return None
+    if pilot_filter.excluded is not None and stage in pilot_filter.excluded.stages:
         return None
     return replace(pilot_filter, stages=(stage,))
 

@@ -1,8 +1,8 @@
 """The Pipeline board drawn: a card's lines, a lane of cards (LaneView) and the lanes side by side (Board).
 
-A card shows a pilot's name, office, readiness bar and one glyph per open blocker (by category), its days
-in stage, and marks for a stalled pilot, a stale approval and a pilot below its gate (after its readiness:
-it stands where its readiness would not let it in today).
+A card shows a pilot's name, office, readiness bar and one glyph per open blocker (by category, each its
+own shape), its days in stage, and one mark each for a stalled pilot, a stale approval and a pilot below its
+gate (after its readiness: it stands where its readiness would not let it in today).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ SHORT_LABEL: dict[Stage, str] = {
     Stage.INTAKE: "Intake",
     Stage.POC: "PoC",
     Stage.PILOT: "Pilot",
-    Stage.READINESS: "Readiness",
-    Stage.PRODUCTION: "Production",
+    Stage.READINESS: "Ready",
+    Stage.PRODUCTION: "Prod",
     Stage.SCALED: "Scaled",
     Stage.RETIRED: "Retired",
 }
@@ -52,6 +52,7 @@ MUTED = "$text-muted"
 STALLED_STYLE = "bold $text-warning"
 STALE_STYLE = "bold $text-error"
 BELOW_GATE_MARK = "↓"  # stands at a stage whose gates it would fail today
+STALE_MARK = "≠"  # the approval was made on a state the pilot no longer has (as in the table)
 FOCUS_STYLE = "on $primary 25%"
 FOCUS_BLURRED_STYLE = "on $primary 10%"
 
@@ -71,10 +72,11 @@ def blocker_glyphs(blockers: Sequence[BlockerCategory], room: int) -> Content:
 
 
 def _marks(card: Card, room: int) -> Content:
-    """Days in stage, then the stalled and stale marks in the longest words that fit in `room` cells."""
+    """Days in stage, then the stalled and stale marks in the longest words that fit in `room` cells. A
+    stalled pilot is marked here only (one way: the word or `!`); a stale approval by `≠` or its words."""
     days = f"{card.days}d"
     stalled = [" stalled", "!"] if card.stalled else [""]
-    stale = [" approval stale", " stale", " ✗"] if card.stale else [""]
+    stale = [" approval stale", " stale", STALE_MARK] if card.stale else [""]
     for stalled_word in stalled:
         for stale_word in stale:
             if len(days) + len(stalled_word) + len(stale_word) <= room:
@@ -83,27 +85,45 @@ def _marks(card: Card, room: int) -> Content:
     return Content.assemble((stalled[-1].strip(), STALLED_STYLE), (stale[-1].strip(), STALE_STYLE), " ", (days, MUTED))
 
 
+def _name_lines(name: str, width: int) -> tuple[str, str]:
+    """A name over two lines of `width` cells, broken between words where it can be (a narrow card)."""
+    if len(name) <= width:
+        return name, ""
+    cut = name.rfind(" ", 0, width + 1)
+    if cut <= 0:  # a first word longer than the line: cut it, and the next line starts at the next word
+        space = name.find(" ")
+        return name[: width - 1] + "…", name[space + 1 :] if space > 0 else ""
+    return name[:cut].rstrip(), name[cut:].strip()
+
+
 def card_lines(card: Card, width: int) -> list[Content]:
-    """The card's four lines, each exactly `width` cells: a gutter marking a stalled pilot or a stale
-    approval, then the name; the office; the readiness bar; the blocker glyphs with days in stage and the
-    marks."""
+    """The card's four lines, each exactly `width` cells: the name; the office; the readiness; the blocker
+    glyphs with days in stage and the marks. On a narrow card the name takes the office's line when it
+    needs it, and the readiness bar gives way to the percentage."""
     narrow = width < NARROW_LANE
-    inner = max(1, width - 2)
-    gutter_style = STALE_STYLE if card.stale else STALLED_STYLE if card.stalled else ""
-    gutter = Content.styled("▌", gutter_style) if gutter_style else Content(" ")
-    percent = f" {round(card.readiness * 100):>3}%"
-    below = (BELOW_GATE_MARK if narrow else f" {BELOW_GATE_MARK}") if card.below_gate else ""
-    bar = readiness_bar(card.readiness, max(2, min(12, inner - len(percent) - len(below))))
-    glyphs = blocker_glyphs(card.blockers, min(6, inner // 3))
+    pad = "" if narrow else " "  # a narrow card uses every cell
+    inner = max(1, width - len(pad))
+    percent = f"{round(card.readiness * 100)}%"
+    below = BELOW_GATE_MARK if card.below_gate else ""
+    room = inner - len(percent) - len(below) - 1
+    bar = readiness_bar(card.readiness, min(12, room)) + " " if room >= 3 else ""
+    glyphs = blocker_glyphs(card.blockers, min(6, max(2, inner // 3)))
     spacer = " " if glyphs.cell_length else ""
+    name = printable(card.name)
     office = printable(short_office(card.office) if narrow else card.office) or "—"
+    first = Content.styled(name, "bold")
+    second = Content.styled(office, MUTED)
+    if narrow:
+        top, rest = _name_lines(name, inner)
+        if rest:
+            first, second = Content.styled(top, "bold"), Content.styled(rest, "bold")
     rows = [
-        Content.styled(printable(card.name), "bold"),
-        Content.styled(office, MUTED),
+        first,
+        second,
         Content.assemble((bar, "$text-success"), (percent, MUTED), (below, STALE_STYLE)),
         Content.assemble(glyphs, spacer, _marks(card, inner - glyphs.cell_length - len(spacer))),
     ]
-    return [Content.assemble(gutter, " ", row.truncate(inner, ellipsis=True, pad=True)) for row in rows]
+    return [Content.assemble(pad, row.truncate(inner, ellipsis=True, pad=True)) for row in rows]
 
 
 def window_size(height: int) -> int:
@@ -168,7 +188,8 @@ class LaneView(Widget):
             return self._collapsed(width)
         lines = [self._heading(width), Content.styled("─" * width, MUTED)]
         if lane.total == 0:
-            lines.append(Content.styled("  no pilots", MUTED))
+            empty = "  no pilots" if width >= 11 else "no pilots" if width >= 9 else "none"
+            lines.append(Content.styled(empty, MUTED).truncate(width))  # one line, never wrapped
             return Content("\n").join(lines)
         shown = min(self.window, lane.total - lane.top)
         lines.append(Content.styled(f"  ↑ {lane.top:,} more", MUTED) if lane.top else Content(""))
@@ -185,12 +206,14 @@ class LaneView(Widget):
         """The stage and its count; a short name for the stage when the long one leaves no room."""
         count = f"{self.lane.total:,}"
         label = self.lane.stage.label
-        gap = "  "
+        lead, gap = " ", "  "
         if len(label) + len(gap) + len(count) > width - 1:
             label, gap = SHORT_LABEL[self.lane.stage], " "
+        if len(label) + len(gap) + len(count) > width - 1:
+            lead = ""  # a narrow lane: the heading starts at its edge, as its cards do
         # The count always shows; a label without room for it gives way.
-        label = clip(label, max(1, width - 1 - len(gap) - len(count)))
-        return Content.assemble(" ", (label, "bold"), gap, (count, "bold $text-accent")).truncate(width)
+        label = clip(label, max(1, width - len(lead) - len(gap) - len(count)))
+        return Content.assemble(lead, (label, "bold"), gap, (count, "bold $text-accent")).truncate(width)
 
     def _card(self, position: int, width: int) -> list[Content]:
         card = self.lane.card(position)

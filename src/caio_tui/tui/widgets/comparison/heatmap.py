@@ -29,7 +29,7 @@ AREA_SHORT: dict[str, str] = {
     "ato": "ATO",
     "data": "Data",
     "system_identity": "SysID",
-    "hi": "M2521",
+    "hi": "OMB",  # the M-25-21 minimum practices (high-impact pilots only)
 }
 
 AREA_COMPACT: dict[str, str] = {
@@ -41,7 +41,7 @@ AREA_COMPACT: dict[str, str] = {
     "ato": "ATO",
     "data": "Data",
     "system_identity": "SyID",
-    "hi": "M25",
+    "hi": "OMB",
 }
 
 
@@ -117,15 +117,17 @@ class HeatmapSource:
         percent = round(row.readiness * 100)
         ready = Text(f"{percent}%", style=score_style(row.readiness, self.palette))
         applies = {a.id for a in self.catalog_areas(row.pilot.high_impact)}
-        areas = [self._area(row.areas.get(a.id), a.id in applies) for a in self.areas]
+        areas = [self._area(row.areas.get(a.id), a.id in applies, a.id in row.unassessed) for a in self.areas]
         return (row.pilot.id, printable(row.pilot.name), ready, *areas)
 
     def catalog_areas(self, high_impact: bool) -> list[Area]:
         return self.portfolio.catalog().areas(high_impact)
 
-    def _area(self, score: float | None, applies: bool) -> Text:
+    def _area(self, score: float | None, applies: bool, unassessed: bool = False) -> Text:
         if not applies:
             return Text("·", style=self.palette.muted)
+        if unassessed:  # nobody has looked: a question mark in the muted colour, never a red gap
+            return Text("?", style=self.palette.muted)
         if score is None:  # every item waived or not applicable
             return Text("–", style=self.palette.accent)
         if self.compact:

@@ -196,6 +196,8 @@ def blocker_prompt(blocker: Blocker, tag: BlockerTag | None, width: int) -> Cont
     lines = [head]
     if blocker.note:
         lines.append(hang(Content.assemble("  ", printable(blocker.note)), width, 2))
+    if blocker.resolution:
+        lines.append(hang(Content.assemble("  ", ("how: ", MUTED), printable(blocker.resolution)), width, 2))
     lines.append(hang(Content.assemble("  ", (who, MUTED)), width, 2))
     return Content("\n").join(lines)
 

@@ -1,0 +1,7 @@
+-- caio-tui portfolio schema, version 10: a pilot's seal is one state_seal row.
+-- Until now each pilot had up to four rows in state_seal (its own row, its coverage, its blockers, its
+-- stage moves: 369,000 rows at 100,000 pilots), each the digest of the rows as JSON arrays. From this
+-- version a pilot has ONE row (tbl 'pilot', 128 bytes: the four digests, over the values as text), so a
+-- bulk load can digest its pilots from the values it inserts (store/seal_digest.py, store/bulk_seal.py).
+-- No statement here: the upgrade (store/upgrade_seal.py) digests the old way before and the new way after,
+-- and a group whose seal did not hold before the upgrade is still named by verify after it.

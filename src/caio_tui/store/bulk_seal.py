@@ -1,0 +1,245 @@
+"""A bulk load's pilots sealed from the values it inserts, not by reading them back (store/bulk.py).
+
+Reading 1.5 million rows back to digest them at the end of a 100,000-pilot load cost about 3 s (SQLite
+building every row's text, then 369,000 digests and seal rows). The loader has the values in hand, so each
+batch's pilots are digested here in the text SQLite gives `verify` (seal_digest.py: the values as text
+joined by U+001F, a REAL as SQLite casts it, NULL as U+001C, in the order of the index that reads them),
+with the ids SQLite gives the blockers and stage moves (one more than the largest, in insertion order).
+
+Only into empty tables with the columns this module knows (later columns with a constant default are
+fine). Anything it cannot be sure of goes to SQLite at the end: a pilot whose values hold a separator or
+whose rows are not together in its batch, and the whole load when the ids SQLite gave are not the ones
+counted here (then `start` or `finish` returns None and the seal reads every row, as before).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from itertools import count, groupby
+from operator import itemgetter
+from typing import Any
+
+from caio_tui.store.seal_digest import EMPTY, NULL, PER_PILOT, SEP
+
+# The columns of each table in the order of the table (schema 10), and the ones the loader leaves to
+# their default (store/bulk.py inserts the rest, in this order).
+KNOWN = {
+    "pilot": (
+        "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra",
+        "created_at", "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers",
+        "top_blocker", "approval_stale", "below_gate", "ready",
+    ),
+    "coverage": ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by"),
+    "blocker": (
+        "id", "pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution",
+    ),
+    "stage_move": ("id", "pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules"),
+}  # fmt: skip
+PILOT_VALUES = len(KNOWN["pilot"]) - 1  # the values the loader gives per pilot: approval_stale keeps its default
+BLOCKER_VALUES = len(KNOWN["blocker"]) - 1  # and per blocker: SQLite gives the id
+
+
+class BulkDigests:
+    """The digests of the pilots of one bulk load, batch after batch (`add`), stored at commit (`finish`)."""
+
+    def __init__(self, conn: sqlite3.Connection, tails: dict[str, tuple[str, int, int]], stale: str) -> None:
+        self.conn = conn
+        self.sealed: dict[str, bytes] = {}  # pilot id -> its seal row (four digests)
+        self.redo: set[str] = set()  # pilots digested by SQLite at the end
+        self.rows = {"blocker": 0, "stage_move": 0}  # inserted so far: the next id is one more
+        self._tail = {t: (text, nulls) for t, (text, nulls, _) in tails.items()}  # later columns' defaults
+        self._width = {t: len(KNOWN[t]) + extra for t, (_, _, extra) in tails.items()}
+        self._stale = stale  # approval_stale's default, as text
+        self._reals: dict[float, str] = {}
+
+    @classmethod
+    def start(cls, conn: sqlite3.Connection) -> BulkDigests | None:
+        """Ready to digest a load into these tables; None when they hold rows or have other columns."""
+        tails: dict[str, tuple[str, int, int]] = {}
+        stale: str | None = None
+        for table in PER_PILOT:
+            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                return None
+            info = conn.execute(f"PRAGMA table_info({table})").fetchall()
+            known = KNOWN[table]
+            if tuple(str(r[1]) for r in info[: len(known)]) != known:
+                return None
+            text, nulls = "", 0
+            for _, _, kind, _, default, _ in info[len(known) :]:
+                value = _default(conn, str(kind), default)
+                if value is False:
+                    return None
+                text += SEP + (NULL if value is None else str(value))
+                nulls += value is None
+            tails[table] = (text, nulls, len(info) - len(known))
+            if table == "pilot":
+                column = next(r for r in info if r[1] == "approval_stale")
+                value = _default(conn, str(column[2]), column[4])
+                if not isinstance(value, str):
+                    return None
+                stale = value
+        return None if stale is None else cls(conn, tails, stale)
+
+    def add(self, pilots: list[Any], coverage: list[Any], blockers: list[Any], moves: list[Any]) -> None:
+        """Digest one batch, before it is inserted (blockers and moves get their ids in this order)."""
+        covered = self._runs(coverage, 7)
+        blocked, moved = self._runs(blockers, BLOCKER_VALUES), self._runs(moves, 7)
+        blocker_rows = self._blocker_rows(blockers, self.rows["blocker"] + 1)
+        move_texts = self._move_texts(moves, self.rows["stage_move"] + 1)
+        self.rows["blocker"] += len(blockers) // BLOCKER_VALUES
+        self.rows["stage_move"] += len(moves) // 7
+        sha, pop, sealed, redo = hashlib.sha256, dict.pop, self.sealed, self.redo
+        for start in range(0, len(pilots), PILOT_VALUES):
+            pilot_id = pilots[start]
+            if pilot_id in sealed or pilot_id in redo:
+                redo.add(pilot_id)
+                continue
+            try:
+                texts = (
+                    self._pilot(pilots[start : start + PILOT_VALUES]),
+                    self._coverage(coverage, pop(covered, pilot_id, None)),
+                    self._blockers(blocker_rows, pop(blocked, pilot_id, None)),
+                    self._moves(move_texts, moves, pop(moved, pilot_id, None)),
+                )
+            except (TypeError, ValueError):  # a value of another type: SQLite says what it stored
+                redo.add(pilot_id)
+                continue
+            if None in texts:
+                redo.add(pilot_id)
+                continue
+            slots = b""
+            for table, text in zip(PER_PILOT, texts, strict=True):
+                slots += (
+                    sha(f"{table}\x1f{pilot_id}\x1f{text}".encode("utf-8", "surrogatepass")).digest() if text else EMPTY
+                )
+            sealed[pilot_id] = slots
+        for left in (covered, blocked, moved):  # rows of a pilot not in the batch
+            redo.update(left)
+
+    def finish(self) -> dict[str, bytes] | None:
+        """Every pilot's seal row, once the load is in; None if SQLite gave other ids than counted here."""
+        for table in ("blocker", "stage_move"):
+            count, last = self.conn.execute(f"SELECT count(*), coalesce(max(rowid), 0) FROM {table}").fetchone()
+            if count != self.rows[table] or last != self.rows[table]:
+                return None
+        if self.redo:
+            self._digest_in_sqlite(sorted(self.redo))
+        return self.sealed
+
+    def _digest_in_sqlite(self, pilot_ids: list[str]) -> None:
+        from caio_tui.store import seal  # here: seal imports this module
+
+        found = {t: seal.digests_of(self.conn, t, list(pilot_ids)) for t in PER_PILOT}
+        for pilot_id in pilot_ids:
+            slots = b"".join(found[t].get(pilot_id, EMPTY) for t in PER_PILOT)
+            if slots == EMPTY * len(PER_PILOT):
+                self.sealed.pop(pilot_id, None)
+            else:
+                self.sealed[pilot_id] = slots
+
+    # ---- one pilot's text in each table (None: let SQLite digest it) -----------------------------------
+
+    def _runs(self, values: list[Any], width: int) -> dict[str, tuple[int, int]]:
+        """Where each pilot's rows are in a batch (first row, end); a pilot whose rows are not together goes
+        to SQLite."""
+        runs: dict[str, tuple[int, int]] = {}
+        at = 0
+        for pilot_id, rows in groupby(values[0::width]):
+            count = len(list(rows))
+            if pilot_id in runs:
+                self.redo.add(pilot_id)
+            runs[pilot_id] = (at, at + count)
+            at += count
+        return runs
+
+    def _real(self, value: float) -> str:
+        text = self._reals.get(value)
+        if text is None:  # as SQLite casts it: its own rendering, asked once per distinct value
+            cast = self.conn.execute("SELECT CAST(CAST(? AS REAL) AS TEXT)", (value,)).fetchone()[0]
+            text = self._reals[value] = str(cast)
+        return text
+
+    def _pilot(self, row: list[Any]) -> str | None:
+        (pilot_id, name, office, owner, stage, position, high, description, extra, created, entered, readiness,
+         not_assessed, territory, open_blockers, top, below, ready) = row  # fmt: skip
+        text = (
+            f"{pilot_id}\x1f{name}\x1f{office}\x1f{owner}\x1f{stage}\x1f{int(position)}\x1f{int(high)}\x1f"
+            f"{description}\x1f{extra}\x1f{created}\x1f{entered}\x1f{self._real(readiness)}\x1f{int(not_assessed)}"
+            f"\x1f{territory}\x1f{int(open_blockers)}\x1f{top}\x1f{self._stale}\x1f{int(below)}\x1f{int(ready)}"
+            f"{self._tail['pilot'][0]}"
+        )
+        return _checked(text, 1, self._width["pilot"], self._tail["pilot"][1])
+
+    def _coverage(self, values: list[Any], run: tuple[int, int] | None) -> str | None:
+        if run is None:
+            return ""
+        part = values[run[0] * 7 : run[1] * 7]
+        tail, nulls = self._tail["coverage"]
+        items = part[1::7]
+        if tail or items != sorted(items):  # the seal reads them in the primary key's order
+            rows = sorted((part[i : i + 7] for i in range(0, len(part), 7)), key=itemgetter(1))
+            text = (tail + SEP).join(SEP.join(r) for r in rows) + tail
+        else:
+            text = SEP.join(part)
+        count = run[1] - run[0]
+        return _checked(text, count, self._width["coverage"], nulls * count)
+
+    def _blocker_rows(self, values: list[Any], first_id: int) -> list[tuple[bool, str, int, str]]:
+        """Each blocker's place in the index (open first, then by when resolved, then by id) and its text."""
+        tail = self._tail["blocker"][0]
+        fields = iter(values)
+        return [
+            (resolved is not None, resolved or "", row_id,
+             f"{row_id}\x1f{pilot_id}\x1f{tag}\x1f{note}\x1f{opened}\x1f{by}\x1f"
+             f"{NULL if resolved is None else resolved}\x1f{resolver}\x1f{how}{tail}")
+            for row_id, (pilot_id, tag, note, opened, by, resolved, resolver, how) in zip(
+                count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, fields, strict=True)
+            )
+        ]  # fmt: skip
+
+    def _blockers(self, rows: list[tuple[bool, str, int, str]], run: tuple[int, int] | None) -> str | None:
+        if run is None:
+            return ""
+        mine = rows[run[0] : run[1]]
+        if len(mine) > 1:
+            mine.sort()
+        nulls = sum(not r[0] for r in mine) + self._tail["blocker"][1] * len(mine)
+        return _checked(SEP.join(r[3] for r in mine), len(mine), self._width["blocker"], nulls)
+
+    def _move_texts(self, values: list[Any], first_id: int) -> list[str]:
+        tail = self._tail["stage_move"][0]
+        fields = iter(values)
+        return [
+            f"{row_id}\x1f{pilot_id}\x1f{NULL if before is None else before}\x1f{after}\x1f{at}\x1f{actor}\x1f"
+            f"{override}\x1f{failed}{tail}"
+            for row_id, (pilot_id, before, after, at, actor, override, failed) in zip(
+                count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, strict=True)
+            )
+        ]
+
+    def _moves(self, texts: list[str], values: list[Any], run: tuple[int, int] | None) -> str | None:
+        if run is None:
+            return ""
+        rows = run[1] - run[0]
+        nulls = values[run[0] * 7 : run[1] * 7].count(None) + self._tail["stage_move"][1] * rows
+        return _checked(SEP.join(texts[run[0] : run[1]]), rows, self._width["stage_move"], nulls)
+
+
+def _checked(text: str, rows: int, width: int, nulls: int) -> str | None:
+    """The text, if no value in it holds a separator (the counts prove it); else None."""
+    if text.count(SEP) != rows * width - 1 or text.count(NULL) != nulls:
+        return None
+    return text
+
+
+def _default(conn: sqlite3.Connection, kind: str, sql: str | None) -> str | bool | None:
+    """A column's default as text, as SQLite stores it in a column of that type (None for NULL); False
+    when it is not a constant."""
+    if sql is None:
+        return None
+    if any(word in sql.lower() for word in ("current_", "random", "(")):
+        return False
+    typed = f"CAST(({sql}) AS {kind})" if kind.upper() in ("INTEGER", "REAL", "TEXT", "INT") else f"({sql})"
+    value = conn.execute(f"SELECT CAST({typed} AS TEXT)").fetchone()[0]
+    return None if value is None else str(value)
