@@ -72,6 +72,8 @@ UNDONE: dict[str, str] = {
     "import": "import",
     "cots.import": "commercial AI import",
     "rules.replace": "gate rules load",
+    "office.resolve": "conflict resolution",
+    "office.request": "stage request decision",
 }
 
 
