@@ -126,3 +126,35 @@ def plan_merge(
         else:
             merge_pilot(pilot_id, base[pilot_id], caio[pilot_id], office[pilot_id], plan)
     return plan
+
+
+# ---- a side as the store keeps it (office_base.state) ---------------------------------------------------
+
+
+def side_json(side: PilotSide) -> dict[str, object]:
+    """A side as plain JSON values (office_base.state): the coverage triples as lists."""
+    return {
+        "fields": dict(side.fields),
+        "coverage": {item: list(triple) for item, triple in sorted(side.coverage.items())},
+        "open_blockers": dict(sorted(side.open_blockers.items())),
+        "stage": side.stage,
+    }
+
+
+def side_of_json(data: Mapping[str, object]) -> PilotSide:
+    """A side from side_json's values."""
+    fields = data.get("fields")
+    coverage = data.get("coverage")
+    blockers = data.get("open_blockers")
+    return PilotSide(
+        fields=dict(fields) if isinstance(fields, Mapping) else {},
+        coverage={str(k): _triple(v) for k, v in coverage.items()} if isinstance(coverage, Mapping) else {},
+        open_blockers={str(k): str(v) for k, v in blockers.items()} if isinstance(blockers, Mapping) else {},
+        stage=str(data.get("stage", "")),
+    )
+
+
+def _triple(value: object) -> tuple[str, str, str]:
+    parts = [str(v) for v in value] if isinstance(value, list | tuple) else []
+    parts += [""] * (3 - len(parts))
+    return parts[0] or NOT_ASSESSED[0], parts[1], parts[2]
