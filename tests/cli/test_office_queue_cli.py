@@ -4,34 +4,26 @@ headless; and every error path in one line (exit 2 for bad input, 1 for what the
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from caio_tui.domain.pilots import PilotFields
-from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio
 from helpers import NOW
 from helpers.cli import ok, run
-from helpers.offices import Waiting, seed_waiting
+from helpers.offices import Waiting, merged_portfolio, seed_waiting
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return merged_portfolio(tmp_path_factory.mktemp("merged"))
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    """Two pilots; a merged bundle left conflict 1 (owner), 2 (coverage), 3 (high_impact) and request 1."""
-    db = tmp_path / "p.db"
-    with Portfolio.open(db, actor="tester", create=True, clock=lambda: NOW) as p:
-        p.add_pilot(PilotFields(name="Claims [red]triage", owner="Bo", high_impact=True), pilot_id="P-1")
-        p.add_pilot(PilotFields(name="Fraud", owner="Ann", office="Benefits"), pilot_id="P-2", stage=Stage.INTAKE)
-        seed_waiting(
-            p,
-            Waiting()
-            .conflict("P-1", "field", "owner", "Ann", "Bo", "Cy")
-            .conflict("P-1", "coverage", "access.roles", ("not_assessed", "", ""), ("gap", "", ""), ("met", "IAM", ""))
-            .conflict("P-1", "field", "high_impact", False, True, False)
-            .request("P-2", "intake", "poc"),
-        )
-    return db
+def path(merged: Path, tmp_path: Path) -> Path:
+    """A copy of a portfolio where a real merge left conflicts 1-3 (see merged_portfolio) and request 1."""
+    return Path(shutil.copy2(merged, tmp_path / "p.db"))
 
 
 def _fails(result: object, words: str, code: int) -> None:
@@ -42,16 +34,17 @@ def _fails(result: object, words: str, code: int) -> None:
 
 def test_conflicts_lists_each_side_by_side_and_the_requests(path: Path) -> None:
     out = ok(run("--db", path, "conflicts"))
-    assert "#1 P-1 Claims [red]triage · owner · office Office of Benefits" in out
+    assert "#3 P-1 Claims [red]triage · owner · office Office of Benefits" in out
     assert "    base: Ann\n    CAIO: Bo\n    office: Cy" in out
-    assert "    office: met: IAM" in out
-    assert "#1 P-2 Fraud: office Office of Benefits asks intake → poc" in out
+    assert "#1 P-1 Claims [red]triage · coverage access.roles · office Office of Benefits" in out
+    assert "    base: not_assessed\n    CAIO: gap\n    office: met: IAM catalog" in out
+    assert "#1 P-2 Fraud screening: office Office of Benefits asks intake → poc" in out
 
 
 def test_conflicts_json_holds_the_three_values(path: Path) -> None:
     data = json.loads(ok(run("--db", path, "conflicts", "--json")))
-    assert data["conflicts"][1]["office"] == ["met", "IAM", ""]
-    assert data["conflicts"][2]["caio"] is True
+    assert data["conflicts"][0]["office"] == ["met", "IAM catalog", ""]
+    assert (data["conflicts"][2]["field"], data["conflicts"][2]["caio"]) == ("owner", "Bo")
     assert data["requests"][0]["requested"] == "poc"
 
 
@@ -69,20 +62,21 @@ def test_an_empty_queue_says_where_conflicts_come_from(tmp_path: Path, path: Pat
 
 
 def test_resolve_takes_a_side_or_a_value_checked_as_the_fields_type(path: Path) -> None:
-    assert "took office Office of Benefits's value (Cy)" in ok(run("--db", path, "resolve", "1", "--take", "office"))
-    ok(run("--db", path, "resolve", "2", "--value", "partial: roles drafted"))
-    ok(run("--db", path, "resolve", "3", "--value", "no"))
+    assert "took office Office of Benefits's value (Cy)" in ok(run("--db", path, "resolve", "3", "--take", "office"))
+    ok(run("--db", path, "resolve", "1", "--value", "partial: roles drafted"))
+    ok(run("--db", path, "resolve", "2", "--value", "agreed in the review"))
     shown = json.loads(ok(run("--db", path, "show", "P-1", "--json")))
-    assert shown["owner"] == "Cy" and shown["high_impact"] is False
+    assert (shown["owner"], shown["description"]) == ("Cy", "agreed in the review")
     assert "undid" in ok(run("--db", path, "undo")).lower()
-    assert json.loads(ok(run("--db", path, "show", "P-1", "--json")))["high_impact"] is True
+    assert json.loads(ok(run("--db", path, "show", "P-1", "--json")))["description"] == "ours"
+    assert "#2 P-1" in ok(run("--db", path, "conflicts"))
     ok(run("--db", path, "verify"))
 
 
 def test_resolve_a_request_moves_through_the_gate_or_exits_3_with_the_failed_rules(path: Path) -> None:
     assert "moved P-2 intake → poc" in ok(run("--db", path, "resolve", "--request", "1", "--move"))
     with Portfolio.open(path, actor="tester", clock=lambda: NOW) as p:
-        (rid,) = seed_waiting(p, Waiting().request("P-2", "poc", "production"), head="d" * 64)[1]
+        (rid,) = seed_waiting(p, Waiting().request("P-2", "poc", "production"), head="d" * 64)[1]  # a 2nd bundle
     refused = run("--db", path, "resolve", "--request", str(rid), "--move")
     assert refused.exit_code == 3 and "the gate into production refused P-2" in refused.stderr
     _fails(run("--db", path, "resolve", "--request", str(rid), "--move", "--override", "short"), "at least 20", 1)
@@ -94,8 +88,7 @@ def test_resolve_a_request_moves_through_the_gate_or_exits_3_with_the_failed_rul
     [
         (("resolve", "9", "--take", "office"), "no conflict 9; nothing was changed", 1),
         (("resolve", "--request", "9", "--move"), "no stage request 9; nothing was changed", 1),
-        (("resolve", "2", "--value", "done"), "'done' is not a coverage status", 2),
-        (("resolve", "3", "--value", "maybe"), "high_impact: 'maybe' is not yes or no", 2),
+        (("resolve", "1", "--value", "done"), "access.roles: 'done' is not a coverage status", 2),
         (("resolve", "--take", "caio"), "give a conflict ID or --request ID", 2),
         (("resolve", "1"), "give --take caio|office or --value TEXT", 2),
         (("resolve", "1", "--take", "caio", "--value", "x"), "give --take caio|office or --value TEXT", 2),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,13 +12,13 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.office_values import describe, edit_text, parse_edit
 from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
+from caio_tui.io.offices import merge_file, write_bundle
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.office_decisions import decide_request, resolve_conflict
 from caio_tui.store.office_queue import conflicts, merged_any, requests, waiting_count
 from caio_tui.store.portfolio import GateRefused
-from helpers.offices import HEAD, Waiting, seed_waiting
-
-OFFICE = "Office of Benefits"
+from helpers import NOW
+from helpers.offices import HEAD, OFFICE, Waiting, merged_portfolio, seed_waiting
 
 
 def add(p: Portfolio, name: str = "Claims triage", *, stage: Stage = Stage.INTAKE, **fields: Any) -> str:
@@ -249,3 +250,26 @@ def test_values_read_as_a_person_types_them_back() -> None:
     assert describe("blocker", None) == "not open"
     assert edit_text("field", False) == "no"
     assert parse_edit("coverage", "x", edit_text("coverage", ("met", "logs", ""))) == ("met", "logs", None)
+
+
+# ---- after a real merge -------------------------------------------------------------------------------------
+
+
+def test_what_a_real_merge_left_settles_and_stays_settled_after_the_next_bundle(tmp_path: Path) -> None:
+    caio_path = merged_portfolio(tmp_path)
+    with Portfolio.open(caio_path, actor="tester", clock=lambda: NOW) as caio:
+        assert [str(c.key) for c in conflicts(caio)] == ["coverage access.roles", "description", "owner"]
+        resolve_conflict(caio, 3, "office")
+        resolve_conflict(caio, 2, "caio")
+        resolve_conflict(caio, 1, "edited", parse_edit("coverage", "access.roles", "partial"))
+        decide_request(caio, 1, move=True)
+        assert (caio.get("P-1").owner, caio.get("P-2").stage) == ("Cy", Stage.POC)
+        assert_whole(caio)
+    with Portfolio.open(tmp_path / "office.db", actor="office-lead", clock=lambda: NOW) as office:
+        office.edit_pilot("P-2", owner="Eve")
+        with (tmp_path / "bundle2.json").open("wb") as out:
+            write_bundle(office, out)
+    with Portfolio.open(caio_path, actor="tester", clock=lambda: NOW) as caio:
+        merge_file(caio, tmp_path / "bundle2.json", source="bundle2.json")
+        assert (waiting_count(caio), caio.get("P-2").owner, caio.get("P-1").description) == (0, "Eve", "ours")
+        assert_whole(caio)
