@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from caio_tui.domain.office_merge import FieldKey, FieldKind, Value
-from caio_tui.domain.office_values import from_json
 
 if TYPE_CHECKING:
     import sqlite3
@@ -91,6 +90,8 @@ def request_row(portfolio: Portfolio, request_id: int) -> sqlite3.Row | None:
 
 
 def as_conflict(r: sqlite3.Row) -> WaitingConflict:
+    from caio_tui.domain.office_values import from_json  # it imports pydantic: not for the app's count
+
     kind: FieldKind = r["kind"]
     return WaitingConflict(
         id=r["id"],

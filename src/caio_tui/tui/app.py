@@ -145,6 +145,7 @@ class CaioApp(InstantSwitch, CaioHost):
         extra: dict[str, Any] = {} if clock is None else {"clock": clock}
         self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days, **extra)
         self.marked: dict[str, None] = {}  # pilots marked for comparison, in the order they were marked
+        self.waiting = 0  # conflicts and stage requests from office bundles, shown in the view bar
         self.views: dict[str, Screen[Any]] = {}  # the view screens made so far, by view id
         self._watch_interval = watch_interval
         self.idle_gc = IdleCollector()
@@ -196,6 +197,7 @@ class CaioApp(InstantSwitch, CaioHost):
             self.set_timer(0.05, lambda: self._after_start(waited + 0.05))
             return
         self.chain_guard.start()
+        self.count_waiting()
         # The first screen listed pilots without pydantic; the models it left out are imported now, in the
         # background, so the first pilot opened does not wait ~110 ms for them.
         self.run_worker(self._warm_up, thread=True, group="app.warm_up", exit_on_error=False)
@@ -248,12 +250,27 @@ class CaioApp(InstantSwitch, CaioHost):
 
     def portfolio_changed(self, *, source: Screen[Any] | None = None, details: bool = False) -> None:
         """Tell every view (but `source`) that the store changed; with `details`, open pilot screens too."""
+        self.count_waiting()
         for screen in self.views.values():
             if screen is not source and hasattr(screen, "portfolio_changed"):
                 screen.portfolio_changed()
         if details:
             for screen in self._detail_screens():
                 screen.reload()
+
+    @work(exclusive=True, group="app.waiting")
+    async def count_waiting(self) -> None:
+        """Count what office bundles left waiting (two indexed counts) and show it in every view bar."""
+        from caio_tui.store.office_queue import waiting_count
+        from caio_tui.tui.widgets.view_bar import ViewBar
+
+        try:
+            self.waiting = await asyncio.to_thread(waiting_count, self.portfolio)
+        except StoreError:
+            return
+        for screen in self.views.values():
+            for bar in screen.query(ViewBar):
+                bar.show_waiting(self.waiting)
 
     def _detail_screens(self) -> Iterator[PilotDetailScreen]:
         """The pilot screens open on the current view. Until the detail module is imported (the first
