@@ -15,6 +15,7 @@ and adds the commands of each module below; `main` is the console script.
     mapping     mapping show | load (the inventory mapping)
     identity    idp import | apps | link | unlink | suggest | review | accept | reject | rules (IdP evidence)
     serve       serve (the app in a browser on this laptop, behind a token)
+    offices     send, bundle, merge (program offices' bundles; init --from is in start)
 
 Each command module imports only the plumbing of the CLI, never this package nor another command module
 (an import-linter contract holds it). Exit codes: 0 success; 1 error (one line on stderr); 2 usage error;
@@ -37,6 +38,7 @@ from caio_tui.cli import (
     identity,
     lint,
     mapping,
+    offices,
     pilots,
     serve,
     settings,
@@ -72,6 +74,7 @@ for _module in (
     mapping,
     identity,
     serve,
+    offices,
 ):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
