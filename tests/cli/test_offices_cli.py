@@ -53,7 +53,7 @@ def test_an_office_s_changes_come_back_through_a_bundle(caio: Path, office: Path
     again = json.loads(ok(run("--db", caio, "merge", tmp_path / "b.json", "--json")))
     assert again["already_merged"] and again["changes"] == 0
     history = ok(run("--db", caio, "history", "DCS-005"))
-    assert "office_merge" in history
+    assert "office_merge" in history and f"from office {GMO} (send " in history and "coverage access.roles" in history
 
 
 def test_a_bundle_with_nothing_changed_says_so(office: Path, tmp_path: Path) -> None:
@@ -94,3 +94,11 @@ def test_merge_refuses_a_tampered_bundle_a_send_and_a_missing_file(caio: Path, o
     fails(run("--db", caio, "merge", tmp_path / "send.json"), 2, "a send, not a bundle")
     fails(run("--db", caio, "merge", tmp_path / "none.json"), 2, "cannot read")
     assert "office_merge" not in ok(run("--db", caio, "history"))
+
+
+def test_schema_office_describes_both_kinds_of_office_file() -> None:
+    schema = json.loads(ok(run("schema", "--office")))
+    assert [kind["title"].split(" (")[0] for kind in schema["oneOf"]] == [
+        "caio-tui office send",
+        "caio-tui office bundle",
+    ]
