@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from caio_tui.domain.office_merge import Change, Conflict, FieldKey, PilotSide, StageRequest, plan_merge
+from caio_tui.domain.office_merge import (
+    Change,
+    Conflict,
+    FieldKey,
+    PilotSide,
+    StageRequest,
+    plan_merge,
+    side_json,
+    side_of_json,
+)
 
 BASE = PilotSide(
     fields={"name": "Benefits assistant", "office": "OBA", "owner": "Ana", "high_impact": False, "description": ""},
@@ -81,3 +90,9 @@ def test_offices_touching_different_pilots_merge_the_same_in_either_order() -> N
     a = plan_merge(base, base, first).changes + plan_merge(base, base, second).changes
     b = plan_merge(base, base, second).changes + plan_merge(base, base, first).changes
     assert sorted(a, key=str) == sorted(b, key=str)
+
+
+def test_a_side_kept_as_json_reads_back_the_same() -> None:
+    import json
+
+    assert side_of_json(json.loads(json.dumps(side_json(BASE)))) == BASE

@@ -15,6 +15,7 @@ and adds the commands of each module below; `main` is the console script.
     mapping     mapping show | load (the inventory mapping)
     identity    idp import | apps | link | unlink | suggest | review | accept | reject | rules (IdP evidence)
     serve       serve (the app in a browser on this laptop, behind a token)
+    offices     send, bundle, merge (program offices' bundles; init --from is in start)
     office_queue  conflicts, resolve (what office bundles left waiting)
 
 Each command module imports only the plumbing of the CLI, never this package nor another command module
@@ -39,6 +40,7 @@ from caio_tui.cli import (
     lint,
     mapping,
     office_queue,
+    offices,
     pilots,
     serve,
     settings,
@@ -74,6 +76,7 @@ for _module in (
     mapping,
     identity,
     serve,
+    offices,
     office_queue,
 ):
     for _command in _module.COMMANDS:

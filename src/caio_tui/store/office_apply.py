@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from caio_tui.domain.office_merge import NOT_ASSESSED, PILOT_FIELDS, PilotSide, StageRequest, plan_merge
 from caio_tui.store import writes
-from caio_tui.store.errors import StoreError
 from caio_tui.store.insert_rows import PilotRows, insert
+from caio_tui.store.office_seal import BundleRefused
 from caio_tui.store.office_sides import bases, pilot_rows, put_bases, side_of
 from caio_tui.store.portfolio import Portfolio
 
@@ -67,9 +67,9 @@ def merge(
             return outcome
         sent = conn.execute("SELECT office FROM office_send WHERE id = ?", (send_id,)).fetchone()
         if sent is None:
-            raise StoreError(f"a bundle of send {send_id}, which this portfolio never sent; nothing was merged")
+            raise BundleRefused(f"a bundle of send {send_id}, which this portfolio never sent")
         if sent[0] != office:
-            raise StoreError(f"send {send_id} went to office {sent[0]!r}, not {office!r}; nothing was merged")
+            raise BundleRefused(f"send {send_id} went to office {sent[0]!r}, not {office!r}")
         conn.execute(
             "INSERT INTO office_bundle VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0)",
             (head, send_id, portfolio.timestamp(), portfolio.actor, file_digest),
@@ -161,12 +161,10 @@ class _Batch:
         """Items and tags are the CAIO's: a bundle naming one this portfolio lacks is refused whole."""
         for item in side.coverage:
             if item not in self.items:
-                raise StoreError(f"{pilot_id}: unknown requirement item {item!r}; nothing was merged")
+                raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}")
         for tag in side.open_blockers:
             if tag not in self.tags:
-                raise StoreError(
-                    f"{pilot_id}: unknown blocker tag {tag!r} (create it with 'caio-tui tag'); nothing was merged"
-                )
+                raise BundleRefused(f"{pilot_id}: unknown blocker tag {tag!r} (create the tag first)")
 
     def _apply(self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide) -> None:
         if kind == "field" and name in PILOT_FIELDS:
