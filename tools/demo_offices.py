@@ -87,12 +87,14 @@ def main() -> None:
     caio_tui("caio", "--db", "caio.db", "merge", "ohc-bundle.json")
     caio_tui("caio", "--db", "caio.db", "merge", "ohc-bundle.json")
     caio_tui("caio", "--db", "caio.db", "history", "DCS-005")
+    caio_tui("caio", "--db", "caio.db", "conflicts")
     if "--no-app" in sys.argv or not sys.stdout.isatty():
-        print(f"\nThe CAIO's portfolio is {FOLDER / 'caio.db'}: open it with caio-tui --db {FOLDER / 'caio.db'}")
+        print(
+            f"\nThe CAIO's portfolio is {FOLDER / 'caio.db'}: open it with caio-tui --db {FOLDER / 'caio.db'} --view conflicts"
+        )
         return
-    # The conflicts screen is engineer R's (issue 18): until it lands the app opens on its first view.
-    print("\n# The CAIO's app")
-    caio_tui("caio", "--db", "caio.db")
+    print("\n# The CAIO's app, on the conflicts view")
+    caio_tui("caio", "--db", "caio.db", "--view", "conflicts")
 
 
 if __name__ == "__main__":

@@ -112,3 +112,7 @@ def test_a_settled_conflict_or_request_is_refused_by_name(path: Path) -> None:
     _fails(run("--db", path, "resolve", "1", "--take", "office"), "conflict 1 was already resolved (caio, by", 1)
     ok(run("--db", path, "resolve", "--request", "1", "--decline"))
     _fails(run("--db", path, "resolve", "--request", "1", "--move"), "stage request 1 was already decided (declined", 1)
+
+
+def test_the_app_opens_on_a_view_that_exists_only(path: Path) -> None:
+    _fails(run("--db", path, "--view", "nope"), "no view 'nope'; views: portfolio, pipeline", 2)

@@ -20,7 +20,7 @@ from caio_tui.store import Portfolio
 from caio_tui.store.office_queue import waiting_count
 from caio_tui.tui.dialogs.conflict_value import ConflictValue
 from caio_tui.tui.dialogs.gate import GateModal
-from caio_tui.tui.screens.conflicts import ConflictsScreen
+from caio_tui.tui.screens.conflicts import ConflictsScreen, conflict_rows
 from caio_tui.tui.widgets.view_bar import ViewBar
 from helpers import NOW
 from helpers.offices import Waiting, merged_portfolio, seed_waiting
@@ -121,3 +121,10 @@ def test_snapshot_conflicts(snap_compare: SnapCompare, waiting: Portfolio, size:
         await settle(pilot)
 
     assert snap_compare(make_app(waiting), terminal_size=size, run_before=opened)
+
+
+def test_names_and_values_are_shown_as_typed_never_as_markup(waiting: Portfolio) -> None:
+    from caio_tui.store.office_queue import conflicts
+
+    row = conflict_rows(conflicts(waiting))[0]
+    assert [str(cell) for cell in row.cells[:2]] == ["P-1 Claims [red]triage", "coverage access.roles"]

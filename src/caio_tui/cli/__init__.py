@@ -54,12 +54,13 @@ from caio_tui.cli.plumbing import db_option
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="caio-tui", message="%(prog)s %(version)s")
 @db_option
+@click.option("--view", "start_view", metavar="VIEW", help="The view the app opens on (e.g. conflicts).")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, start_view: str | None) -> None:
     """Triage a portfolio of AI pilots: why each is stuck, what it still needs, and the gated way to
     production. With no command, opens the terminal app."""
     if ctx.invoked_subcommand is None:
-        start.run_app(ctx, create=True)
+        start.run_app(ctx, create=True, start_view=start_view)
 
 
 for _module in (

@@ -14,10 +14,15 @@ if TYPE_CHECKING:
     from caio_tui.store.offices import SendRecord
 
 
-def run_app(ctx: click.Context, *, create: bool) -> None:
-    """The terminal app over the --db portfolio; a file it cannot open gives one line first."""
+def run_app(ctx: click.Context, *, create: bool, start_view: str | None = None) -> None:
+    """The terminal app over the --db portfolio (on `start_view`, else the first view); a file it cannot
+    open, or a view there is not, gives one line first."""
     from caio_tui.config import load_settings
     from caio_tui.store import Portfolio, StoreError
+    from caio_tui.tui.navigation import START_VIEW, VIEWS
+
+    if start_view is not None and start_view not in {v.id for v in VIEWS}:
+        raise CliUsageError(f"no view {start_view!r}; views: {', '.join(v.id for v in VIEWS)}")
 
     settings = load_settings()
     path = db_path(ctx)
@@ -31,7 +36,7 @@ def run_app(ctx: click.Context, *, create: bool) -> None:
         from caio_tui.tui.keymap import check_keymap
 
         check_keymap(settings.keymap, CaioApp)
-    CaioApp(path, settings).run()
+    CaioApp(path, settings, start_view=start_view or START_VIEW).run()
 
 
 @click.command()

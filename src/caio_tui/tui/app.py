@@ -139,8 +139,10 @@ class CaioApp(InstantSwitch, CaioHost):
         *,
         clock: Callable[[], datetime] | None = None,
         watch_interval: float | None = WATCH_INTERVAL_S,
+        start_view: str = START_VIEW,
     ) -> None:
         super().__init__()
+        self.start_view = start_view  # `caio-tui --view VIEW`
         self.settings = settings
         extra: dict[str, Any] = {} if clock is None else {"clock": clock}
         self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days, **extra)
@@ -173,7 +175,7 @@ class CaioApp(InstantSwitch, CaioHost):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self._switch(START_VIEW, mask=False)  # nothing is on the terminal yet to hide
+        self._switch(self.start_view, mask=False)  # nothing is on the terminal yet to hide
         self.chain_guard = ChainGuard(self, self.portfolio)  # a red banner while the audit trail does not verify
         if self._watch_interval:
             try:  # the first look now (a PRAGMA, well under a ms): a change made from now on is seen
@@ -190,7 +192,7 @@ class CaioApp(InstantSwitch, CaioHost):
     def _after_start(self, waited: float) -> None:
         # The chain walk holds the portfolio's lock (tens of thousands of events: a fraction of a second),
         # so it waits for the start view's first load rather than delaying its rows.
-        start_view = self.views.get(START_VIEW)
+        start_view = self.views.get(self.start_view)
         loading = start_view is None or not start_view.is_mounted  # its first load starts once it is mounted
         loading = loading or any(worker.node is start_view and not worker.is_finished for worker in self.workers)
         if loading and waited < START_WAIT_S:
