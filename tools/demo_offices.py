@@ -89,9 +89,8 @@ def main() -> None:
     caio_tui("caio", "--db", "caio.db", "history", "DCS-005")
     caio_tui("caio", "--db", "caio.db", "conflicts")
     if "--no-app" in sys.argv or not sys.stdout.isatty():
-        print(
-            f"\nThe CAIO's portfolio is {FOLDER / 'caio.db'}: open it with caio-tui --db {FOLDER / 'caio.db'} --view conflicts"
-        )
+        caio_db = FOLDER / "caio.db"
+        print(f"\nThe CAIO's portfolio is {caio_db}: open it with caio-tui --db {caio_db} --view conflicts")
         return
     print("\n# The CAIO's app, on the conflicts view")
     caio_tui("caio", "--db", "caio.db", "--view", "conflicts")
