@@ -19,7 +19,7 @@ def run_app(ctx: click.Context, *, create: bool, start_view: str | None = None) 
     open, or a view there is not, gives one line first."""
     from caio_tui.config import load_settings
     from caio_tui.store import Portfolio, StoreError
-    from caio_tui.tui.navigation import START_VIEW, VIEWS
+    from caio_tui.tui.navigation import VIEWS
 
     if start_view is not None and start_view not in {v.id for v in VIEWS}:
         raise CliUsageError(f"no view {start_view!r}; views: {', '.join(v.id for v in VIEWS)}")
@@ -36,7 +36,10 @@ def run_app(ctx: click.Context, *, create: bool, start_view: str | None = None) 
         from caio_tui.tui.keymap import check_keymap
 
         check_keymap(settings.keymap, CaioApp)
-    CaioApp(path, settings, start_view=start_view or START_VIEW).run()
+    app = CaioApp(path, settings)
+    if start_view:
+        app.start_view = start_view  # read when it mounts
+    app.run()
 
 
 @click.command()
