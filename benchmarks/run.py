@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> R
         if args.only in ("all", "store", "idp") and size_label(size) == links_level.SIZE:
             links_level.run(results, times=times, log=log)
         if args.only in ("all", "offices") and label == offices_level.SIZE:
-            offices_level.run(results, times=min(times, 3), log=log)
+            offices_level.run(results, times=min(times, 3), log=log, cache=args.cache)
         if args.only in ("idp", "offices"):
             continue
         generated = portfolio_file(size, args.cache, log=log)

@@ -199,7 +199,7 @@ def test_a_bundle_of_a_send_this_portfolio_never_made_is_refused(sample_portfoli
         office.edit_pilot(office.pilots()[0].id, owner="Elsewhere")
         file = bundle(office, tmp_path)
     with opened(tmp_path / "fresh.db", create=True) as fresh:
-        with pytest.raises(OfficeFileError, match="refused: a bundle of send .* never sent; nothing was merged"):
+        with pytest.raises(OfficeFileError, match=r"refused: a bundle of send .* never sent; nothing was merged"):
             merge_file(fresh, file, source=file.name)
         assert fresh.session.one("SELECT count(*) AS n FROM office_bundle")["n"] == 0
 
