@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LINT_PATHS := src tests $(wildcard benchmarks) $(wildcard tools)
 
-.PHONY: demo test bench browser-check lint typecheck unit clean
+.PHONY: demo demo-offices test bench browser-check lint typecheck unit clean
 
 $(BIN)/caio-tui: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "caio-tui needs Python 3.11 or newer (none of $(PYTHONS) on PATH is)"; exit 1; }
@@ -21,6 +21,10 @@ $(VENV)/.dev: $(BIN)/caio-tui
 
 demo: $(BIN)/caio-tui
 	$(BIN)/caio-tui demo
+
+# Two offices and the CAIO end to end (tools/demo_offices.py), in .demo-offices/; opens the CAIO's app.
+demo-offices: $(BIN)/caio-tui
+	$(BIN)/python tools/demo_offices.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable as a package root
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import app_level, idp_level, links_level, report, store_level
+from benchmarks import app_level, idp_level, links_level, offices_level, report, store_level
 from benchmarks.harness import DEFAULT_CACHE, ROOT, Results, parse_size, portfolio_file, size_label
 
 DEFAULT_SIZES = "1k,10k,100k,1m"
@@ -34,9 +34,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat-large", type=int, default=3, help="timed runs per measure at 1M and up (default 3)")
     parser.add_argument(
         "--only",
-        choices=("all", "store", "app", "idp"),
+        choices=("all", "store", "app", "idp", "offices"),
         default="all",
-        help="which measures (idp: at 100k and 1M only)",
+        help="which measures (idp: at 100k and 1M only; offices: 20 office bundles merged, at 100k only)",
     )
     parser.add_argument("--no-exports", action="store_true", help="skip the export and import commands")
     parser.add_argument(
@@ -61,7 +61,13 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> R
     results.measures.update(
         {
             m.key: m
-            for m in [*app_level.measures(), *store_level.measures(), *idp_level.measures(), *links_level.measures()]
+            for m in [
+                *app_level.measures(),
+                *store_level.measures(),
+                *idp_level.measures(),
+                *links_level.measures(),
+                *offices_level.measures(),
+            ]
         }
     )
     # Start-up is timed as an installed app runs: from compiled bytecode (see harness.bench_env).
@@ -77,7 +83,9 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> R
             idp_level.run(results, label, times=times, log=log)
         if args.only in ("all", "store", "idp") and size_label(size) == links_level.SIZE:
             links_level.run(results, times=times, log=log)
-        if args.only == "idp":
+        if args.only in ("all", "offices") and label == offices_level.SIZE:
+            offices_level.run(results, times=min(times, 3), log=log, cache=args.cache)
+        if args.only in ("idp", "offices"):
             continue
         generated = portfolio_file(size, args.cache, log=log)
         if args.only in ("all", "app"):

@@ -18,6 +18,8 @@ IDENTITY_TABLES = (
     "idp_proposal",
     "identity_rules",
 )
+# Schema 13, children first (they reference their parents).
+OFFICE_TABLES = ("office_conflict", "office_request", "office_bundle", "office_base", "office_send")
 
 
 def as_version_4(path: Path) -> None:
@@ -28,6 +30,8 @@ def as_version_4(path: Path) -> None:
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     for table in ("inventory_mapping", "commercial_use", "commercial_file"):  # schemas 5 and 7
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for table in OFFICE_TABLES:  # schema 13
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     for table in IDENTITY_TABLES:  # schema 8
         conn.execute(f"DROP TABLE IF EXISTS {table}")

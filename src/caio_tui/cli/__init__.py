@@ -15,6 +15,8 @@ and adds the commands of each module below; `main` is the console script.
     mapping     mapping show | load (the inventory mapping)
     identity    idp import | apps | link | unlink | suggest | review | accept | reject | rules (IdP evidence)
     serve       serve (the app in a browser on this laptop, behind a token)
+    offices     send, bundle, merge (program offices' bundles; init --from is in start)
+    office_queue  conflicts, resolve (what office bundles left waiting)
 
 Each command module imports only the plumbing of the CLI, never this package nor another command module
 (an import-linter contract holds it). Exit codes: 0 success; 1 error (one line on stderr); 2 usage error;
@@ -37,6 +39,8 @@ from caio_tui.cli import (
     identity,
     lint,
     mapping,
+    office_queue,
+    offices,
     pilots,
     serve,
     settings,
@@ -50,12 +54,13 @@ from caio_tui.cli.plumbing import db_option
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="caio-tui", message="%(prog)s %(version)s")
 @db_option
+@click.option("--view", "start_view", metavar="VIEW", help="The view the app opens on (e.g. conflicts).")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, start_view: str | None) -> None:
     """Triage a portfolio of AI pilots: why each is stuck, what it still needs, and the gated way to
     production. With no command, opens the terminal app."""
     if ctx.invoked_subcommand is None:
-        start.run_app(ctx, create=True)
+        start.run_app(ctx, create=True, start_view=start_view)
 
 
 for _module in (
@@ -72,6 +77,8 @@ for _module in (
     mapping,
     identity,
     serve,
+    offices,
+    office_queue,
 ):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -15,6 +15,7 @@ from caio_tui.cli.plumbing import (
     first_line,
     opened,
     print_json,
+    report_refusal,
     rich_console,
     say,
 )
@@ -267,16 +268,6 @@ def set_coverage(
         say(f"{pilot}: {item} is {parsed.value}; readiness now {round(portfolio.get(pilot).readiness * 100)}%")
 
 
-def _report_refusal(result: GateResult) -> None:
-    click.echo(f"caio-tui: the gate into {result.to_stage.value} refused {result.pilot_id}:", err=True)
-    for failure in result.failures:
-        click.echo(f"  ✗ {failure.rule}: {failure.reason}", err=True)
-    click.echo("least that would pass:", err=True)
-    for change in result.least_changes:
-        click.echo(f"  - {change.text}", err=True)
-    click.echo("(or move anyway with --override JUSTIFICATION)", err=True)
-
-
 @click.command()
 @db_option
 @click.argument("pilot")
@@ -299,7 +290,7 @@ def promote(ctx: click.Context, pilot: str, to_stage: str | None, override: str 
         try:
             result = portfolio.move(pilot, target, override=override)
         except GateRefused as refused:
-            _report_refusal(refused.result)
+            report_refusal(refused.result)
             ctx.exit(EXIT_GATE_REFUSED)
         note = " (gate overridden)" if not result.passed else ""
         say(f"{pilot}: {current.value} → {target.value}{note}")

@@ -24,6 +24,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from caio_tui.domain.gates import GateResult
     from caio_tui.store import Portfolio
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -151,6 +152,17 @@ def json_ready(value: Any) -> Any:
 def print_json(data: Any) -> None:
     """The one JSON printer of every `--json`: indented, UTF-8, nothing that acts on a terminal."""
     click.echo(safe_json_text(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+def report_refusal(result: GateResult) -> None:
+    """A gate's refusal, on stderr: the failed rules, the least that would pass, how to override."""
+    click.echo(f"caio-tui: the gate into {result.to_stage.value} refused {result.pilot_id}:", err=True)
+    for failure in result.failures:
+        click.echo(f"  ✗ {failure.rule}: {failure.reason}", err=True)
+    click.echo("least that would pass:", err=True)
+    for change in result.least_changes:
+        click.echo(f"  - {change.text}", err=True)
+    click.echo("(or move anyway with --override JUSTIFICATION)", err=True)
 
 
 def rich_console(*, width_when_piped: int | None = None) -> Console:

@@ -7,16 +7,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from caio_tui.cli.plumbing import CliError, db_option, db_path, opened, say
+from caio_tui.cli.plumbing import CliError, CliUsageError, db_option, db_path, opened, say
 
 if TYPE_CHECKING:
     from caio_tui.store import Portfolio
+    from caio_tui.store.offices import SendRecord
 
 
-def run_app(ctx: click.Context, *, create: bool) -> None:
-    """The terminal app over the --db portfolio; a file it cannot open gives one line first."""
+def run_app(ctx: click.Context, *, create: bool, start_view: str | None = None) -> None:
+    """The terminal app over the --db portfolio (on `start_view`, else the first view); a file it cannot
+    open, or a view there is not, gives one line first."""
     from caio_tui.config import load_settings
     from caio_tui.store import Portfolio, StoreError
+    from caio_tui.tui.navigation import VIEWS
+
+    if start_view is not None and start_view not in {v.id for v in VIEWS}:
+        raise CliUsageError(f"no view {start_view!r}; views: {', '.join(v.id for v in VIEWS)}")
 
     settings = load_settings()
     path = db_path(ctx)
@@ -30,7 +36,10 @@ def run_app(ctx: click.Context, *, create: bool) -> None:
         from caio_tui.tui.keymap import check_keymap
 
         check_keymap(settings.keymap, CaioApp)
-    CaioApp(path, settings).run()
+    app = CaioApp(path, settings)
+    if start_view:
+        app.start_view = start_view  # read when it mounts
+    app.run()
 
 
 @click.command()
@@ -86,9 +95,16 @@ def _load_sample_identity(portfolio: Portfolio, sample: str) -> None:
 @db_option
 @click.option("--sample", help="Load this sample portfolio into the new file (see 'caio-tui samples').")
 @click.option("--name", help="The portfolio's name (default: the file name).")
+@click.option(
+    "--from",
+    "send_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="An office: open this send from the CAIO as the office's own portfolio.",
+)
 @click.pass_context
-def init(ctx: click.Context, sample: str | None, name: str | None) -> None:
-    """Create the portfolio file (mode 0600), optionally loaded with a sample."""
+def init(ctx: click.Context, sample: str | None, name: str | None, send_file: Path | None) -> None:
+    """Create the portfolio file (mode 0600), optionally loaded with a sample, or (an office) from a send
+    of the CAIO's: caio-tui --db gmo.db init --from gmo-send.json"""
     from caio_tui.config import load_settings
     from caio_tui.io.samples import load_sample, read_sample
     from caio_tui.store import Portfolio, StoreError
@@ -98,6 +114,8 @@ def init(ctx: click.Context, sample: str | None, name: str | None) -> None:
     if path.exists() or path.is_symlink():
         link = " (a symbolic link to a missing file)" if not path.exists() else ""
         raise CliError(f"{path}: exists already{link}; nothing was changed")
+    if sample and send_file:
+        raise CliUsageError("--sample and --from: give one; nothing was changed")
     try:
         title = name or (read_sample(sample).name if sample else None)
     except StoreError as exc:
@@ -109,10 +127,25 @@ def init(ctx: click.Context, sample: str | None, name: str | None) -> None:
             new_portfolio(path) as building,
             Portfolio.open(building, actor=load_settings().actor, create=True, name=title) as portfolio,
         ):
-            added = load_sample(portfolio, sample) if sample else 0
+            if send_file is not None:
+                record, added = _open_send(portfolio, send_file)
+            else:
+                added = load_sample(portfolio, sample) if sample else 0
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    if send_file is not None:
+        say(f"created {path} with {added} pilots of {record.office} from send {record.id}")
+        return
     say(f"created {path}" + (f" with {added} pilots from the {sample} sample" if sample else ""))
+
+
+def _open_send(portfolio: Portfolio, send_file: Path) -> tuple[SendRecord, int]:
+    from caio_tui.io.offices import OfficeFileError, open_send_file
+
+    try:
+        return open_send_file(portfolio, send_file, source=str(send_file))
+    except OfficeFileError as exc:
+        raise CliUsageError(str(exc)) from None
 
 
 @click.command()

@@ -135,8 +135,14 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 
 @click.command("schema")
-def schema() -> None:
-    """Print the JSON Schema of snapshot files (also in docs/snapshot.schema.json)."""
+@click.option("--office", is_flag=True, help="The schema of office files (a send's or a bundle's head) instead.")
+def schema(office: bool) -> None:
+    """Print the JSON Schema of snapshot files (also in docs/snapshot.schema.json), or of office files."""
+    if office:
+        from caio_tui.io.offices import schema_text as office_schema
+
+        click.echo(office_schema(), nl=False)
+        return
     from caio_tui.io.snapshot import schema_text
 
     click.echo(schema_text(), nl=False)

@@ -29,6 +29,8 @@ UNDOABLE = frozenset(
         "idp.accept",
         "idp.reject",
         "idp.rules",
+        "office.resolve",
+        "office.request",
     }
 )
 

@@ -394,8 +394,10 @@ class Portfolio(IdentityMethods):
     # ---- the audit trail and the file's health -------------------------------------------------------
 
     def history(self, pilot_id: str | None = None, limit: int | None = None) -> list[AuditEvent]:
-        sql = "SELECT * FROM audit_event" + (" WHERE pilot_id = ?" if pilot_id else "") + " ORDER BY id DESC"
-        params: list[Any] = [pilot_id] if pilot_id else []
+        """The events, or those of one pilot: its own and the office merges that name it in `pilots`."""
+        where = " WHERE pilot_id = ? OR (action = 'office_merge' AND json_type(after, ?) IS NOT NULL)"
+        sql = "SELECT * FROM audit_event" + (where if pilot_id else "") + " ORDER BY id DESC"
+        params: list[Any] = [pilot_id, "$.pilots." + json.dumps(pilot_id)] if pilot_id else []
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

@@ -33,6 +33,8 @@ def replace_contents(
     total: int = 0,
     progress: Progress | None = None,
     then: Callable[[], None] | None = None,
+    action: str = "import",
+    event: Mapping[str, Any] | None = None,
 ) -> int:
     """Make an empty portfolio hold exactly this content: its name, frameworks, tags, gate rules and pilots
     (with coverage, blockers and stage history, times and actors kept). One transaction, one event whose
@@ -41,7 +43,8 @@ def replace_contents(
     `pilots` is consumed once, in batches, through the bulk load (store.bulk.loading): a caller can stream
     them from a file, and an exception it raises while they are read (e.g. a digest that does not match
     once the last pilot is read) rolls the whole import back. `total` (when known) is for progress.
-    `then`, when given, writes the rest of the content in the same transaction (the commercial AI uses)."""
+    `then`, when given, writes the rest of the content in the same transaction (the commercial AI uses).
+    `action` and `event` name the audit event and add to what it says (an office's send opened: office.init)."""
 
     def refuse(found: int) -> str:
         return (
@@ -76,10 +79,16 @@ def replace_contents(
         if then is not None:
             then()
         portfolio.append_event(
-            "import",
+            action,
             None,
             None,
-            {"summary": summary(loaded), "pilots": loaded, "name": name, "rules_revision": rules.revision},
+            {
+                "summary": summary(loaded),
+                "pilots": loaded,
+                "name": name,
+                "rules_revision": rules.revision,
+                **(event or {}),
+            },
             source=source,
         )
     return loaded

@@ -83,6 +83,13 @@ TABLES = (
         "idp_link", "pilot_id", "pilot_id, vendor, app_key", "identity links of pilot", "sqlite_autoindex_idp_link_1"
     ),
     Sealed("idp_proposal", "pilot_id", "pilot_id, id", "identity proposals of pilot", "idp_proposal_by_pilot"),
+    # Offices (migration 0013): a send and a merged bundle are one group each; the base a pilot holds for
+    # its sends, its conflicts and its stage requests are one group per pilot.
+    Sealed("office_send", "id", "id", "office send"),
+    Sealed("office_bundle", "head", "head", "office bundle"),
+    Sealed("office_base", "pilot_id", "pilot_id, send_id", "office base of pilot", "sqlite_autoindex_office_base_1"),
+    Sealed("office_conflict", "pilot_id", "pilot_id, id", "office conflicts of pilot", "office_conflict_by_pilot"),
+    Sealed("office_request", "pilot_id", "pilot_id, id", "office stage requests of pilot", "office_request_by_pilot"),
 )
 BY_TABLE = {t.table: t for t in TABLES}
 

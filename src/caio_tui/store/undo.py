@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from caio_tui.store import commercial, identity_review, rows, undo_steps, writes
+from caio_tui.store import commercial, identity_review, office_decisions, rows, undo_steps, writes
 from caio_tui.store.errors import StoreError
 from caio_tui.store.identity import IDENTITY_ACTIONS
 from caio_tui.store.lazy import LazyModule
@@ -148,4 +148,5 @@ _UNDO: dict[str, Callable[[Portfolio, AuditEvent], tuple[Any, Any] | None]] = {
     "rules.replace": undo_steps.undo_rules,
     "generate": undo_steps.undo_bulk_load,
     **dict.fromkeys(IDENTITY_ACTIONS, identity_review.undo_identity),
+    **dict.fromkeys(office_decisions.ACTIONS, office_decisions.undo_decision),
 }

@@ -103,23 +103,29 @@ def add_pilot(portfolio: Portfolio, fields: PilotFields, *, stage: Stage, pilot_
 
 
 def edit_pilot(portfolio: Portfolio, pilot_id: str, changes: dict[str, Any]) -> None:
+    with portfolio.session.transaction():
+        edited = change_fields(portfolio, pilot_id, changes)
+        if edited:
+            portfolio.append_event("pilot.edit", pilot_id, *edited)
+
+
+def change_fields(portfolio: Portfolio, pilot_id: str, changes: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Edit a pilot's fields inside the caller's transaction; (before, after) of what changed, () if nothing."""
     unknown = set(changes) - set(models.EDITABLE_FIELDS)
     if unknown:
         raise StoreError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(models.EDITABLE_FIELDS)}")
-    with portfolio.session.transaction():
-        current = portfolio.get(pilot_id)
-        try:
-            editable = current.model_dump(include=set(models.EDITABLE_FIELDS))
-            merged = models.PilotFields.model_validate({**editable, **changes})
-        except models.ValidationError as exc:
-            raise _invalid(exc) from None
-        after = {k: v for k, v in merged.model_dump().items() if getattr(current, k) != v}
-        if not after:
-            return
-        before = {k: getattr(current, k) for k in after}
-        portfolio.db.table("pilot").update(pilot_id, after)
-        refresh(portfolio, pilot_id)
-        portfolio.append_event("pilot.edit", pilot_id, before, after)
+    current = portfolio.get(pilot_id)
+    try:
+        editable = current.model_dump(include=set(models.EDITABLE_FIELDS))
+        merged = models.PilotFields.model_validate({**editable, **changes})
+    except models.ValidationError as exc:
+        raise _invalid(exc) from None
+    after = {k: v for k, v in merged.model_dump().items() if getattr(current, k) != v}
+    if not after:
+        return ()
+    portfolio.db.table("pilot").update(pilot_id, after)
+    refresh(portfolio, pilot_id)
+    return {k: getattr(current, k) for k in after}, after
 
 
 def set_coverage(
@@ -131,41 +137,56 @@ def set_coverage(
     evidence: str | None,
     justification: str | None,
 ) -> None:
+    with portfolio.session.transaction():
+        before, row = put_coverage(portfolio, pilot_id, item_id, status, evidence=evidence, justification=justification)
+        portfolio.append_event("coverage.set", pilot_id, before, row)
+
+
+def put_coverage(
+    portfolio: Portfolio,
+    pilot_id: str,
+    item_id: str,
+    status: CoverageStatus,
+    *,
+    evidence: str | None,
+    justification: str | None,
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Set one coverage item inside the caller's transaction (None keeps the evidence or justification it
+    has); the row before (None: never assessed) and after."""
     catalog = portfolio.catalog()
     if not catalog.has_item(item_id):
         raise StoreError(f"unknown requirement item {item_id!r}")
-    with portfolio.session.transaction():
-        refused = inapplicable(portfolio, pilot_id, item_id)
-        if refused:
-            raise StoreError(refused)
-        before = coverage_row(portfolio, pilot_id, item_id)
-        kept = before or {}
-        try:
-            coverage = models.Coverage(
-                item=item_id,
-                status=status,
-                evidence=kept.get("evidence", "") if evidence is None else evidence,
-                justification=kept.get("justification", "") if justification is None else justification,
-            )
-        except models.ValidationError as exc:
-            raise _invalid(exc) from None
-        refused = models.missing_evidence(catalog.framework_of(item_id), item_id, status, coverage.evidence)
-        if refused:
-            raise StoreError(refused)
-        if status.counts_in_readiness and justification is None:
-            coverage = coverage.model_copy(update={"justification": ""})
-        row = {
-            "pilot_id": pilot_id,
-            "item_id": item_id,
-            "status": status.value,
-            "evidence": coverage.evidence,
-            "justification": coverage.justification,
-            "updated_at": portfolio.timestamp(),
-            "updated_by": portfolio.actor,
-        }
-        portfolio.db.table("coverage").upsert(row, pk=("pilot_id", "item_id"))
-        refresh(portfolio, pilot_id)
-        portfolio.append_event("coverage.set", pilot_id, before, row)
+    refused = inapplicable(portfolio, pilot_id, item_id)
+    if refused:
+        raise StoreError(refused)
+    before = coverage_row(portfolio, pilot_id, item_id)
+    kept = before or {}
+    try:
+        coverage = models.Coverage(
+            item=item_id,
+            status=status,
+            evidence=kept.get("evidence", "") if evidence is None else evidence,
+            justification=kept.get("justification", "") if justification is None else justification,
+        )
+    except models.ValidationError as exc:
+        raise _invalid(exc) from None
+    refused = models.missing_evidence(catalog.framework_of(item_id), item_id, status, coverage.evidence)
+    if refused:
+        raise StoreError(refused)
+    if status.counts_in_readiness and justification is None:
+        coverage = coverage.model_copy(update={"justification": ""})
+    row = {
+        "pilot_id": pilot_id,
+        "item_id": item_id,
+        "status": status.value,
+        "evidence": coverage.evidence,
+        "justification": coverage.justification,
+        "updated_at": portfolio.timestamp(),
+        "updated_by": portfolio.actor,
+    }
+    portfolio.db.table("coverage").upsert(row, pk=("pilot_id", "item_id"))
+    refresh(portfolio, pilot_id)
+    return before, row
 
 
 def inapplicable(portfolio: Portfolio, pilot_id: str, item_id: str) -> str | None:
@@ -196,23 +217,29 @@ def create_tag(
 
 def open_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, note: str) -> int:
     with portfolio.session.transaction():
-        portfolio.get(pilot_id)
-        portfolio.tag(tag)
-        if portfolio.session.one(
-            "SELECT 1 FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
-            (pilot_id, tag),
-        ):
-            raise StoreError(f"{pilot_id} already has an open {tag} blocker")
-        row = {
-            "pilot_id": pilot_id,
-            "tag": tag,
-            "note": note,
-            "opened_at": portfolio.timestamp(),
-            "opened_by": portfolio.actor,
-        }
-        blocker_id = int(portfolio.db.table("blocker").insert(row).last_pk or 0)
-        refresh(portfolio, pilot_id)
+        blocker_id = insert_blocker(portfolio, pilot_id, tag, note=note)
         portfolio.append_event("blocker.open", pilot_id, None, blocker_row(portfolio, blocker_id))
+    return blocker_id
+
+
+def insert_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, note: str) -> int:
+    """Open a blocker inside the caller's transaction; its id."""
+    portfolio.get(pilot_id)
+    portfolio.tag(tag)
+    if portfolio.session.one(
+        "SELECT 1 FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
+        (pilot_id, tag),
+    ):
+        raise StoreError(f"{pilot_id} already has an open {tag} blocker")
+    row = {
+        "pilot_id": pilot_id,
+        "tag": tag,
+        "note": note,
+        "opened_at": portfolio.timestamp(),
+        "opened_by": portfolio.actor,
+    }
+    blocker_id = int(portfolio.db.table("blocker").insert(row).last_pk or 0)
+    refresh(portfolio, pilot_id)
     return blocker_id
 
 
@@ -220,79 +247,85 @@ def resolve_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, resolution
     """Resolve the pilot's open blocker with this tag; `resolution` says how (the note written when it was
     opened says why it blocked, and stays as it was)."""
     with portfolio.session.transaction():
-        portfolio.get(pilot_id)
-        found = portfolio.session.one(
-            "SELECT id FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
-            (pilot_id, tag),
+        portfolio.append_event(
+            "blocker.resolve", pilot_id, *close_blocker(portfolio, pilot_id, tag, resolution=resolution)
         )
-        if found is None:
-            raise StoreError(f"{pilot_id} has no open {tag} blocker")
-        before = blocker_row(portfolio, found["id"])
-        portfolio.db.table("blocker").update(
-            found["id"],
-            {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor, "resolution": resolution.strip()},
-        )
-        refresh(portfolio, pilot_id)
-        portfolio.append_event("blocker.resolve", pilot_id, before, blocker_row(portfolio, found["id"]))
+
+
+def close_blocker(portfolio: Portfolio, pilot_id: str, tag: str, *, resolution: str) -> tuple[Any, Any]:
+    """Resolve an open blocker inside the caller's transaction; its row before and after."""
+    portfolio.get(pilot_id)
+    found = portfolio.session.one(
+        "SELECT id FROM blocker WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
+        (pilot_id, tag),
+    )
+    if found is None:
+        raise StoreError(f"{pilot_id} has no open {tag} blocker")
+    before = blocker_row(portfolio, found["id"])
+    portfolio.db.table("blocker").update(
+        found["id"],
+        {"resolved_at": portfolio.timestamp(), "resolved_by": portfolio.actor, "resolution": resolution.strip()},
+    )
+    refresh(portfolio, pilot_id)
+    return before, blocker_row(portfolio, found["id"])
 
 
 def move(portfolio: Portfolio, pilot_id: str, to_stage: Stage, *, override: str | None) -> GateResult:
     """Move a pilot through the gate. A refused gate raises GateRefused unless a written override
     justification is given; the override and its reasons stay in the history and the audit trail."""
     with portfolio.session.transaction():
-        record = portfolio.record(pilot_id)
-        if record.pilot.stage is to_stage:
-            raise StoreError(f"{pilot_id} is already in {to_stage.value}")
-        result = models.evaluate(record, to_stage, portfolio.rules(), portfolio.catalog())
-        justification = (override or "").strip()
-        if override is not None and not justification:
-            raise StoreError("an override needs a written justification")
-        if not result.passed and not justification:
-            raise GateRefused(result)
-        refused = None if result.passed else portfolio.rules().override_refusal(justification)
-        if refused:
-            raise StoreError(refused)
-        if result.passed:
-            justification = ""
-        decided = models.staleness.decide(
-            record, result, portfolio.rules(), portfolio.catalog(), override=justification
-        )
-        now = portfolio.timestamp()
-        before = {
-            "stage": record.pilot.stage.value,
-            "stage_entered_at": rows.timestamp(record.pilot.stage_entered_at),
-        }
-        portfolio.db.table("pilot").update(
-            pilot_id,
-            {
-                "stage": to_stage.value,
-                "stage_pos": STAGE_POSITION[to_stage.value],
-                "stage_entered_at": now,
-                "approval_stale": 0,  # a new decision; refresh below judges it
-            },
-        )
-        failed = tuple(f"{f.rule}: {f.reason}" for f in result.failures) if justification else ()
-        move_id = record_move(
-            portfolio,
-            pilot_id,
-            record.pilot.stage,
-            to_stage,
-            now,
-            override=justification,
-            failed=failed,
-            decided=decided,
-        )
-        refresh(portfolio, pilot_id)  # a new decision: its approval holds until the state regresses
-        after = {
-            "stage": to_stage.value,
-            "stage_entered_at": now,
-            "move_id": move_id,
-            "override": justification,
-            "failed_rules": list(failed),
-            "gate": decided.result if decided else "",
-        }
+        result, before, after = pass_gate(portfolio, pilot_id, to_stage, override=override)
         portfolio.append_event("stage.move", pilot_id, before, after)
     return result
+
+
+def pass_gate(
+    portfolio: Portfolio, pilot_id: str, to_stage: Stage, *, override: str | None
+) -> tuple[GateResult, dict[str, Any], dict[str, Any]]:
+    """`move` inside the caller's transaction: the gate's result and the stage.move event's before, after."""
+    record = portfolio.record(pilot_id)
+    if record.pilot.stage is to_stage:
+        raise StoreError(f"{pilot_id} is already in {to_stage.value}")
+    result = models.evaluate(record, to_stage, portfolio.rules(), portfolio.catalog())
+    justification = (override or "").strip()
+    if override is not None and not justification:
+        raise StoreError("an override needs a written justification")
+    if not result.passed and not justification:
+        raise GateRefused(result)
+    refused = None if result.passed else portfolio.rules().override_refusal(justification)
+    if refused:
+        raise StoreError(refused)
+    if result.passed:
+        justification = ""
+    decided = models.staleness.decide(record, result, portfolio.rules(), portfolio.catalog(), override=justification)
+    now = portfolio.timestamp()
+    before = {
+        "stage": record.pilot.stage.value,
+        "stage_entered_at": rows.timestamp(record.pilot.stage_entered_at),
+    }
+    portfolio.db.table("pilot").update(
+        pilot_id,
+        {
+            "stage": to_stage.value,
+            "stage_pos": STAGE_POSITION[to_stage.value],
+            "stage_entered_at": now,
+            "approval_stale": 0,  # a new decision; refresh below judges it
+        },
+    )
+    failed = tuple(f"{f.rule}: {f.reason}" for f in result.failures) if justification else ()
+    move_id = record_move(
+        portfolio, pilot_id, record.pilot.stage, to_stage, now, override=justification, failed=failed, decided=decided
+    )
+    refresh(portfolio, pilot_id)  # a new decision: its approval holds until the state regresses
+    after = {
+        "stage": to_stage.value,
+        "stage_entered_at": now,
+        "move_id": move_id,
+        "override": justification,
+        "failed_rules": list(failed),
+        "gate": decided.result if decided else "",
+    }
+    return result, before, after
 
 
 def import_records(

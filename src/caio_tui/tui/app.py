@@ -72,6 +72,8 @@ UNDONE: dict[str, str] = {
     "import": "import",
     "cots.import": "commercial AI import",
     "rules.replace": "gate rules load",
+    "office.resolve": "conflict resolution",
+    "office.request": "stage request decision",
 }
 
 
@@ -137,12 +139,15 @@ class CaioApp(InstantSwitch, CaioHost):
         *,
         clock: Callable[[], datetime] | None = None,
         watch_interval: float | None = WATCH_INTERVAL_S,
+        start_view: str = START_VIEW,
     ) -> None:
         super().__init__()
+        self.start_view = start_view  # `caio-tui --view VIEW`
         self.settings = settings
         extra: dict[str, Any] = {} if clock is None else {"clock": clock}
         self.portfolio = Portfolio.open(path, actor=settings.actor, stalled_days=settings.stalled_days, **extra)
         self.marked: dict[str, None] = {}  # pilots marked for comparison, in the order they were marked
+        self.waiting = 0  # conflicts and stage requests from office bundles, shown in the view bar
         self.views: dict[str, Screen[Any]] = {}  # the view screens made so far, by view id
         self._watch_interval = watch_interval
         self.idle_gc = IdleCollector()
@@ -170,7 +175,7 @@ class CaioApp(InstantSwitch, CaioHost):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self._switch(START_VIEW, mask=False)  # nothing is on the terminal yet to hide
+        self._switch(self.start_view, mask=False)  # nothing is on the terminal yet to hide
         self.chain_guard = ChainGuard(self, self.portfolio)  # a red banner while the audit trail does not verify
         if self._watch_interval:
             try:  # the first look now (a PRAGMA, well under a ms): a change made from now on is seen
@@ -187,13 +192,14 @@ class CaioApp(InstantSwitch, CaioHost):
     def _after_start(self, waited: float) -> None:
         # The chain walk holds the portfolio's lock (tens of thousands of events: a fraction of a second),
         # so it waits for the start view's first load rather than delaying its rows.
-        start_view = self.views.get(START_VIEW)
+        start_view = self.views.get(self.start_view)
         loading = start_view is None or not start_view.is_mounted  # its first load starts once it is mounted
         loading = loading or any(worker.node is start_view and not worker.is_finished for worker in self.workers)
         if loading and waited < START_WAIT_S:
             self.set_timer(0.05, lambda: self._after_start(waited + 0.05))
             return
         self.chain_guard.start()
+        self.count_waiting()
         # The first screen listed pilots without pydantic; the models it left out are imported now, in the
         # background, so the first pilot opened does not wait ~110 ms for them.
         self.run_worker(self._warm_up, thread=True, group="app.warm_up", exit_on_error=False)
@@ -246,12 +252,27 @@ class CaioApp(InstantSwitch, CaioHost):
 
     def portfolio_changed(self, *, source: Screen[Any] | None = None, details: bool = False) -> None:
         """Tell every view (but `source`) that the store changed; with `details`, open pilot screens too."""
+        self.count_waiting()
         for screen in self.views.values():
             if screen is not source and hasattr(screen, "portfolio_changed"):
                 screen.portfolio_changed()
         if details:
             for screen in self._detail_screens():
                 screen.reload()
+
+    @work(exclusive=True, group="app.waiting")
+    async def count_waiting(self) -> None:
+        """Count what office bundles left waiting (two indexed counts) and show it in every view bar."""
+        from caio_tui.store.office_queue import waiting_count
+        from caio_tui.tui.widgets.view_bar import ViewBar
+
+        try:
+            self.waiting = await asyncio.to_thread(waiting_count, self.portfolio)
+        except StoreError:
+            return
+        for screen in self.views.values():
+            for bar in screen.query(ViewBar):
+                bar.show_waiting(self.waiting)
 
     def _detail_screens(self) -> Iterator[PilotDetailScreen]:
         """The pilot screens open on the current view. Until the detail module is imported (the first

@@ -43,6 +43,7 @@ VIEWS: tuple[View, ...] = (
     View("dashboard", "5", "Dashboard", "caio_tui.tui.screens.dashboard:DashboardScreen"),
     View("commercial", "6", "Commercial AI", "caio_tui.tui.screens.commercial:CommercialScreen"),
     View("identity", "7", "Identity", "caio_tui.tui.screens.identity:IdentityScreen"),
+    View("conflicts", "8", "Conflicts", "caio_tui.tui.screens.conflicts:ConflictsScreen"),
 )
 
 START_VIEW = "portfolio"

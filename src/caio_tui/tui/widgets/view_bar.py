@@ -1,4 +1,5 @@
-"""The top line of every view: the app's name and the views with their keys, the shown one highlighted."""
+"""The top line of every view: the app's name and the views with their keys, the shown one highlighted, and
+how many conflicts and stage requests from office bundles wait ("8 Conflicts 3"; the app counts them)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,34 @@ from textual.widgets import Static
 
 from caio_tui.tui.navigation import VIEWS
 
-# The views' short names, for a line too narrow for the whole ones (80 columns hold seven views this way).
-SHORT = {"pipeline": "Board", "dashboard": "Dash", "commercial": "COTS", "identity": "IdP"}
+# The views' short names, for a line too narrow for the whole ones (80 columns hold the eight views and a
+# count this way; the shown view's own name is shortened last, by `tight`).
+SHORT = {
+    "portfolio": "Pilots",
+    "pipeline": "Board",
+    "compare": "Comp",
+    "blockers": "Block",
+    "dashboard": "Dash",
+    "commercial": "COTS",
+    "identity": "IdP",
+    "conflicts": "Confl",
+}
+WAITING_VIEW = "conflicts"  # the view whose name carries the count of what waits
 
 
-def view_tabs(active: str, *, short: bool = False) -> Content:
+def view_tabs(active: str, *, short: bool = False, tight: bool = False, waiting: int = 0) -> Content:
     """`caio-tui  1 Portfolio  2 Pipeline ...` with the active view highlighted; `short`: short names for the
-    views not shown, and no app name."""
+    views not shown, and no app name; `tight`: the active one's short name too; `waiting`: the count after
+    the Conflicts view's name (0: none)."""
     parts: list[Content | tuple[str, str] | str] = [] if short else [("caio-tui", "bold $text-primary"), "  "]
     for v in VIEWS:
+        count = f" {waiting}" if waiting and v.id == WAITING_VIEW else ""
         if v.id == active:
-            parts.append((f" {v.key} {v.title} ", "bold reverse $text-accent"))
+            title = SHORT.get(v.id, v.title) if tight else v.title
+            parts.append((f" {v.key} {title}{count} ", "bold reverse $text-accent"))
         else:
             title = SHORT.get(v.id, v.title) if short else v.title
-            parts += [(f" {v.key}", "bold"), (f" {title} ", "$text-muted")]
+            parts += [(f" {v.key}", "bold"), (f" {title}", "$text-muted"), (f"{count} ", "bold $text-warning")]
     return Content.assemble(*parts)
 
 
@@ -39,10 +54,25 @@ class ViewBar(Static):
     def __init__(self, active: str) -> None:
         super().__init__(view_tabs(active), classes="view-bar")
         self.active = active
+        self.waiting = 0
+
+    def on_mount(self) -> None:
+        self.show_waiting(getattr(self.app, "waiting", 0))
+
+    def show_waiting(self, waiting: int) -> None:
+        self.waiting = waiting
+        self._draw()
 
     def on_resize(self) -> None:
-        whole = view_tabs(self.active)
-        self.update(view_tabs(self.active, short=whole.cell_length > self.content_size.width))
+        self._draw()
+
+    def _draw(self) -> None:
+        width = self.content_size.width
+        for short, tight in ((False, False), (True, False), (True, True)):
+            tabs = view_tabs(self.active, short=short, tight=tight, waiting=self.waiting)
+            if tabs.cell_length <= width:
+                break
+        self.update(tabs)
 
 
 __all__ = ["ViewBar", "view_tabs"]

@@ -1,0 +1,142 @@
+"""`send`, `bundle` and `merge`: program offices keep their own pilots and merge back (`init --from`, in
+start.py, opens a send as the office's portfolio).
+
+    CAIO:    caio-tui send --office "Grants Management Office" -o gmo-send.json
+    office:  caio-tui --db gmo.db init --from gmo-send.json   ... work ...   caio-tui --db gmo.db bundle -o gmo.json
+    CAIO:    caio-tui merge gmo.json
+
+Heavy modules are imported inside the commands, so `caio-tui --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from caio_tui.cli.plumbing import CliError, CliUsageError, db_option, opened, print_json, say
+
+
+@click.command("send")
+@db_option
+@click.option("--office", required=True, help="The office's name, as the pilots' office field holds it.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The send file to write.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="What was sent, as JSON.")
+@click.pass_context
+def send(ctx: click.Context, office: str, output: Path, force: bool, as_json: bool) -> None:
+    """Send an office its pilots: a file with every pilot whose office is OFFICE (fields, coverage,
+    blockers, stage history), the portfolio's rules and tags, and this portfolio's audit head. The office
+    opens it with `init --from`; its bundle comes back to `merge`.
+
+    Example: caio-tui send --office "Grants Management Office" -o gmo-send.json
+    """
+    from caio_tui.io.files import FileWriteError, atomic_output, check_target
+    from caio_tui.io.offices import write_send
+    from caio_tui.store.offices import office_counts
+
+    try:
+        check_target(output, force=force)
+    except FileWriteError as exc:
+        raise CliError(str(exc)) from None
+    with opened(ctx) as portfolio:
+        counts = office_counts(portfolio)
+        if office not in counts:
+            known = "; ".join(f"{name} ({n})" for name, n in sorted(counts.items())) or "none"
+            raise CliUsageError(f"no pilot has the office {office!r}; offices: {known}; nothing was sent")
+        try:
+            with atomic_output(output, force=force) as out:
+                record, pilots = write_send(portfolio, office, out)
+        except FileWriteError as exc:
+            raise CliError(str(exc)) from None
+    if as_json:
+        print_json({"send_id": record.id, "office": office, "pilots": pilots, "file": str(output)})
+        return
+    say(f"sent {pilots} pilot(s) of {office} to {output} (send {record.id})")
+
+
+@click.command("bundle")
+@db_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The bundle file to write.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="What the bundle carries, as JSON.")
+@click.pass_context
+def bundle(ctx: click.Context, output: Path, force: bool, as_json: bool) -> None:
+    """In an office's portfolio: write what the office changed since its send (the pilots changed or
+    created, the office's whole audit chain and its seal) for the CAIO to `merge`.
+
+    Example: caio-tui --db gmo.db bundle -o gmo-bundle.json
+    """
+    from caio_tui.io.files import FileWriteError, atomic_output, check_target
+    from caio_tui.io.offices import write_bundle
+
+    try:
+        check_target(output, force=force)
+    except FileWriteError as exc:
+        raise CliError(str(exc)) from None
+    with opened(ctx) as portfolio:
+        try:
+            with atomic_output(output, force=force) as out:
+                written = write_bundle(portfolio, out)
+        except FileWriteError as exc:
+            raise CliError(str(exc)) from None
+    if as_json:
+        print_json(
+            {
+                "send_id": written.send.id,
+                "office": written.send.office,
+                "pilots": written.carried,
+                "events": written.head[0],
+                "head": written.head[1],
+                "file": str(output),
+            }
+        )
+        return
+    what = f"{written.carried} changed pilot(s)" if written.carried else "no changes"
+    say(
+        f"wrote {output}: {what} of {written.send.office} since send {written.send.id} "
+        f"(head {written.head[1][:16]}, {written.head[0]} events)"
+    )
+
+
+@click.command("merge")
+@db_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="What the merge did, as JSON.")
+@click.pass_context
+def merge(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Merge an office's bundle FILE: its chain and seal verified first (a bundle that fails is refused in
+    one line, nothing written); then each field the office alone changed is applied with the office as its
+    source, each field both sides changed differently waits as a conflict, and each stage the office moved
+    waits as a request for the gate (see `conflicts`). Merging the same bundle again changes nothing.
+
+    Example: caio-tui merge gmo-bundle.json
+    """
+    from caio_tui.io.offices import OfficeFileError, merge_file
+
+    with opened(ctx) as portfolio:
+        try:
+            outcome = merge_file(portfolio, file, source=str(file))
+        except OfficeFileError as exc:
+            raise CliUsageError(str(exc)) from None
+    if as_json:
+        print_json(
+            {
+                "office": outcome.office,
+                "send_id": outcome.send_id,
+                "head": outcome.head,
+                "already_merged": outcome.already,
+                "changes": outcome.changes,
+                "conflicts": outcome.conflicts,
+                "requests": outcome.requests,
+                "added": outcome.added,
+                "gone": outcome.gone,
+            }
+        )
+        return
+    say(outcome.summary())
+    if outcome.conflicts or outcome.requests:
+        say("see what waits with 'caio-tui conflicts'")
+
+
+COMMANDS = (send, bundle, merge)

@@ -1,0 +1,160 @@
+"""The three-way merge of an office's changes into the CAIO's portfolio, field by field (pure).
+
+An office works on a copy of its pilots (the *send*); when its changes come back, each field is compared
+three ways: the value sent (base), the CAIO's value now, and the office's. A field only one side changed
+takes that side's value; a field both changed to the same value stays; a field both changed differently is
+a `Conflict` (base, CAIO, office), applied by neither until a person picks. A pilot's stage is the CAIO's:
+an office's move arrives as a `StageRequest`, which the CAIO passes through the gate.
+
+A field here is one of a pilot's own fields, one coverage item (status, evidence and justification
+together: they are assessed together), or one blocker tag (open with its note, or not open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldKind = Literal["field", "coverage", "blocker"]
+PILOT_FIELDS = ("name", "office", "owner", "high_impact", "description")
+NOT_ASSESSED = ("not_assessed", "", "")
+
+Value = object  # a field's value, a coverage triple, a blocker's note (None: not open)
+
+
+@dataclass(frozen=True)
+class PilotSide:
+    """One pilot as one side holds it."""
+
+    fields: Mapping[str, Value]
+    coverage: Mapping[str, tuple[str, str, str]]  # item -> (status, evidence, justification)
+    open_blockers: Mapping[str, str]  # tag -> note
+    stage: str
+
+
+@dataclass(frozen=True, order=True)
+class FieldKey:
+    kind: FieldKind
+    name: str  # the field's name, the item id, the tag
+
+    def __str__(self) -> str:
+        return self.name if self.kind == "field" else f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class Change:
+    pilot_id: str
+    key: FieldKey
+    value: Value
+
+
+@dataclass(frozen=True)
+class Conflict:
+    pilot_id: str
+    key: FieldKey
+    base: Value
+    caio: Value
+    office: Value
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    pilot_id: str
+    current: str  # the CAIO's stage now
+    requested: str  # the office's
+
+
+@dataclass
+class MergePlan:
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    requests: list[StageRequest] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # pilots the office created
+    gone: list[str] = field(default_factory=list)  # pilots the office changed that the CAIO no longer has
+
+    @property
+    def empty(self) -> bool:
+        return not (self.changes or self.conflicts or self.requests or self.added)
+
+
+# The base of a pilot both sides created under one id: it shares nothing with either.
+_NOTHING = PilotSide(fields={}, coverage={}, open_blockers={}, stage="")
+
+
+def facets(side: PilotSide) -> dict[FieldKey, Value]:
+    """Every field of one side, flat; a coverage item not listed is not assessed, a tag not listed not open."""
+    flat: dict[FieldKey, Value] = {FieldKey("field", name): side.fields.get(name) for name in PILOT_FIELDS}
+    flat.update({FieldKey("coverage", item): triple for item, triple in side.coverage.items()})
+    flat.update({FieldKey("blocker", tag): note for tag, note in side.open_blockers.items()})
+    return flat
+
+
+def _absent(key: FieldKey) -> Value:
+    return NOT_ASSESSED if key.kind == "coverage" else None
+
+
+def merge_pilot(pilot_id: str, base: PilotSide, caio: PilotSide, office: PilotSide, plan: MergePlan) -> None:
+    """Add one pilot's changes, conflicts and stage request to `plan`."""
+    sides = facets(base), facets(caio), facets(office)
+    for key in sorted(set().union(*sides)):
+        b, c, o = (side.get(key, _absent(key)) for side in sides)
+        if o in (b, c):
+            continue  # the office changed nothing here, or both made the same change
+        if c == b:
+            plan.changes.append(Change(pilot_id, key, o))
+        else:
+            plan.conflicts.append(Conflict(pilot_id, key, b, c, o))
+    if office.stage not in (base.stage, caio.stage):
+        plan.requests.append(StageRequest(pilot_id, caio.stage, office.stage))
+
+
+def plan_merge(
+    base: Mapping[str, PilotSide], caio: Mapping[str, PilotSide], office: Mapping[str, PilotSide]
+) -> MergePlan:
+    """What merging the office's pilots would do: `base` is what was sent (and merged since), `caio` the
+    CAIO's pilots now, `office` the pilots the office's bundle carries (those it changed or created)."""
+    plan = MergePlan()
+    for pilot_id in sorted(office):
+        if pilot_id not in base:
+            if pilot_id in caio:  # created on both sides under one id: every differing field is a conflict
+                merge_pilot(pilot_id, _NOTHING, caio[pilot_id], office[pilot_id], plan)
+            else:
+                plan.added.append(pilot_id)
+        elif pilot_id not in caio:
+            plan.gone.append(pilot_id)
+        else:
+            merge_pilot(pilot_id, base[pilot_id], caio[pilot_id], office[pilot_id], plan)
+    return plan
+
+
+# ---- a side as the store keeps it (office_base.state) ---------------------------------------------------
+
+
+def side_json(side: PilotSide) -> dict[str, object]:
+    """A side as plain JSON values (office_base.state): the coverage triples as lists."""
+    return {
+        "fields": dict(side.fields),
+        "coverage": {item: list(triple) for item, triple in sorted(side.coverage.items())},
+        "open_blockers": dict(sorted(side.open_blockers.items())),
+        "stage": side.stage,
+    }
+
+
+def side_of_json(data: Mapping[str, object]) -> PilotSide:
+    """A side from side_json's values."""
+    fields = data.get("fields")
+    coverage = data.get("coverage")
+    blockers = data.get("open_blockers")
+    return PilotSide(
+        fields=dict(fields) if isinstance(fields, Mapping) else {},
+        coverage={str(k): _triple(v) for k, v in coverage.items()} if isinstance(coverage, Mapping) else {},
+        open_blockers={str(k): str(v) for k, v in blockers.items()} if isinstance(blockers, Mapping) else {},
+        stage=str(data.get("stage", "")),
+    )
+
+
+def _triple(value: object) -> tuple[str, str, str]:
+    parts = [str(v) for v in value] if isinstance(value, list | tuple) else []
+    parts += [""] * (3 - len(parts))
+    return parts[0] or NOT_ASSESSED[0], parts[1], parts[2]

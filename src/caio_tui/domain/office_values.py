@@ -1,0 +1,86 @@
+"""The values a conflict holds, as a person reads and types them (pure).
+
+A conflict's three values (domain/office_merge.py) are a pilot field's value, a coverage triple (status,
+evidence, justification) or a blocker's note (None: not open). `describe` writes one as a line; `parse_edit`
+reads what a person typed to settle a conflict, checked against the field's type: a status must be a
+status, high_impact yes or no, a name not blank. Stored as JSON (`to_json`, `from_json`): a triple is a list.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from caio_tui.domain.coverage import CoverageStatus
+from caio_tui.domain.office_merge import NOT_ASSESSED, PILOT_FIELDS, FieldKind, Value
+
+_YES = ("yes", "y", "true")
+_NO = ("no", "n", "false")
+
+
+def to_json(value: Value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def from_json(kind: FieldKind, text: str) -> Value:
+    value: Any = json.loads(text)
+    if kind == "coverage":
+        status, evidence, justification = value if isinstance(value, list) else NOT_ASSESSED
+        return (str(status), str(evidence), str(justification))
+    return value
+
+
+def describe(kind: FieldKind, value: Value) -> str:
+    """One line: 'met: evidence', 'open: note', 'not open', 'yes', '(blank)'."""
+    if kind == "coverage":
+        status, evidence, justification = value if isinstance(value, tuple) else NOT_ASSESSED
+        note = justification if CoverageStatus(status).needs_justification else evidence
+        return f"{status}: {note}" if note else str(status)
+    if kind == "blocker":
+        return "not open" if value is None else (f"open: {value}" if value else "open")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "(blank)" if value in (None, "") else str(value)
+
+
+def edit_text(kind: FieldKind, value: Value) -> str:
+    """What an edit dialog starts from: the value as `parse_edit` reads it back."""
+    if kind == "blocker":
+        return "" if value is None else str(value)
+    if kind == "field" and value is None:
+        return ""
+    return describe(kind, value) if kind == "coverage" or isinstance(value, bool) else str(value)
+
+
+def parse_edit(kind: FieldKind, name: str, text: str) -> Value:
+    """A person's value for this field; ValueError in one line when it is not one.
+
+    A coverage item is 'STATUS' or 'STATUS: NOTE' (the note is the justification of a waiver or a
+    not-applicable, the evidence otherwise; without one, the item keeps the evidence and justification it
+    has: None). A blocker's value is the note it stays open with."""
+    text = text.strip()
+    if kind == "coverage":
+        word, _, note = text.partition(":")
+        try:
+            status = CoverageStatus(word.strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"{name}: {word.strip()!r} is not a coverage status ({', '.join(s.value for s in CoverageStatus)})"
+            ) from None
+        note = note.strip()
+        if not note:
+            return (status.value, None, None)
+        return (status.value, None, note) if status.needs_justification else (status.value, note, None)
+    if kind == "blocker":
+        return text
+    if name not in PILOT_FIELDS:
+        raise ValueError(f"{name} is not a field a conflict can hold")
+    if name == "high_impact":
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        raise ValueError(f"high_impact: {text!r} is not yes or no")
+    if name == "name" and not text:
+        raise ValueError("name: a pilot needs a name")
+    return text

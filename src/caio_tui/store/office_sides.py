@@ -1,0 +1,85 @@
+"""Pilots as an office merge compares them: some pilots' rows read a few hundred at a time (inside the
+caller's transaction, so a merge sees its own writes), each as the `PilotSide` of domain/office_merge.py,
+and the base a send recorded for them (office_base: the side as JSON) read and written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+
+from caio_tui.domain.office_merge import PilotSide, side_json, side_of_json
+from caio_tui.store.insert_rows import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
+
+_PILOT = (
+    "SELECT id, name, office, owner, stage, high_impact, description, extra, created_at, stage_entered_at FROM pilot"
+)
+_COVERAGE = "SELECT pilot_id, item_id, status, evidence, justification, updated_at, updated_by FROM coverage"
+_BLOCKER = "SELECT pilot_id, tag, note, opened_at, opened_by, resolved_at, resolved_by, resolution FROM blocker"
+_MOVE = "SELECT pilot_id, from_stage, to_stage, moved_at, actor, override, failed_rules FROM stage_move"
+
+
+def chunked(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def pilot_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, PilotRows]:
+    """The rows of these pilots (those that exist), coverage by item, blockers and moves as recorded."""
+    found: dict[str, PilotRows] = {}
+    for chunk in chunked(ids):
+        marks = ", ".join("?" * len(chunk))
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        for r in cursor.execute(f"{_PILOT} WHERE id IN ({marks})", chunk):
+            values = PilotValues(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
+            found[r[0]] = PilotRows(values, [], [], [])
+        for r in cursor.execute(f"{_COVERAGE} WHERE pilot_id IN ({marks}) ORDER BY pilot_id, item_id", chunk):
+            found[r[0]].coverage.append(CoverageRow(*r[1:]))
+        for r in cursor.execute(f"{_BLOCKER} WHERE pilot_id IN ({marks}) ORDER BY pilot_id, id", chunk):
+            found[r[0]].blockers.append(BlockerRow(*r[1:]))
+        for r in cursor.execute(f"{_MOVE} WHERE pilot_id IN ({marks}) ORDER BY pilot_id, id", chunk):
+            found[r[0]].moves.append(MoveRow(*r[1:]))
+    return found
+
+
+def side_of(whole: PilotRows) -> PilotSide:
+    """What a merge compares of one pilot: its own fields, coverage triples, open blockers' notes, stage."""
+    p = whole.pilot
+    return PilotSide(
+        fields={
+            "name": p.name,
+            "office": p.office,
+            "owner": p.owner,
+            "high_impact": bool(p.high_impact),
+            "description": p.description,
+        },
+        coverage={c.item_id: (c.status, c.evidence, c.justification) for c in whole.coverage},
+        open_blockers={b.tag: b.note for b in whole.blockers if b.resolved_at is None},
+        stage=p.stage,
+    )
+
+
+def side_text(side: PilotSide) -> str:
+    return json.dumps(side_json(side), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def bases(conn: sqlite3.Connection, send_id: str, ids: Sequence[str]) -> dict[str, PilotSide]:
+    """The base each of these pilots holds for the send (pilots the send did not carry are absent)."""
+    found: dict[str, PilotSide] = {}
+    for chunk in chunked(ids):
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT pilot_id, state FROM office_base WHERE send_id = ? AND pilot_id IN ({marks})"
+        for pilot_id, state in conn.execute(sql, [send_id, *chunk]):
+            found[str(pilot_id)] = side_of_json(json.loads(state))
+    return found
+
+
+def put_bases(conn: sqlite3.Connection, send_id: str, sides: Mapping[str, PilotSide]) -> None:
+    """Record (or replace) the base of these pilots for the send."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO office_base (send_id, pilot_id, state) VALUES (?, ?, ?)",
+        [(send_id, pilot_id, side_text(side)) for pilot_id, side in sides.items()],
+    )

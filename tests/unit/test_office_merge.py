@@ -1,0 +1,98 @@
+"""The three-way merge of an office's changes: one-sided changes apply, two-sided differing ones conflict,
+stage moves become requests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from caio_tui.domain.office_merge import (
+    Change,
+    Conflict,
+    FieldKey,
+    PilotSide,
+    StageRequest,
+    plan_merge,
+    side_json,
+    side_of_json,
+)
+
+BASE = PilotSide(
+    fields={"name": "Benefits assistant", "office": "OBA", "owner": "Ana", "high_impact": False, "description": ""},
+    coverage={"access.roles": ("gap", "no roles yet", "")},
+    open_blockers={"shared-service-account": "runs as svc-benefits"},
+    stage="pilot",
+)
+
+
+def with_fields(side: PilotSide, **fields: object) -> PilotSide:
+    return replace(side, fields={**side.fields, **fields})
+
+
+def test_a_field_only_the_office_changed_takes_the_office_value() -> None:
+    plan = plan_merge({"P1": BASE}, {"P1": BASE}, {"P1": with_fields(BASE, owner="Bo")})
+    assert plan.changes == [Change("P1", FieldKey("field", "owner"), "Bo")]
+    assert plan.conflicts == [] and plan.requests == []
+
+
+def test_a_field_only_the_caio_changed_stays_the_caios() -> None:
+    plan = plan_merge({"P1": BASE}, {"P1": with_fields(BASE, owner="Cy")}, {"P1": BASE})
+    assert plan.empty
+
+
+def test_the_same_change_on_both_sides_is_no_conflict() -> None:
+    both = with_fields(BASE, name="Benefits policy assistant")
+    assert plan_merge({"P1": BASE}, {"P1": both}, {"P1": both}).empty
+
+
+def test_different_changes_on_both_sides_are_a_conflict_applied_by_neither() -> None:
+    plan = plan_merge({"P1": BASE}, {"P1": with_fields(BASE, owner="Cy")}, {"P1": with_fields(BASE, owner="Bo")})
+    assert plan.changes == []
+    assert plan.conflicts == [Conflict("P1", FieldKey("field", "owner"), "Ana", "Cy", "Bo")]
+
+
+def test_coverage_items_and_blockers_merge_one_by_one() -> None:
+    office = replace(
+        BASE,
+        coverage={"access.roles": ("met", "roles in the IdP", ""), "audit.activity": ("partial", "logs", "")},
+        open_blockers={},
+    )
+    caio = replace(BASE, open_blockers={"shared-service-account": "runs as svc-benefits", "skills-gap": ""})
+    plan = plan_merge({"P1": BASE}, {"P1": caio}, {"P1": office})
+    assert plan.changes == [
+        Change("P1", FieldKey("blocker", "shared-service-account"), None),
+        Change("P1", FieldKey("coverage", "access.roles"), ("met", "roles in the IdP", "")),
+        Change("P1", FieldKey("coverage", "audit.activity"), ("partial", "logs", "")),
+    ]
+    assert plan.conflicts == []  # the CAIO's new skills-gap blocker is not the office's business
+
+
+def test_a_stage_move_by_the_office_is_a_request_not_a_change() -> None:
+    plan = plan_merge({"P1": BASE}, {"P1": BASE}, {"P1": replace(BASE, stage="readiness")})
+    assert plan.changes == [] and plan.conflicts == []
+    assert plan.requests == [StageRequest("P1", "pilot", "readiness")]
+    moved_by_caio = replace(BASE, stage="readiness")
+    assert plan_merge({"P1": BASE}, {"P1": moved_by_caio}, {"P1": moved_by_caio}).requests == []
+
+
+def test_pilots_the_office_created_are_added_and_a_clash_of_ids_conflicts() -> None:
+    other = with_fields(BASE, name="Another")
+    plan = plan_merge({}, {}, {"NEW-1": BASE})
+    assert plan.added == ["NEW-1"]
+    clash = plan_merge({}, {"NEW-1": other}, {"NEW-1": BASE})
+    assert clash.added == []
+    assert Conflict("NEW-1", FieldKey("field", "name"), None, "Another", "Benefits assistant") in clash.conflicts
+
+
+def test_offices_touching_different_pilots_merge_the_same_in_either_order() -> None:
+    base = {"P1": BASE, "P2": BASE}
+    first = {"P1": with_fields(BASE, owner="Bo")}
+    second = {"P2": replace(BASE, open_blockers={})}
+    a = plan_merge(base, base, first).changes + plan_merge(base, base, second).changes
+    b = plan_merge(base, base, second).changes + plan_merge(base, base, first).changes
+    assert sorted(a, key=str) == sorted(b, key=str)
+
+
+def test_a_side_kept_as_json_reads_back_the_same() -> None:
+    import json
+
+    assert side_of_json(json.loads(json.dumps(side_json(BASE)))) == BASE
