@@ -29,7 +29,6 @@ from caio_tui.domain.gates import (
     GateRules,
     HighImpactRule,
     NoBlockerRule,
-    Rule,
     accepted_statuses,
     evaluate,
     stages_crossed,
@@ -65,65 +64,82 @@ def facts_of(record: PilotRecord) -> GateFacts:
     )
 
 
+class _Plan(NamedTuple):
+    """The checks of the gates one move crosses, flattened: (item, statuses that satisfy it, the change it
+    asks for) per coverage item, (field, change) per gated field, the no-blocker rules, and the M-25-21
+    practices a high-impact pilot needs."""
+
+    coverage: tuple[tuple[str, frozenset[CoverageStatus], ChangeKey], ...]
+    fields: tuple[tuple[str, ChangeKey], ...]
+    blockers: tuple[NoBlockerRule, ...]
+    practices: tuple[tuple[str, frozenset[CoverageStatus], ChangeKey], ...]
+
+
 class GateIndex:
-    """The portfolio's gate rules with their item lists resolved once, and the rules a move crosses kept by
-    (from, to): at 100,000 pilots, looking the gates up and resolving each rule's items again for every
-    pilot cost more than checking them (the briefing's leverage and closest sections: about 1 s)."""
+    """The portfolio's gate rules flattened, per (from, to) stage, into the checks a move crosses: at 100,000
+    pilots, looking the gates up and resolving each rule's items again for every pilot cost more than
+    checking them (the briefing's leverage and closest sections: about 1.5 s of CPU)."""
 
     def __init__(self, rules: GateRules, catalog: Catalog) -> None:
         self.rules = rules
         self.catalog = catalog
-        self._coverage: dict[int, tuple[tuple[str, ...], frozenset[CoverageStatus]]] = {}
-        self._crossed: dict[tuple[Stage, Stage], tuple[Rule, ...]] = {}
+        self._plans: dict[tuple[Stage, Stage], _Plan] = {}
         self.practices = tuple(
             i.id for f in catalog.frameworks if f.applies_to == "high_impact" for a in f.areas for i in a.items
         )
 
-    def _rule_items(self, rule: CoverageRule) -> tuple[tuple[str, ...], frozenset[CoverageStatus]]:
-        """The rule's items (its areas' and its own) and the statuses that satisfy it."""
-        found = self._coverage.get(id(rule))
-        if found is None:
-            ids = [i.id for a in rule.areas if self.catalog.has_area(a) for i in self.catalog.area(a).items]
-            items = tuple(dict.fromkeys([*ids, *rule.items]))
-            found = self._coverage[id(rule)] = (items, accepted_statuses(rule))
-        return found
-
-    def _rules_crossed(self, from_stage: Stage, to_stage: Stage) -> tuple[Rule, ...]:
-        found = self._crossed.get((from_stage, to_stage))
-        if found is None:
-            crossed = stages_crossed(from_stage, to_stage)
-            found = self._crossed[(from_stage, to_stage)] = tuple(
-                rule for stage in crossed for rule in self.rules.for_stage(stage).rules
-            )
+    def _plan(self, from_stage: Stage, to_stage: Stage) -> _Plan:
+        """What the gates a move crosses check, rule kind by rule kind, worked out once per (from, to)."""
+        found = self._plans.get((from_stage, to_stage))
+        if found is not None:
+            return found
+        coverage: list[tuple[str, frozenset[CoverageStatus], ChangeKey]] = []
+        fields: list[tuple[str, ChangeKey]] = []
+        blockers: list[NoBlockerRule] = []
+        practices: list[tuple[str, frozenset[CoverageStatus], ChangeKey]] = []
+        for stage in stages_crossed(from_stage, to_stage):
+            for rule in self.rules.for_stage(stage).rules:
+                if isinstance(rule, CoverageRule):
+                    accepted = accepted_statuses(rule)
+                    ids = [i.id for a in rule.areas if self.catalog.has_area(a) for i in self.catalog.area(a).items]
+                    coverage += (
+                        (item, accepted, ("set_coverage", item)) for item in dict.fromkeys([*ids, *rule.items])
+                    )
+                elif isinstance(rule, FieldRule):
+                    fields.append((rule.field, ("set_field", rule.field)))
+                elif isinstance(rule, NoBlockerRule):
+                    blockers.append(rule)
+                elif isinstance(rule, HighImpactRule):
+                    accepted = frozenset(rule.accept)
+                    practices += ((item, accepted, ("set_coverage", item)) for item in self.practices)
+        found = self._plans[(from_stage, to_stage)] = _Plan(
+            tuple(coverage), tuple(fields), tuple(blockers), tuple(practices)
+        )
         return found
 
     def unmet(self, facts: GateFacts, to_stage: Stage) -> set[ChangeKey]:
         """The (kind, target) of every change the gates between the pilot's stage and to_stage ask for:
         empty when the move passes."""
+        plan = self._plan(facts.stage, to_stage)
         keys: set[ChangeKey] = set()
-        for rule in self._rules_crossed(facts.stage, to_stage):
-            self._check(rule, facts, keys)
-        return keys
-
-    def _check(self, rule: Rule, facts: GateFacts, keys: set[ChangeKey]) -> None:
-        statuses = facts.statuses
+        status_of = facts.statuses.get
         not_assessed = CoverageStatus.NOT_ASSESSED
-        if isinstance(rule, CoverageRule):
-            items, accepted = self._rule_items(rule)
-            for item in items:
-                if statuses.get(item, not_assessed) not in accepted:
-                    keys.add(("set_coverage", item))
-        elif isinstance(rule, FieldRule):
-            if not facts.fields.get(rule.field, "").strip():
-                keys.add(("set_field", rule.field))
-        elif isinstance(rule, NoBlockerRule):
-            for tag, category in facts.open_blockers:
-                if tag in rule.tags or category in rule.categories:
-                    keys.add(("resolve_blocker", tag))
-        elif isinstance(rule, HighImpactRule) and facts.high_impact:
-            for item in self.practices:
-                if statuses.get(item, not_assessed) not in rule.accept:
-                    keys.add(("set_coverage", item))
+        for item, accepted, key in plan.coverage:
+            if status_of(item, not_assessed) not in accepted:
+                keys.add(key)
+        for field, key in plan.fields:
+            if not facts.fields.get(field, "").strip():
+                keys.add(key)
+        if plan.blockers and facts.open_blockers:
+            for rule in plan.blockers:
+                for tag, category in facts.open_blockers:
+                    if tag in rule.tags or category in rule.categories:
+                        keys.add(("resolve_blocker", tag))
+        if facts.high_impact:
+            for item, accepted, key in plan.practices:
+                if status_of(item, not_assessed) not in accepted:
+                    keys.add(key)
+        return keys
 
     def fix_keys(self, tag: BlockerTag) -> set[ChangeKey]:
         """The changes that resolving the tag and covering its areas makes."""
