@@ -43,6 +43,13 @@ class BulkDigests:
         self._tail = {t: (text, nulls) for t, (text, nulls, _) in tails.items()}  # later columns' defaults
         self._width = {t: len(KNOWN[t]) + extra for t, (_, _, extra) in tails.items()}
         self._stale = stale  # approval_stale's default, as text
+        # Whether the defaults hold no separator; then a batch whose values hold none (nearly every batch:
+        # `_holds_no_separator`) is digested without counting each pilot's separators.
+        self._plain_tails = all(
+            text.count(SEP) == extra and text.count(NULL) == nulls and SEP not in stale and NULL not in stale
+            for text, nulls, extra in tails.values()
+        )
+        self._clean = False
         self._reals: dict[float, str] = {}
 
     @classmethod
@@ -83,6 +90,7 @@ class BulkDigests:
         next_blocker, next_move = self.rows["blocker"] + 1, self.rows["stage_move"] + 1
         self.rows["blocker"] += len(blockers) // BLOCKER_VALUES
         self.rows["stage_move"] += len(moves) // MOVE_VALUES
+        self._clean = self._plain_tails and _holds_no_separator(pilots, coverage, blockers, moves)
         start = covered = blocked = moved = 0
         for covered_to, blocked_to, moved_to in ends:
             pilot_id = pilots[start]
@@ -171,7 +179,7 @@ class BulkDigests:
             f"\x1f{territory}\x1f{int(open_blockers)}\x1f{top}\x1f{self._stale}\x1f{int(below)}\x1f{int(ready)}"
             f"{self._tail['pilot'][0]}"
         )
-        return _checked(text, 1, self._width["pilot"], self._tail["pilot"][1])
+        return text if self._clean else _checked(text, 1, self._width["pilot"], self._tail["pilot"][1])
 
     def _coverage(self, part: list[Any]) -> str | None:
         tail, nulls = self._tail["coverage"]
@@ -183,7 +191,7 @@ class BulkDigests:
             text = (tail + SEP).join(SEP.join(r) for r in rows) + tail
         else:
             text = SEP.join(part)
-        return _checked(text, len(items), self._width["coverage"], nulls * len(items))
+        return text if self._clean else _checked(text, len(items), self._width["coverage"], nulls * len(items))
 
     def _blockers(self, part: list[Any], first_id: int) -> str | None:
         """In the index's order: open first, then by when resolved, then by id."""
@@ -199,8 +207,10 @@ class BulkDigests:
         ]  # fmt: skip
         if len(rows) > 1:
             rows.sort()
-        nulls = sum(not r[0] for r in rows) + nulls * len(rows)
-        return _checked(SEP.join(r[3] for r in rows), len(rows), self._width["blocker"], nulls)
+        text = SEP.join([r[3] for r in rows])
+        if self._clean:
+            return text
+        return _checked(text, len(rows), self._width["blocker"], sum(not r[0] for r in rows) + nulls * len(rows))
 
     def _moves(self, part: list[Any], first_id: int) -> str | None:
         tail, nulls = self._tail["stage_move"]
@@ -212,8 +222,31 @@ class BulkDigests:
                 count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, strict=True)
             )
         ]
-        nulls = part.count(None) + nulls * len(texts)
-        return _checked(SEP.join(texts), len(texts), self._width["stage_move"], nulls)
+        if self._clean:
+            return SEP.join(texts)
+        return _checked(SEP.join(texts), len(texts), self._width["stage_move"], part.count(None) + nulls * len(texts))
+
+
+# The pilot values that are text (the others are numbers: no separator in them), by position.
+_PILOT_TEXTS = tuple(
+    i
+    for i, c in enumerate(BULK_COLUMNS["pilot"])
+    if c not in ("stage_pos", "high_impact", "readiness", "not_assessed", "open_blockers", "below_gate", "ready")
+)
+
+
+def _holds_no_separator(pilots: list[Any], coverage: list[Any], blockers: list[Any], moves: list[Any]) -> bool:
+    """Whether no value of a batch holds U+001C or U+001F (False too when a value is of another type)."""
+    try:
+        parts = [
+            *("".join(pilots[i::PILOT_VALUES]) for i in _PILOT_TEXTS),
+            "".join(coverage),
+            "".join(filter(None, blockers)),  # NULLs (None) and empty values left out
+            "".join(filter(None, moves)),
+        ]
+    except TypeError:
+        return False
+    return not any(SEP in part or NULL in part for part in parts)
 
 
 def _checked(text: str, rows: int, width: int, nulls: int) -> str | None:
