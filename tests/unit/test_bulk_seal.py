@@ -100,10 +100,15 @@ def test_an_upgrade_from_the_four_row_seal_still_names_what_did_not_hold(db_path
         assert rows == 0  # every pilot's digests are in its one row now
 
 
-def test_the_digests_know_every_value_the_loader_inserts() -> None:
-    """A column a migration adds and the loader fills (below_gate, ready) must be in the digested text too:
-    the loader's pilot values are the sealed columns but approval_stale, in the table's order."""
-    from caio_tui.store import bulk, bulk_seal
+def test_the_loader_inserts_every_sealed_column_but_the_ones_left_to_sqlite(portfolio: Portfolio) -> None:
+    """A column a migration adds and the loader fills (below_gate, ready) must be in the one list the INSERTs
+    and the digested text are derived from (store/insert_rows.py), in the table's order."""
+    from caio_tui.store import bulk
+    from caio_tui.store.insert_rows import LEFT_TO_SQLITE, TABLE_COLUMNS
 
-    assert tuple(c for c in bulk_seal.KNOWN["pilot"] if c != "approval_stale") == bulk.PILOT_COLUMNS
-    assert tuple(c for c in bulk_seal.KNOWN["blocker"] if c != "id") == bulk.BLOCKER_COLUMNS
+    for table, known in TABLE_COLUMNS.items():
+        found = [str(r[1]) for r in portfolio.conn.execute(f"PRAGMA table_info({table})")]
+        assert tuple(found[: len(known)]) == known, table
+    assert tuple(c for c in TABLE_COLUMNS["pilot"] if c != LEFT_TO_SQLITE["pilot"]) == bulk.PILOT_COLUMNS
+    assert TABLE_COLUMNS["blocker"][1:] == bulk.BLOCKER_COLUMNS
+    assert TABLE_COLUMNS["stage_move"][1:] == bulk.MOVE_COLUMNS

@@ -29,7 +29,7 @@ from caio_tui.domain.gates import (
     GateRules,
     HighImpactRule,
     NoBlockerRule,
-    Rule,
+    accepted_statuses,
     evaluate,
     stages_crossed,
 )
@@ -38,13 +38,6 @@ from caio_tui.domain.stages import PIPELINE, Stage
 from caio_tui.domain.territory import BlockerCategory
 
 _SATISFIED = (CoverageStatus.MET, CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)
-_WAIVERS = (CoverageStatus.WAIVED, CoverageStatus.NOT_APPLICABLE)
-_LADDER = {
-    CoverageStatus.NOT_ASSESSED: 0,
-    CoverageStatus.GAP: 0,
-    CoverageStatus.PARTIAL: 1,
-    CoverageStatus.MET: 2,
-}
 _BEFORE_PRODUCTION = frozenset(PIPELINE[: PIPELINE.index(Stage.PRODUCTION)])
 
 ChangeKey = tuple[str, str]  # (Change.kind, Change.target)
@@ -71,54 +64,82 @@ def facts_of(record: PilotRecord) -> GateFacts:
     )
 
 
+class _Plan(NamedTuple):
+    """The checks of the gates one move crosses, flattened: (item, statuses that satisfy it, the change it
+    asks for) per coverage item, (field, change) per gated field, the no-blocker rules, and the M-25-21
+    practices a high-impact pilot needs."""
+
+    coverage: tuple[tuple[str, frozenset[CoverageStatus], ChangeKey], ...]
+    fields: tuple[tuple[str, ChangeKey], ...]
+    blockers: tuple[NoBlockerRule, ...]
+    practices: tuple[tuple[str, frozenset[CoverageStatus], ChangeKey], ...]
+
+
 class GateIndex:
-    """The portfolio's gate rules with their item lists resolved once."""
+    """The portfolio's gate rules flattened, per (from, to) stage, into the checks a move crosses: at 100,000
+    pilots, looking the gates up and resolving each rule's items again for every pilot cost more than
+    checking them (the briefing's leverage and closest sections: about 1.5 s of CPU)."""
 
     def __init__(self, rules: GateRules, catalog: Catalog) -> None:
         self.rules = rules
         self.catalog = catalog
-        self._items: dict[int, tuple[str, ...]] = {}
+        self._plans: dict[tuple[Stage, Stage], _Plan] = {}
         self.practices = tuple(
             i.id for f in catalog.frameworks if f.applies_to == "high_impact" for a in f.areas for i in a.items
         )
 
-    def _rule_items(self, rule: CoverageRule) -> tuple[str, ...]:
-        found = self._items.get(id(rule))
-        if found is None:
-            ids = [i.id for a in rule.areas if self.catalog.has_area(a) for i in self.catalog.area(a).items]
-            found = self._items[id(rule)] = tuple(dict.fromkeys([*ids, *rule.items]))
+    def _plan(self, from_stage: Stage, to_stage: Stage) -> _Plan:
+        """What the gates a move crosses check, rule kind by rule kind, worked out once per (from, to)."""
+        found = self._plans.get((from_stage, to_stage))
+        if found is not None:
+            return found
+        coverage: list[tuple[str, frozenset[CoverageStatus], ChangeKey]] = []
+        fields: list[tuple[str, ChangeKey]] = []
+        blockers: list[NoBlockerRule] = []
+        practices: list[tuple[str, frozenset[CoverageStatus], ChangeKey]] = []
+        for stage in stages_crossed(from_stage, to_stage):
+            for rule in self.rules.for_stage(stage).rules:
+                if isinstance(rule, CoverageRule):
+                    accepted = accepted_statuses(rule)
+                    ids = [i.id for a in rule.areas if self.catalog.has_area(a) for i in self.catalog.area(a).items]
+                    coverage += (
+                        (item, accepted, ("set_coverage", item)) for item in dict.fromkeys([*ids, *rule.items])
+                    )
+                elif isinstance(rule, FieldRule):
+                    fields.append((rule.field, ("set_field", rule.field)))
+                elif isinstance(rule, NoBlockerRule):
+                    blockers.append(rule)
+                elif isinstance(rule, HighImpactRule):
+                    accepted = frozenset(rule.accept)
+                    practices += ((item, accepted, ("set_coverage", item)) for item in self.practices)
+        found = self._plans[(from_stage, to_stage)] = _Plan(
+            tuple(coverage), tuple(fields), tuple(blockers), tuple(practices)
+        )
         return found
 
     def unmet(self, facts: GateFacts, to_stage: Stage) -> set[ChangeKey]:
         """The (kind, target) of every change the gates between the pilot's stage and to_stage ask for:
         empty when the move passes."""
+        plan = self._plan(facts.stage, to_stage)
         keys: set[ChangeKey] = set()
-        for stage in stages_crossed(facts.stage, to_stage):
-            for rule in self.rules.for_stage(stage).rules:
-                self._check(rule, facts, keys)
-        return keys
-
-    def _check(self, rule: Rule, facts: GateFacts, keys: set[ChangeKey]) -> None:
-        statuses = facts.statuses
+        status_of = facts.statuses.get
         not_assessed = CoverageStatus.NOT_ASSESSED
-        if isinstance(rule, FieldRule):
-            if not facts.fields.get(rule.field, "").strip():
-                keys.add(("set_field", rule.field))
-        elif isinstance(rule, CoverageRule):
-            wanted = _LADDER[CoverageStatus(rule.at_least)]
-            for item in self._rule_items(rule):
-                status = statuses.get(item, not_assessed)
-                ok = rule.accept_waived if status in _WAIVERS else _LADDER[status] >= wanted
-                if not ok:
-                    keys.add(("set_coverage", item))
-        elif isinstance(rule, NoBlockerRule):
-            for tag, category in facts.open_blockers:
-                if tag in rule.tags or category in rule.categories:
-                    keys.add(("resolve_blocker", tag))
-        elif isinstance(rule, HighImpactRule) and facts.high_impact:
-            for item in self.practices:
-                if statuses.get(item, not_assessed) not in rule.accept:
-                    keys.add(("set_coverage", item))
+        for item, accepted, key in plan.coverage:
+            if status_of(item, not_assessed) not in accepted:
+                keys.add(key)
+        for field, key in plan.fields:
+            if not facts.fields.get(field, "").strip():
+                keys.add(key)
+        if plan.blockers and facts.open_blockers:
+            for rule in plan.blockers:
+                for tag, category in facts.open_blockers:
+                    if tag in rule.tags or category in rule.categories:
+                        keys.add(("resolve_blocker", tag))
+        if facts.high_impact:
+            for item, accepted, key in plan.practices:
+                if status_of(item, not_assessed) not in accepted:
+                    keys.add(key)
+        return keys
 
     def fix_keys(self, tag: BlockerTag) -> set[ChangeKey]:
         """The changes that resolving the tag and covering its areas makes."""
@@ -243,7 +264,10 @@ class Distance(BaseModel):
         return len(self.result.least_changes)
 
 
-def _rank(changes: int, stage: Stage, readiness: float, pilot_id: str) -> tuple[int, int, float, str]:
+_Rank = tuple[int, int, float, str]
+
+
+def _rank(changes: int, stage: Stage, readiness: float, pilot_id: str) -> _Rank:
     """Fewest changes first, then the most advanced stage, then the highest readiness, then id."""
     return (changes, -stage.position, -readiness, pilot_id)
 
@@ -259,23 +283,28 @@ class ClosestCounter:
         self.index = GateIndex(rules, catalog)
         self.limit = limit
         # A max-heap (by negated rank) of the best so far, so the worst of them is dropped first.
-        self._heap: list[tuple[_Negated, int, Callable[[], PilotRecord]]] = []
+        self._heap: list[tuple[_Negated, int, Callable[[], PilotRecord], _Rank]] = []
+        self._worst: _Rank = (0, 0, 0.0, "")  # the rank of the heap's top, once it is full
         self._added = 0
 
     def add(self, pilot_id: str, facts: GateFacts, readiness: float, record: Callable[[], PilotRecord]) -> None:
         if facts.stage not in _BEFORE_PRODUCTION:
             return
         rank = _rank(len(self.index.unmet(facts, Stage.PRODUCTION)), facts.stage, readiness, pilot_id)
-        entry = (_negated(rank), self._added, record)
+        full = len(self._heap) >= self.limit
+        if full and rank >= self._worst:
+            return  # no better than the worst kept: most pilots stop here, before the rank is negated
+        entry = (_negated(rank), self._added, record, rank)
         self._added += 1
-        if len(self._heap) < self.limit:
-            heapq.heappush(self._heap, entry)
-        elif entry[0] > self._heap[0][0]:
+        if full:
             heapq.heapreplace(self._heap, entry)
+        else:
+            heapq.heappush(self._heap, entry)
+        self._worst = self._heap[0][3]
 
     def result(self) -> list[Distance]:
         found = []
-        for _, _, record in self._heap:
+        for _, _, record, _ in self._heap:
             built = record()
             found.append(
                 Distance(record=built, result=evaluate(built, Stage.PRODUCTION, self.index.rules, self.index.catalog))
@@ -284,7 +313,7 @@ class ClosestCounter:
         return found
 
 
-def _negated(rank: tuple[int, int, float, str]) -> _Negated:
+def _negated(rank: _Rank) -> _Negated:
     changes, stage, readiness, pilot_id = rank
     return (-changes, -stage, -readiness, (*(-ord(c) for c in pilot_id), 1))
 

@@ -20,10 +20,18 @@ from caio_tui.domain.pilots import Pilot, PilotRecord, StageMove
 from caio_tui.domain.stages import PIPELINE, Stage, is_stalled
 from caio_tui.domain.territory import Territory
 from caio_tui.io.briefing_commercial import CommercialSection, commercial_section
-from caio_tui.io.briefing_gates import BelowGate, BelowGateCounter
+from caio_tui.io.briefing_gates import BELOW_GATE_SHOWN, BelowGate, BelowGateCounter, below_gate_shown
 from caio_tui.store import Portfolio
 from caio_tui.store.overrides import GateOverride
-from caio_tui.store.transfer import MoveRow, PilotFacts, Progress, read_records, recent_moves, stream_facts
+from caio_tui.store.transfer import (
+    MoveRow,
+    PilotFacts,
+    Progress,
+    below_gate_pilots,
+    read_records,
+    recent_moves,
+    stream_facts,
+)
 
 # Public reviews of the inventories found fewer than a third of AI initiatives in production.
 PRODUCTION_BENCHMARK = 1 / 3
@@ -93,6 +101,7 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
     now, stalled_days = portfolio.clock(), portfolio.stalled_days
     leverage = LeverageCounter(tags, rules, catalog)
     closest = ClosestCounter(rules, catalog, TOP)
+    stored = below_gate_pilots(portfolio, BELOW_GATE_SHOWN)  # None: some pilot is still to judge
     below_gate = BelowGateCounter(rules, catalog)
     counts = {s: 0 for s in Stage}
     territory = {t: 0 for t in Territory}
@@ -124,11 +133,13 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
 
             leverage.add(p.id, facts, gate_record)
             closest.add(p.id, facts, p.readiness, full_record)
-            below_gate.add(p.id, facts)
+            if stored is None:
+                below_gate.add(p.id, facts)
             if progress and index % 1000 == 0:
                 progress(index, total)
     stalled.sort(key=lambda s: (-s.days, s.id))
     overrides = portfolio.gate_overrides(OVERRIDES_SHOWN)
+    below, below_ids = stored if stored is not None else (len(below_gate.found), below_gate.ids())
     return Briefing(
         name=portfolio.name,
         taken_at=now,
@@ -146,8 +157,8 @@ def build_briefing(portfolio: Portfolio, progress: Progress | None = None) -> Br
         active=sum(counts.values()) - counts[Stage.RETIRED],
         audit_head=portfolio.audit_head(),
         commercial=commercial_section(portfolio),
-        below_gate=len(below_gate.found),
-        below_gate_shown=below_gate.result(portfolio),
+        below_gate=below,
+        below_gate_shown=below_gate_shown(portfolio, below_ids, rules, catalog),
         overrides=overrides[0],
         overrides_shown=overrides[1],
     )

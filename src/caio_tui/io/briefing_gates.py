@@ -3,6 +3,10 @@ today ("in production, but it would not pass the production gate today"), furthe
 the rules it fails. Counted over every pilot from the facts the briefing streams (domain.derived's
 GateStanding, the same judgement the store keeps in pilot.below_gate); the failing rules are worked out
 (domain.gates.standing) only for the pilots the section shows.
+
+The briefing reads the count and the pilots to show from that column (store.transfer.below_gate_pilots:
+judging 100,000 pilots again cost about 0.4 s of a briefing); it counts here only while some pilot is
+still to judge.
 """
 
 from __future__ import annotations
@@ -42,14 +46,18 @@ class BelowGateCounter:
         if self.standing.below(facts.stage, facts.statuses, facts.high_impact, open_blockers, facts.fields):
             self.found.append((-facts.stage.position, pilot_id))
 
-    def result(self, portfolio: Portfolio) -> list[BelowGate]:
-        """The pilots to show, with the rules each fails (read whole: a few of them)."""
-        ids = [pilot_id for _, pilot_id in sorted(self.found)[:BELOW_GATE_SHOWN]]
-        shown = []
-        for record in read_records(portfolio, ids):
-            result = standing(record, self.rules, self.catalog)
-            p = record.pilot
-            failures = tuple(f"{f.rule}: {f.reason}" for f in result.failures)
-            shown.append(BelowGate(p.id, p.name, p.office, p.stage, failures))
-        order = {pilot_id: index for index, pilot_id in enumerate(ids)}
-        return sorted(shown, key=lambda s: order[s.id])
+    def ids(self) -> list[str]:
+        """The pilots to show."""
+        return [pilot_id for _, pilot_id in sorted(self.found)[:BELOW_GATE_SHOWN]]
+
+
+def below_gate_shown(portfolio: Portfolio, ids: list[str], rules: GateRules, catalog: Catalog) -> list[BelowGate]:
+    """The pilots to show, in this order, with the rules each fails (read whole: a few of them)."""
+    shown = []
+    for record in read_records(portfolio, ids):
+        result = standing(record, rules, catalog)
+        p = record.pilot
+        failures = tuple(f"{f.rule}: {f.reason}" for f in result.failures)
+        shown.append(BelowGate(p.id, p.name, p.office, p.stage, failures))
+    order = {pilot_id: index for index, pilot_id in enumerate(ids)}
+    return sorted(shown, key=lambda s: order[s.id])

@@ -34,6 +34,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
 from caio_tui.store import audit, rows
 from caio_tui.store.errors import StoreError
+from caio_tui.store.insert_rows import BULK_COLUMNS
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
 
@@ -89,23 +90,22 @@ indexes and the full-text index are built, the last long step."""
 
 class RowBatch(NamedTuple):
     """Rows for the four bulk tables, each table's values in one flat list in its column order (no tuple
-    per row: the flat list is what a multi-row INSERT binds). `pilots` counts the pilots in it."""
+    per row: the flat list is what a multi-row INSERT binds). `pilots` counts the pilots in it; `ends` says,
+    pilot by pilot, where its rows end in the coverage, blocker and move values (the lists' lengths once its
+    rows were added), so that the seal finds each pilot's rows without searching them (store/bulk_seal.py)."""
 
     pilots: int
     pilot_values: list[Any]
     coverage_values: list[Any]
     blocker_values: list[Any]
     move_values: list[Any]
+    ends: list[tuple[int, int, int]]
 
 
-PILOT_COLUMNS = (
-    "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra", "created_at",
-    "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate",
-    "ready",
-)  # fmt: skip
-COVERAGE_COLUMNS = ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by")
-BLOCKER_COLUMNS = ("pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution")
-MOVE_COLUMNS = ("pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules")
+PILOT_COLUMNS = BULK_COLUMNS["pilot"]
+COVERAGE_COLUMNS = BULK_COLUMNS["coverage"]
+BLOCKER_COLUMNS = BULK_COLUMNS["blocker"]
+MOVE_COLUMNS = BULK_COLUMNS["stage_move"]
 
 
 def insert_batch(portfolio: Portfolio, batch: RowBatch) -> None:
@@ -114,7 +114,7 @@ def insert_batch(portfolio: Portfolio, batch: RowBatch) -> None:
     conn = portfolio.conn
     loading = portfolio.seal.loading
     if loading is not None:  # a bulk load seals its pilots from these values (store/bulk_seal.py)
-        loading.add(batch.pilot_values, batch.coverage_values, batch.blocker_values, batch.move_values)
+        loading.add(batch.pilot_values, batch.coverage_values, batch.blocker_values, batch.move_values, batch.ends)
     try:
         for table, columns, values in (
             ("pilot", PILOT_COLUMNS, batch.pilot_values),
@@ -304,12 +304,14 @@ class _Loader:
         coverage: list[Any] = []
         blockers: list[Any] = []
         moves: list[Any] = []
+        ends: list[tuple[int, int, int]] = []
         for p in chunk:
             self._add_pilot(p, pilots)
             self._add_coverage(p, coverage)
             self._add_blockers(p, blockers)
             self._add_moves(p, moves)
-        return RowBatch(len(chunk), pilots, coverage, blockers, moves)
+            ends.append((len(coverage), len(blockers), len(moves)))
+        return RowBatch(len(chunk), pilots, coverage, blockers, moves, ends)
 
     def derived(self, p: NewPilot) -> DerivedColumns:
         statuses = {c.item: c.status for c in p.coverage}

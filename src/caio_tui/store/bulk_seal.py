@@ -5,10 +5,12 @@ building every row's text, then 369,000 digests and seal rows). The loader has t
 batch's pilots are digested here in the text SQLite gives `verify` (seal_digest.py: the values as text
 joined by U+001F, a REAL as SQLite casts it, NULL as U+001C, in the order of the index that reads them),
 with the ids SQLite gives the blockers and stage moves (one more than the largest, in insertion order).
+The loader notes where each pilot's rows end as it builds them (RowBatch.ends), so a pilot's rows are
+sliced straight out of the batch's flat values; the columns are those of store/insert_rows.py.
 
 Only into empty tables with the columns this module knows (later columns with a constant default are
 fine). Anything it cannot be sure of goes to SQLite at the end: a pilot whose values hold a separator or
-whose rows are not together in its batch, and the whole load when the ids SQLite gave are not the ones
+whose id repeats, and the whole load when the ids SQLite gave are not the ones
 counted here (then `start` or `finish` returns None and the seal reads every row, as before).
 """
 
@@ -16,28 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from itertools import count, groupby
+from itertools import count
 from operator import itemgetter
 from typing import Any
 
+from caio_tui.store.insert_rows import BULK_COLUMNS, TABLE_COLUMNS
 from caio_tui.store.seal_digest import EMPTY, NULL, PER_PILOT, SEP
 
-# The columns of each table in the order of the table (schema 10), and the ones the loader leaves to
-# their default (store/bulk.py inserts the rest, in this order).
-KNOWN = {
-    "pilot": (
-        "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra",
-        "created_at", "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers",
-        "top_blocker", "approval_stale", "below_gate", "ready",
-    ),
-    "coverage": ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by"),
-    "blocker": (
-        "id", "pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution",
-    ),
-    "stage_move": ("id", "pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules"),
-}  # fmt: skip
-PILOT_VALUES = len(KNOWN["pilot"]) - 1  # the values the loader gives per pilot: approval_stale keeps its default
-BLOCKER_VALUES = len(KNOWN["blocker"]) - 1  # and per blocker: SQLite gives the id
+KNOWN = TABLE_COLUMNS  # the columns it knows, in each table's order (store/insert_rows.py)
+PILOT_VALUES = len(BULK_COLUMNS["pilot"])  # the values the loader gives per pilot: approval_stale keeps its default
+COVERAGE_VALUES = len(BULK_COLUMNS["coverage"])
+BLOCKER_VALUES = len(BULK_COLUMNS["blocker"])  # and per blocker: SQLite gives the id
+MOVE_VALUES = len(BULK_COLUMNS["stage_move"])
 
 
 class BulkDigests:
@@ -51,6 +43,13 @@ class BulkDigests:
         self._tail = {t: (text, nulls) for t, (text, nulls, _) in tails.items()}  # later columns' defaults
         self._width = {t: len(KNOWN[t]) + extra for t, (_, _, extra) in tails.items()}
         self._stale = stale  # approval_stale's default, as text
+        # Whether the defaults hold no separator; then a batch whose values hold none (nearly every batch:
+        # `_holds_no_separator`) is digested without counting each pilot's separators.
+        self._plain_tails = all(
+            text.count(SEP) == extra and text.count(NULL) == nulls and SEP not in stale and NULL not in stale
+            for text, nulls, extra in tails.values()
+        )
+        self._clean = False
         self._reals: dict[float, str] = {}
 
     @classmethod
@@ -81,41 +80,65 @@ class BulkDigests:
                 stale = value
         return None if stale is None else cls(conn, tails, stale)
 
-    def add(self, pilots: list[Any], coverage: list[Any], blockers: list[Any], moves: list[Any]) -> None:
-        """Digest one batch, before it is inserted (blockers and moves get their ids in this order)."""
-        covered = self._runs(coverage, 7)
-        blocked, moved = self._runs(blockers, BLOCKER_VALUES), self._runs(moves, 7)
-        blocker_rows = self._blocker_rows(blockers, self.rows["blocker"] + 1)
-        move_texts = self._move_texts(moves, self.rows["stage_move"] + 1)
+    def add(
+        self, pilots: list[Any], coverage: list[Any], blockers: list[Any], moves: list[Any], ends: list[Any]
+    ) -> None:
+        """Digest one batch, before it is inserted (blockers and moves get their ids in this order). `ends`
+        says, pilot by pilot, where its rows end in the flat coverage, blocker and move values: the loader
+        notes it as it builds them (store/bulk.py RowBatch), so each pilot's rows are found, not searched."""
+        sha, sealed, redo, texts = hashlib.sha256, self.sealed, self.redo, self._texts
+        next_blocker, next_move = self.rows["blocker"] + 1, self.rows["stage_move"] + 1
         self.rows["blocker"] += len(blockers) // BLOCKER_VALUES
-        self.rows["stage_move"] += len(moves) // 7
-        sha, pop, sealed, redo = hashlib.sha256, dict.pop, self.sealed, self.redo
-        for start in range(0, len(pilots), PILOT_VALUES):
+        self.rows["stage_move"] += len(moves) // MOVE_VALUES
+        self._clean = self._plain_tails and _holds_no_separator(pilots, coverage, blockers, moves)
+        start = covered = blocked = moved = 0
+        for covered_to, blocked_to, moved_to in ends:
             pilot_id = pilots[start]
             if pilot_id in sealed or pilot_id in redo:
                 redo.add(pilot_id)
-                continue
-            try:
-                texts = (
-                    self._pilot(pilots[start : start + PILOT_VALUES]),
-                    self._coverage(coverage, pop(covered, pilot_id, None)),
-                    self._blockers(blocker_rows, pop(blocked, pilot_id, None)),
-                    self._moves(move_texts, moves, pop(moved, pilot_id, None)),
-                )
-            except (TypeError, ValueError):  # a value of another type: SQLite says what it stored
-                redo.add(pilot_id)
-                continue
-            if None in texts:
-                redo.add(pilot_id)
-                continue
-            slots = b""
-            for table, text in zip(PER_PILOT, texts, strict=True):
-                slots += (
-                    sha(f"{table}\x1f{pilot_id}\x1f{text}".encode("utf-8", "surrogatepass")).digest() if text else EMPTY
-                )
-            sealed[pilot_id] = slots
-        for left in (covered, blocked, moved):  # rows of a pilot not in the batch
-            redo.update(left)
+            else:
+                try:
+                    found = texts(
+                        pilots[start : start + PILOT_VALUES],
+                        coverage[covered:covered_to],
+                        blockers[blocked:blocked_to],
+                        next_blocker + blocked // BLOCKER_VALUES,
+                        moves[moved:moved_to],
+                        next_move + moved // MOVE_VALUES,
+                    )
+                except (TypeError, ValueError):  # a value of another type: SQLite says what it stored
+                    found = None
+                if found is None:
+                    redo.add(pilot_id)
+                else:
+                    slots = b""
+                    for table, text in zip(PER_PILOT, found, strict=True):
+                        slots += (
+                            sha(f"{table}\x1f{pilot_id}\x1f{text}".encode("utf-8", "surrogatepass")).digest()
+                            if text
+                            else EMPTY
+                        )
+                    sealed[pilot_id] = slots
+            start += PILOT_VALUES
+            covered, blocked, moved = covered_to, blocked_to, moved_to
+
+    def _texts(
+        self,
+        pilot: list[Any],
+        coverage: list[Any],
+        blockers: list[Any],
+        first_blocker: int,
+        moves: list[Any],
+        first_move: int,
+    ) -> tuple[str, str, str, str] | None:
+        """One pilot's text in each table ("" where it has no row); None when a value holds a separator."""
+        texts = (
+            self._pilot(pilot),
+            self._coverage(coverage) if coverage else "",
+            self._blockers(blockers, first_blocker) if blockers else "",
+            self._moves(moves, first_move) if moves else "",
+        )
+        return None if None in texts else texts  # type: ignore[return-value]
 
     def finish(self) -> dict[str, bytes] | None:
         """Every pilot's seal row, once the load is in; None if SQLite gave other ids than counted here."""
@@ -140,19 +163,6 @@ class BulkDigests:
 
     # ---- one pilot's text in each table (None: let SQLite digest it) -----------------------------------
 
-    def _runs(self, values: list[Any], width: int) -> dict[str, tuple[int, int]]:
-        """Where each pilot's rows are in a batch (first row, end); a pilot whose rows are not together goes
-        to SQLite."""
-        runs: dict[str, tuple[int, int]] = {}
-        at = 0
-        for pilot_id, rows in groupby(values[0::width]):
-            count = len(list(rows))
-            if pilot_id in runs:
-                self.redo.add(pilot_id)
-            runs[pilot_id] = (at, at + count)
-            at += count
-        return runs
-
     def _real(self, value: float) -> str:
         text = self._reals.get(value)
         if text is None:  # as SQLite casts it: its own rendering, asked once per distinct value
@@ -169,27 +179,25 @@ class BulkDigests:
             f"\x1f{territory}\x1f{int(open_blockers)}\x1f{top}\x1f{self._stale}\x1f{int(below)}\x1f{int(ready)}"
             f"{self._tail['pilot'][0]}"
         )
-        return _checked(text, 1, self._width["pilot"], self._tail["pilot"][1])
+        return text if self._clean else _checked(text, 1, self._width["pilot"], self._tail["pilot"][1])
 
-    def _coverage(self, values: list[Any], run: tuple[int, int] | None) -> str | None:
-        if run is None:
-            return ""
-        part = values[run[0] * 7 : run[1] * 7]
+    def _coverage(self, part: list[Any]) -> str | None:
         tail, nulls = self._tail["coverage"]
-        items = part[1::7]
+        items = part[1::COVERAGE_VALUES]
         if tail or items != sorted(items):  # the seal reads them in the primary key's order
-            rows = sorted((part[i : i + 7] for i in range(0, len(part), 7)), key=itemgetter(1))
+            rows = sorted(
+                (part[i : i + COVERAGE_VALUES] for i in range(0, len(part), COVERAGE_VALUES)), key=itemgetter(1)
+            )
             text = (tail + SEP).join(SEP.join(r) for r in rows) + tail
         else:
             text = SEP.join(part)
-        count = run[1] - run[0]
-        return _checked(text, count, self._width["coverage"], nulls * count)
+        return text if self._clean else _checked(text, len(items), self._width["coverage"], nulls * len(items))
 
-    def _blocker_rows(self, values: list[Any], first_id: int) -> list[tuple[bool, str, int, str]]:
-        """Each blocker's place in the index (open first, then by when resolved, then by id) and its text."""
-        tail = self._tail["blocker"][0]
-        fields = iter(values)
-        return [
+    def _blockers(self, part: list[Any], first_id: int) -> str | None:
+        """In the index's order: open first, then by when resolved, then by id."""
+        tail, nulls = self._tail["blocker"]
+        fields = iter(part)
+        rows = [
             (resolved is not None, resolved or "", row_id,
              f"{row_id}\x1f{pilot_id}\x1f{tag}\x1f{note}\x1f{opened}\x1f{by}\x1f"
              f"{NULL if resolved is None else resolved}\x1f{resolver}\x1f{how}{tail}")
@@ -197,33 +205,48 @@ class BulkDigests:
                 count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, fields, strict=True)
             )
         ]  # fmt: skip
+        if len(rows) > 1:
+            rows.sort()
+        text = SEP.join([r[3] for r in rows])
+        if self._clean:
+            return text
+        return _checked(text, len(rows), self._width["blocker"], sum(not r[0] for r in rows) + nulls * len(rows))
 
-    def _blockers(self, rows: list[tuple[bool, str, int, str]], run: tuple[int, int] | None) -> str | None:
-        if run is None:
-            return ""
-        mine = rows[run[0] : run[1]]
-        if len(mine) > 1:
-            mine.sort()
-        nulls = sum(not r[0] for r in mine) + self._tail["blocker"][1] * len(mine)
-        return _checked(SEP.join(r[3] for r in mine), len(mine), self._width["blocker"], nulls)
-
-    def _move_texts(self, values: list[Any], first_id: int) -> list[str]:
-        tail = self._tail["stage_move"][0]
-        fields = iter(values)
-        return [
+    def _moves(self, part: list[Any], first_id: int) -> str | None:
+        tail, nulls = self._tail["stage_move"]
+        fields = iter(part)
+        texts = [
             f"{row_id}\x1f{pilot_id}\x1f{NULL if before is None else before}\x1f{after}\x1f{at}\x1f{actor}\x1f"
             f"{override}\x1f{failed}{tail}"
             for row_id, (pilot_id, before, after, at, actor, override, failed) in zip(
                 count(first_id), zip(fields, fields, fields, fields, fields, fields, fields, strict=True)
             )
         ]
+        if self._clean:
+            return SEP.join(texts)
+        return _checked(SEP.join(texts), len(texts), self._width["stage_move"], part.count(None) + nulls * len(texts))
 
-    def _moves(self, texts: list[str], values: list[Any], run: tuple[int, int] | None) -> str | None:
-        if run is None:
-            return ""
-        rows = run[1] - run[0]
-        nulls = values[run[0] * 7 : run[1] * 7].count(None) + self._tail["stage_move"][1] * rows
-        return _checked(SEP.join(texts[run[0] : run[1]]), rows, self._width["stage_move"], nulls)
+
+# The pilot values that are text (the others are numbers: no separator in them), by position.
+_PILOT_TEXTS = tuple(
+    i
+    for i, c in enumerate(BULK_COLUMNS["pilot"])
+    if c not in ("stage_pos", "high_impact", "readiness", "not_assessed", "open_blockers", "below_gate", "ready")
+)
+
+
+def _holds_no_separator(pilots: list[Any], coverage: list[Any], blockers: list[Any], moves: list[Any]) -> bool:
+    """Whether no value of a batch holds U+001C or U+001F (False too when a value is of another type)."""
+    try:
+        parts = [
+            *("".join(pilots[i::PILOT_VALUES]) for i in _PILOT_TEXTS),
+            "".join(coverage),
+            "".join(filter(None, blockers)),  # NULLs (None) and empty values left out
+            "".join(filter(None, moves)),
+        ]
+    except TypeError:
+        return False
+    return not any(SEP in part or NULL in part for part in parts)
 
 
 def _checked(text: str, rows: int, width: int, nulls: int) -> str | None:

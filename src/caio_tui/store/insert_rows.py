@@ -18,6 +18,25 @@ if TYPE_CHECKING:
     from caio_tui.domain.pilots import PilotRecord
 
 
+# The columns of the four tables a whole pilot fills, in each table's order (schema 12): the one list the
+# bulk load's INSERTs (store/bulk.py) and the seal's digest of the values it inserts (store/bulk_seal.py)
+# are derived from. `approval_stale` keeps its default in a bulk load; SQLite gives the ids.
+TABLE_COLUMNS = {
+    "pilot": (
+        "id", "name", "office", "owner", "stage", "stage_pos", "high_impact", "description", "extra",
+        "created_at", "stage_entered_at", "readiness", "not_assessed", "territory", "open_blockers",
+        "top_blocker", "approval_stale", "below_gate", "ready",
+    ),
+    "coverage": ("pilot_id", "item_id", "status", "evidence", "justification", "updated_at", "updated_by"),
+    "blocker": (
+        "id", "pilot_id", "tag", "note", "opened_at", "opened_by", "resolved_at", "resolved_by", "resolution",
+    ),
+    "stage_move": ("id", "pilot_id", "from_stage", "to_stage", "moved_at", "actor", "override", "failed_rules"),
+}  # fmt: skip
+LEFT_TO_SQLITE = {"pilot": "approval_stale", "blocker": "id", "stage_move": "id"}  # a bulk load does not insert
+BULK_COLUMNS = {t: tuple(c for c in columns if c != LEFT_TO_SQLITE.get(t)) for t, columns in TABLE_COLUMNS.items()}
+
+
 class PilotValues(NamedTuple):
     id: str
     name: str

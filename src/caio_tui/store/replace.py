@@ -120,6 +120,7 @@ class Batcher:
         coverage_values: list[Any] = []
         blocker_values: list[Any] = []
         move_values: list[Any] = []
+        ends: list[tuple[int, int, int]] = []
         known_items, categories = self.known_items, self.categories
         for whole in chunk:
             p = whole.pilot
@@ -155,4 +156,5 @@ class Batcher:
                 int(d.below_gate),
                 int(d.ready),
             )
-        return bulk.RowBatch(len(chunk), pilot_values, coverage_values, blocker_values, move_values)
+            ends.append((len(coverage_values), len(blocker_values), len(move_values)))
+        return bulk.RowBatch(len(chunk), pilot_values, coverage_values, blocker_values, move_values, ends)

@@ -206,6 +206,19 @@ def _facts(cursor: sqlite3.Cursor) -> Iterator[PilotFacts]:
             )
 
 
+def below_gate_pilots(portfolio: Portfolio, limit: int) -> tuple[int, list[str]] | None:
+    """How many pilots stand below their gate and the ids of the `limit` furthest along (then by id), from
+    the column the store keeps current; None while some pilot is still to judge (below_gate -1: the first
+    open after the upgrade to schema 6 judges them), so the caller judges them itself."""
+    if portfolio.session.one("SELECT 1 AS n FROM pilot WHERE below_gate = -1 LIMIT 1") is not None:
+        return None
+    row = portfolio.session.one("SELECT count(*) AS n FROM pilot WHERE below_gate = 1")
+    found = portfolio.session.read(
+        "SELECT id FROM pilot WHERE below_gate = 1 ORDER BY stage_pos DESC, id LIMIT ?", (limit,)
+    )
+    return (int(row["n"]) if row else 0), [str(r["id"]) for r in found]
+
+
 def recent_moves(portfolio: Portfolio, limit: int) -> list[tuple[str, str, MoveRow]]:
     """The latest `limit` moves between stages (not a pilot's first stage), latest first: (pilot id,
     pilot name, move)."""
