@@ -8,16 +8,20 @@ LINT_PATHS := src tests $(wildcard benchmarks) $(wildcard tools)
 
 .PHONY: demo demo-offices test bench browser-check lint typecheck unit clean
 
-$(BIN)/caio-tui: pyproject.toml
+$(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "caio-tui needs Python 3.11 or newer (none of $(PYTHONS) on PATH is)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(BIN)/caio-tui: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.dev: $(BIN)/caio-tui
+# One install of the app with its dev tools, not the app and then the app again (a fresh clone's `make
+# test`: one editable build and one resolution fewer, 16.7 -> 14.8 s of CPU).
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	@touch $@
+	@touch $@ $(BIN)/caio-tui
 
 demo: $(BIN)/caio-tui
 	$(BIN)/caio-tui demo
@@ -34,8 +38,11 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy src
 
+# Bytecode is written (to __pycache__/, which git ignores) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): otherwise each of the test processes, and every program a test starts,
+# compiles the app and rewrites the tests' asserts from source again (5 s of CPU a worker, 1 s a program).
 unit: $(VENV)/.dev
-	$(BIN)/pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
 test: lint typecheck unit
 

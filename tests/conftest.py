@@ -8,6 +8,7 @@ in helpers/ (importable as `helpers`: tests/ is on pytest's pythonpath).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,28 @@ from helpers import NOW
 # fail tests whose behaviour is right (test_derived.py ran 251 ms at load 20). Behaviour only, here.
 settings.register_profile("caio", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("caio")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow (5-20 s each on a quiet machine) start first, dealt over the heads of the
+    workers' shares: pytest-xdist's worksteal hands each worker an equal run of the collection in order
+    and the others steal from its end, so a slow test left late ends the whole run late (by up to its
+    own length). Every worker computes the same order, as xdist requires."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    ordered: list[pytest.Item] = []
+    left: list[pytest.Item] = []  # slow tests beyond a share (a tiny selection): after the others
+    remaining = len(items)
+    for worker in range(workers):  # the shares worksteal's first distribution gives, in order
+        share = remaining // (workers - worker)
+        remaining -= share
+        mine = slow[worker::workers]
+        left += mine[share:]
+        fill = share - len(mine[:share])
+        ordered += mine[:share] + rest[:fill]
+        del rest[:fill]
+    items[:] = ordered + left + rest
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from helpers import REPO
 
 IN_APP = ("app.start", "app.cursor", "app.page", "app.filter_text", "app.filter_tokens", "app.sort", "app.detail")
 STORE = ("generate", "filter.text_common", "filter.stalled", "sort.readiness", "page.last", "position", "record")
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_at_200_pilots_and_writes_its_report(tmp_path: Path) -> None:
     out, cache = tmp_path / "performance.md", tmp_path / "cache"
     # Without the memory sessions and the export commands (whole processes, seconds each): under 20 s.

@@ -224,6 +224,7 @@ def test_undo_in_another_process_reverts_that_actors_change_only(db: Path) -> No
 column_value = st.none() | st.integers(-(2**63), 2**63 - 1) | st.text(st.characters(codec="utf-8"), max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.fixed_dictionaries({name: column_value for name in audit._FIELDS}))
 def test_the_fast_event_hash_is_the_canonical_json_hash(event: dict[str, Any]) -> None:

@@ -501,6 +501,7 @@ def wait_for_the_write_lock_taken(db: Path, holder: subprocess.Popen[str]) -> No
     assert busy == 2, "the import ended before it was seen holding the write lock"
 
 
+@pytest.mark.slow
 def test_eight_writers_the_app_and_a_20k_import_share_one_portfolio(tmp_path: Path) -> None:
     db, go, stop, inventory = tmp_path / "shared.db", tmp_path / "go", tmp_path / "stop", tmp_path / "inventory.csv"
     assert command(db, "setup", "init", "--sample", "civilian-agency").returncode == 0

@@ -143,6 +143,7 @@ TRIALS = 3
 RIVALS = {"init": ("init", "--sample", "civilian-agency"), "generate": ("generate", "--pilots", "40")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rival", sorted(RIVALS))
 def test_commands_creating_the_same_portfolio_at_once_never_delete_it(tmp_path: Path, rival: str) -> None:
     """`init` races another `init` or a `generate` (the issue: 11 of 12 trials lost the file): whoever

@@ -277,6 +277,7 @@ def test_progress_is_reported(portfolio: Portfolio, crafted: Path) -> None:
 # ---- the real inventories --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "fmt", "rows"),
     [

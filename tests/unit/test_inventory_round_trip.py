@@ -67,6 +67,7 @@ def test_blank_rows_come_back_where_the_file_had_them(tmp_path: Path) -> None:
     assert_round_trip(tmp_path, source)
 
 
+@pytest.mark.slow
 def test_the_published_inventories_come_back_cell_for_cell(tmp_path: Path) -> None:
     """The files OMB published (2023; 2024 short, no final line ending; 2024 v2, cp1252): one test, so that
     one worker takes all three."""
