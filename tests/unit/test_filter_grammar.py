@@ -12,6 +12,8 @@ from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import Portfolio
+from caio_tui.store.office_decisions import resolve_conflict
+from helpers.offices import Waiting, seed_waiting
 
 WORDS = FilterVocabulary(
     tags=("personal-credentials", "shared-service-account", "skills-gap"),
@@ -139,3 +141,15 @@ def test_ready_follows_every_write(portfolio: Portfolio) -> None:
     item = portfolio.catalog().areas(False)[0].items[0].id
     portfolio.set_coverage(pid, item, CoverageStatus.MET, evidence="Role catalog RC-1", justification=None)
     assert portfolio.get(pid).stage is Stage.POC
+
+
+def test_waiting_keeps_the_pilots_an_office_merge_left_a_conflict_or_request_on(sample_portfolio: Portfolio) -> None:
+    p = sample_portfolio
+    one, two, *_ = sorted(x.id for x in p.pilots())
+    assert found(p, "waiting") == set()
+    waiting = Waiting().conflict(one, "field", "owner", "Ann", "Bo", "Cy").request(two, "pilot", "readiness")
+    conflicts, _ = seed_waiting(p, waiting)
+    assert found(p, "waiting") == {one, two}
+    assert found(p, "-waiting") == {x.id for x in p.pilots()} - {one, two}
+    resolve_conflict(p, conflicts[0], "caio")
+    assert found(p, "waiting") == {two}  # settled: no longer waits

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from caio_tui.domain.territory import BlockerCategory
 
-_FLAGS = ("stalled", "high-impact", "stale", "below-gate", "ready")  # domain.filters.FLAGS (imports this)
+_FLAGS = ("stalled", "high-impact", "stale", "below-gate", "ready", "waiting")  # domain.filters.FLAGS (imports this)
 _FLAG_CUTOFF = 0.85  # stalld 0.92, hi-impact 0.9, belowgate 0.95; state (vs stale) 0.8 stays free text
 _VALUE_CUTOFF = 0.6  # difflib's own default: a value of a token is never free text, so any near one helps
 

@@ -1,7 +1,7 @@
 """The filter language of the table, the board and `list`: free text plus tokens.
 
 `stage:pilot,readiness blocker:shared-service-account category:identity territory:infrastructure
-office:"Human Capital" stalled high-impact stale below-gate ready -blocker:skills-gap claims` keeps pilots
+office:"Human Capital" stalled high-impact stale below-gate ready waiting -blocker:skills-gap claims` keeps pilots
 that match every token (AND) and whose id, name, office or owner contain every free word. Commas join a
 token's values with OR (`blocker:a,b`: an open blocker of either tag); a leading `-` negates a token or a
 flag (`-stage:pilot`, `-stalled`). A stage or territory named in two tokens is either one (a pilot stands
@@ -28,7 +28,7 @@ from caio_tui.domain.filter_hints import (
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory, Territory
 
-FLAGS = ("stalled", "high-impact", "stale", "below-gate", "ready")
+FLAGS = ("stalled", "high-impact", "stale", "below-gate", "ready", "waiting")
 TOKENS = ("stage:", "blocker:", "category:", "territory:", "office:", *FLAGS)
 _COMMA = "\x1f"  # a comma outside quotes: it separates a token's values (a quoted comma is part of one)
 
@@ -53,6 +53,7 @@ class PilotFilter:
     approval_stale: bool = False
     below_gate: bool = False  # stands at a stage whose gates it would fail today
     ready: bool = False  # passes the gate into its next stage today
+    waiting: bool = False  # an office's conflict or stage request waits on it (after a merge)
     excluded: PilotFilter | None = None  # the `-` tokens: a pilot matching any of them is left out
 
     @property
@@ -132,6 +133,7 @@ class _Parsed:
             approval_stale="stale" in self.flags,
             below_gate="below-gate" in self.flags,
             ready="ready" in self.flags,
+            waiting="waiting" in self.flags,
             excluded=excluded,
         )
 

@@ -194,6 +194,11 @@ def _kept(f: PilotFilter, now: datetime, stalled_days: int, plan: Plan, text: Te
         clauses.append("below_gate = 1")
     if f.ready:
         clauses.append("ready = 1")
+    if f.waiting:  # both read from their partial indexes of what waits (migration 0013)
+        clauses.append(
+            "id IN (SELECT pilot_id FROM office_conflict WHERE resolved_at IS NULL "
+            "UNION SELECT pilot_id FROM office_request WHERE decided_at IS NULL)"
+        )
     return clauses, params
 
 

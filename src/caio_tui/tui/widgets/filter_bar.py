@@ -54,6 +54,7 @@ GRAMMAR = (
     ("stale", "whose last gate approval is stale"),
     ("below-gate", "standing at a stage whose gates they would fail today"),
     ("ready", "passing the gate into their next stage today"),
+    ("waiting", "with an office's conflict or stage request waiting (after a merge: key 8)"),
     ("a,b", "either value: blocker:a,b  stage:pilot,readiness (tokens: all must hold)"),
     ("-token", "not: -blocker:skills-gap  -stalled  -category:identity"),
     ("a typo", "is an error with a 'did you mean' (stalld, blocker:shared-service-acount)"),
