@@ -55,6 +55,7 @@ def merge(
     send_id: str,
     office: str,
     head: str,
+    events: int,
     file_digest: str,
     batches: Iterable[Sequence[PilotRows]],
 ) -> MergeOutcome:
@@ -71,8 +72,8 @@ def merge(
         if sent[0] != office:
             raise BundleRefused(f"send {send_id} went to office {sent[0]!r}, not {office!r}")
         conn.execute(
-            "INSERT INTO office_bundle VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0)",
-            (head, send_id, portfolio.timestamp(), portfolio.actor, file_digest),
+            "INSERT INTO office_bundle VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0)",
+            (head, send_id, portfolio.timestamp(), portfolio.actor, file_digest, events),
         )
         batch = _Batch(portfolio, outcome)
         for chunk in batches:

@@ -36,6 +36,7 @@ class SendRecord:
     sent_at: str
     actor: str
     chain_head: str  # the CAIO's newest audit event when sent
+    id_prefix: str = ""  # the office mints the ids of the pilots it creates with it
 
 
 def office_counts(portfolio: Portfolio) -> dict[str, int]:
@@ -48,7 +49,7 @@ def find_send(portfolio: Portfolio, send_id: str) -> SendRecord | None:
     row = portfolio.session.one("SELECT * FROM office_send WHERE id = ?", (send_id,))
     if row is None:
         return None
-    return SendRecord(row["id"], row["office"], row["sent_at"], row["actor"], row["chain_head"])
+    return SendRecord(row["id"], row["office"], row["sent_at"], row["actor"], row["chain_head"], row["id_prefix"])
 
 
 # ---- the CAIO sends ---------------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def send(portfolio: Portfolio, office: str, write: SendWriter) -> tuple[SendReco
         record = SendRecord(
             secrets.token_hex(8), office, portfolio.timestamp(), portfolio.actor, portfolio.audit_head()[1]
         )
-        conn.execute("INSERT INTO office_send VALUES (?, ?, ?, ?, ?)", _send_row(record))
+        conn.execute("INSERT INTO office_send VALUES (?, ?, ?, ?, ?, ?)", _send_row(record))
 
         def pilots() -> Iterator[PilotRows]:
             for chunk in chunked(ids):
@@ -94,7 +95,7 @@ def send(portfolio: Portfolio, office: str, write: SendWriter) -> tuple[SendReco
 
 
 def _send_row(record: SendRecord) -> tuple[str, ...]:
-    return record.id, record.office, record.sent_at, record.actor, record.chain_head
+    return record.id, record.office, record.sent_at, record.actor, record.chain_head, record.id_prefix
 
 
 # ---- the office opens a send ----------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def open_send(
 
     def then() -> None:
         conn = portfolio.conn
-        conn.execute("INSERT INTO office_send VALUES (?, ?, ?, ?, ?)", _send_row(record))
+        conn.execute("INSERT INTO office_send VALUES (?, ?, ?, ?, ?, ?)", _send_row(record))
         put_bases(conn, record.id, sent)
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (OFFICE_SEND_KEY, record.id))
 

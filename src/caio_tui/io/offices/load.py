@@ -122,6 +122,7 @@ def merge_file(portfolio: Portfolio, path: Path, *, source: str) -> MergeOutcome
                 send_id=head.send_id,
                 office=head.office,
                 head=head.audit.head,
+                events=head.audit.events,
                 file_digest=_whole_digest(path),
                 batches=_verified(portfolio, file, head),
             )
