@@ -98,15 +98,16 @@ def merge(
         _sent_here(portfolio, send_id, office)
         last = last_merged(portfolio, send_id)
         if (last.events if last else None) != chain.watch:
-            raise BundleRefused(f"another bundle of send {send_id} was merged while this one was read; merge it again")
+            raise BundleRefused(
+                f"another bundle of send {send_id} was merged while this one was read", next_step="merge it again"
+            )
         known = conn.execute("SELECT file_digest FROM office_bundle WHERE head = ?", (head,)).fetchone()
         if known is not None:
             for _ in batches:  # verified whole before answering: a damaged or edited copy is not "merged"
                 pass
             if known[0] != file_digest():
                 raise BundleRefused(
-                    f"another file with head {head[:16]} was merged before, and this one differs from it; "
-                    "ask the office for a new bundle"
+                    f"another file with head {head[:16]} was merged before, and this one differs from it"
                 )
             outcome.already = True
             return outcome
@@ -154,13 +155,17 @@ def _sent_here(portfolio: Portfolio, send_id: str, office: str) -> None:
     own = office_of_portfolio(portfolio)
     if own is not None:
         raise BundleRefused(
-            f"this is office {own.office}'s portfolio (from send {own.id}): merge its bundle in the CAIO's portfolio"
+            f"this is office {own.office}'s portfolio (from send {own.id}): merge its bundle in the CAIO's portfolio",
+            next_step="",
         )
     sent = portfolio.conn.execute("SELECT office FROM office_send WHERE id = ?", (send_id,)).fetchone()
     if sent is None:
-        raise BundleRefused(f"a bundle of send {send_id}, which this portfolio never sent")
+        raise BundleRefused(
+            f"a bundle of send {send_id}, which this portfolio never sent",
+            next_step="merge it in the portfolio that sent it",
+        )
     if sent[0] != office:
-        raise BundleRefused(f"send {send_id} went to office {sent[0]!r}, not {office!r}")
+        raise BundleRefused(f"send {send_id} went to office {sent[0]!r}, not {office!r}", next_step="")
 
 
 def _extends(last: Merged | None, chain: ChainCheck) -> None:
@@ -170,12 +175,12 @@ def _extends(last: Merged | None, chain: ChainCheck) -> None:
         return
     if chain.count < last.events:
         raise BundleRefused(
-            f"older than bundle {last.head[:16]} already merged ({last.events} events); ask the office for a new bundle"
+            f"older than bundle {last.head[:16]} already merged ({last.events} events)",
+            next_step="its changes came with the newer one",
         )
     if chain.watched != last.head:
         raise BundleRefused(
-            f"its chain forks from the chain merged before (bundle {last.head[:16]}, {last.events} events); "
-            "ask the office for a new bundle"
+            f"its chain forks from the chain merged before (bundle {last.head[:16]}, {last.events} events)"
         )
 
 
@@ -267,10 +272,12 @@ class _Batch:
         """Items and tags are the CAIO's: a bundle naming one this portfolio lacks is refused whole."""
         for item in side.coverage:
             if item not in self.items:
-                raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}")
+                raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}", next_step="")
         for tag in side.open_blockers:
             if tag not in self.tags:
-                raise BundleRefused(f"{pilot_id}: unknown blocker tag {tag!r} (create the tag first)")
+                raise BundleRefused(
+                    f"{pilot_id}: unknown blocker tag {tag!r}", next_step="create the tag, then merge again"
+                )
 
     def _apply(self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide) -> None:
         if kind == "field" and name in PILOT_FIELDS:

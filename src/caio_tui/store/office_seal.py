@@ -21,7 +21,12 @@ _MODULUS = 1 << 256
 
 
 class BundleRefused(StoreError):
-    """The bundle does not hold together: nothing is merged."""
+    """The bundle does not hold together (or is not this portfolio's to merge): nothing is merged.
+    `next_step` says what to do, after the message."""
+
+    def __init__(self, message: str, next_step: str = "ask the office for a new bundle") -> None:
+        super().__init__(message)
+        self.next_step = next_step
 
 
 class ChainCheck:

@@ -131,7 +131,8 @@ def merge_file(portfolio: Portfolio, path: Path, *, source: str) -> MergeOutcome
                 batches=_verified(portfolio, file, head, chain),
             )
         except BundleRefused as exc:
-            raise OfficeFileError(f"{source}: refused: {exc}; nothing was merged") from None
+            then = f"; {exc.next_step}" if exc.next_step else ""
+            raise OfficeFileError(f"{source}: refused: {exc}; nothing was merged{then}") from None
 
 
 def _verified(portfolio: Portfolio, file: OfficeFile, head: BundleHead, chain: ChainCheck) -> Iterator[list[PilotRows]]:
@@ -158,9 +159,7 @@ def _verified(portfolio: Portfolio, file: OfficeFile, head: BundleHead, chain: C
         rows.close()
     missing = sorted(chain.named.intersection(sealed.pilots) - carried)
     if missing:
-        raise BundleRefused(
-            f"it does not carry pilot {missing[0]}, which the office's chain changed; ask the office for a new bundle"
-        )
+        raise BundleRefused(f"it does not carry pilot {missing[0]}, which the office's chain changed")
 
 
 def _carried(file: OfficeFile, raw: Any) -> tuple[str, Any]:
