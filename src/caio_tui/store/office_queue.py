@@ -43,6 +43,7 @@ class WaitingRequest:
     requested: str
     stage_now: str  # the CAIO's stage now ("" when the pilot is gone)
     bundle_head: str
+    note: str = ""  # the office's words for its move ("" when it gave none)
 
 
 _CONFLICTS = (
@@ -117,4 +118,5 @@ def as_request(r: sqlite3.Row) -> WaitingRequest:
         requested=r["requested"],
         stage_now=r["stage_now"],
         bundle_head=r["bundle_head"],
+        note=r["note"] if "note" in r.keys() else "",  # noqa: SIM118 (a Row's `in` looks at values)
     )
