@@ -43,10 +43,11 @@ def seed_waiting(portfolio: Portfolio, waiting: Waiting, *, head: str = HEAD) ->
     send_id = f"send-{head[:8]}"
     with portfolio.session.transaction():
         conn.execute(
-            "INSERT INTO office_send VALUES (?, ?, ?, ?, ?)", (send_id, waiting.office, now, "tester", "a" * 64)
+            "INSERT INTO office_send VALUES (?, ?, ?, ?, ?, ?)",
+            (send_id, waiting.office, now, "tester", "a" * 64, f"T{head[:4].upper()}-"),
         )
         conn.execute(
-            "INSERT INTO office_bundle VALUES (?, ?, ?, ?, ?, 0, ?, ?, 0)",
+            "INSERT INTO office_bundle VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?, 0)",
             (head, send_id, now, "tester", "c" * 64, len(waiting.conflicts), len(waiting.requests)),
         )
         conflict_ids = [

@@ -12,7 +12,9 @@ CREATE TABLE office_send (
   office TEXT NOT NULL,           -- the office's name, as in pilot.office
   sent_at TEXT NOT NULL,
   actor TEXT NOT NULL,
-  chain_head TEXT NOT NULL        -- the hash of the CAIO's newest audit event when sent
+  chain_head TEXT NOT NULL,       -- the hash of the CAIO's newest audit event when sent
+  id_prefix TEXT NOT NULL         -- the office mints the ids of pilots it creates with it (e.g. 'GMO-'):
+                                  -- unique among this portfolio's sends and pilot ids, so they never clash
 ) STRICT;
 
 CREATE TABLE office_base (
@@ -28,6 +30,8 @@ CREATE TABLE office_bundle (
   merged_at TEXT NOT NULL,
   actor TEXT NOT NULL,
   file_digest TEXT NOT NULL,      -- SHA-256 of the bundle file
+  events INTEGER NOT NULL,        -- the length of the office's chain it carried: the next bundle of the
+                                  -- send must extend this chain (its event `events` hashes to `head`)
   changes INTEGER NOT NULL,
   conflicts INTEGER NOT NULL,
   requests INTEGER NOT NULL,
@@ -45,7 +49,9 @@ CREATE TABLE office_conflict (
   office TEXT NOT NULL,
   resolved_at TEXT,               -- NULL while it waits
   resolved_by TEXT NOT NULL DEFAULT '',
-  resolution TEXT CHECK (resolution IN ('caio', 'office', 'edited'))
+  -- 'superseded': a later bundle of the send brought a new conflict on the field; 'agreed': a later
+  -- bundle's office value equals the CAIO's
+  resolution TEXT CHECK (resolution IN ('caio', 'office', 'edited', 'superseded', 'agreed'))
 ) STRICT;
 CREATE INDEX office_conflict_by_pilot ON office_conflict (pilot_id, id);
 CREATE INDEX office_conflict_waiting ON office_conflict (id) WHERE resolved_at IS NULL;
@@ -57,6 +63,7 @@ CREATE TABLE office_request (
   office TEXT NOT NULL,
   current TEXT NOT NULL,          -- the CAIO's stage when the bundle merged
   requested TEXT NOT NULL,        -- the office's stage
+  note TEXT NOT NULL DEFAULT '',  -- the office's words for its move (its override's justification, a note)
   decided_at TEXT,                -- NULL while it waits
   decided_by TEXT NOT NULL DEFAULT '',
   decision TEXT CHECK (decision IN ('moved', 'declined'))

@@ -75,6 +75,7 @@ def _send_head(record: SendRecord, header: PortfolioHeader) -> dict[str, Any]:
         "sent_at": record.sent_at,
         "sent_by": record.actor,
         "chain_head": record.chain_head,
+        "id_prefix": record.id_prefix,
         "portfolio": {"name": header.name},
         "frameworks": [f.model_dump(mode="json") for f in header.catalog.frameworks],
         "tags": [t.model_dump(mode="json") for t in header.tags],
