@@ -141,3 +141,42 @@ def test_a_settled_conflict_or_request_is_refused_by_name(path: Path) -> None:
 
 def test_the_app_opens_on_a_view_that_exists_only(path: Path) -> None:
     _fails(run("--db", path, "--view", "nope"), "no view 'nope'; views: portfolio, pipeline", 2)
+
+
+def test_the_offices_note_and_conflicts_a_later_bundle_closed(tmp_path: Path) -> None:
+    """W6: the office's words for its move are shown; W9: a conflict a later bundle superseded, or one the
+    office now agrees on, is refused in one line that says so."""
+    from caio_tui.domain.pilots import PilotFields
+    from caio_tui.domain.stages import Stage
+    from caio_tui.io.offices import merge_file
+    from helpers.office_files import bundle, office_portfolio, opened
+
+    path = tmp_path / "caio.db"
+    with opened(path, create=True) as caio:
+        for pid in ("P-1", "P-2"):
+            caio.add_pilot(PilotFields(name=f"Pilot {pid}", office="Office A", owner="Ann"), pilot_id=pid)
+        with office_portfolio(caio, "Office A", tmp_path) as office:
+            caio.edit_pilot("P-1", owner="CAIO 1")
+            caio.edit_pilot("P-2", owner="CAIO 2")
+            office.edit_pilot("P-1", owner="Office 1")
+            office.edit_pilot("P-2", owner="Office 2")
+            office.move("P-1", Stage.PRODUCTION, override="the office thinks it is ready")
+            merge_file(caio, bundle(office, tmp_path, "b1.json"), source="b1.json")
+            office.edit_pilot("P-1", owner="Office 1 again")
+            office.edit_pilot("P-2", owner="CAIO 2")
+            merge_file(caio, bundle(office, tmp_path, "b2.json"), source="b2.json")
+    out = ok(run("--db", path, "conflicts"))
+    assert "    its note: the office thinks it is ready" in out
+    assert json.loads(ok(run("--db", path, "conflicts", "--json")))["requests"][0]["note"] == (
+        "the office thinks it is ready"
+    )
+    _fails(run("--db", path, "resolve", "1", "--take", "office"), "conflict 1 was superseded by bundle ", 1)
+    _fails(run("--db", path, "resolve", "1", "--take", "office"), "'s conflict #3", 1)
+    _fails(run("--db", path, "resolve", "2", "--take", "office"), "the office now agrees with the CAIO's value", 1)
+
+
+def test_show_says_what_waits_for_a_pilot(path: Path) -> None:
+    assert "3 conflicts from office Office of Benefits wait: see 'caio-tui conflicts'" in ok(
+        run("--db", path, "show", "P-1")
+    )
+    assert "a stage request from office Office of Benefits waits" in ok(run("--db", path, "show", "P-2"))

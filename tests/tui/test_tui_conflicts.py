@@ -158,3 +158,22 @@ def test_names_and_values_are_shown_as_typed_never_as_markup(waiting: Portfolio)
 
     row = conflict_rows(conflicts(waiting))[0]
     assert [str(cell) for cell in row.cells[:2]] == ["P-1 Claims [red]triage", "coverage access.roles"]
+
+
+async def test_the_detail_says_what_waits_and_credits_the_office_whose_value_was_taken(waiting: Portfolio) -> None:
+    from textual.widgets import OptionList, Static
+
+    from caio_tui.tui.screens.detail import PilotDetailScreen
+
+    app = make_app(waiting)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("o")  # conflict 1: P-1's access.roles, the office's "met: IAM catalog"
+        await until(pilot, _waits(screen, 2, 2))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PilotDetailScreen) and app.screen.view is not None)
+        fields = str(app.screen.query_one("#detail-fields", Static).content)
+        assert "2 conflicts and a stage request from office Office of Benefits wait: press 8" in fields
+        options = app.screen.query_one("#detail-coverage", OptionList)
+        prompts = " ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        assert "met, set by office Office of Benefits (chosen by tester) on " in " ".join(prompts.split())

@@ -53,6 +53,21 @@ def stage_title(code: str) -> str:
         return code
 
 
+def waiting_words(conflicts: int, requests: int, offices: list[str]) -> str:
+    """What waits for one pilot, as a line ("" when nothing): '2 conflicts and a stage request from office X
+    wait'."""
+    parts = []
+    if conflicts:
+        parts.append("a conflict" if conflicts == 1 else f"{conflicts} conflicts")
+    if requests:
+        parts.append("a stage request" if requests == 1 else f"{requests} stage requests")
+    if not parts:
+        return ""
+    verb = "waits" if conflicts + requests == 1 else "wait"
+    source = " from office " + ", ".join(offices) if offices else ""
+    return f"{' and '.join(parts)}{source} {verb}"
+
+
 def edit_text(kind: FieldKind, value: Value) -> str:
     """What an edit dialog starts from: the value as `parse_edit` reads it back."""
     if kind == "blocker":
