@@ -177,3 +177,28 @@ async def test_the_detail_says_what_waits_and_credits_the_office_whose_value_was
         options = app.screen.query_one("#detail-coverage", OptionList)
         prompts = " ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
         assert "met, set by office Office of Benefits (chosen by tester) on " in " ".join(prompts.split())
+
+
+async def test_a_request_shows_the_offices_words_and_a_refused_gate_its_override_hint_at_80x24(
+    waiting: Portfolio,
+) -> None:
+    from textual.widgets import Static
+
+    waiting.conn.execute(
+        "UPDATE office_request SET note = 'the office thinks it is ready', requested = 'production' WHERE id = 2"
+    )
+    app = make_app(waiting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("tab", "down")
+        await until(pilot, lambda: "the office thinks it is ready" in screen.query_one(ConflictPane).shown_text())
+        assert "Office Office of Benefits asks to move P-1 to Production: ‘the office thinks it is ready’" in " ".join(
+            screen.query_one(ConflictPane).shown_text().split()
+        )
+        await pilot.press("greater_than_sign")
+        await until(pilot, lambda: isinstance(app.screen, RequestGateModal) and app.screen.result is not None)
+        heading = str(app.screen.query_one("#gate-heading", Static).content)
+        assert "asks to move P-1 to Production: ‘the office thinks it is ready’" in heading
+        assert not app.screen.result.passed  # the override hint is on the screen, not below the fold
+        hints = app.screen.query_one("#gate-hints", Static)
+        assert "o override" in str(hints.content) and hints.region.bottom <= 24 and hints.region.height > 0

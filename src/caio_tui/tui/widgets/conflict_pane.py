@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from caio_tui.domain.office_values import describe, stage_title
+from caio_tui.domain.text import printable
 from caio_tui.tui.styles.content import MUTED, user_text
 
 if TYPE_CHECKING:
@@ -22,18 +23,20 @@ SIDES = (("base", "Base (as sent)"), ("caio", "CAIO's"), ("office", "Office's"))
 
 
 def request_text(request: WaitingRequest) -> Content:
-    """A request in full: who asks, the move, and the office's note."""
-    move = f"{stage_title(request.current)} → {stage_title(request.requested)}"
+    """A request in full: who asks for what, in the office's own words, and the move."""
     parts: list[Content | str | tuple[str, str]] = [
-        ("Office ", MUTED),
+        "Office ",
         user_text(request.office_name),
-        (" asks to move ", MUTED),
-        user_text(f"{request.pilot_id} {request.pilot_name}".strip()),
-        (": ", MUTED),
-        (move, "bold"),
+        " asks to move ",
+        (printable(request.pilot_id), "bold"),
+        " to ",
+        (stage_title(request.requested), "bold"),
     ]
     if request.note:
-        parts += ["\n", ("Its note: ", MUTED), user_text(request.note)]
+        parts += [": ‘", user_text(request.note), "’"]
+    name = f"{request.pilot_name} · " if request.pilot_name else ""
+    move = f"{stage_title(request.current)} → {stage_title(request.requested)}"
+    parts += ["\n", (printable(name) + move, MUTED)]
     return Content.assemble(*parts)
 
 
