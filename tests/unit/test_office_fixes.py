@@ -182,3 +182,23 @@ def test_sends_and_merges_stay_in_the_caio_s_portfolio(sample_portfolio: Portfol
         office.create_tag("my-own-tag", BlockerCategory.ORGANIZATIONAL, areas=[], description="")
         with pytest.raises(StoreError, match="the tag 'my-own-tag' was created in this office's portfolio"):
             bundle(office, tmp_path, "refused.json")
+
+
+def test_a_bundle_whose_chain_forks_from_the_one_merged_is_refused(sample_portfolio: Portfolio, tmp_path: Path) -> None:
+    import shutil
+
+    from helpers.office_files import opened
+
+    caio = sample_portfolio
+    with office_portfolio(caio, GMO, tmp_path) as office:
+        pilot = office.pilots()[0].id
+        office.conn.execute("PRAGMA wal_checkpoint(FULL)")
+        shutil.copy(office.path, tmp_path / "backup.db")
+        office.edit_pilot(pilot, owner="Kept")
+        merged(caio, bundle(office, tmp_path, "kept.json"))
+    with opened(tmp_path / "backup.db", "office-lead") as restored:
+        restored.edit_pilot(pilot, owner="From the backup")
+        fork = bundle(restored, tmp_path, "fork.json")
+    with pytest.raises(OfficeFileError, match=r"refused: its chain forks from the chain merged before"):
+        merged(caio, fork)
+    assert caio.get(pilot).owner == "Kept"

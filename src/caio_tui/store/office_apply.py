@@ -8,6 +8,10 @@ merge events whose `pilots` name the pilot). Conflicts and stage requests wait i
 office_request; each carried pilot's base becomes the office's values, so the next bundle of the same send
 neither brings a settled conflict back nor undoes a change the CAIO made alone. The batches come from a
 reader that verifies them as it goes: an exception it raises rolls the whole merge back.
+
+Bundles of one send merge in the order of the office's chain (office_bundle.events: each must extend the
+chain merged last). A pilot the office created enters at intake in the bundle's office (a further stage is
+a request); a waiting conflict of a carried pilot is closed when a newer bundle supersedes or agrees with it.
 """
 
 from __future__ import annotations

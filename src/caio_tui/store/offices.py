@@ -1,7 +1,8 @@
 """Offices, the store's side of a send and of a bundle: the CAIO records a send (office_send and the base of
 each pilot sent, in the transaction that writes the file); an office opens a send as a portfolio of its own
-(`init --from`); an office's bundle is read in one read transaction (its chain, its seal, the pilots that
-differ from what was sent). Merging a bundle is store/office_apply.py."""
+(`init --from`); an office's bundle is read in one read transaction (its chain, its seal, the pilots its
+chain names since the send or that differ from it). Sends and merges are the CAIO's: refused in an
+office's portfolio. Merging a bundle is store/office_apply.py."""
 
 from __future__ import annotations
 

@@ -97,8 +97,8 @@ class BundleWritten:
 
 
 def write_bundle(portfolio: Portfolio, out: BinaryIO) -> BundleWritten:
-    """Write the office's bundle into `out`: its whole chain, its seal, and each pilot that differs from
-    what was sent (or that the office created)."""
+    """Write the office's bundle into `out`: its whole chain, its seal, and each pilot its chain names since
+    the send (changed back or not), each it created, and each that differs from what was sent."""
     file = _Out(out)
     with reading_bundle(portfolio) as source:
         file.head(
