@@ -18,9 +18,10 @@ from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.store import Portfolio
 from caio_tui.store.office_queue import waiting_count
-from caio_tui.tui.dialogs.conflict_value import ConflictValue
+from caio_tui.tui.dialogs.conflict_value import ConflictValue, DeclineReason
 from caio_tui.tui.dialogs.gate import GateModal
-from caio_tui.tui.screens.conflicts import ConflictsScreen, conflict_rows
+from caio_tui.tui.screens.conflicts import ConflictsScreen, RequestGateModal, conflict_rows
+from caio_tui.tui.widgets.conflict_pane import ConflictPane
 from caio_tui.tui.widgets.view_bar import ViewBar
 from helpers import NOW
 from helpers.offices import Waiting, merged_portfolio, seed_waiting
@@ -88,10 +89,11 @@ async def test_e_sets_a_value_of_ones_own_checked_before_the_dialog_closes(waiti
         await until(pilot, lambda: isinstance(app.screen, ConflictValue))
         field = app.screen.query_one(Input)
         assert field.value == "met: IAM catalog"  # the office's value to start from
-        field.value = "done"
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ConflictValue)  # refused: not a status; the dialog stays
+        for refused in ("done", "met"):  # not a status; a met without evidence
+            field.value = refused
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConflictValue)  # refused in place: the dialog stays
         field.value = "partial: roles drafted"
         await pilot.press("enter")
         await until(pilot, _waits(screen, 2, 2))
@@ -103,14 +105,42 @@ async def test_gt_passes_a_request_through_the_gate_dialog_and_d_declines_one(wa
     app = make_app(waiting)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot)
+        await pilot.press("tab")  # to the stage requests
+        await until(pilot, lambda: screen.focused is screen.requests_table)
         await pilot.press("greater_than_sign")  # request 1: P-2 intake → poc
         await until(pilot, lambda: isinstance(app.screen, GateModal) and app.screen.result is not None)
+        assert "Office Office of Benefits asks to move P-2" in str(app.screen.query_one("#gate-heading").content)
         await pilot.press("enter")
         await until(pilot, _waits(screen, 3, 1))
-        await pilot.press("d")  # request 2: P-1 intake → pilot, declined
+        await pilot.press("d")  # request 2: P-1 intake → pilot, declined with a reason
+        await until(pilot, lambda: isinstance(app.screen, DeclineReason))
+        app.screen.query_one(Input).value = "not before the ATO"
+        await pilot.press("enter")
         await until(pilot, _waits(screen, 3, 0))
     assert (waiting.get("P-2").stage, waiting.get("P-1").stage) == (Stage.POC, Stage.INTAKE)
     assert waiting_count(waiting) == 3
+    decided = [e for e in waiting.history("P-1") if e.action == "office.request"]
+    assert decided[-1].after["reason"] == "not before the ATO"
+
+
+async def test_tab_down_gt_opens_the_second_request_and_keys_follow_the_focused_list(waiting: Portfolio) -> None:
+    app = make_app(waiting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        await until(pilot, lambda: bool(screen.asked))
+        pane = screen.query_one(ConflictPane)
+        assert "Base (as sent)" in pane.shown_text() and "met: IAM catalog" in pane.shown_text()
+        assert not screen.check_action("gate", ()) and screen.check_action("take", ())
+        await pilot.press("greater_than_sign")  # not the focused list's key: nothing opens
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("tab", "down")
+        await until(pilot, lambda: screen.requests_table.cursor_key == str(screen.asked[1].id))
+        assert "asks to move P-1" in pane.shown_text()
+        assert not screen.check_action("take", ()) and screen.check_action("gate", ())
+        await pilot.press("greater_than_sign")
+        await until(pilot, lambda: isinstance(app.screen, RequestGateModal))
+        assert app.screen.request_id == screen.asked[1].id  # the second request, the highlighted one
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
@@ -128,3 +158,47 @@ def test_names_and_values_are_shown_as_typed_never_as_markup(waiting: Portfolio)
 
     row = conflict_rows(conflicts(waiting))[0]
     assert [str(cell) for cell in row.cells[:2]] == ["P-1 Claims [red]triage", "coverage access.roles"]
+
+
+async def test_the_detail_says_what_waits_and_credits_the_office_whose_value_was_taken(waiting: Portfolio) -> None:
+    from textual.widgets import OptionList, Static
+
+    from caio_tui.tui.screens.detail import PilotDetailScreen
+
+    app = make_app(waiting)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("o")  # conflict 1: P-1's access.roles, the office's "met: IAM catalog"
+        await until(pilot, _waits(screen, 2, 2))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PilotDetailScreen) and app.screen.view is not None)
+        fields = str(app.screen.query_one("#detail-fields", Static).content)
+        assert "2 conflicts and a stage request from office Office of Benefits wait: press 8" in fields
+        options = app.screen.query_one("#detail-coverage", OptionList)
+        prompts = " ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        assert "met, set by office Office of Benefits (chosen by tester) on " in " ".join(prompts.split())
+
+
+async def test_a_request_shows_the_offices_words_and_a_refused_gate_its_override_hint_at_80x24(
+    waiting: Portfolio,
+) -> None:
+    from textual.widgets import Static
+
+    waiting.conn.execute(
+        "UPDATE office_request SET note = 'the office thinks it is ready', requested = 'production' WHERE id = 2"
+    )
+    app = make_app(waiting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("tab", "down")
+        await until(pilot, lambda: "the office thinks it is ready" in screen.query_one(ConflictPane).shown_text())
+        assert "Office Office of Benefits asks to move P-1 to Production: ‘the office thinks it is ready’" in " ".join(
+            screen.query_one(ConflictPane).shown_text().split()
+        )
+        await pilot.press("greater_than_sign")
+        await until(pilot, lambda: isinstance(app.screen, RequestGateModal) and app.screen.result is not None)
+        heading = str(app.screen.query_one("#gate-heading", Static).content)
+        assert "asks to move P-1 to Production: ‘the office thinks it is ready’" in heading
+        assert not app.screen.result.passed  # the override hint is on the screen, not below the fold
+        hints = app.screen.query_one("#gate-hints", Static)
+        assert "o override" in str(hints.content) and hints.region.bottom <= 24 and hints.region.height > 0

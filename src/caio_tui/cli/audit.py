@@ -237,7 +237,14 @@ def undo(ctx: click.Context) -> None:
     if target is None:
         click.echo("nothing to undo")
     else:
-        say(" ".join(part for part in ("undid", target.action, target.pilot_id, target.summary()) if part))
+        if target.action in UNDONE_WORDS:  # the summary says which conflict or request, and of which pilot
+            say(f"undid {UNDONE_WORDS[target.action]}: {target.summary()}")
+        else:
+            say(" ".join(part for part in ("undid", target.action, target.pilot_id, target.summary()) if part))
+
+
+# The office decisions' events in words, not their internal names.
+UNDONE_WORDS = {"office.resolve": "a conflict decision", "office.request": "a stage request decision"}
 
 
 COMMANDS = (history, verify_, undo)

@@ -43,13 +43,24 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
     if not found and not asked:
         say(NOTHING_WAITS if merged else NO_BUNDLE)
         return
+    if found:
+        say("conflicts (settle each: 'caio-tui resolve ID --take caio|office' or 'caio-tui resolve ID --value TEXT'):")
     for c in found:
         for line in _conflict_lines(c):
             say(line)
     if asked:
         say("stage requests (pass them through the gate: 'caio-tui resolve --request ID --move' or '--decline'):")
     for r in asked:
-        say(f"#{r.id} {r.pilot_id} {r.pilot_name}: office {r.office_name} asks {r.current} → {r.requested}")
+        for line in _request_lines(r):
+            say(line)
+
+
+def _request_lines(r: WaitingRequest) -> list[str]:
+    from caio_tui.domain.office_values import stage_title
+
+    move = f"{stage_title(r.current)} → {stage_title(r.requested)}"
+    lines = [f"#{r.id} {r.pilot_id} {r.pilot_name}: office {r.office_name} asks {move}"]
+    return lines + ([f"    its note: {r.note}"] if r.note else [])
 
 
 def _conflict_lines(c: WaitingConflict) -> list[str]:
@@ -70,12 +81,22 @@ def _conflict_json(c: WaitingConflict) -> dict[str, Any]:
         "pilot_name": c.pilot_name,
         "kind": c.kind,
         "field": c.name,
-        "base": c.base,
-        "caio": c.caio,
-        "office": c.office,
+        "base": _side_json(c, c.base),
+        "caio": _side_json(c, c.caio),
+        "office": _side_json(c, c.office),
         "office_name": c.office_name,
         "bundle": c.bundle_head,
     }
+
+
+def _side_json(c: WaitingConflict, value: Any) -> Any:
+    """One side, labelled: a coverage triple as its three names, a blocker as open and its note."""
+    if c.kind == "coverage":
+        status, evidence, justification = value
+        return {"status": status, "evidence": evidence, "justification": justification}
+    if c.kind == "blocker":
+        return {"open": value is not None, "note": value}
+    return value
 
 
 def _request_json(r: WaitingRequest) -> dict[str, Any]:
@@ -87,6 +108,7 @@ def _request_json(r: WaitingRequest) -> dict[str, Any]:
         "current": r.current,
         "requested": r.requested,
         "stage_now": r.stage_now,
+        "note": r.note,
         "bundle": r.bundle_head,
     }
 
@@ -139,9 +161,12 @@ def _resolve_conflict(ctx: click.Context, conflict_id: int, take: str | None, va
     with opened(ctx) as portfolio:
         row = office_queue.conflict_row(portfolio, conflict_id)
         edited = None
-        if value is not None and row is not None:
+        if value is not None and row is not None and row["resolved_at"] is None:
+            catalog = portfolio.catalog()
+            needs = row["kind"] == "coverage" and catalog.has_item(row["name"])
+            needs = needs and catalog.framework_of(row["name"]).met_needs_evidence
             try:
-                edited = parse_edit(row["kind"], row["name"], value)
+                edited = parse_edit(row["kind"], row["name"], value, met_needs_evidence=needs)
             except ValueError as exc:
                 raise CliUsageError(str(exc)) from None
         chosen: Any = take or "edited"

@@ -145,14 +145,18 @@ def _print_pilot_table(found: list[dict[str, Any]]) -> None:
 def show(ctx: click.Context, pilot: str, as_json: bool) -> None:
     """One pilot with coverage, blockers and stage history."""
     from caio_tui.io.views import record_json
+    from caio_tui.store import office_queue
 
     with opened(ctx) as portfolio:
         data = record_json(portfolio, portfolio.record(pilot))
         gate = portfolio.check_gate(pilot) if portfolio.get(pilot).stage.next() else None
+        waiting = office_queue.waiting_for(portfolio, data["id"])
     if as_json:
         print_json(data)
         return
     _print_record(data, gate)
+    if waiting:
+        say(f"{waiting}: see 'caio-tui conflicts'")
 
 
 def _print_record(data: dict[str, Any], gate: GateResult | None) -> None:

@@ -43,6 +43,31 @@ def describe(kind: FieldKind, value: Value) -> str:
     return "(blank)" if value in (None, "") else str(value)
 
 
+def stage_title(code: str) -> str:
+    """A stage's title ("Proof of concept") for a code the store holds; the code itself if unknown."""
+    from caio_tui.domain.stages import Stage
+
+    try:
+        return Stage(code).label
+    except ValueError:
+        return code
+
+
+def waiting_words(conflicts: int, requests: int, offices: list[str]) -> str:
+    """What waits for one pilot, as a line ("" when nothing): '2 conflicts and a stage request from office X
+    wait'."""
+    parts = []
+    if conflicts:
+        parts.append("a conflict" if conflicts == 1 else f"{conflicts} conflicts")
+    if requests:
+        parts.append("a stage request" if requests == 1 else f"{requests} stage requests")
+    if not parts:
+        return ""
+    verb = "waits" if conflicts + requests == 1 else "wait"
+    source = " from office " + ", ".join(offices) if offices else ""
+    return f"{' and '.join(parts)}{source} {verb}"
+
+
 def edit_text(kind: FieldKind, value: Value) -> str:
     """What an edit dialog starts from: the value as `parse_edit` reads it back."""
     if kind == "blocker":
@@ -52,12 +77,14 @@ def edit_text(kind: FieldKind, value: Value) -> str:
     return describe(kind, value) if kind == "coverage" or isinstance(value, bool) else str(value)
 
 
-def parse_edit(kind: FieldKind, name: str, text: str) -> Value:
+def parse_edit(kind: FieldKind, name: str, text: str, *, met_needs_evidence: bool = True) -> Value:
     """A person's value for this field; ValueError in one line when it is not one.
 
     A coverage item is 'STATUS' or 'STATUS: NOTE' (the note is the justification of a waiver or a
     not-applicable, the evidence otherwise; without one, the item keeps the evidence and justification it
-    has: None). A blocker's value is the note it stays open with."""
+    has: None), except a `met` where the framework asks evidence: it needs its own, as `set-coverage` does
+    (kept evidence would be the CAIO's, credited to another value). A blocker's value is the note it stays
+    open with."""
     text = text.strip()
     if kind == "coverage":
         word, _, note = text.partition(":")
@@ -68,6 +95,8 @@ def parse_edit(kind: FieldKind, name: str, text: str) -> Value:
                 f"{name}: {word.strip()!r} is not a coverage status ({', '.join(s.value for s in CoverageStatus)})"
             ) from None
         note = note.strip()
+        if status is CoverageStatus.MET and met_needs_evidence and not note:
+            raise ValueError(f"{name}: met needs evidence: type 'met: EVIDENCE' (a note or a reference)")
         if not note:
             return (status.value, None, None)
         return (status.value, None, note) if status.needs_justification else (status.value, note, None)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
-from caio_tui.domain.coverage import CoverageStatus
+from caio_tui.domain.coverage import CoverageStatus, missing_evidence
 from caio_tui.domain.office_values import describe
 from caio_tui.domain.stages import Stage
 from caio_tui.store import office_queue, writes
@@ -93,12 +93,14 @@ def resolve_conflict(portfolio: Portfolio, conflict_id: int, take: Take, value: 
     with portfolio.session.transaction():
         conflict = _waiting_conflict(portfolio, conflict_id)
         chosen = conflict.office if take == "office" else value
+        if take == "office":
+            _office_value_holds(portfolio, conflict)
         changes = _Rows(portfolio.conn)
         if take != "caio":
             if not writes.exists(portfolio, conflict.pilot_id):
                 raise StoreError(f"{conflict.pilot_id} is no longer in the portfolio; take the CAIO's side")
             with changes.row("pilot", {"id": conflict.pilot_id}):
-                _write(portfolio, changes, conflict, chosen)
+                _write(portfolio, changes, conflict, chosen, _source(portfolio, conflict, take))
         with changes.row("office_conflict", {"id": conflict_id}):
             portfolio.conn.execute(
                 "UPDATE office_conflict SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
@@ -127,14 +129,63 @@ def _waiting_conflict(portfolio: Portfolio, conflict_id: int) -> WaitingConflict
     if row is None:
         raise StoreError(f"no conflict {conflict_id}; nothing was changed")
     if row["resolved_at"] is not None:
-        raise StoreError(
-            f"conflict {conflict_id} was already resolved ({row['resolution']}, by {row['resolved_by']} "
-            f"at {row['resolved_at']}); nothing was changed"
-        )
+        raise StoreError(f"conflict {conflict_id} {_settled(portfolio, row)}")
     return office_queue.as_conflict(row)
 
 
-def _write(portfolio: Portfolio, changes: _Rows, conflict: WaitingConflict, value: Value) -> None:
+_RESOLVED = {
+    "caio": "took the CAIO's value",
+    "office": "took the office's value",
+    "edited": "set an edited value",
+}
+
+
+def _settled(portfolio: Portfolio, row: sqlite3.Row) -> str:
+    """How a closed conflict was settled, in words: by a person, or by a later bundle (superseded, agreed)."""
+    resolution = row["resolution"]
+    if resolution == "agreed":
+        return "needs nothing: the office now agrees with the CAIO's value"
+    if resolution == "superseded":
+        newer = portfolio.session.one(
+            "SELECT id, bundle_head FROM office_conflict WHERE pilot_id = ? AND kind = ? AND name = ? AND id > ? "
+            "ORDER BY id LIMIT 1",
+            (row["pilot_id"], row["kind"], row["name"], row["id"]),
+        )
+        if newer is None:
+            return "was superseded by a later bundle of the office"
+        return f"was superseded by bundle {newer['bundle_head'][:8]}'s conflict #{newer['id']}"
+    return f"was already resolved: {_RESOLVED.get(resolution, str(resolution))} {_by_at(row, 'resolved')}"
+
+
+def _by_at(row: sqlite3.Row, prefix: str) -> str:
+    """'(by caio, 2026-12-08 02:24); nothing was changed': who and when, to the minute, as a person reads it."""
+    when = str(row[f"{prefix}_at"] or "").replace("T", " ")[:16]
+    return f"(by {row[f'{prefix}_by']}, {when}); nothing was changed"
+
+
+def _office_value_holds(portfolio: Portfolio, conflict: WaitingConflict) -> None:
+    """An office's `met` is taken only with its evidence: the same rule as `set-coverage` (W10)."""
+    if conflict.kind != "coverage" or not isinstance(conflict.office, tuple):
+        return
+    status, evidence, _ = conflict.office
+    catalog = portfolio.catalog()
+    if status != CoverageStatus.MET.value or not catalog.has_item(conflict.name):
+        return
+    if missing_evidence(catalog.framework_of(conflict.name), conflict.name, CoverageStatus.MET, evidence or ""):
+        raise StoreError(
+            f"the office's value of {conflict.name} is met without evidence; keep the CAIO's or set a value "
+            f"with evidence (resolve {conflict.id} --value 'met: EVIDENCE'); nothing was changed"
+        )
+
+
+def _source(portfolio: Portfolio, conflict: WaitingConflict, take: Take) -> str:
+    """Who a settled value is from: the office (chosen by the person), or the person's own value."""
+    if take == "office":
+        return f"office {conflict.office_name} (chosen by {portfolio.actor})"
+    return portfolio.actor
+
+
+def _write(portfolio: Portfolio, changes: _Rows, conflict: WaitingConflict, value: Value, source: str) -> None:
     pilot_id, name = conflict.pilot_id, conflict.name
     if conflict.kind == "field":
         writes.change_fields(portfolio, pilot_id, {name: value})
@@ -144,11 +195,16 @@ def _write(portfolio: Portfolio, changes: _Rows, conflict: WaitingConflict, valu
             writes.put_coverage(
                 portfolio, pilot_id, name, CoverageStatus(status), evidence=evidence, justification=justification
             )
+            portfolio.conn.execute(
+                "UPDATE coverage SET updated_by = ? WHERE pilot_id = ? AND item_id = ?", (source, pilot_id, name)
+            )
     else:
-        _write_blocker(portfolio, changes, conflict, None if value is None else str(value))
+        _write_blocker(portfolio, changes, conflict, None if value is None else str(value), source)
 
 
-def _write_blocker(portfolio: Portfolio, changes: _Rows, conflict: WaitingConflict, note: str | None) -> None:
+def _write_blocker(
+    portfolio: Portfolio, changes: _Rows, conflict: WaitingConflict, note: str | None, source: str
+) -> None:
     """Open (with this note) or not open. A note that differs from the open blocker's resolves that one and
     opens the chosen note: the old note stays in the history."""
     pilot_id, tag = conflict.pilot_id, conflict.name
@@ -160,18 +216,23 @@ def _write_blocker(portfolio: Portfolio, changes: _Rows, conflict: WaitingConfli
     if found is not None:
         why = f"conflict {conflict.id} settled: " + ("not open" if note is None else "its note replaced")
         before, _ = writes.close_blocker(portfolio, pilot_id, tag, resolution=why)
+        portfolio.conn.execute("UPDATE blocker SET resolved_by = ? WHERE id = ?", (source, found["id"]))
         changes.changed("blocker", {"id": found["id"]}, before)
     if note is not None:
         blocker_id = writes.insert_blocker(portfolio, pilot_id, tag, note=note)
+        portfolio.conn.execute("UPDATE blocker SET opened_by = ? WHERE id = ?", (source, blocker_id))
         changes.changed("blocker", {"id": blocker_id}, None)
 
 
 # ---- stage requests -------------------------------------------------------------------------------------
 
 
-def decide_request(portfolio: Portfolio, request_id: int, *, move: bool, override: str | None = None) -> str:
+def decide_request(
+    portfolio: Portfolio, request_id: int, *, move: bool, override: str | None = None, reason: str | None = None
+) -> str:
     """Pass the pilot of a waiting stage request through the gate into the requested stage (GateRefused, with
-    the failed rules, unless `override` justifies it as `promote` does), or decline it. What was done."""
+    the failed rules, unless `override` justifies it as `promote` does), or decline it (with an optional
+    `reason`, kept in the event). What was done."""
     with portfolio.session.transaction():
         request = _waiting_request(portfolio, request_id)
         changes = _Rows(portfolio.conn)
@@ -186,10 +247,13 @@ def decide_request(portfolio: Portfolio, request_id: int, *, move: bool, overrid
             changes.changed("stage_move", {"id": moved["move_id"]}, None)
             after.update({"from": before["stage"], "to": stage.value, "override": moved["override"]})
             after["failed_rules"] = moved["failed_rules"]
-            summary = f"{what}: moved {request.pilot_id} {before['stage']} → {stage.value}"
+            summary = f"{what}: moved {request.pilot_id} {Stage(before['stage']).label} → {stage.label}"
             summary += " (gate overridden)" if moved["override"] else ""
         else:
-            summary = f"{what}: declined moving {request.pilot_id} to {request.requested}"
+            summary = f"{what}: declined moving {request.pilot_id} to {Stage(request.requested).label}"
+            if reason:
+                summary += f" ({reason})"
+                after["reason"] = reason
         with changes.row("office_request", {"id": request_id}):
             portfolio.conn.execute(
                 "UPDATE office_request SET decided_at = ?, decided_by = ?, decision = ? WHERE id = ?",
@@ -205,10 +269,8 @@ def _waiting_request(portfolio: Portfolio, request_id: int) -> office_queue.Wait
     if row is None:
         raise StoreError(f"no stage request {request_id}; nothing was changed")
     if row["decided_at"] is not None:
-        raise StoreError(
-            f"stage request {request_id} was already decided ({row['decision']}, by {row['decided_by']} "
-            f"at {row['decided_at']}); nothing was changed"
-        )
+        how = "moved the pilot" if row["decision"] == "moved" else "declined"
+        raise StoreError(f"stage request {request_id} was already decided: {how} {_by_at(row, 'decided')}")
     if not row["stage_now"]:
         raise StoreError(f"{row['pilot_id']} is no longer in the portfolio; decline request {request_id}")
     return office_queue.as_request(row)

@@ -43,6 +43,7 @@ class WaitingRequest:
     requested: str
     stage_now: str  # the CAIO's stage now ("" when the pilot is gone)
     bundle_head: str
+    note: str = ""  # the office's words for its move ("" when it gave none)
 
 
 _CONFLICTS = (
@@ -73,6 +74,20 @@ def waiting_count(portfolio: Portfolio) -> int:
         "+ (SELECT count(*) FROM office_request WHERE decided_at IS NULL) AS n"
     )
     return int(row["n"]) if row else 0
+
+
+def waiting_for(portfolio: Portfolio, pilot_id: str) -> str:
+    """What waits for one pilot, as a line ("" when nothing): for its detail screen and `show`."""
+    from caio_tui.domain.office_values import waiting_words
+
+    rows = portfolio.session.read(
+        "SELECT 'c' AS what, s.office FROM office_conflict c JOIN office_bundle b ON b.head = c.bundle_head "
+        "JOIN office_send s ON s.id = b.send_id WHERE c.pilot_id = ? AND c.resolved_at IS NULL "
+        "UNION ALL SELECT 'r', office FROM office_request WHERE pilot_id = ? AND decided_at IS NULL",
+        (pilot_id, pilot_id),
+    )
+    offices = sorted({r["office"] for r in rows})
+    return waiting_words(sum(r["what"] == "c" for r in rows), sum(r["what"] == "r" for r in rows), offices)
 
 
 def merged_any(portfolio: Portfolio) -> bool:
@@ -117,4 +132,5 @@ def as_request(r: sqlite3.Row) -> WaitingRequest:
         requested=r["requested"],
         stage_now=r["stage_now"],
         bundle_head=r["bundle_head"],
+        note=r["note"],
     )

@@ -1,6 +1,7 @@
 """Settling a conflict with a value of one's own: the field, its three values (base, CAIO, office), and an
 input prefilled with the office's value. What is typed is checked as the field's type before the dialog
-closes (a coverage status must be a status, high_impact yes or no): a bad value is said under the input."""
+closes (a coverage status must be a status, high_impact yes or no, `met` needs evidence): a bad value is
+said under the input. And DeclineReason: the optional reason a stage request is declined with."""
 
 from __future__ import annotations
 
@@ -26,9 +27,12 @@ class ConflictValue(Dialog[str | None]):
     ConflictValue > .dialog-frame {
         width: 76;
     }
-    ConflictValue #conflict-value-error {
+    ConflictValue #conflict-value-error, ConflictValue .conflict-value-hint {
         color: $text-error;
         height: auto;
+    }
+    ConflictValue .conflict-value-hint {
+        color: $text-muted;
     }
     """
 
@@ -51,7 +55,7 @@ class ConflictValue(Dialog[str | None]):
             yield Label(user_text(self.title_text), classes="dialog-title")
             for side, text in zip(("base", "CAIO", "office"), self.sides, strict=True):
                 yield Static(Content.assemble((f"{side:>6}: ", "$text-muted"), user_text(text)))
-            yield Label(Content.styled(self.hint, "$text-muted"))
+            yield Static(Content.styled(self.hint, "$text-muted"), classes="conflict-value-hint")
             yield Input(self.value, id="conflict-value", compact=True)
             yield Static("", id="conflict-value-error")
             yield Static(Content.styled("enter: set this value · esc: cancel", "$text-muted"), classes="dialog-hint")
@@ -69,4 +73,38 @@ class ConflictValue(Dialog[str | None]):
         self.dismiss(None)
 
 
-__all__ = ["ConflictValue"]
+class DeclineReason(Dialog[str | None]):
+    """Asks why a stage request is declined; the reason may be left blank. Dismisses with the reason ("" for
+    none), or None when cancelled (nothing is declined)."""
+
+    DEFAULT_CSS = """
+    DeclineReason > .dialog-frame {
+        width: 76;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="decline_reason.cancel"),
+    ]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-frame"):
+            yield Label(user_text(self.title_text), classes="dialog-title")
+            yield Static(Content.styled("Why (optional, kept in the audit trail):", "$text-muted"))
+            yield Input("", placeholder="the reason, or leave blank", id="decline-reason", compact=True)
+            yield Static(Content.styled("enter: decline · esc: cancel", "$text-muted"), classes="dialog-hint")
+        yield Footer()
+
+    @on(Input.Submitted, "#decline-reason")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+__all__ = ["ConflictValue", "DeclineReason"]

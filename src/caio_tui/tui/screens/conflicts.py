@@ -5,8 +5,9 @@ tag), the value sent (base), the CAIO's, the office's, and the office. `c` keeps
 the office's, `e` sets a value of one's own (a dialog prefilled with the office's, checked as the field's
 type). Below, the stage requests (an office moved a pilot; gate decisions are the CAIO's): `>` passes the
 pilot through the gate in the same dialog as `>` in the Portfolio view (a refused gate lists its failing
-rules, `o` there overrides with a written justification), `d` declines. Each key acts on its own list's
-highlighted row; tab moves between the lists.
+rules, `o` there overrides with a written justification), `d` declines (with an optional reason). Tab
+moves between the lists; the focused one's cursor is in the accent colour and only its keys are offered,
+acting on its highlighted row. A pane under the lists shows that row in full (tui/widgets/conflict_pane.py).
 
 Every read and write runs in a worker; user text is shown as Text, never markup. Each decision is one
 change (`u` undoes it: the conflict or request waits again), and the count in the view bar follows.
@@ -25,12 +26,13 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Static
 
-from caio_tui.domain.office_values import describe, edit_text, parse_edit
+from caio_tui.domain.office_values import describe, edit_text, parse_edit, stage_title
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio, StoreError, office_decisions, office_queue
 from caio_tui.tui.dialogs.gate import GateModal
 from caio_tui.tui.screens.view import ViewScreen
+from caio_tui.tui.widgets.conflict_pane import ConflictPane, request_text
 from caio_tui.tui.widgets.quiet_footer import QuietFooter
 from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import Column, SequenceSource, TableRow, VirtualTable
@@ -97,8 +99,8 @@ def request_rows(asked: list[WaitingRequest]) -> list[TableRow]:
             str(r.id),
             (
                 _pilot(r.pilot_id, r.pilot_name),
-                Text(f"{r.current} → {r.requested}", style="bold"),
-                Text(r.stage_now),
+                Text(f"{stage_title(r.current)} → {stage_title(r.requested)}", style="bold"),
+                Text(stage_title(r.stage_now)),
                 Text(printable(r.office_name)),
             ),
         )
@@ -109,9 +111,20 @@ def request_rows(asked: list[WaitingRequest]) -> list[TableRow]:
 class RequestGateModal(GateModal):
     """The gate dialog of `>`, for an office's stage request: the move is the request's decision."""
 
+    DEFAULT_CSS = """
+    RequestGateModal #gate-result {
+        max-height: 40vh;
+    }
+    """
+
     def __init__(self, portfolio: Portfolio, request: WaitingRequest) -> None:
         super().__init__(portfolio, request.pilot_id, Stage(request.requested))
+        self.request = request
         self.request_id = request.id
+
+    def _evaluate(self) -> None:
+        super()._evaluate()  # then say who asks, in the office's own words, above the gate
+        self.query_one("#gate-heading", Static).update(request_text(self.request))
 
     def _decide(self, override: str | None) -> None:
         office_decisions.decide_request(self.portfolio, self.request_id, move=True, override=override)
@@ -124,6 +137,20 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
     ConflictsScreen .conflicts-title {
         height: 1;
         padding: 0 1;
+        color: $text-muted;
+    }
+    ConflictsScreen .conflicts-title.-focused {
+        color: $text-accent;
+    }
+    ConflictsScreen VirtualTable > .virtual-table--cursor {
+        background: $panel;
+        color: $text-muted;
+        text-style: none;
+    }
+    ConflictsScreen VirtualTable:focus > .virtual-table--cursor {
+        background: $accent;
+        color: $text;
+        text-style: bold;
     }
     ConflictsScreen #conflicts-table {
         height: 2fr;
@@ -140,8 +167,8 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "take('caio')", "Keep CAIO's", id="conflicts.take_caio", tooltip="Keep the CAIO's value"),
-        Binding("o", "take('office')", "Take office's", id="conflicts.take_office", tooltip="Take the office's value"),
+        Binding("c", "take('caio')", "CAIO's", id="conflicts.take_caio", tooltip="Keep the CAIO's value"),
+        Binding("o", "take('office')", "Office's", id="conflicts.take_office", tooltip="Take the office's value"),
         Binding("e", "edit", "Edit", id="conflicts.edit", tooltip="Set a value of your own (starts from the office's)"),
         Binding(
             "greater_than_sign",
@@ -151,7 +178,24 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
             tooltip="Pass the request's pilot through the gate",
         ),
         Binding("d", "decline", "Decline", id="conflicts.decline", tooltip="Decline the stage request"),
+        Binding(
+            "tab",
+            "other_list",
+            "Other list",
+            id="conflicts.other_list",
+            tooltip="Move between the conflicts and the stage requests",
+        ),
+        Binding(
+            "shift+tab",
+            "other_list",
+            "Other list",
+            show=False,
+            id="conflicts.other_list_back",
+            tooltip="The other list",
+        ),
     ]
+    # At 80 columns the footer keeps these first (quiet_footer.py): the focused list's keys, undo, help.
+    FOOTER_FIRST = ("take('caio')", "take('office')", "edit", "gate", "decline", "undo", "help", "other_list")
 
     def __init__(self, portfolio: Portfolio) -> None:
         super().__init__(id="conflicts-view")
@@ -177,6 +221,7 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
         yield VirtualTable(conflict_columns(width), None, empty_message=NO_BUNDLE, id="conflicts-table")
         yield Static(Content.styled("Stage requests", "bold"), id="requests-title", classes="conflicts-title")
         yield VirtualTable(request_columns(width), None, empty_message=NO_REQUESTS, id="requests-table")
+        yield ConflictPane(id="conflicts-pane")
         yield Static("", id="conflicts-hint", markup=False)
         yield QuietFooter()
 
@@ -194,11 +239,69 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
                 table.set_columns(columns)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the focused list's keys: a key never acts on the list the user is not looking at."""
         if action in ("take", "edit"):
-            return bool(self.found)
+            return bool(self.found) and self._on_requests() is False
         if action in ("gate", "decline"):
-            return bool(self.asked)
+            return bool(self.asked) and self._on_requests() is True
         return True
+
+    def _on_requests(self) -> bool | None:
+        """Whether the requests list has focus (None: neither list, e.g. while a dialog is open)."""
+        focused = self.focused
+        if focused is self.requests_table:
+            return True
+        return False if focused is self.conflicts_table else None
+
+    def action_other_list(self) -> None:
+        (self.conflicts_table if self._on_requests() else self.requests_table).focus()
+
+    def on_descendant_focus(self) -> None:
+        self._focus_shown()
+
+    @on(VirtualTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self._show_pane()
+
+    def _focus_shown(self) -> None:
+        on_requests = self._on_requests()
+        if self.found is not None:
+            counts = f" · {len(self.found)} conflict(s) wait" if self.merged else ""
+            self._title("#conflicts-title", "Conflicts", counts, on_requests is False)
+            self._title(
+                "#requests-title",
+                "Stage requests",
+                f" · {len(self.asked)} wait" if self.merged else "",
+                on_requests is True,
+            )
+        self._show_hint()
+        self._show_pane()
+        self.refresh_bindings()
+
+    def _title(self, selector: str, name: str, counts: str, focused: bool) -> None:
+        """A list's title; the focused list's is marked (▸, in the accent colour), readable without colour."""
+        title = self.query_one(selector, Static)
+        title.set_class(focused, "-focused")
+        title.update(Content.assemble("▸ " if focused else "  ", (name, "bold"), counts))
+
+    def _show_pane(self) -> None:
+        pane = self.query_one(ConflictPane)
+        chosen = self._request() if self._on_requests() else self._conflict()
+        if chosen is None:
+            pane.clear()
+        elif isinstance(chosen, office_queue.WaitingRequest):
+            pane.show_request(chosen)
+        else:
+            pane.show_conflict(chosen)
+
+    def _show_hint(self) -> None:
+        if not (self.found or self.asked):
+            hint = ""
+        elif self._on_requests():
+            hint = "> gate · d decline · tab: conflicts · enter: the pilot"
+        else:
+            hint = "c keep CAIO's · o take office's · e edit · tab: requests"
+        self.query_one("#conflicts-hint", Static).update(hint)
 
     # ---- reading -----------------------------------------------------------------------------------------
 
@@ -222,13 +325,9 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
         self.conflicts_table.empty_message = NOTHING_WAITS if self.merged else NO_BUNDLE
         self.conflicts_table.set_source(SequenceSource(conflict_rows(self.found)))
         self.requests_table.set_source(SequenceSource(request_rows(self.asked)))
-        counts = f" · {len(self.found)} conflict(s) wait" if self.merged else ""
-        self.query_one("#conflicts-title", Static).update(Content.assemble(("Conflicts", "bold"), counts))
-        self.query_one("#requests-title", Static).update(
-            Content.assemble(("Stage requests", "bold"), f" · {len(self.asked)} wait" if self.merged else "")
-        )
-        hint = "c keep CAIO's · o take office's · e edit · > gate · d decline · tab: the other list"
-        self.query_one("#conflicts-hint", Static).update(hint if self.found or self.asked else "")
+        if not self.found and self.asked and not self._on_requests():
+            self.requests_table.focus()  # nothing to settle above: the requests are what waits
+        self._focus_shown()
 
     # ---- deciding ------------------------------------------------------------------------------------------
 
@@ -252,9 +351,11 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
             return
         from caio_tui.tui.dialogs.conflict_value import ConflictValue
 
+        needs = _met_needs_evidence(self.portfolio, conflict)
+
         def check(text: str) -> str | None:
             try:
-                parse_edit(conflict.kind, conflict.name, text)
+                parse_edit(conflict.kind, conflict.name, text, met_needs_evidence=needs)
             except ValueError as exc:
                 return str(exc)
             return None
@@ -279,15 +380,26 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
 
         def done(moved: bool | None) -> None:
             if moved:
-                self.notify(printable(f"{request.pilot_id} moved to {request.requested}"), markup=False)
+                moved_to = stage_title(request.requested)
+                self.notify(printable(f"{request.pilot_id} moved to {moved_to}"), markup=False)
                 self._changed()
 
         self.app.push_screen(RequestGateModal(self.portfolio, request), done)
 
     def action_decline(self) -> None:
         request = self._request()
-        if request is not None:
-            self._write(lambda: office_decisions.decide_request(self.portfolio, request.id, move=False))
+        if request is None:
+            return
+        from caio_tui.tui.dialogs.conflict_value import DeclineReason
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                decide = office_decisions.decide_request
+                self._write(lambda: decide(self.portfolio, request.id, move=False, reason=reason or None))
+
+        to = stage_title(request.requested)
+        title = f"Decline office {request.office_name}'s request to move {request.pilot_id} to {to}"
+        self.app.push_screen(DeclineReason(title), answered)
 
     @on(VirtualTable.RowActivated, "#conflicts-table")
     @on(VirtualTable.RowActivated, "#requests-table")
@@ -320,9 +432,17 @@ def _read(portfolio: Portfolio) -> tuple[list[WaitingConflict], list[WaitingRequ
     return office_queue.conflicts(portfolio), office_queue.requests(portfolio), office_queue.merged_any(portfolio)
 
 
+def _met_needs_evidence(portfolio: Portfolio, conflict: WaitingConflict) -> bool:
+    """Whether the item's framework asks evidence of a `met` (the frameworks are read once and cached)."""
+    catalog = portfolio.catalog()
+    if conflict.kind != "coverage" or not catalog.has_item(conflict.name):
+        return False
+    return catalog.framework_of(conflict.name).met_needs_evidence
+
+
 def _edit_hint(conflict: WaitingConflict) -> str:
     if conflict.kind == "coverage":
-        return "A status, or STATUS: NOTE (the evidence, or the justification of a waiver):"
+        return "STATUS or STATUS: NOTE (the evidence; a waiver's justification). met needs evidence:"
     if conflict.kind == "blocker":
         return "The note the blocker stays open with:"
     if conflict.name == "high_impact":

@@ -18,7 +18,7 @@ from caio_tui.domain.pilots import PilotRecord, StageMove
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import Territory
 from caio_tui.domain.text import printable, readiness_bar
-from caio_tui.store import Portfolio
+from caio_tui.store import Portfolio, office_queue
 from caio_tui.tui.styles.content import MUTED, STATUS_LABEL, category_style, hang, status_glyph
 
 AUDIT_LIMIT = 50
@@ -47,6 +47,7 @@ class DetailView:
     gate_note: str  # why there is no gate (end of the pipeline, retired)
     tags: dict[str, BlockerTag]
     history: list[AuditEvent]
+    waiting: str = ""  # what office bundles left waiting for this pilot ("" when nothing)
 
     def reported(self, item_id: str) -> str:
         """What an imported inventory reads for an item where a person's status says otherwise ("" if none)."""
@@ -84,6 +85,7 @@ def load_view(portfolio: Portfolio, pilot_id: str) -> DetailView:
         gate_note=note,
         tags={t.tag: t for t in portfolio.tags()},
         history=portfolio.history(pilot_id, limit=AUDIT_LIMIT),
+        waiting=office_queue.waiting_for(portfolio, pilot_id),
     )
 
 
@@ -114,6 +116,7 @@ def fields_content(view: DetailView) -> Content:
         ("Readiness ", MUTED), f"{round(pilot.readiness * 100):>3}% ", (bar, "$text-success"),
         ("   Territory ", MUTED), (pilot.territory.value, TERRITORY_STYLE[pilot.territory]),
         ("   Open blockers ", MUTED), str(pilot.open_blockers),
+        ("\n" + printable(view.waiting) + ": press 8", "bold $text-warning") if view.waiting else "",
     )  # fmt: skip
 
 
@@ -127,31 +130,46 @@ def area_prompt(view: DetailView, area: Area, first: bool) -> Content:
     )
 
 
-def coverage_detail(coverage: Coverage) -> Content:
-    """Evidence, justification and who set the status when: one run of text."""
+def coverage_detail(coverage: Coverage) -> tuple[Content, Content]:
+    """Evidence and justification; and who set the status when ("" if never). Two runs of text."""
     parts: list[Content | str | tuple[str, str]] = []
     if coverage.evidence:
         parts.append(printable(coverage.evidence))
     if coverage.justification:
         parts += [("; " if parts else "", ""), ("justification: ", "$text-primary"), printable(coverage.justification)]
+    who = ""
     if coverage.updated_at is not None:
-        status = STATUS_LABEL[coverage.status]
-        who = f"{status}, set by {printable(coverage.updated_by)} on {_when(coverage.updated_at)}"
-        parts.append((f"{' · ' if parts else ''}{who}", MUTED))
-    return Content.assemble(*parts)
+        by = f"set by {printable(coverage.updated_by)} on {_when(coverage.updated_at)}"
+        who = f"{STATUS_LABEL[coverage.status]}, {by}"
+    return Content.assemble(*parts), Content.styled(who, MUTED)
+
+
+WRAP_FROM = 50  # a list this wide wraps who set a status rather than cut it (120 columns; not 80)
 
 
 def item_prompt(item: Item, coverage: Coverage, width: int, reported: str = "") -> Content:
     """The glyph, the item's text (wrapped) and one line of its evidence and who set it (and, where an
-    inventory reads otherwise than the person who set it, what it reads)."""
+    inventory reads otherwise than the person who set it, what it reads). The evidence is cut to fit; who
+    set it is not ("office NAME (chosen by ACTOR)" is the source of the value): it goes on lines of its own
+    when it does not fit beside the evidence, except in a narrow list (80 columns), where the line is cut
+    and the highlighted item's panel says it in full."""
     head = hang(Content.assemble(" ", status_glyph(coverage.status), " ", item.text), width, 3)
-    detail = coverage_detail(coverage)
+    front, who = coverage_detail(coverage)
     if reported:
-        detail = Content.assemble(detail, (f" · the inventory reads {reported.split(':', 1)[0]}", "$text-warning"))
-    if not detail:
+        who = Content.assemble(who, (f" · the inventory reads {reported.split(':', 1)[0]}", "$text-warning"))
+    if not front and not who:
         return head
-    line = detail.stylize_before(MUTED).truncate(max(12, width - 3), ellipsis=True)
-    return Content.assemble(head, "\n   ", line)
+    room = max(12, width - 3)
+    front = front.stylize_before(MUTED)
+    beside = Content.assemble((" · ", MUTED), who) if front and who else who
+    if front.cell_length + beside.cell_length <= room:
+        return Content.assemble(head, "\n   ", front, beside)
+    if beside.cell_length + 12 <= room:  # the evidence cut, who set it in full
+        return Content.assemble(head, "\n   ", front.truncate(room - beside.cell_length, ellipsis=True), beside)
+    if room < WRAP_FROM:
+        return Content.assemble(head, "\n   ", Content.assemble(front, beside).truncate(room, ellipsis=True))
+    lines = [head, Content("   ").append(front.truncate(room, ellipsis=True))] if front else [head]
+    return Content("\n").join([*lines, hang(Content.assemble("   ", who), width, 3)])
 
 
 def item_panel(view: DetailView, item_id: str | None) -> Content:
