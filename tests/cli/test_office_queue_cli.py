@@ -34,11 +34,11 @@ def _fails(result: object, words: str, code: int) -> None:
 
 def test_conflicts_lists_each_side_by_side_and_the_requests(path: Path) -> None:
     out = ok(run("--db", path, "conflicts"))
-    assert "#3 P-1 Claims [red]triage · owner · office Office of Benefits" in out
+    assert "#3 P-1 Claims [red]triage · owner · the Office of Benefits" in out
     assert "    base: Ann\n    CAIO: Bo\n    office: Cy" in out
-    assert "#1 P-1 Claims [red]triage · coverage access.roles · office Office of Benefits" in out
+    assert "#1 P-1 Claims [red]triage · coverage access.roles · the Office of Benefits" in out
     assert "    base: not_assessed\n    CAIO: gap\n    office: met: IAM catalog" in out
-    assert "#1 P-2 Fraud screening: office Office of Benefits asks Intake → Proof of concept" in out
+    assert "#1 P-2 Fraud screening: the Office of Benefits asks Intake → Proof of concept" in out
 
 
 def test_conflicts_json_holds_the_three_values(path: Path) -> None:
@@ -81,7 +81,7 @@ def test_an_empty_queue_says_where_conflicts_come_from(tmp_path: Path, path: Pat
 
 
 def test_resolve_takes_a_side_or_a_value_checked_as_the_fields_type(path: Path) -> None:
-    assert "took office Office of Benefits's value (Cy)" in ok(run("--db", path, "resolve", "3", "--take", "office"))
+    assert "took the value of the Office of Benefits (Cy)" in ok(run("--db", path, "resolve", "3", "--take", "office"))
     ok(run("--db", path, "resolve", "1", "--value", "partial: roles drafted"))
     ok(run("--db", path, "resolve", "2", "--value", "agreed in the review"))
     shown = json.loads(ok(run("--db", path, "show", "P-1", "--json")))
@@ -176,7 +176,7 @@ def test_the_offices_note_and_conflicts_a_later_bundle_closed(tmp_path: Path) ->
 
 
 def test_show_says_what_waits_for_a_pilot(path: Path) -> None:
-    assert "3 conflicts from office Office of Benefits wait: see 'caio-tui conflicts'" in ok(
+    assert "3 conflicts from the Office of Benefits wait: see 'caio-tui conflicts'" in ok(
         run("--db", path, "show", "P-1")
     )
-    assert "a stage request from office Office of Benefits waits" in ok(run("--db", path, "show", "P-2"))
+    assert "a stage request from the Office of Benefits waits" in ok(run("--db", path, "show", "P-2"))

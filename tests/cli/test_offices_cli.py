@@ -53,7 +53,7 @@ def test_an_office_s_changes_come_back_through_a_bundle(caio: Path, office: Path
     again = json.loads(ok(run("--db", caio, "merge", tmp_path / "b.json", "--json")))
     assert again["already_merged"] and again["changes"] == 0
     history = ok(run("--db", caio, "history", "DCS-005"))
-    assert "office_merge" in history and f"from office {GMO} (send " in history and "coverage access.roles" in history
+    assert "office_merge" in history and f"from the {GMO} (send " in history and "coverage access.roles" in history
 
 
 def test_a_bundle_with_nothing_changed_says_so(office: Path, tmp_path: Path) -> None:

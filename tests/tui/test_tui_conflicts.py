@@ -173,7 +173,7 @@ async def test_the_detail_says_what_waits_and_credits_the_office_whose_value_was
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PilotDetailScreen) and app.screen.view is not None)
         fields = str(app.screen.query_one("#detail-fields", Static).content)
-        assert "2 conflicts and a stage request from office Office of Benefits wait: press 8" in fields
+        assert "2 conflicts and a stage request from the Office of Benefits wait: press 8" in fields
         options = app.screen.query_one("#detail-coverage", OptionList)
         prompts = " ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
         assert "met, set by office Office of Benefits (chosen by tester) on " in " ".join(prompts.split())

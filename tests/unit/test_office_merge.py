@@ -107,3 +107,12 @@ def test_a_side_kept_as_json_reads_back_the_same() -> None:
     import json
 
     assert side_of_json(json.loads(json.dumps(side_json(BASE)))) == BASE
+
+
+def test_an_office_is_named_once_in_a_sentence() -> None:
+    from caio_tui.domain.office_values import office_named
+
+    assert office_named("Office of Human Capital") == "the Office of Human Capital"
+    assert office_named("Grants Management Office") == "the Grants Management Office"
+    assert office_named("Benefits") == "office Benefits"
+    assert office_named("Officers' Club") == "office Officers' Club"  # only the word itself says it

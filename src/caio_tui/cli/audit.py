@@ -195,7 +195,10 @@ def _merged_into(event: AuditEvent, pilot: str | None) -> str | None:
     done = (after.get("pilots") or {}).get(pilot) if pilot and event.action == "office_merge" else None
     if not done:
         return None
-    return f"from office {after.get('office')} (send {after.get('send_id')}): {', '.join(map(str, done))}"
+    from caio_tui.domain.office_values import office_named
+
+    office = office_named(str(after.get("office")))
+    return f"from {office} (send {after.get('send_id')}): {', '.join(map(str, done))}"
 
 
 @click.command("verify")

@@ -56,18 +56,18 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
 
 
 def _request_lines(r: WaitingRequest) -> list[str]:
-    from caio_tui.domain.office_values import stage_title
+    from caio_tui.domain.office_values import office_named, stage_title
 
     move = f"{stage_title(r.current)} → {stage_title(r.requested)}"
-    lines = [f"#{r.id} {r.pilot_id} {r.pilot_name}: office {r.office_name} asks {move}"]
+    lines = [f"#{r.id} {r.pilot_id} {r.pilot_name}: {office_named(r.office_name)} asks {move}"]
     return lines + ([f"    its note: {r.note}"] if r.note else [])
 
 
 def _conflict_lines(c: WaitingConflict) -> list[str]:
-    from caio_tui.domain.office_values import describe
+    from caio_tui.domain.office_values import describe, office_named
 
     return [
-        f"#{c.id} {c.pilot_id} {c.pilot_name} · {c.key} · office {c.office_name}",
+        f"#{c.id} {c.pilot_id} {c.pilot_name} · {c.key} · {office_named(c.office_name)}",
         f"    base: {describe(c.kind, c.base)}",
         f"    CAIO: {describe(c.kind, c.caio)}",
         f"    office: {describe(c.kind, c.office)}",

@@ -18,6 +18,12 @@ _YES = ("yes", "y", "true")
 _NO = ("no", "n", "false")
 
 
+def office_named(name: str) -> str:
+    """An office as a sentence names it: "the Office of Human Capital", "the Grants Management Office",
+    "office Benefits" (a name that does not say it is an office), never "office Office of ..."."""
+    return f"the {name}" if "office" in name.lower().split() else f"office {name}"
+
+
 def to_json(value: Value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -54,8 +60,8 @@ def stage_title(code: str) -> str:
 
 
 def waiting_words(conflicts: int, requests: int, offices: list[str]) -> str:
-    """What waits for one pilot, as a line ("" when nothing): '2 conflicts and a stage request from office X
-    wait'."""
+    """What waits for one pilot, as a line ("" when nothing): '2 conflicts and a stage request from the
+    Office of X wait'."""
     parts = []
     if conflicts:
         parts.append("a conflict" if conflicts == 1 else f"{conflicts} conflicts")
@@ -64,7 +70,7 @@ def waiting_words(conflicts: int, requests: int, offices: list[str]) -> str:
     if not parts:
         return ""
     verb = "waits" if conflicts + requests == 1 else "wait"
-    source = " from office " + ", ".join(offices) if offices else ""
+    source = " from " + ", ".join(map(office_named, offices)) if offices else ""
     return f"{' and '.join(parts)}{source} {verb}"
 
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from caio_tui.domain.coverage import CoverageStatus, missing_evidence
-from caio_tui.domain.office_values import describe
+from caio_tui.domain.office_values import describe, office_named
 from caio_tui.domain.stages import Stage
 from caio_tui.store import office_queue, writes
 from caio_tui.store.errors import StoreError
@@ -106,7 +106,7 @@ def resolve_conflict(portfolio: Portfolio, conflict_id: int, take: Take, value: 
                 "UPDATE office_conflict SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
                 (portfolio.timestamp(), portfolio.actor, take, conflict_id),
             )
-        side = {"caio": "kept the CAIO's value", "office": f"took office {conflict.office_name}'s value"}
+        side = {"caio": "kept the CAIO's value", "office": f"took the value of {office_named(conflict.office_name)}"}
         done = side.get(take, "set an edited value")
         summary = f"conflict {conflict_id}, {conflict.key} of {conflict.pilot_id}: {done}"
         if take != "caio":

@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Static
 
-from caio_tui.domain.office_values import describe, edit_text, parse_edit, stage_title
+from caio_tui.domain.office_values import describe, edit_text, office_named, parse_edit, stage_title
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio, StoreError, office_decisions, office_queue
@@ -398,7 +398,7 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
                 self._write(lambda: decide(self.portfolio, request.id, move=False, reason=reason or None))
 
         to = stage_title(request.requested)
-        title = f"Decline office {request.office_name}'s request to move {request.pilot_id} to {to}"
+        title = f"Decline the request of {office_named(request.office_name)} to move {request.pilot_id} to {to}"
         self.app.push_screen(DeclineReason(title), answered)
 
     @on(VirtualTable.RowActivated, "#conflicts-table")

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from caio_tui.domain.office_values import describe, stage_title
+from caio_tui.domain.office_values import describe, office_named, stage_title
 from caio_tui.domain.text import printable
 from caio_tui.tui.styles.content import MUTED, user_text
 
@@ -24,9 +24,10 @@ SIDES = (("base", "Base (as sent)"), ("caio", "CAIO's"), ("office", "Office's"))
 
 def request_text(request: WaitingRequest) -> Content:
     """A request in full: who asks for what, in the office's own words, and the move."""
+    named = office_named(request.office_name)
     parts: list[Content | str | tuple[str, str]] = [
-        "Office ",
-        user_text(request.office_name),
+        named[0].upper(),
+        user_text(named[1:]),
         " asks to move ",
         (printable(request.pilot_id), "bold"),
         " to ",
@@ -74,8 +75,8 @@ class ConflictPane(Vertical):
             user_text(f"{conflict.pilot_id} {conflict.pilot_name}".strip()),
             (" · ", MUTED),
             user_text(str(conflict.key)),
-            (" · office ", MUTED),
-            user_text(conflict.office_name),
+            (" · ", MUTED),
+            user_text(office_named(conflict.office_name)),
         )
         self.query_one("#pane-what", Static).update(title)
         values = {"base": conflict.base, "caio": conflict.caio, "office": conflict.office}
