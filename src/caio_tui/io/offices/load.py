@@ -22,6 +22,7 @@ from caio_tui.io.snapshot.rows import line_rows
 from caio_tui.io.snapshot.schema import SnapshotHead
 from caio_tui.store import Portfolio
 from caio_tui.store.bulk import no_cycle_collection
+from caio_tui.store.insert_rows import FlatPilotRows
 from caio_tui.store.office_apply import MergeOutcome, merge
 from caio_tui.store.office_seal import BundleRefused, ChainCheck, RowsCheck, SealCheck
 from caio_tui.store.offices import SendRecord, open_send
@@ -86,7 +87,7 @@ def open_send_file(portfolio: Portfolio, path: Path, *, source: str) -> tuple[Se
     return record, loaded
 
 
-def _sent_pilots(file: OfficeFile, head: SnapshotHead) -> Iterator[PilotRows]:
+def _sent_pilots(file: OfficeFile, head: SnapshotHead) -> Iterator[FlatPilotRows]:
     refs, seen = References(head), dict[str, int]()
     for index, raw in enumerate(file.items("pilots"), start=1):
         pilot = _valid_pilot(file, raw, index)

@@ -24,7 +24,8 @@ from caio_tui.io.snapshot.checks import (
 from caio_tui.io.snapshot.digest import Signer, canonical
 from caio_tui.io.snapshot.rows import line_rows
 from caio_tui.io.snapshot.schema import OPTIONAL_HEAD_KEYS, SnapshotError, SnapshotHead, Timestamp
-from caio_tui.store.transfer import PilotRows, Progress
+from caio_tui.store.insert_rows import FlatPilotRows
+from caio_tui.store.transfer import Progress
 
 # The exporter writes one pilot per line between the lines '  "pilots": [' and '  ],' (see export.to_bytes). The
 # streaming reader relies on that layout and on nothing else: anything it does not recognise (another
@@ -190,7 +191,7 @@ class SnapshotFile:
     """A snapshot file read in one pass, pilot by pilot, each pilot validated and checked as it comes; the
     digest is known once the last pilot is read. Memory stays flat at any size.
 
-    Use: head (validated, checked) on construction; then iterate rows() once: PilotRows per pilot; at its
+    Use: head (validated, checked) on construction; then iterate rows() once: FlatPilotRows per pilot; at its
     end the digest is verified (SnapshotError if it does not match, so a caller loading the rows inside a
     transaction rolls it back). NotLineLayout from any step: the file is not in the exporter's layout (or
     its JSON is broken) and needs the whole-document parse. The stream must be seekable (a file)."""
@@ -215,7 +216,7 @@ class SnapshotFile:
         self.signer = Signer(raw)
         self.pilots = 0
 
-    def rows(self) -> Iterator[PilotRows]:
+    def rows(self) -> Iterator[FlatPilotRows]:
         refs = References(self.head)
         seen: dict[str, int] = {}
         hash_line = self.signer.pilot_bytes
