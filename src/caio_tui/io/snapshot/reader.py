@@ -19,10 +19,9 @@ from caio_tui.io.snapshot.checks import (
     first_error,
     head_problems,
     pilot_error,
-    pilot_problems,
 )
 from caio_tui.io.snapshot.digest import Signer, canonical
-from caio_tui.io.snapshot.rows import line_rows
+from caio_tui.io.snapshot.rows import checked_rows
 from caio_tui.io.snapshot.schema import OPTIONAL_HEAD_KEYS, SnapshotError, SnapshotHead, Timestamp
 from caio_tui.store.insert_rows import FlatPilotRows
 from caio_tui.store.transfer import Progress
@@ -223,17 +222,17 @@ class SnapshotFile:
         for text in self.reader.pilots():
             self.pilots += 1
             pilot = self._validated(text)
-            problems = pilot_problems(pilot, refs, seen, self.pilots)
-            if problems:
+            rows = checked_rows(pilot, refs, seen, self.pilots)
+            if isinstance(rows, list):
                 raise SnapshotError(
-                    f"{self.source}:{self.reader.line}: pilot {self.pilots} ({pilot['id']}): {problems[0]}"
-                    + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+                    f"{self.source}:{self.reader.line}: pilot {self.pilots} ({pilot['id']}): {rows[0]}"
+                    + (f" (and {len(rows) - 1} more)" if len(rows) > 1 else "")
                 )
             # The line itself goes into the digest: in the exporter's canonical form it is exactly what
             # was signed. A line in another form makes the digest differ: then a second pass hashes the
             # canonical form of each line, as digest_of does, and decides.
             hash_line(text)
-            yield line_rows(pilot)
+            yield rows
         stated = self.reader.tail()["digest"]
         if stated != self.signer.digest():
             expected = self._canonical_digest()
