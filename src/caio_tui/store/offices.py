@@ -21,7 +21,7 @@ from caio_tui.domain.blockers import BlockerTag
 from caio_tui.domain.coverage import Catalog
 from caio_tui.domain.office_merge import PilotSide
 from caio_tui.store.errors import StoreError
-from caio_tui.store.insert_rows import PilotRows
+from caio_tui.store.insert_rows import FlatPilotRows, PilotRows, unflat_rows
 from caio_tui.store.office_sides import bases, chunked, pilot_rows, put_bases, side_of
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.replace import replace_contents
@@ -149,17 +149,17 @@ def open_send(
     catalog: Catalog,
     tags: list[BlockerTag],
     rules: RulesRevision,
-    pilots: Iterable[PilotRows],
+    pilots: Iterable[FlatPilotRows],
     source: str,
 ) -> int:
     """An empty portfolio becomes the office's: the send's rules, tags and pilots, the send and each pilot's
     base recorded, in one transaction with one event (office.init) naming the send and the CAIO's head."""
     sent: dict[str, PilotSide] = {}
 
-    def recorded() -> Iterator[PilotRows]:
-        for whole in pilots:
-            sent[whole.pilot.id] = side_of(whole)
-            yield whole
+    def recorded() -> Iterator[FlatPilotRows]:
+        for flat in pilots:
+            sent[flat.pilot.id] = side_of(unflat_rows(flat))
+            yield flat
 
     def then() -> None:
         conn = portfolio.conn

@@ -14,7 +14,7 @@ from caio_tui.domain.gates import GateRules
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import bulk, writes
 from caio_tui.store.errors import StoreError
-from caio_tui.store.insert_rows import PilotRows
+from caio_tui.store.insert_rows import BULK_COLUMNS, FlatPilotRows
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
 from caio_tui.store.transfer import Progress, RulesRevision
@@ -27,7 +27,7 @@ def replace_contents(
     catalog: Catalog,
     tags: Sequence[BlockerTag],
     rules: RulesRevision,
-    pilots: Iterable[PilotRows],
+    pilots: Iterable[FlatPilotRows],
     source: str,
     summary: Callable[[int], str],
     total: int = 0,
@@ -96,15 +96,24 @@ def replace_contents(
 
 BATCH = 2000
 
+# Where a value sits in a flat coverage or blocker row (store/insert_rows.py BULK_COLUMNS).
+_COVERAGE_WIDTH = len(BULK_COLUMNS["coverage"])
+_ITEM = BULK_COLUMNS["coverage"].index("item_id")
+_STATUS = BULK_COLUMNS["coverage"].index("status")
+_BLOCKER_WIDTH = len(BULK_COLUMNS["blocker"])
+_TAG = BULK_COLUMNS["blocker"].index("tag")
+_OPENED_AT = BULK_COLUMNS["blocker"].index("opened_at")
+_RESOLVED_AT = BULK_COLUMNS["blocker"].index("resolved_at")
 
-def chunks(pilots: Iterable[PilotRows], size: int) -> Iterator[list[PilotRows]]:
+
+def chunks(pilots: Iterable[FlatPilotRows], size: int) -> Iterator[list[FlatPilotRows]]:
     iterator = iter(pilots)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
 class Batcher:
-    """PilotRows into the bulk load's flat rows, with the derived columns (domain.derived), checking the
+    """FlatPilotRows into the bulk load's batches, with the derived columns (domain.derived), checking the
     items and tags the foreign keys would (they are off during a bulk load)."""
 
     def __init__(
@@ -115,32 +124,31 @@ class Batcher:
         self.derivation = Derivation(catalog, rules)
         self.verb = verb  # "nothing was {verb}" in errors
 
-    def batch(self, chunk: Sequence[PilotRows]) -> bulk.RowBatch:
+    def batch(self, chunk: Sequence[FlatPilotRows]) -> bulk.RowBatch:
         pilot_values: list[Any] = []
         coverage_values: list[Any] = []
         blocker_values: list[Any] = []
         move_values: list[Any] = []
         ends: list[tuple[int, int, int]] = []
         known_items, categories = self.known_items, self.categories
-        for whole in chunk:
-            p = whole.pilot
+        for p, coverage, blockers, moves in chunk:
             pilot_id = p.id
-            statuses = {}
-            for c in whole.coverage:
-                if c.item_id not in known_items:
-                    raise StoreError(f"{pilot_id}: unknown requirement item {c.item_id!r}; nothing was {self.verb}")
-                coverage_values += (pilot_id, *c)
-                statuses[c.item_id] = c.status
+            items = coverage[_ITEM::_COVERAGE_WIDTH]
+            if not known_items.issuperset(items):
+                unknown = next(i for i in items if i not in known_items)
+                raise StoreError(f"{pilot_id}: unknown requirement item {unknown!r}; nothing was {self.verb}")
+            statuses = dict(zip(items, coverage[_STATUS::_COVERAGE_WIDTH], strict=True))
+            coverage_values += coverage
             open_blockers = []
-            for b in whole.blockers:
-                category = categories.get(b.tag)
+            for at in range(0, len(blockers), _BLOCKER_WIDTH):
+                tag = blockers[at + _TAG]
+                category = categories.get(tag)
                 if category is None:
-                    raise StoreError(f"{pilot_id}: unknown blocker tag {b.tag!r}; nothing was {self.verb}")
-                blocker_values += (pilot_id, *b)
-                if b.resolved_at is None:
-                    open_blockers.append(OpenBlocker(b.tag, category, b.opened_at))
-            for m in whole.moves:
-                move_values += (pilot_id, *m)
+                    raise StoreError(f"{pilot_id}: unknown blocker tag {tag!r}; nothing was {self.verb}")
+                if blockers[at + _RESOLVED_AT] is None:
+                    open_blockers.append(OpenBlocker(tag, category, blockers[at + _OPENED_AT]))
+            blocker_values += blockers
+            move_values += moves
             fields = {"name": p.name, "office": p.office, "owner": p.owner, "description": p.description}
             d = self.derivation.columns(statuses, p.high_impact, open_blockers, stage=p.stage, fields=fields)
             pilot_values += (

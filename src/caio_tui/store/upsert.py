@@ -20,7 +20,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.store import bulk, rows, undo_steps, writes
 from caio_tui.store.errors import StoreError
-from caio_tui.store.insert_rows import rows_of
+from caio_tui.store.insert_rows import flat_rows, rows_of
 from caio_tui.store.inventory_rows import keep_held, save_layout
 from caio_tui.store.portfolio import Portfolio
 from caio_tui.store.queries import STAGE_POSITION
@@ -319,7 +319,7 @@ def _apply(portfolio: Portfolio, added: list[PilotRecord], updates: list[_Update
     """Write the import; returns, per updated pilot, the old and the new values of what it changed."""
     categories = {t.tag: t.category for t in portfolio.tags()}
     batcher = Batcher(portfolio.catalog(), portfolio.rules(), categories, "imported")
-    for chunk in chunks((rows_of(r, portfolio.actor) for r in added), BATCH):
+    for chunk in chunks((flat_rows(rows_of(r, portfolio.actor)) for r in added), BATCH):
         bulk.insert_batch(portfolio, batcher.batch(chunk))
     now = portfolio.timestamp()
     was: Values = {}

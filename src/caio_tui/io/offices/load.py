@@ -15,13 +15,14 @@ from pydantic import ValidationError
 from caio_tui.domain.coverage import Catalog
 from caio_tui.io.offices.format import BundleHead, OfficeFileError, SendHead
 from caio_tui.io.offices.read import OfficeFile
-from caio_tui.io.snapshot.checks import References, head_problems, pilot_error, pilot_problems
+from caio_tui.io.snapshot.checks import References, head_problems, pilot_error
 from caio_tui.io.snapshot.export import pilot_json
 from caio_tui.io.snapshot.reader import PILOT_LINE
-from caio_tui.io.snapshot.rows import line_rows
+from caio_tui.io.snapshot.rows import checked_rows
 from caio_tui.io.snapshot.schema import SnapshotHead
 from caio_tui.store import Portfolio
 from caio_tui.store.bulk import no_cycle_collection
+from caio_tui.store.insert_rows import FlatPilotRows
 from caio_tui.store.office_apply import MergeOutcome, last_merged, merge
 from caio_tui.store.office_seal import BundleRefused, ChainCheck, RowsCheck, SealCheck
 from caio_tui.store.offices import SendRecord, open_send
@@ -86,14 +87,14 @@ def open_send_file(portfolio: Portfolio, path: Path, *, source: str) -> tuple[Se
     return record, loaded
 
 
-def _sent_pilots(file: OfficeFile, head: SnapshotHead) -> Iterator[PilotRows]:
+def _sent_pilots(file: OfficeFile, head: SnapshotHead) -> Iterator[FlatPilotRows]:
     refs, seen = References(head), dict[str, int]()
     for index, raw in enumerate(file.items("pilots"), start=1):
         pilot = _valid_pilot(file, raw, index)
-        problems = pilot_problems(pilot, refs, seen, index)
-        if problems:
-            raise file.fail(f"pilot {index} ({pilot['id']}): {problems[0]}")
-        yield line_rows(pilot)
+        rows = checked_rows(pilot, refs, seen, index)
+        if isinstance(rows, list):
+            raise file.fail(f"pilot {index} ({pilot['id']}): {rows[0]}")
+        yield rows
     file.finish()
 
 

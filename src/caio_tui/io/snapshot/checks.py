@@ -110,7 +110,7 @@ def _bad_time(where: str, text: str | None) -> list[str]:
     return [f"{where}: not a valid time ({text!r})"]
 
 
-_NEEDS_JUSTIFICATION = frozenset(s.value for s in CoverageStatus if s.needs_justification)
+NEEDS_JUSTIFICATION = frozenset(s.value for s in CoverageStatus if s.needs_justification)
 
 
 def pilot_problems(p: Mapping[str, Any], refs: References, seen: dict[str, int], index: int) -> list[str]:
@@ -136,7 +136,7 @@ def pilot_problems(p: Mapping[str, Any], refs: References, seen: dict[str, int],
             problems.append(f"coverage item {item!r} is listed twice")
         covered.add(item)
         status = c["status"]
-        if status in _NEEDS_JUSTIFICATION and not c.get("justification", "").strip():
+        if status in NEEDS_JUSTIFICATION and not c.get("justification", "").strip():
             problems.append(f"coverage {item}: status {CoverageStatus(status).value} needs a justification")
         problems += _bad_time(f"coverage {item}: updated_at", c["updated_at"])
     for b in p.get("blockers", ()):
@@ -163,7 +163,7 @@ def _looks_consistent(p: Mapping[str, Any], refs: References) -> bool:
     for c in coverage:
         if normal(c["updated_at"]) is None:
             return False
-        if c["status"] in _NEEDS_JUSTIFICATION and not c.get("justification", "").strip():
+        if c["status"] in NEEDS_JUSTIFICATION and not c.get("justification", "").strip():
             return False
     for b in p.get("blockers", ()):
         if b["tag"] not in refs.tags or normal(b["opened_at"]) is None:

@@ -19,12 +19,12 @@ from caio_tui.io.snapshot.checks import (
     first_error,
     head_problems,
     pilot_error,
-    pilot_problems,
 )
 from caio_tui.io.snapshot.digest import Signer, canonical
-from caio_tui.io.snapshot.rows import line_rows
+from caio_tui.io.snapshot.rows import checked_rows
 from caio_tui.io.snapshot.schema import OPTIONAL_HEAD_KEYS, SnapshotError, SnapshotHead, Timestamp
-from caio_tui.store.transfer import PilotRows, Progress
+from caio_tui.store.insert_rows import FlatPilotRows
+from caio_tui.store.transfer import Progress
 
 # The exporter writes one pilot per line between the lines '  "pilots": [' and '  ],' (see export.to_bytes). The
 # streaming reader relies on that layout and on nothing else: anything it does not recognise (another
@@ -190,7 +190,7 @@ class SnapshotFile:
     """A snapshot file read in one pass, pilot by pilot, each pilot validated and checked as it comes; the
     digest is known once the last pilot is read. Memory stays flat at any size.
 
-    Use: head (validated, checked) on construction; then iterate rows() once: PilotRows per pilot; at its
+    Use: head (validated, checked) on construction; then iterate rows() once: FlatPilotRows per pilot; at its
     end the digest is verified (SnapshotError if it does not match, so a caller loading the rows inside a
     transaction rolls it back). NotLineLayout from any step: the file is not in the exporter's layout (or
     its JSON is broken) and needs the whole-document parse. The stream must be seekable (a file)."""
@@ -215,24 +215,24 @@ class SnapshotFile:
         self.signer = Signer(raw)
         self.pilots = 0
 
-    def rows(self) -> Iterator[PilotRows]:
+    def rows(self) -> Iterator[FlatPilotRows]:
         refs = References(self.head)
         seen: dict[str, int] = {}
         hash_line = self.signer.pilot_bytes
         for text in self.reader.pilots():
             self.pilots += 1
             pilot = self._validated(text)
-            problems = pilot_problems(pilot, refs, seen, self.pilots)
-            if problems:
+            rows = checked_rows(pilot, refs, seen, self.pilots)
+            if isinstance(rows, list):
                 raise SnapshotError(
-                    f"{self.source}:{self.reader.line}: pilot {self.pilots} ({pilot['id']}): {problems[0]}"
-                    + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+                    f"{self.source}:{self.reader.line}: pilot {self.pilots} ({pilot['id']}): {rows[0]}"
+                    + (f" (and {len(rows) - 1} more)" if len(rows) > 1 else "")
                 )
             # The line itself goes into the digest: in the exporter's canonical form it is exactly what
             # was signed. A line in another form makes the digest differ: then a second pass hashes the
             # canonical form of each line, as digest_of does, and decides.
             hash_line(text)
-            yield line_rows(pilot)
+            yield rows
         stated = self.reader.tail()["digest"]
         if stated != self.signer.digest():
             expected = self._canonical_digest()
