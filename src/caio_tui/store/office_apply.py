@@ -16,8 +16,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from caio_tui.domain.office_merge import NOT_ASSESSED, PILOT_FIELDS, PilotSide, StageRequest, plan_merge
-from caio_tui.store import writes
+from caio_tui.domain.office_merge import NOT_ASSESSED, PILOT_FIELDS, MergePlan, PilotSide, StageRequest, plan_merge
+from caio_tui.store.derived_upkeep import refresh_pilots
 from caio_tui.store.insert_rows import PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused
 from caio_tui.store.office_sides import bases, pilot_rows, put_bases, side_of
@@ -123,6 +123,7 @@ class _Batch:
         ids = list(office)
         caio = {i: side_of(r) for i, r in pilot_rows(self.conn, ids).items()}
         plan = plan_merge(bases(self.conn, self.outcome.send_id, ids), caio, office)
+        self._check_first(plan, ids)
         touched: set[str] = set()
         for change in plan.changes:
             self._apply(change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id])
@@ -148,12 +149,26 @@ class _Batch:
                 requests.append(StageRequest(pilot_id, first, office[pilot_id].stage))
         self._request(requests)
         put_bases(self.conn, self.outcome.send_id, {i: s for i, s in office.items() if i not in plan.gone})
-        for pilot_id in sorted(touched):
-            writes.refresh(self.portfolio, pilot_id)
+        refresh_pilots(self.portfolio, sorted(touched))
         self.outcome.changes += len(plan.changes)
         self.outcome.conflicts += len(plan.conflicts)
         self.outcome.added += len(plan.added)
         self.outcome.gone += plan.gone
+
+    def _check_first(self, plan: MergePlan, ids: list[str]) -> None:
+        """The seal's check of the groups this batch writes, a few statements per table instead of a
+        trigger call per group: the tables each change writes (a pilot's row for its derived columns),
+        every table of an added pilot, every carried pilot's base."""
+        keeper = self.portfolio.session.seal
+        tables: dict[str, set[str]] = {"pilot": set(plan.added), "coverage": set(plan.added)}
+        tables.update(blocker=set(plan.added), stage_move=set(plan.added))
+        for change in plan.changes:
+            tables["pilot"].add(change.pilot_id)
+            if change.key.kind in ("coverage", "blocker"):
+                tables[change.key.kind].add(change.pilot_id)
+        for table, groups in tables.items():
+            keeper.check_groups(table, sorted(groups))
+        keeper.check_groups("office_base", list(ids))
 
     def _did(self, pilot_id: str, what: str) -> None:
         self.outcome.pilots.setdefault(pilot_id, []).append(what)
