@@ -34,7 +34,7 @@ def office(caio: Path, tmp_path: Path) -> Path:
     sent = json.loads(ok(run("--db", caio, "send", "--office", GMO, "-o", tmp_path / "send.json", "--json")))
     assert sent["office"] == GMO and sent["pilots"] == 4
     path = tmp_path / "gmo.db"
-    assert f"with 4 pilots of {GMO} from send {sent['send_id']}" in ok(
+    assert f"with 4 pilot(s) of {GMO} from send {sent['send_id']}" in ok(
         run("--db", path, "init", "--from", tmp_path / "send.json")
     )
     return path
@@ -90,10 +90,38 @@ def test_merge_refuses_a_tampered_bundle_a_send_and_a_missing_file(caio: Path, o
     ok(run("--db", office, "bundle", "-o", tmp_path / "b.json"))
     text = (tmp_path / "b.json").read_text()
     (tmp_path / "b.json").write_text(text.replace('"met"', '"gap"', 1))
-    fails(run("--db", caio, "merge", tmp_path / "b.json"), 2, "not the ones sealed; nothing was merged")
+    fails(
+        run("--db", caio, "merge", tmp_path / "b.json"),
+        2,
+        "not the ones sealed; nothing was merged; ask the office for a new bundle",
+    )
     fails(run("--db", caio, "merge", tmp_path / "send.json"), 2, "a send, not a bundle")
     fails(run("--db", caio, "merge", tmp_path / "none.json"), 2, "cannot read")
     assert "office_merge" not in ok(run("--db", caio, "history"))
+
+
+def test_send_finds_the_office_whatever_its_letter_case_and_suggests_close_names(caio: Path, tmp_path: Path) -> None:
+    assert f"of {GMO}" in ok(run("--db", caio, "send", "--office", GMO.lower(), "-o", tmp_path / "a.json"))
+    fails(run("--db", caio, "send", "--office", "Grants", "-o", tmp_path / "b.json"), 2, f"did you mean {GMO!r}?")
+
+
+def test_init_from_onto_an_existing_file_says_what_to_do(office: Path, tmp_path: Path) -> None:
+    fails(run("--db", office, "init", "--from", tmp_path / "send.json"), 1, "another --db path, or delete the file")
+
+
+def test_sends_and_merges_are_refused_in_an_office_s_portfolio(office: Path, tmp_path: Path) -> None:
+    ok(run("--db", office, "set-coverage", "DCS-005", "access.roles", "met", "--evidence", "role list"))
+    ok(run("--db", office, "bundle", "-o", tmp_path / "b.json"))
+    fails(run("--db", office, "merge", tmp_path / "b.json"), 2, "merge its bundle in the CAIO's portfolio")
+    fails(run("--db", office, "send", "--office", GMO, "-o", tmp_path / "s.json"), 1, f"this is office {GMO}'s")
+
+
+def test_a_bundle_re_saved_by_another_program_is_named_so(caio: Path, office: Path, tmp_path: Path) -> None:
+    ok(run("--db", office, "bundle", "-o", tmp_path / "b.json"))
+    lines = (tmp_path / "b.json").read_text().splitlines()
+    raw = json.loads("\n".join(lines[:-2]).rstrip().removesuffix(",") + "}")  # the digest line aside
+    (tmp_path / "b4.json").write_text(json.dumps(raw, indent=4))
+    fails(run("--db", caio, "merge", tmp_path / "b4.json"), 2, "not laid out as caio-tui writes office files")
 
 
 def test_schema_office_describes_both_kinds_of_office_file() -> None:

@@ -74,13 +74,24 @@ def test_a_stage_move_by_the_office_is_a_request_not_a_change() -> None:
     assert plan_merge({"P1": BASE}, {"P1": moved_by_caio}, {"P1": moved_by_caio}).requests == []
 
 
-def test_pilots_the_office_created_are_added_and_a_clash_of_ids_conflicts() -> None:
+def test_pilots_the_office_created_are_added_and_two_creations_under_one_id_are_never_folded() -> None:
     other = with_fields(BASE, name="Another")
     plan = plan_merge({}, {}, {"NEW-1": BASE})
     assert plan.added == ["NEW-1"]
     clash = plan_merge({}, {"NEW-1": other}, {"NEW-1": BASE})
-    assert clash.added == []
-    assert Conflict("NEW-1", FieldKey("field", "name"), None, "Another", "Benefits assistant") in clash.conflicts
+    assert clash.added == [] and clash.conflicts == [] and clash.clashes == ["NEW-1"]
+
+
+def test_an_office_changing_the_office_or_high_impact_asks_the_caio_even_when_only_it_changed() -> None:
+    office = with_fields(BASE, office="OCIO", high_impact=True, owner="Bo")
+    plan = plan_merge({"P1": BASE}, {"P1": BASE}, {"P1": office})
+    assert plan.changes == [Change("P1", FieldKey("field", "owner"), "Bo")]
+    assert plan.conflicts == [
+        Conflict("P1", FieldKey("field", "high_impact"), False, False, True),
+        Conflict("P1", FieldKey("field", "office"), "OBA", "OBA", "OCIO"),
+    ]
+    agreed = with_fields(BASE, high_impact=True)
+    assert plan_merge({"P1": BASE}, {"P1": agreed}, {"P1": agreed}).empty
 
 
 def test_offices_touching_different_pilots_merge_the_same_in_either_order() -> None:

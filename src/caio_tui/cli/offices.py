@@ -40,10 +40,7 @@ def send(ctx: click.Context, office: str, output: Path, force: bool, as_json: bo
     except FileWriteError as exc:
         raise CliError(str(exc)) from None
     with opened(ctx) as portfolio:
-        counts = office_counts(portfolio)
-        if office not in counts:
-            known = "; ".join(f"{name} ({n})" for name, n in sorted(counts.items())) or "none"
-            raise CliUsageError(f"no pilot has the office {office!r}; offices: {known}; nothing was sent")
+        office = _the_office(office, office_counts(portfolio))
         try:
             with atomic_output(output, force=force) as out:
                 record, pilots = write_send(portfolio, office, out)
@@ -53,6 +50,26 @@ def send(ctx: click.Context, office: str, output: Path, force: bool, as_json: bo
         print_json({"send_id": record.id, "office": office, "pilots": pilots, "file": str(output)})
         return
     say(f"sent {pilots} pilot(s) of {office} to {output} (send {record.id})")
+
+
+def _the_office(asked: str, counts: dict[str, int]) -> str:
+    """The office named (letter case aside); unknown: the closest names, at most five."""
+    found = [name for name in counts if name.casefold() == asked.strip().casefold()]
+    if len(found) == 1:
+        return found[0]
+    if asked in counts:
+        return asked
+    import difflib
+
+    folded = {name.casefold(): name for name in counts}
+    close = [folded[n] for n in difflib.get_close_matches(asked.casefold(), folded, n=5, cutoff=0.4)]
+    close += [n for n in sorted(counts) if asked.casefold() in n.casefold() and n not in close]
+    if close:
+        hint = " (did you mean " + " or ".join(repr(n) for n in close[:5]) + "?)"
+    else:
+        listed = "; ".join(f"{name} ({n})" for name, n in sorted(counts.items())[:5]) or "none"
+        hint = f"; offices: {listed}" + (f" and {len(counts) - 5} more ('caio-tui list')" if len(counts) > 5 else "")
+    raise CliUsageError(f"no pilot has the office {asked!r}{hint}; nothing was sent")
 
 
 @click.command("bundle")

@@ -113,7 +113,8 @@ def init(ctx: click.Context, sample: str | None, name: str | None, send_file: Pa
     path = db_path(ctx)
     if path.exists() or path.is_symlink():
         link = " (a symbolic link to a missing file)" if not path.exists() else ""
-        raise CliError(f"{path}: exists already{link}; nothing was changed")
+        then = " (give another --db path, or delete the file)" if send_file else ""
+        raise CliError(f"{path}: exists already{link}; nothing was changed{then}")
     if sample and send_file:
         raise CliUsageError("--sample and --from: give one; nothing was changed")
     try:
@@ -134,7 +135,7 @@ def init(ctx: click.Context, sample: str | None, name: str | None, send_file: Pa
     except StoreError as exc:
         raise CliError(str(exc)) from None
     if send_file is not None:
-        say(f"created {path} with {added} pilots of {record.office} from send {record.id}")
+        say(f"created {path} with {added} pilot(s) of {record.office} from send {record.id}")
         return
     say(f"created {path}" + (f" with {added} pilots from the {sample} sample" if sample else ""))
 

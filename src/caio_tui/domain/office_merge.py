@@ -6,6 +6,10 @@ takes that side's value; a field both changed to the same value stays; a field b
 a `Conflict` (base, CAIO, office), applied by neither until a person picks. A pilot's stage is the CAIO's:
 an office's move arrives as a `StageRequest`, which the CAIO passes through the gate.
 
+Some fields are the CAIO's decision (ALWAYS_ASK: which office holds the pilot, whether it is high-impact,
+which decides the M-25-21 practices its gates ask for): an office's change to one never applies alone, it
+is a conflict even when the CAIO left the field as sent.
+
 A field here is one of a pilot's own fields, one coverage item (status, evidence and justification
 together: they are assessed together), or one blocker tag (open with its note, or not open).
 """
@@ -18,6 +22,7 @@ from typing import Literal
 
 FieldKind = Literal["field", "coverage", "blocker"]
 PILOT_FIELDS = ("name", "office", "owner", "high_impact", "description")
+ALWAYS_ASK = frozenset({"office", "high_impact"})  # the CAIO's decision: an office's change is a conflict
 NOT_ASSESSED = ("not_assessed", "", "")
 
 Value = object  # a field's value, a coverage triple, a blocker's note (None: not open)
@@ -71,15 +76,12 @@ class MergePlan:
     conflicts: list[Conflict] = field(default_factory=list)
     requests: list[StageRequest] = field(default_factory=list)
     added: list[str] = field(default_factory=list)  # pilots the office created
+    clashes: list[str] = field(default_factory=list)  # created by the office under an id the CAIO holds
     gone: list[str] = field(default_factory=list)  # pilots the office changed that the CAIO no longer has
 
     @property
     def empty(self) -> bool:
         return not (self.changes or self.conflicts or self.requests or self.added)
-
-
-# The base of a pilot both sides created under one id: it shares nothing with either.
-_NOTHING = PilotSide(fields={}, coverage={}, open_blockers={}, stage="")
 
 
 def facets(side: PilotSide) -> dict[FieldKey, Value]:
@@ -92,6 +94,11 @@ def facets(side: PilotSide) -> dict[FieldKey, Value]:
 
 def _absent(key: FieldKey) -> Value:
     return NOT_ASSESSED if key.kind == "coverage" else None
+
+
+def value_of(side: PilotSide, key: FieldKey) -> Value:
+    """One field of one side (a coverage item not listed: not assessed; a tag not listed: not open)."""
+    return facets(side).get(key, _absent(key))
 
 
 def merge_pilot(pilot_id: str, base: PilotSide, caio: PilotSide, office: PilotSide, plan: MergePlan) -> None:
@@ -108,7 +115,7 @@ def merge_pilot(pilot_id: str, base: PilotSide, caio: PilotSide, office: PilotSi
             if ours in (was, theirs):
                 continue  # the office changed nothing here, or both made the same change
             key = FieldKey(kind, name)  # type: ignore[arg-type]
-            if theirs == was:
+            if theirs == was and not (kind == "field" and name in ALWAYS_ASK):
                 plan.changes.append(Change(pilot_id, key, ours))
             else:
                 plan.conflicts.append(Conflict(pilot_id, key, was, theirs, ours))
@@ -124,8 +131,8 @@ def plan_merge(
     plan = MergePlan()
     for pilot_id in sorted(office):
         if pilot_id not in base:
-            if pilot_id in caio:  # created on both sides under one id: every differing field is a conflict
-                merge_pilot(pilot_id, _NOTHING, caio[pilot_id], office[pilot_id], plan)
+            if pilot_id in caio:  # two creations are never folded into one pilot
+                plan.clashes.append(pilot_id)
             else:
                 plan.added.append(pilot_id)
         elif pilot_id not in caio:

@@ -8,19 +8,37 @@ merge events whose `pilots` name the pilot). Conflicts and stage requests wait i
 office_request; each carried pilot's base becomes the office's values, so the next bundle of the same send
 neither brings a settled conflict back nor undoes a change the CAIO made alone. The batches come from a
 reader that verifies them as it goes: an exception it raises rolls the whole merge back.
+
+Bundles of one send merge in the order of the office's chain (office_bundle.events: each must extend the
+chain merged last). A pilot the office created enters at intake in the bundle's office (a further stage is
+a request); a waiting conflict of a carried pilot is closed when a newer bundle supersedes or agrees with it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from caio_tui.domain.office_merge import NOT_ASSESSED, PILOT_FIELDS, MergePlan, PilotSide, StageRequest, plan_merge
+from caio_tui.domain.office_merge import (
+    NOT_ASSESSED,
+    PILOT_FIELDS,
+    Conflict,
+    FieldKey,
+    FieldKind,
+    MergePlan,
+    PilotSide,
+    StageRequest,
+    plan_merge,
+    value_of,
+)
+from caio_tui.domain.stages import Stage
 from caio_tui.store.derived_upkeep import refresh_pilots
-from caio_tui.store.insert_rows import PilotRows, insert
-from caio_tui.store.office_seal import BundleRefused
-from caio_tui.store.office_sides import bases, pilot_rows, put_bases, side_of
+from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
+from caio_tui.store.office_seal import BundleRefused, ChainCheck
+from caio_tui.store.office_sides import bases, chunked, pilot_rows, put_bases, side_of
+from caio_tui.store.offices import office_of_portfolio
 from caio_tui.store.portfolio import Portfolio
 
 
@@ -36,6 +54,8 @@ class MergeOutcome:
     conflicts: int = 0
     requests: int = 0
     added: int = 0
+    superseded: int = 0  # waiting conflicts a newer conflict of this bundle replaced
+    agreed: int = 0  # waiting conflicts the office's value now settles (it equals the CAIO's)
     gone: list[str] = field(default_factory=list)  # pilots the office changed that the CAIO no longer has
     pilots: dict[str, list[str]] = field(default_factory=dict)  # pilot -> what the merge did to it
 
@@ -49,38 +69,66 @@ class MergeOutcome:
         return text + (f", {len(self.gone)} no longer in this portfolio" if self.gone else "")
 
 
+@dataclass(frozen=True)
+class Merged:
+    """The bundle of a send merged last (office_bundle): the next must extend its chain."""
+
+    head: str
+    events: int
+
+
+def last_merged(portfolio: Portfolio, send_id: str) -> Merged | None:
+    row = portfolio.session.one(
+        "SELECT head, events FROM office_bundle WHERE send_id = ? ORDER BY events DESC LIMIT 1", (send_id,)
+    )
+    return None if row is None else Merged(str(row["head"]), int(row["events"]))
+
+
 def merge(
     portfolio: Portfolio,
     *,
     send_id: str,
     office: str,
-    head: str,
-    events: int,
-    file_digest: str,
+    chain: ChainCheck,
+    file_digest: Callable[[], str],
     batches: Iterable[Sequence[PilotRows]],
 ) -> MergeOutcome:
-    """Merge the office's pilots (its changed and new ones, in batches) against the send's base."""
+    """Merge the office's pilots (its carried ones, in batches) against the send's base. `chain` is the
+    bundle's verified chain, read watching the length of the chain last merged from this send
+    (`last_merged`); `file_digest` is the digest of the bytes read, known once the batches are done."""
+    head, events = chain.prev, chain.count
     outcome = MergeOutcome(office, send_id, head)
     with portfolio.session.transaction():
         conn = portfolio.conn
-        if conn.execute("SELECT 1 FROM office_bundle WHERE head = ?", (head,)).fetchone():
+        _sent_here(portfolio, send_id, office)
+        last = last_merged(portfolio, send_id)
+        if (last.events if last else None) != chain.watch:
+            raise BundleRefused(
+                f"another bundle of send {send_id} was merged while this one was read", next_step="merge it again"
+            )
+        known = conn.execute("SELECT file_digest FROM office_bundle WHERE head = ?", (head,)).fetchone()
+        if known is not None:
+            for _ in batches:  # verified whole before answering: a damaged or edited copy is not "merged"
+                pass
+            if known[0] != file_digest():
+                raise BundleRefused(
+                    f"another file with head {head[:16]} was merged before, and this one differs from it"
+                )
             outcome.already = True
             return outcome
-        sent = conn.execute("SELECT office FROM office_send WHERE id = ?", (send_id,)).fetchone()
-        if sent is None:
-            raise BundleRefused(f"a bundle of send {send_id}, which this portfolio never sent")
-        if sent[0] != office:
-            raise BundleRefused(f"send {send_id} went to office {sent[0]!r}, not {office!r}")
+        _extends(last, chain)
         conn.execute(
-            "INSERT INTO office_bundle VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0)",
-            (head, send_id, portfolio.timestamp(), portfolio.actor, file_digest, events),
+            "INSERT INTO office_bundle VALUES (?, ?, ?, ?, '', ?, 0, 0, 0, 0)",
+            (head, send_id, portfolio.timestamp(), portfolio.actor, events),
         )
         batch = _Batch(portfolio, outcome)
         for chunk in batches:
             batch.merge(chunk)
+        digest = file_digest()
         conn.execute(
-            "UPDATE office_bundle SET changes = ?, conflicts = ?, requests = ?, added = ? WHERE head = ?",
-            (outcome.changes, outcome.conflicts, outcome.requests, outcome.added, head),
+            "UPDATE office_bundle SET file_digest = ?, changes = ?, conflicts = ?, requests = ?, added = ? "
+            "WHERE head = ?",
+            (digest, outcome.changes, outcome.conflicts, outcome.requests, outcome.added, head),
         )
         portfolio.append_event(
             "office_merge",
@@ -91,17 +139,54 @@ def merge(
                 "office": office,
                 "send_id": send_id,
                 "bundle_head": head,
-                "file_digest": file_digest,
+                "events": events,
+                "file_digest": digest,
                 "changes": outcome.changes,
                 "conflicts": outcome.conflicts,
                 "requests": outcome.requests,
                 "added": outcome.added,
+                "superseded": outcome.superseded,
+                "agreed": outcome.agreed,
                 "gone": outcome.gone,
                 "pilots": outcome.pilots,
             },
             source=f"office {office}",
         )
     return outcome
+
+
+def _sent_here(portfolio: Portfolio, send_id: str, office: str) -> None:
+    """A bundle merges only in the portfolio that made its send (not in an office's, which opened one)."""
+    own = office_of_portfolio(portfolio)
+    if own is not None:
+        raise BundleRefused(
+            f"this is office {own.office}'s portfolio (from send {own.id}): merge its bundle in the CAIO's portfolio",
+            next_step="",
+        )
+    sent = portfolio.conn.execute("SELECT office FROM office_send WHERE id = ?", (send_id,)).fetchone()
+    if sent is None:
+        raise BundleRefused(
+            f"a bundle of send {send_id}, which this portfolio never sent",
+            next_step="merge it in the portfolio that sent it",
+        )
+    if sent[0] != office:
+        raise BundleRefused(f"send {send_id} went to office {sent[0]!r}, not {office!r}", next_step="")
+
+
+def _extends(last: Merged | None, chain: ChainCheck) -> None:
+    """The bundle's chain must extend the one merged last from its send: an older bundle merged after a
+    newer one would roll the newer values back; a fork (an office that restored a backup) would too."""
+    if last is None:
+        return
+    if chain.count < last.events:
+        raise BundleRefused(
+            f"older than bundle {last.head[:16]} already merged ({last.events} events)",
+            next_step="its changes came with the newer one",
+        )
+    if chain.watched != last.head:
+        raise BundleRefused(
+            f"its chain forks from the chain merged before (bundle {last.head[:16]}, {last.events} events)"
+        )
 
 
 class _Batch:
@@ -123,8 +208,25 @@ class _Batch:
         ids = list(office)
         caio = {i: side_of(r) for i, r in pilot_rows(self.conn, ids).items()}
         plan = plan_merge(bases(self.conn, self.outcome.send_id, ids), caio, office)
+        if plan.clashes:
+            # Cannot happen with the send's id prefix (an office mints GMO-0001...): a bundle that does it
+            # anyway is refused rather than folding two pilots into one.
+            raise BundleRefused(
+                f"{plan.clashes[0]}: the office created a pilot under an id this portfolio already holds"
+            )
         self._check_first(plan, ids)
-        touched: set[str] = set()
+        by_id = {whole.pilot.id: whole for whole in chunk}
+        requests = list(plan.requests)
+        for pilot_id in plan.added:
+            whole = by_id[pilot_id]
+            self._add(whole)
+            self._did(pilot_id, "added")
+            caio[pilot_id] = side_of(pilot_rows(self.conn, [pilot_id])[pilot_id])
+            plan.conflicts += added_conflicts(pilot_id, caio[pilot_id], office[pilot_id])
+            if office[pilot_id].stage != caio[pilot_id].stage:
+                requests.append(StageRequest(pilot_id, caio[pilot_id].stage, office[pilot_id].stage))
+        self._settle_waiting(plan.conflicts, caio, office)
+        touched = set(plan.added)
         for change in plan.changes:
             self._apply(change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id])
             self._did(change.pilot_id, str(change.key))
@@ -139,15 +241,7 @@ class _Batch:
         )
         for c in plan.conflicts:
             self._did(c.pilot_id, f"conflict {c.key}")
-        requests = list(plan.requests)
-        by_id = {whole.pilot.id: whole for whole in chunk}
-        for pilot_id in plan.added:
-            first = self._add(by_id[pilot_id])
-            touched.add(pilot_id)
-            self._did(pilot_id, "added")
-            if first != office[pilot_id].stage:
-                requests.append(StageRequest(pilot_id, first, office[pilot_id].stage))
-        self._request(requests)
+        self._request(requests, by_id)
         put_bases(self.conn, self.outcome.send_id, {i: s for i, s in office.items() if i not in plan.gone})
         refresh_pilots(self.portfolio, sorted(touched))
         self.outcome.changes += len(plan.changes)
@@ -170,6 +264,27 @@ class _Batch:
             keeper.check_groups(table, sorted(groups))
         keeper.check_groups("office_base", list(ids))
 
+    def _settle_waiting(
+        self, new: Sequence[Conflict], caio: Mapping[str, PilotSide], office: Mapping[str, PilotSide]
+    ) -> None:
+        """Conflicts of these pilots still waiting from an earlier bundle of this send: one a new conflict
+        of this bundle replaces is closed 'superseded'; one whose office value now equals the CAIO's is
+        closed 'agreed' (never two waiting conflicts on one field, never one offering an abandoned value)."""
+        fresh = {(c.pilot_id, c.key) for c in new}
+        closed: list[tuple[str, int]] = []
+        for pilot_id, conflict_id, kind, name in _waiting(self.conn, self.outcome.send_id, list(office)):
+            key = FieldKey(kind, name)
+            if (pilot_id, key) in fresh:
+                closed.append(("superseded", conflict_id))
+            elif pilot_id in caio and value_of(office[pilot_id], key) == value_of(caio[pilot_id], key):
+                closed.append(("agreed", conflict_id))
+        self.conn.executemany(
+            "UPDATE office_conflict SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
+            [(self.now, self.by, how, conflict_id) for how, conflict_id in closed],
+        )
+        self.outcome.superseded += sum(how == "superseded" for how, _ in closed)
+        self.outcome.agreed += sum(how == "agreed" for how, _ in closed)
+
     def _did(self, pilot_id: str, what: str) -> None:
         self.outcome.pilots.setdefault(pilot_id, []).append(what)
 
@@ -177,10 +292,12 @@ class _Batch:
         """Items and tags are the CAIO's: a bundle naming one this portfolio lacks is refused whole."""
         for item in side.coverage:
             if item not in self.items:
-                raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}")
+                raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}", next_step="")
         for tag in side.open_blockers:
             if tag not in self.tags:
-                raise BundleRefused(f"{pilot_id}: unknown blocker tag {tag!r} (create the tag first)")
+                raise BundleRefused(
+                    f"{pilot_id}: unknown blocker tag {tag!r}", next_step="create the tag, then merge again"
+                )
 
     def _apply(self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide) -> None:
         if kind == "field" and name in PILOT_FIELDS:
@@ -212,23 +329,66 @@ class _Batch:
                 (pilot_id, name, str(value), self.now, self.by),
             )
 
-    def _add(self, whole: PilotRows) -> str:
-        """A pilot the office created, at the stage it was created in (a later move is a request)."""
-        first = whole.moves[0] if whole.moves else None
-        stage = first.to_stage if first else whole.pilot.stage
-        entered = first.moved_at if first else whole.pilot.stage_entered_at
-        pilot = whole.pilot._replace(stage=stage, stage_entered_at=entered)
-        insert(self.conn, PilotRows(pilot, whole.coverage, whole.blockers, whole.moves[:1]))
-        return stage
+    def _add(self, whole: PilotRows) -> None:
+        """A pilot the office created enters at intake, in the bundle's office, its rows naming the office
+        as their source; a further stage arrives as a request, the gate's to pass."""
+        first = whole.moves[0].moved_at if whole.moves else whole.pilot.stage_entered_at
+        pilot = whole.pilot._replace(office=self.outcome.office, stage=Stage.INTAKE.value, stage_entered_at=first)
+        insert(
+            self.conn,
+            PilotRows(
+                pilot,
+                [c._replace(updated_by=self.by) for c in whole.coverage],
+                [b._replace(opened_by=self.by, resolved_by=self.by if b.resolved_at else "") for b in whole.blockers],
+                [MoveRow(None, Stage.INTAKE.value, first, self.by, "", "[]")],
+            ),
+        )
 
-    def _request(self, requests: list[StageRequest]) -> None:
+    def _request(self, requests: list[StageRequest], by_id: Mapping[str, PilotRows]) -> None:
+        """Each stage request with the office's words for its move (its override's justification)."""
         self.conn.executemany(
-            "INSERT INTO office_request (pilot_id, bundle_head, office, current, requested) VALUES (?, ?, ?, ?, ?)",
-            [(r.pilot_id, self.outcome.head, self.outcome.office, r.current, r.requested) for r in requests],
+            "INSERT INTO office_request (pilot_id, bundle_head, office, current, requested, note) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.pilot_id,
+                    self.outcome.head,
+                    self.outcome.office,
+                    r.current,
+                    r.requested,
+                    _words(by_id[r.pilot_id], r),
+                )
+                for r in requests
+            ],
         )
         for r in requests:
             self._did(r.pilot_id, f"stage request {r.current} → {r.requested}")
         self.outcome.requests += len(requests)
+
+
+def _words(whole: PilotRows, request: StageRequest) -> str:
+    """The justification of the office's latest move to the stage it asks for ('' when it gave none)."""
+    return next((m.override for m in reversed(whole.moves) if m.to_stage == request.requested), "")
+
+
+def added_conflicts(pilot_id: str, caio: PilotSide, office: PilotSide) -> list[Conflict]:
+    """An added pilot arrives in the bundle's office: the office it named instead waits as a conflict."""
+    key = FieldKey("field", "office")
+    theirs, ours = value_of(office, key), value_of(caio, key)
+    return [] if theirs == ours else [Conflict(pilot_id, key, None, ours, theirs)]
+
+
+def _waiting(conn: sqlite3.Connection, send_id: str, ids: Sequence[str]) -> list[tuple[str, int, FieldKind, str]]:
+    """The waiting conflicts of these pilots from bundles of this send."""
+    found: list[tuple[str, int, FieldKind, str]] = []
+    for chunk in chunked(ids):
+        marks = ", ".join("?" * len(chunk))
+        sql = (
+            "SELECT c.pilot_id, c.id, c.kind, c.name FROM office_conflict c JOIN office_bundle b "
+            f"ON b.head = c.bundle_head WHERE c.resolved_at IS NULL AND b.send_id = ? AND c.pilot_id IN ({marks})"
+        )
+        found += [(str(r[0]), int(r[1]), r[2], str(r[3])) for r in conn.execute(sql, [send_id, *chunk])]
+    return found
 
 
 def _json(value: object) -> str:

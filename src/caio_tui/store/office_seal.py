@@ -21,18 +21,26 @@ _MODULUS = 1 << 256
 
 
 class BundleRefused(StoreError):
-    """The bundle does not hold together: nothing is merged."""
+    """The bundle does not hold together (or is not this portfolio's to merge): nothing is merged.
+    `next_step` says what to do, after the message."""
+
+    def __init__(self, message: str, next_step: str = "ask the office for a new bundle") -> None:
+        super().__init__(message)
+        self.next_step = next_step
 
 
 class ChainCheck:
     """The office's events in order, checked one at a time (only the last is kept)."""
 
-    def __init__(self, send_id: str) -> None:
+    def __init__(self, send_id: str, watch: int | None = None) -> None:
         self.send_id = send_id
         self.prev = audit.GENESIS
         self.count = 0
         self.opened = False
         self.state: str | None = None
+        self.watch = watch  # the length of the chain merged last from this send: its hash is kept
+        self.watched: str | None = None
+        self.named: set[str] = set()  # the pilots the events after the office's opening name
 
     def event(self, raw: Any) -> None:
         if not isinstance(raw, dict) or not isinstance(raw.get("hash"), str):
@@ -44,8 +52,12 @@ class ChainCheck:
             raise BundleRefused(f"the office's chain breaks at event {self.count}: it does not follow the one before")
         if audit.event_hash(raw) != raw["hash"]:
             raise BundleRefused(f"the office's chain breaks at event {self.count}: changed after it was recorded")
+        if self.opened and isinstance(raw.get("pilot_id"), str):
+            self.named.add(raw["pilot_id"])
         if raw.get("action") == "office.init" and _send_of(raw.get("after")) == self.send_id:
             self.opened = True
+        if self.count == self.watch:
+            self.watched = raw["hash"]
         self.prev, self.state = raw["hash"], raw.get("state")
 
     def finish(self, head: str, events: int) -> None:

@@ -1,11 +1,15 @@
 """Offices, the store's side of a send and of a bundle: the CAIO records a send (office_send and the base of
 each pilot sent, in the transaction that writes the file); an office opens a send as a portfolio of its own
-(`init --from`); an office's bundle is read in one read transaction (its chain, its seal, the pilots that
-differ from what was sent). Merging a bundle is store/office_apply.py."""
+(`init --from`); an office's bundle is read in one read transaction (its chain, its seal, the pilots its
+chain names since the send or that differ from it). Sends and merges are the CAIO's: refused in an
+office's portfolio. Merging a bundle is store/office_apply.py."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
+import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -63,12 +67,18 @@ def send(portfolio: Portfolio, office: str, write: SendWriter) -> tuple[SendReco
     one audit event. Returns the send and its number of pilots. An office with no pilot is refused."""
     with portfolio.session.transaction():
         conn = portfolio.conn
+        refuse_in_office_portfolio(portfolio, "send from the CAIO's portfolio; nothing was sent")
         ids = [str(r[0]) for r in conn.execute("SELECT id FROM pilot WHERE office = ? ORDER BY id", (office,))]
         if not ids:
             known = ", ".join(sorted(office_counts(portfolio))) or "none"
             raise StoreError(f"no pilot has the office {office!r}; offices: {known}; nothing was sent")
         record = SendRecord(
-            secrets.token_hex(8), office, portfolio.timestamp(), portfolio.actor, portfolio.audit_head()[1]
+            secrets.token_hex(8),
+            office,
+            portfolio.timestamp(),
+            portfolio.actor,
+            portfolio.audit_head()[1],
+            _id_prefix(conn, office),
         )
         conn.execute("INSERT INTO office_send VALUES (?, ?, ?, ?, ?, ?)", _send_row(record))
 
@@ -92,6 +102,36 @@ def send(portfolio: Portfolio, office: str, write: SendWriter) -> tuple[SendReco
             },
         )
     return record, len(ids)
+
+
+def _id_prefix(conn: sqlite3.Connection, office: str) -> str:
+    """The prefix of the ids the office will mint: its initials (GMO-), numbered when another send or a
+    pilot id already starts with them (GMO2-), and never the CAIO's own AI-."""
+    words = re.findall(r"[A-Za-z0-9]+", office)
+    initials = "".join(w[0] for w in words if w[0].isupper() or w[0].isdigit())[:6].upper() or "OFFICE"
+    for number in itertools.count(1):
+        prefix = f"{initials}{number if number > 1 else ''}-"
+        taken = conn.execute(
+            "SELECT 1 FROM office_send WHERE id_prefix = ? UNION ALL "
+            "SELECT 1 FROM pilot WHERE substr(id, 1, length(?)) = ? LIMIT 1",
+            (prefix, prefix, prefix),
+        ).fetchone()
+        if prefix != "AI-" and taken is None:
+            return prefix
+    raise AssertionError("unreachable")
+
+
+def office_of_portfolio(portfolio: Portfolio) -> SendRecord | None:
+    """The send this portfolio was opened from, when it is an office's portfolio (None: the CAIO's)."""
+    send_id = portfolio.meta(OFFICE_SEND_KEY)
+    return find_send(portfolio, send_id) if send_id else None
+
+
+def refuse_in_office_portfolio(portfolio: Portfolio, what: str) -> None:
+    """Sends and merges are the CAIO's: refused, in one line, in an office's portfolio."""
+    record = office_of_portfolio(portfolio)
+    if record is not None:
+        raise StoreError(f"this is office {record.office}'s portfolio (from send {record.id}): {what}")
 
 
 def _send_row(record: SendRecord) -> tuple[str, ...]:
@@ -144,8 +184,7 @@ def open_send(
 
 def own_send(portfolio: Portfolio) -> SendRecord:
     """The send an office's portfolio was opened from (StoreError in a portfolio that was not)."""
-    send_id = portfolio.meta(OFFICE_SEND_KEY)
-    record = find_send(portfolio, send_id) if send_id else None
+    record = office_of_portfolio(portfolio)
     if record is None:
         raise StoreError(
             f"{portfolio.path}: not an office's portfolio (open a send with 'caio-tui init --from FILE'); "
@@ -182,14 +221,36 @@ class BundleSource:
             yield str(tbl), str(grp), bytes(digest).hex()
 
     def pilots(self) -> Iterator[tuple[str, dict[str, list[list[Any]]]]]:
-        """(id, its rows by table, every column) of each pilot that differs from its base or is new."""
+        """(id, its rows by table, every column) of each pilot the chain names after the office opened the
+        send (changed back or not: a change the CAIO merged may have been reverted since), each pilot the
+        office created, and each that differs from its base (a bulk step names no pilot in its event)."""
+        named = named_since_init(self.conn)
         ids = [str(r[0]) for r in self.conn.execute("SELECT id FROM pilot ORDER BY id")]
         for chunk in chunked(ids):
             found = pilot_rows(self.conn, chunk)
             base = bases(self.conn, self.send.id, chunk)
-            changed = [i for i in chunk if i not in base or side_of(found[i]) != base[i]]
+            changed = [i for i in chunk if i in named or i not in base or side_of(found[i]) != base[i]]
             self.carried += len(changed)
             yield from raw_rows(self.conn, changed)
+
+
+def named_since_init(conn: sqlite3.Connection) -> set[str]:
+    """The pilots the office's chain names after its office.init event (the merge checks the same set)."""
+    sql = (
+        "SELECT DISTINCT pilot_id FROM audit_event WHERE pilot_id IS NOT NULL "
+        "AND id > (SELECT max(id) FROM audit_event WHERE action = 'office.init')"
+    )
+    return {str(r[0]) for r in conn.execute(sql)}
+
+
+def created_tags(conn: sqlite3.Connection) -> list[str]:
+    """Tags created in the office's portfolio after it opened the send that it still holds."""
+    sql = (
+        "SELECT e.after FROM audit_event e WHERE e.action = 'tag.create' "
+        "AND e.id > (SELECT max(id) FROM audit_event WHERE action = 'office.init')"
+    )
+    names = [str(json.loads(r[0]).get("tag", "")) for r in conn.execute(sql)]
+    return [n for n in names if conn.execute("SELECT 1 FROM blocker_tag WHERE tag = ?", (n,)).fetchone()]
 
 
 _ORDER = {"pilot": "id", "coverage": "pilot_id, item_id", "blocker": "pilot_id, resolved_at, id"}
@@ -220,6 +281,12 @@ def reading_bundle(portfolio: Portfolio) -> Iterator[BundleSource]:
         conn = portfolio.conn
         conn.execute("BEGIN")
         try:
+            tags = created_tags(conn)
+            if tags:
+                raise StoreError(
+                    f"the tag {tags[0]!r} was created in this office's portfolio and tags are the CAIO's: "
+                    "ask the CAIO to create it and send again (or undo the tag here); nothing was bundled"
+                )
             head = conn.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
             yield BundleSource(conn, record, (int(head[0]), str(head[1])), {t: columns(conn, t) for t in PER_PILOT})
         finally:

@@ -40,6 +40,7 @@ def undo(portfolio: Portfolio, expected: int | None = None) -> AuditEvent | None
                 f"your last change is now event {target.id} ({target.action}), not the one you confirmed; "
                 "nothing was undone"
             )
+        undo_steps.refuse_past_offices(portfolio, target.id)
         replaced = undo_steps.replaced_since(portfolio, target.id)
         if replaced is not None:
             raise StoreError(

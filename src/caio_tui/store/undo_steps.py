@@ -88,6 +88,29 @@ def changed_since(portfolio: Portfolio, event_id: int, pilot_ids: list[str]) -> 
     return first
 
 
+_OFFICE_STOPS = ("office_merge", "office.send", "office.init")
+
+
+def refuse_past_offices(portfolio: Portfolio, event_id: int) -> None:
+    """Undo never reaches past a merge, a send or an office's opening of a send: each names pilots in its
+    own way (a merge in `after.pilots`, a send in its base) and is settled, not undone."""
+    row = portfolio.session.one(
+        "SELECT action, after FROM audit_event WHERE id > ? AND action IN (?, ?, ?) ORDER BY id DESC LIMIT 1",
+        (event_id, *_OFFICE_STOPS),
+    )
+    if row is None:
+        return
+    after = json.loads(row["after"] or "{}")
+    if row["action"] == "office_merge":
+        head = str(after.get("bundle_head", ""))[:16]
+        what = f"the merge of bundle {head} (a merge is not undone; settle its conflicts instead)"
+    elif row["action"] == "office.send":
+        what = f"the send {after.get('send_id', '')} to office {after.get('office', '')!r} (a send is not undone)"
+    else:
+        what = f"the opening of send {after.get('send_id', '')} (this portfolio starts there)"
+    raise StoreError(f"undo stops at {what}; nothing was undone")
+
+
 def replaced_since(portfolio: Portfolio, event_id: int) -> int | None:
     """A later snapshot import that still stands: it replaced the frameworks, tags and rules wholesale."""
     found = portfolio.session.one(

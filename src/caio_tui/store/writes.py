@@ -377,9 +377,26 @@ def exists(portfolio: Portfolio, pilot_id: str) -> bool:
 
 
 def _next_id(portfolio: Portfolio) -> str:
-    row = portfolio.session.one("SELECT max(CAST(substr(id, 4) AS INTEGER)) AS n FROM pilot WHERE id GLOB 'AI-[0-9]*'")
+    """AI-0001... in the CAIO's portfolio; in an office's, the prefix of its send (GMO-0001...), so pilots
+    created by two offices, or by an office and the CAIO, never share an id when they merge."""
+    prefix = _office_prefix(portfolio) or "AI-"
+    row = portfolio.session.one(
+        "SELECT max(CAST(substr(id, ?) AS INTEGER)) AS n FROM pilot WHERE id GLOB ?",
+        (len(prefix) + 1, _glob_text(prefix) + "[0-9]*"),
+    )
     number = (row["n"] or 0) + 1 if row else 1
-    return f"AI-{number:04d}"
+    return f"{prefix}{number:04d}"
+
+
+def _office_prefix(portfolio: Portfolio) -> str:
+    row = portfolio.session.one(
+        "SELECT s.id_prefix FROM meta m JOIN office_send s ON s.id = m.value WHERE m.key = 'office.send'"
+    )
+    return str(row["id_prefix"]) if row else ""
+
+
+def _glob_text(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def _pilot_state(portfolio: Portfolio, pilot_id: str) -> dict[str, Any]:

@@ -60,6 +60,7 @@ class SendHead(_Strict):
     sent_at: Timestamp
     sent_by: str
     chain_head: str = Field(pattern=r"^[0-9a-f]{64}$", description="The CAIO's newest audit event when sent")
+    id_prefix: str = Field(pattern=r"^[A-Z0-9]{1,8}-$", description="The office's new pilots get ids <prefix>0001...")
     portfolio: SnapshotPortfolio
     frameworks: list[Framework]
     tags: list[BlockerTag]

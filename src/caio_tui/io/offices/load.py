@@ -22,7 +22,7 @@ from caio_tui.io.snapshot.rows import line_rows
 from caio_tui.io.snapshot.schema import SnapshotHead
 from caio_tui.store import Portfolio
 from caio_tui.store.bulk import no_cycle_collection
-from caio_tui.store.office_apply import MergeOutcome, merge
+from caio_tui.store.office_apply import MergeOutcome, last_merged, merge
 from caio_tui.store.office_seal import BundleRefused, ChainCheck, RowsCheck, SealCheck
 from caio_tui.store.offices import SendRecord, open_send
 from caio_tui.store.transfer import PilotRows, RulesRevision
@@ -71,7 +71,7 @@ def open_send_file(portfolio: Portfolio, path: Path, *, source: str) -> tuple[Se
         problems = head_problems(as_snapshot)
         if problems:
             raise OfficeFileError(f"{source}: {problems[0]}")
-        record = SendRecord(head.send_id, head.office, head.sent_at, head.sent_by, head.chain_head)
+        record = SendRecord(head.send_id, head.office, head.sent_at, head.sent_by, head.chain_head, head.id_prefix)
         rules = head.gate_rules
         loaded = open_send(
             portfolio,
@@ -117,38 +117,33 @@ def merge_file(portfolio: Portfolio, path: Path, *, source: str) -> MergeOutcome
         head = file.head
         assert isinstance(head, BundleHead)
         try:
+            last = last_merged(portfolio, head.send_id)
+            chain = ChainCheck(head.send_id, watch=last.events if last else None)
+            for event in file.items("events"):
+                chain.event(event)
+            chain.finish(head.audit.head, head.audit.events)
             return merge(
                 portfolio,
                 send_id=head.send_id,
                 office=head.office,
-                head=head.audit.head,
-                events=head.audit.events,
-                file_digest=_whole_digest(path),
-                batches=_verified(portfolio, file, head),
+                chain=chain,
+                file_digest=lambda: file.file_digest,  # of the bytes verified, once all are read
+                batches=_verified(portfolio, file, head, chain),
             )
         except BundleRefused as exc:
-            raise OfficeFileError(f"{source}: refused: {exc}; nothing was merged") from None
+            then = f"; {exc.next_step}" if exc.next_step else ""
+            raise OfficeFileError(f"{source}: refused: {exc}; nothing was merged{then}") from None
 
 
-def _whole_digest(path: Path) -> str:
-    import hashlib
-
-    with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
-
-
-def _verified(portfolio: Portfolio, file: OfficeFile, head: BundleHead) -> Iterator[list[PilotRows]]:
-    """The bundle's pilots in batches, each checked against the seal; the chain and the seal are checked
-    before the first batch (they come first in the file), the digest after the last."""
-    chain = ChainCheck(head.send_id)
-    for event in file.items("events"):
-        chain.event(event)
-    chain.finish(head.audit.head, head.audit.events)
+def _verified(portfolio: Portfolio, file: OfficeFile, head: BundleHead, chain: ChainCheck) -> Iterator[list[PilotRows]]:
+    """The bundle's pilots in batches, each checked against the seal (checked first: it comes before the
+    pilots in the file), then the digest, and that it carried every pilot its chain names."""
     sealed = SealCheck()
     for row in file.items("seal"):
         sealed.row(row)
     sealed.finish(chain.state)
     rows = RowsCheck(portfolio.conn, head.columns, sealed.pilots)
+    carried: set[str] = set()
     try:
         items = iter(file.items("pilots"))
         index = 0
@@ -157,10 +152,14 @@ def _verified(portfolio: Portfolio, file: OfficeFile, head: BundleHead) -> Itera
             for whole in checked:
                 index += 1
                 _valid_pilot(file, pilot_json(whole), index)
+                carried.add(whole.pilot.id)
             yield checked
         file.finish()
     finally:
         rows.close()
+    missing = sorted(chain.named.intersection(sealed.pilots) - carried)
+    if missing:
+        raise BundleRefused(f"it does not carry pilot {missing[0]}, which the office's chain changed")
 
 
 def _carried(file: OfficeFile, raw: Any) -> tuple[str, Any]:

@@ -63,7 +63,7 @@ class OfficeFile:
         while True:
             data = self._content()
             if not data:
-                raise self.fail("ends before its first section; not an office file from caio-tui")
+                raise self._no_section(b"".join(lines))
             if data.rstrip(b"\r\n") in _OPENINGS:
                 self.pending = data
                 break
@@ -82,6 +82,22 @@ class OfficeFile:
         if raw.get("kind") not in SECTIONS:
             raise OfficeFileError(f"{self.source}: kind {raw.get('kind')!r}; an office file is a send or a bundle")
         return raw
+
+    def _no_section(self, text: bytes) -> OfficeFileError:
+        """The file ended before a section opened: an office file laid out by another program (valid JSON
+        of the format, e.g. re-indented), a file cut short, or no office file at all."""
+        try:
+            whole = json.loads(text.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            whole = None
+        if isinstance(whole, dict) and whole.get("format") == OFFICE_FORMAT:
+            return OfficeFileError(
+                f"{self.source}: not laid out as caio-tui writes office files (was it re-saved by another "
+                "program?); ask for the file as caio-tui wrote it"
+            )
+        if isinstance(whole, dict | list):
+            return OfficeFileError(f"{self.source}: not a caio-tui office file (JSON of another kind)")
+        return self.fail("ends before its first section (cut short, or not an office file from caio-tui)")
 
     def items(self, name: str) -> Iterator[Any]:
         """Each item of the next section, which must be `name`, parsed."""
@@ -123,8 +139,9 @@ class OfficeFile:
         if self._next().rstrip(b"\r\n") != b"}" or self._next():
             raise self.fail("expected the end of the file after the digest")
         if stated != expected:
+            ask = "ask the office for a new bundle" if self.kind == "bundle" else "ask the CAIO for a new send"
             raise OfficeFileError(
-                f"{self.source}: digest does not match its content (the file was changed after it was written)"
+                f"{self.source}: digest does not match its content (the file was changed after it was written); {ask}"
             )
 
     @property

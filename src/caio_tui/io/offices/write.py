@@ -75,6 +75,7 @@ def _send_head(record: SendRecord, header: PortfolioHeader) -> dict[str, Any]:
         "sent_at": record.sent_at,
         "sent_by": record.actor,
         "chain_head": record.chain_head,
+        "id_prefix": record.id_prefix,
         "portfolio": {"name": header.name},
         "frameworks": [f.model_dump(mode="json") for f in header.catalog.frameworks],
         "tags": [t.model_dump(mode="json") for t in header.tags],
@@ -96,8 +97,8 @@ class BundleWritten:
 
 
 def write_bundle(portfolio: Portfolio, out: BinaryIO) -> BundleWritten:
-    """Write the office's bundle into `out`: its whole chain, its seal, and each pilot that differs from
-    what was sent (or that the office created)."""
+    """Write the office's bundle into `out`: its whole chain, its seal, and each pilot its chain names since
+    the send (changed back or not), each it created, and each that differs from what was sent."""
     file = _Out(out)
     with reading_bundle(portfolio) as source:
         file.head(
