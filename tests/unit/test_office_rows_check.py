@@ -49,7 +49,9 @@ def _sealed_by_sqlite(check: RowsCheck, pilot_id: str, tables: dict[str, list[li
     [
         ({}, True),  # every value text, an integer or NULL
         ({"description": None, "high_impact": 1}, True),
-        ({"readiness": 0.1}, False),  # a REAL: SQLite's rendering
+        ({"readiness": 0.1}, True),  # a REAL: as SQLite renders it
+        ({"readiness": 1e20}, True),
+        ({"high_impact": True}, False),  # a bool: as SQLite takes it
         ({"owner": "Ann\x1fLee"}, False),  # a separator in a value: SQLite's JSON digest
     ],
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from caio_tui.store import audit, seal
@@ -112,6 +112,8 @@ class RowsCheck:
         for table, names in self.columns.items():
             self.mem.execute(f"CREATE TABLE {table} ({', '.join(json.dumps(n) for n in names)})")
         self.key = {t: self.columns[t].index("id" if t == "pilot" else "pilot_id") for t in PER_PILOT}
+        self.text: dict[type, Callable[[Any], str]] = {**_TEXT, float: self._real}
+        self.reals: dict[float, str] = {}
         self.order = {  # where the columns of the seal's order are (seal.TABLES)
             "item_id": self.columns["coverage"].index("item_id"),
             "resolved_at": self.columns["blocker"].index("resolved_at"),
@@ -121,6 +123,13 @@ class RowsCheck:
 
     def close(self) -> None:
         self.mem.close()
+
+    def _real(self, value: float) -> str:
+        """A REAL as SQLite renders it (its own format), asked once per distinct value."""
+        text = self.reals.get(value)
+        if text is None:
+            text = self.reals[value] = str(self.mem.execute("SELECT CAST(? AS TEXT)", (value,)).fetchone()[0])
+        return text
 
     def check(self, batch: Sequence[tuple[str, Mapping[str, Any]]]) -> list[PilotRows]:
         """The batch's pilots as rows to merge, once each matches its seal row. Each pilot is digested
@@ -163,8 +172,8 @@ class RowsCheck:
             if ordered is None:
                 return None
             try:
-                texts = [SEP.join([_TEXT[type(v)](v) for v in row]) for row in ordered]
-            except KeyError:  # a REAL (rendered as SQLite renders it) or a value of another type
+                texts = [SEP.join([self.text[type(v)](v) for v in row]) for row in ordered]
+            except KeyError:  # a value of another type (a bool, a list): as SQLite takes it
                 return None
             text = SEP.join(texts)
             nulls = sum(row.count(None) for row in ordered)
@@ -231,6 +240,6 @@ class RowsCheck:
         )
 
 
-# SQLite's CAST(value AS TEXT) of the values a bundle's JSON holds; a REAL is not here (its rendering is
-# SQLite's own), nor a bool or anything else: those pilots are digested by SQLite.
-_TEXT: dict[type, Any] = {str: lambda v: v, int: str, type(None): lambda v: NULL}
+# SQLite's CAST(value AS TEXT) of the values a bundle's JSON holds (a REAL: RowsCheck._real); not a bool
+# or anything else: those pilots are digested by SQLite.
+_TEXT: dict[type, Callable[[Any], str]] = {str: lambda v: v, int: str, type(None): lambda v: NULL}
