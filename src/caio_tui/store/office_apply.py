@@ -227,10 +227,16 @@ class _Batch:
                 requests.append(StageRequest(pilot_id, caio[pilot_id].stage, office[pilot_id].stage))
         self._settle_waiting(plan.conflicts, caio, office)
         touched = set(plan.added)
+        statements: dict[str, list[tuple[object, ...]]] = {}
         for change in plan.changes:
-            self._apply(change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id])
+            sql, values = self._apply(
+                change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id]
+            )
+            statements.setdefault(sql, []).append(values)
             self._did(change.pilot_id, str(change.key))
             touched.add(change.pilot_id)
+        for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
+            self.conn.executemany(sql, rows)
         self.conn.executemany(
             "INSERT INTO office_conflict (pilot_id, bundle_head, kind, name, base, caio, office) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -299,13 +305,16 @@ class _Batch:
                     f"{pilot_id}: unknown blocker tag {tag!r}", next_step="create the tag, then merge again"
                 )
 
-    def _apply(self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide) -> None:
+    def _apply(
+        self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide
+    ) -> tuple[str, tuple[object, ...]]:
+        """The statement that applies one change, and its values (the batch runs each statement once)."""
         if kind == "field" and name in PILOT_FIELDS:
             stored = int(bool(value)) if name == "high_impact" else ("" if value is None else str(value))
-            self.conn.execute(f"UPDATE pilot SET {name} = ? WHERE id = ?", (stored, pilot_id))
+            return f"UPDATE pilot SET {name} = ? WHERE id = ?", (stored, pilot_id)
         elif kind == "coverage":
             status, evidence, justification = value if isinstance(value, tuple) else NOT_ASSESSED
-            self.conn.execute(
+            return (
                 "INSERT INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, updated_by) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pilot_id, item_id) DO UPDATE SET status = excluded.status, "
                 "evidence = excluded.evidence, justification = excluded.justification, "
@@ -313,18 +322,18 @@ class _Batch:
                 (pilot_id, name, status, evidence, justification, self.now, self.by),
             )
         elif value is None:  # a blocker the office resolved
-            self.conn.execute(
+            return (
                 "UPDATE blocker SET resolved_at = ?, resolved_by = ?, resolution = ? "
                 "WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (self.now, self.by, f"resolved by {self.by}", pilot_id, name),
             )
         elif name in caio.open_blockers:  # open on both sides: the office rewrote its note
-            self.conn.execute(
+            return (
                 "UPDATE blocker SET note = ? WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (str(value), pilot_id, name),
             )
         else:
-            self.conn.execute(
+            return (
                 "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by) VALUES (?, ?, ?, ?, ?)",
                 (pilot_id, name, str(value), self.now, self.by),
             )
