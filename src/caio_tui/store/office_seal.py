@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from caio_tui.store import audit, seal
@@ -112,6 +113,15 @@ class RowsCheck:
         for table, names in self.columns.items():
             self.mem.execute(f"CREATE TABLE {table} ({', '.join(json.dumps(n) for n in names)})")
         self.key = {t: self.columns[t].index("id" if t == "pilot" else "pilot_id") for t in PER_PILOT}
+        # Each table's values as the store's rows take them (store/insert_rows.py), and its rows' ids.
+        fields = {
+            "pilot": PilotValues._fields,
+            "coverage": CoverageRow._fields,
+            "blocker": BlockerRow._fields,
+            "stage_move": MoveRow._fields,
+        }
+        self.pick = {t: itemgetter(*(self.columns[t].index(n) for n in f)) for t, f in fields.items()}
+        self.by_id = {t: itemgetter(self.columns[t].index("id")) for t in ("blocker", "stage_move")}
         self.text: dict[type, Callable[[Any], str]] = {**_TEXT, float: self._real}
         self.reals: dict[float, str] = {}
         self.order = {  # where the columns of the seal's order are (seal.TABLES)
@@ -226,17 +236,15 @@ class RowsCheck:
             self.mem.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(self.columns[table]))})", rows)
 
     def _rows(self, tables: Mapping[str, Any]) -> PilotRows:
-        def named(table: str) -> list[dict[str, Any]]:
-            return [dict(zip(self.columns[table], r, strict=True)) for r in tables.get(table) or []]
-
-        p = named("pilot")[0]
-        moves = sorted(named("stage_move"), key=lambda m: m["id"])
-        blockers = sorted(named("blocker"), key=lambda b: b["id"])
+        pick, by_id = self.pick, self.by_id
+        p = pick["pilot"](tables["pilot"][0])
+        moves = sorted(tables.get("stage_move") or [], key=by_id["stage_move"])
+        blockers = sorted(tables.get("blocker") or [], key=by_id["blocker"])
         return PilotRows(
-            PilotValues(*(p[n] for n in PilotValues._fields))._replace(high_impact=bool(p["high_impact"])),
-            [CoverageRow(*(c[n] for n in CoverageRow._fields)) for c in named("coverage")],
-            [BlockerRow(*(b[n] for n in BlockerRow._fields)) for b in blockers],
-            [MoveRow(*(m[n] for n in MoveRow._fields)) for m in moves],
+            PilotValues(*p)._replace(high_impact=bool(p[PilotValues._fields.index("high_impact")])),
+            [CoverageRow(*pick["coverage"](c)) for c in tables.get("coverage") or []],
+            [BlockerRow(*pick["blocker"](b)) for b in blockers],
+            [MoveRow(*pick["stage_move"](m)) for m in moves],
         )
 
 
