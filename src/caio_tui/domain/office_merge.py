@@ -102,16 +102,23 @@ def value_of(side: PilotSide, key: FieldKey) -> Value:
 
 
 def merge_pilot(pilot_id: str, base: PilotSide, caio: PilotSide, office: PilotSide, plan: MergePlan) -> None:
-    """Add one pilot's changes, conflicts and stage request to `plan`."""
-    sides = facets(base), facets(caio), facets(office)
-    for key in sorted(set().union(*sides)):
-        b, c, o = (side.get(key, _absent(key)) for side in sides)
-        if o in (b, c):
-            continue  # the office changed nothing here, or both made the same change
-        if c == b and not (key.kind == "field" and key.name in ALWAYS_ASK):
-            plan.changes.append(Change(pilot_id, key, o))
-        else:
-            plan.conflicts.append(Conflict(pilot_id, key, b, c, o))
+    """Add one pilot's changes, conflicts and stage request to `plan` (in the order of their keys)."""
+    for kind, absent, (b, c, o) in (
+        ("blocker", None, (s.open_blockers for s in (base, caio, office))),
+        ("coverage", NOT_ASSESSED, (s.coverage for s in (base, caio, office))),
+        ("field", None, ({n: s.fields.get(n) for n in PILOT_FIELDS} for s in (base, caio, office))),
+    ):
+        if o == b:
+            continue  # the office changed nothing of this kind (most of a pilot's coverage, every time)
+        for name in sorted({*b, *c, *o}):
+            was, theirs, ours = b.get(name, absent), c.get(name, absent), o.get(name, absent)
+            if ours in (was, theirs):
+                continue  # the office changed nothing here, or both made the same change
+            key = FieldKey(kind, name)  # type: ignore[arg-type]
+            if theirs == was and not (kind == "field" and name in ALWAYS_ASK):
+                plan.changes.append(Change(pilot_id, key, ours))
+            else:
+                plan.conflicts.append(Conflict(pilot_id, key, was, theirs, ours))
     if office.stage not in (base.stage, caio.stage):
         plan.requests.append(StageRequest(pilot_id, caio.stage, office.stage))
 

@@ -27,13 +27,14 @@ from caio_tui.domain.office_merge import (
     Conflict,
     FieldKey,
     FieldKind,
+    MergePlan,
     PilotSide,
     StageRequest,
     plan_merge,
     value_of,
 )
 from caio_tui.domain.stages import Stage
-from caio_tui.store import writes
+from caio_tui.store.derived_upkeep import refresh_pilots
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused, ChainCheck
 from caio_tui.store.office_sides import bases, chunked, pilot_rows, put_bases, side_of
@@ -213,6 +214,7 @@ class _Batch:
             raise BundleRefused(
                 f"{plan.clashes[0]}: the office created a pilot under an id this portfolio already holds"
             )
+        self._check_first(plan, ids)
         by_id = {whole.pilot.id: whole for whole in chunk}
         requests = list(plan.requests)
         for pilot_id in plan.added:
@@ -225,10 +227,16 @@ class _Batch:
                 requests.append(StageRequest(pilot_id, caio[pilot_id].stage, office[pilot_id].stage))
         self._settle_waiting(plan.conflicts, caio, office)
         touched = set(plan.added)
+        statements: dict[str, list[tuple[object, ...]]] = {}
         for change in plan.changes:
-            self._apply(change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id])
+            sql, values = self._apply(
+                change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id]
+            )
+            statements.setdefault(sql, []).append(values)
             self._did(change.pilot_id, str(change.key))
             touched.add(change.pilot_id)
+        for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
+            self.conn.executemany(sql, rows)
         self.conn.executemany(
             "INSERT INTO office_conflict (pilot_id, bundle_head, kind, name, base, caio, office) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -241,12 +249,26 @@ class _Batch:
             self._did(c.pilot_id, f"conflict {c.key}")
         self._request(requests, by_id)
         put_bases(self.conn, self.outcome.send_id, {i: s for i, s in office.items() if i not in plan.gone})
-        for pilot_id in sorted(touched):
-            writes.refresh(self.portfolio, pilot_id)
+        refresh_pilots(self.portfolio, sorted(touched))
         self.outcome.changes += len(plan.changes)
         self.outcome.conflicts += len(plan.conflicts)
         self.outcome.added += len(plan.added)
         self.outcome.gone += plan.gone
+
+    def _check_first(self, plan: MergePlan, ids: list[str]) -> None:
+        """The seal's check of the groups this batch writes, a few statements per table instead of a
+        trigger call per group: the tables each change writes (a pilot's row for its derived columns),
+        every table of an added pilot, every carried pilot's base."""
+        keeper = self.portfolio.session.seal
+        tables: dict[str, set[str]] = {"pilot": set(plan.added), "coverage": set(plan.added)}
+        tables.update(blocker=set(plan.added), stage_move=set(plan.added))
+        for change in plan.changes:
+            tables["pilot"].add(change.pilot_id)
+            if change.key.kind in ("coverage", "blocker"):
+                tables[change.key.kind].add(change.pilot_id)
+        for table, groups in tables.items():
+            keeper.check_groups(table, sorted(groups))
+        keeper.check_groups("office_base", list(ids))
 
     def _settle_waiting(
         self, new: Sequence[Conflict], caio: Mapping[str, PilotSide], office: Mapping[str, PilotSide]
@@ -283,13 +305,16 @@ class _Batch:
                     f"{pilot_id}: unknown blocker tag {tag!r}", next_step="create the tag, then merge again"
                 )
 
-    def _apply(self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide) -> None:
+    def _apply(
+        self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide
+    ) -> tuple[str, tuple[object, ...]]:
+        """The statement that applies one change, and its values (the batch runs each statement once)."""
         if kind == "field" and name in PILOT_FIELDS:
             stored = int(bool(value)) if name == "high_impact" else ("" if value is None else str(value))
-            self.conn.execute(f"UPDATE pilot SET {name} = ? WHERE id = ?", (stored, pilot_id))
+            return f"UPDATE pilot SET {name} = ? WHERE id = ?", (stored, pilot_id)
         elif kind == "coverage":
             status, evidence, justification = value if isinstance(value, tuple) else NOT_ASSESSED
-            self.conn.execute(
+            return (
                 "INSERT INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, updated_by) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pilot_id, item_id) DO UPDATE SET status = excluded.status, "
                 "evidence = excluded.evidence, justification = excluded.justification, "
@@ -297,18 +322,18 @@ class _Batch:
                 (pilot_id, name, status, evidence, justification, self.now, self.by),
             )
         elif value is None:  # a blocker the office resolved
-            self.conn.execute(
+            return (
                 "UPDATE blocker SET resolved_at = ?, resolved_by = ?, resolution = ? "
                 "WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (self.now, self.by, f"resolved by {self.by}", pilot_id, name),
             )
         elif name in caio.open_blockers:  # open on both sides: the office rewrote its note
-            self.conn.execute(
+            return (
                 "UPDATE blocker SET note = ? WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (str(value), pilot_id, name),
             )
         else:
-            self.conn.execute(
+            return (
                 "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by) VALUES (?, ?, ?, ?, ?)",
                 (pilot_id, name, str(value), self.now, self.by),
             )

@@ -7,15 +7,17 @@ the chain's: each is refused with a one-line `BundleRefused`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from caio_tui.store import audit, seal
 from caio_tui.store.errors import StoreError
 from caio_tui.store.insert_rows import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
-from caio_tui.store.seal_digest import EMPTY, PER_PILOT, SLOT, columns
+from caio_tui.store.seal_digest import EMPTY, NULL, PER_PILOT, SEP, SLOT, columns
 
 _MODULUS = 1 << 256
 
@@ -111,27 +113,113 @@ class RowsCheck:
         for table, names in self.columns.items():
             self.mem.execute(f"CREATE TABLE {table} ({', '.join(json.dumps(n) for n in names)})")
         self.key = {t: self.columns[t].index("id" if t == "pilot" else "pilot_id") for t in PER_PILOT}
+        # Each table's values as the store's rows take them (store/insert_rows.py), and its rows' ids.
+        fields = {
+            "pilot": PilotValues._fields,
+            "coverage": CoverageRow._fields,
+            "blocker": BlockerRow._fields,
+            "stage_move": MoveRow._fields,
+        }
+        self.pick = {t: itemgetter(*(self.columns[t].index(n) for n in f)) for t, f in fields.items()}
+        self.by_id = {t: itemgetter(self.columns[t].index("id")) for t in ("blocker", "stage_move")}
+        self.text: dict[type, Callable[[Any], str]] = {**_TEXT, float: self._real}
+        self.reals: dict[float, str] = {}
+        self.order = {  # where the columns of the seal's order are (seal.TABLES)
+            "item_id": self.columns["coverage"].index("item_id"),
+            "resolved_at": self.columns["blocker"].index("resolved_at"),
+            "blocker_id": self.columns["blocker"].index("id"),
+            "move_id": self.columns["stage_move"].index("id"),
+        }
 
     def close(self) -> None:
         self.mem.close()
 
+    def _real(self, value: float) -> str:
+        """A REAL as SQLite renders it (its own format), asked once per distinct value."""
+        text = self.reals.get(value)
+        if text is None:
+            text = self.reals[value] = str(self.mem.execute("SELECT CAST(? AS TEXT)", (value,)).fetchone()[0])
+        return text
+
     def check(self, batch: Sequence[tuple[str, Mapping[str, Any]]]) -> list[PilotRows]:
-        """The batch's pilots as rows to merge, once each matches its seal row."""
+        """The batch's pilots as rows to merge, once each matches its seal row. Each pilot is digested
+        from its values here, as SQLite's text of them (seal_digest.py); a pilot this cannot be sure of (a
+        value of another type, a separator in a value, rows whose order SQLite might give otherwise) is
+        digested in the in-memory SQLite instead."""
         ids = [pilot_id for pilot_id, _ in batch]
+        found: dict[str, dict[str, bytes]] = {t: {} for t in PER_PILOT}
+        doubtful: list[str] = []
         for pilot_id, tables in batch:
-            self._insert(pilot_id, tables)
+            self._shape(pilot_id, tables)
+            digests = self._digests(pilot_id, tables)
+            if digests is None:
+                self._insert(tables)
+                doubtful.append(pilot_id)
+                continue
+            for table, digest in digests.items():
+                found[table][pilot_id] = digest
+        if doubtful:
+            for table in PER_PILOT:
+                found[table].update(seal.digests_of(self.mem, table, list(doubtful)))
+                self.mem.execute(f"DELETE FROM {table}")
         for table in PER_PILOT:
-            found = seal.digests_of(self.mem, table, list(ids))
             at = SLOT[table] * 32
             for pilot_id in ids:
                 sealed = self.seals.get(pilot_id, b"")[at : at + 32]
-                if found.get(pilot_id, EMPTY) != sealed:
+                if found[table].get(pilot_id, EMPTY) != sealed:
                     raise BundleRefused(f"pilot {pilot_id}: its {table} rows in the bundle are not the ones sealed")
-        for table in PER_PILOT:
-            self.mem.execute(f"DELETE FROM {table}")
         return [self._rows(tables) for _, tables in batch]
 
-    def _insert(self, pilot_id: str, tables: Mapping[str, Any]) -> None:
+    def _digests(self, pilot_id: str, tables: Mapping[str, Any]) -> dict[str, bytes] | None:
+        """Each table's digest of the pilot's rows (absent: no row), as seal.digests_of gives them; None
+        when unsure."""
+        found: dict[str, bytes] = {}
+        for table in PER_PILOT:
+            rows = tables.get(table)
+            if not rows:
+                continue
+            ordered = self._ordered(table, rows)
+            if ordered is None:
+                return None
+            try:
+                texts = [SEP.join([self.text[type(v)](v) for v in row]) for row in ordered]
+            except KeyError:  # a value of another type (a bool, a list): as SQLite takes it
+                return None
+            text = SEP.join(texts)
+            nulls = sum(row.count(None) for row in ordered)
+            if text.count(SEP) != len(ordered) * len(self.columns[table]) - 1 or text.count(NULL) != nulls:
+                return None  # a value holds a separator: SQLite digests it from JSON
+            try:  # strict: a lone surrogate, which SQLite would not take, goes to it (and fails there)
+                found[table] = hashlib.sha256(f"{table}\x1f{pilot_id}\x1f{text}".encode()).digest()
+            except UnicodeEncodeError:
+                return None
+        return found
+
+    def _ordered(self, table: str, rows: list[list[Any]]) -> list[list[Any]] | None:
+        """The rows in the seal's order for the table (seal.TABLES), or None when their keys are not of
+        the types that order has or are not all different (SQLite's order of ties is its own)."""
+        if table == "pilot":
+            return rows
+        if table == "coverage":
+            at = self.order["item_id"]
+            keys: list[Any] = [r[at] for r in rows]
+            if not all(type(k) is str for k in keys):
+                return None
+        elif table == "blocker":
+            when, at = self.order["resolved_at"], self.order["blocker_id"]
+            keys = [(r[when] is not None, r[when] or "", r[at]) for r in rows]
+            if not all(type(r[when]) in (str, type(None)) and type(r[at]) is int for r in rows):
+                return None
+        else:
+            at = self.order["move_id"]
+            keys = [r[at] for r in rows]
+            if not all(type(k) is int for k in keys):
+                return None
+        if len(set(keys)) != len(keys):
+            return None
+        return [row for _, row in sorted(zip(keys, rows, strict=True), key=lambda pair: pair[0])]
+
+    def _shape(self, pilot_id: str, tables: Mapping[str, Any]) -> None:
         if not isinstance(tables, Mapping) or len(tables.get("pilot") or ()) != 1:
             raise BundleRefused(f"pilot {pilot_id}: not one pilot row")
         for table in PER_PILOT:
@@ -141,18 +229,25 @@ class RowsCheck:
                 not isinstance(r, list) or len(r) != width or r[key] != pilot_id for r in rows
             ):
                 raise BundleRefused(f"pilot {pilot_id}: its {table} rows are not rows of this pilot")
-            self.mem.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
+
+    def _insert(self, tables: Mapping[str, Any]) -> None:
+        for table in PER_PILOT:
+            rows = tables.get(table) or []
+            self.mem.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(self.columns[table]))})", rows)
 
     def _rows(self, tables: Mapping[str, Any]) -> PilotRows:
-        def named(table: str) -> list[dict[str, Any]]:
-            return [dict(zip(self.columns[table], r, strict=True)) for r in tables.get(table) or []]
-
-        p = named("pilot")[0]
-        moves = sorted(named("stage_move"), key=lambda m: m["id"])
-        blockers = sorted(named("blocker"), key=lambda b: b["id"])
+        pick, by_id = self.pick, self.by_id
+        p = pick["pilot"](tables["pilot"][0])
+        moves = sorted(tables.get("stage_move") or [], key=by_id["stage_move"])
+        blockers = sorted(tables.get("blocker") or [], key=by_id["blocker"])
         return PilotRows(
-            PilotValues(*(p[n] for n in PilotValues._fields))._replace(high_impact=bool(p["high_impact"])),
-            [CoverageRow(*(c[n] for n in CoverageRow._fields)) for c in named("coverage")],
-            [BlockerRow(*(b[n] for n in BlockerRow._fields)) for b in blockers],
-            [MoveRow(*(m[n] for n in MoveRow._fields)) for m in moves],
+            PilotValues(*p)._replace(high_impact=bool(p[PilotValues._fields.index("high_impact")])),
+            [CoverageRow(*pick["coverage"](c)) for c in tables.get("coverage") or []],
+            [BlockerRow(*pick["blocker"](b)) for b in blockers],
+            [MoveRow(*pick["stage_move"](m)) for m in moves],
         )
+
+
+# SQLite's CAST(value AS TEXT) of the values a bundle's JSON holds (a REAL: RowsCheck._real); not a bool
+# or anything else: those pilots are digested by SQLite.
+_TEXT: dict[type, Callable[[Any], str]] = {str: lambda v: v, int: str, type(None): lambda v: NULL}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -80,20 +80,28 @@ class SealKeeper:
     def check_pilots(self, pilot_ids: list[str]) -> None:
         """Before a write that touches many pilots (an import): check their groups in a few statements
         instead of a trigger call each, refusing if one was changed outside caio-tui."""
+        for spec in TABLES:
+            if spec.table in SLOT:
+                self.check_groups(spec.table, list(pilot_ids))
+
+    def check_groups(self, table: str, groups: Sequence[object]) -> None:
+        """Before a write that touches many groups of `table` (a merge's batch): the first touch of each,
+        checked in a few statements; the triggers then find them touched already."""
         txn = self._txn
         if txn is None or txn.mode is not Mode.KEEP:
             return
-        for spec in TABLES:
-            if spec.table not in SLOT:
-                continue
-            now = digests_of(self.conn, spec.table, list(pilot_ids), self._text(spec.table))
-            stored = stored_of(self.conn, spec.table, list(pilot_ids))
-            for pilot_id in pilot_ids:
-                if stored.get(pilot_id) != now.get(pilot_id):
-                    kind = fault_kind(stored.get(pilot_id), present=now.get(pilot_id) is not None)
-                    txn.refusal = refusal_of(StateFault(spec.table, pilot_id, kind))
-                    raise TamperedError(txn.refusal)
-                txn.touched[(spec.table, pilot_id)] = pilot_id
+        fresh = {str(g): g for g in groups if (table, str(g)) not in txn.touched}
+        if not fresh:
+            return
+        keys = list(fresh)
+        now = digests_of(self.conn, table, list(fresh.values()), self._text(table))
+        stored = stored_of(self.conn, table, keys)
+        for key in keys:
+            if stored.get(key) != now.get(key):
+                kind = fault_kind(stored.get(key), present=now.get(key) is not None)
+                txn.refusal = refusal_of(StateFault(table, key, kind))
+                raise TamperedError(txn.refusal)
+            txn.touched[(table, key)] = fresh[key]
 
     def begin(self) -> None:
         """At BEGIN: where the chain's state stands."""
