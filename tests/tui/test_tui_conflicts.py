@@ -109,7 +109,7 @@ async def test_gt_passes_a_request_through_the_gate_dialog_and_d_declines_one(wa
         await until(pilot, lambda: screen.focused is screen.requests_table)
         await pilot.press("greater_than_sign")  # request 1: P-2 intake → poc
         await until(pilot, lambda: isinstance(app.screen, GateModal) and app.screen.result is not None)
-        assert "Office Office of Benefits asks to move P-2" in str(app.screen.query_one("#gate-heading").content)
+        assert "The Office of Benefits asks to move P-2" in str(app.screen.query_one("#gate-heading").content)
         await pilot.press("enter")
         await until(pilot, _waits(screen, 3, 1))
         await pilot.press("d")  # request 2: P-1 intake → pilot, declined with a reason
@@ -192,7 +192,7 @@ async def test_a_request_shows_the_offices_words_and_a_refused_gate_its_override
         screen = await _open(pilot)
         await pilot.press("tab", "down")
         await until(pilot, lambda: "the office thinks it is ready" in screen.query_one(ConflictPane).shown_text())
-        assert "Office Office of Benefits asks to move P-1 to Production: ‘the office thinks it is ready’" in " ".join(
+        assert "The Office of Benefits asks to move P-1 to Production: ‘the office thinks it is ready’" in " ".join(
             screen.query_one(ConflictPane).shown_text().split()
         )
         await pilot.press("greater_than_sign")
