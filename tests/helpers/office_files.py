@@ -4,6 +4,7 @@ signed again (as someone who knows the layout would)."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,17 @@ from helpers import NOW
 def opened(path: Path, actor: str = "tester", *, create: bool = False) -> Iterator[Portfolio]:
     with Portfolio.open(path, actor=actor, create=create, clock=lambda: NOW) as portfolio:
         yield portfolio
+
+
+def copy_of(portfolio: Portfolio, path: Path) -> Path:
+    """A copy of an open portfolio through SQLite's backup: copying its file with another handle, then
+    closing that handle, would drop this process's POSIX locks on the file (SQLite's "how to corrupt")."""
+    target = sqlite3.connect(path)
+    try:
+        portfolio.conn.backup(target)
+    finally:
+        target.close()
+    return path
 
 
 def send(caio: Portfolio, office: str, tmp_path: Path) -> Path:

@@ -15,7 +15,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
 from caio_tui.io.offices import OfficeFileError, merge_file
 from caio_tui.store import Portfolio, StoreError
-from helpers.office_files import bundle, office_portfolio, send, signed
+from helpers.office_files import bundle, copy_of, office_portfolio, send, signed
 
 GMO = "Grants Management Office"
 
@@ -185,15 +185,12 @@ def test_sends_and_merges_stay_in_the_caio_s_portfolio(sample_portfolio: Portfol
 
 
 def test_a_bundle_whose_chain_forks_from_the_one_merged_is_refused(sample_portfolio: Portfolio, tmp_path: Path) -> None:
-    import shutil
-
     from helpers.office_files import opened
 
     caio = sample_portfolio
     with office_portfolio(caio, GMO, tmp_path) as office:
         pilot = office.pilots()[0].id
-        office.conn.execute("PRAGMA wal_checkpoint(FULL)")
-        shutil.copy(office.path, tmp_path / "backup.db")
+        copy_of(office, tmp_path / "backup.db")
         office.edit_pilot(pilot, owner="Kept")
         merged(caio, bundle(office, tmp_path, "kept.json"))
     with opened(tmp_path / "backup.db", "office-lead") as restored:

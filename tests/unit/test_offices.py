@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from caio_tui.io.offices import OfficeFileError, merge_file, open_send_file, wri
 from caio_tui.io.snapshot import snapshot_of
 from caio_tui.store import Portfolio, StoreError
 from helpers import NOW
+from helpers.office_files import copy_of
 
 GMO = "Grants Management Office"
 OHC = "Office of Human Capital"
@@ -215,9 +215,8 @@ def test_two_offices_merge_in_either_order_to_the_same_pilots(sample_portfolio: 
                 office.edit_pilot(pilot.id, owner=owner)
             files.append(bundle(office, folder))
     copies = [tmp_path / "ab.db", tmp_path / "ba.db"]
-    caio.conn.execute("PRAGMA wal_checkpoint(FULL)")  # the sends are in the main file before it is copied
     for copy in copies:
-        shutil.copy(caio.path, copy)
+        copy_of(caio, copy)
     pilots = []
     for copy, order in zip(copies, (files, files[::-1]), strict=True):
         with opened(copy) as merged:
