@@ -17,7 +17,7 @@ from caio_tui.domain.gates import GateResult, GateRules, evaluate, parse_rules
 from caio_tui.domain.pilots import PilotRecord
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.staleness import DecidedState, GateState, Regression
-from caio_tui.store import rows, writes
+from caio_tui.store import rows, seeding, writes
 from caio_tui.store.errors import GateRefused, StoreError
 from caio_tui.store.portfolio import Portfolio
 
@@ -65,7 +65,7 @@ def replace_rules(portfolio: Portfolio, rules: GateRules, source: str, *, allow_
         old = parse_rules(json.loads(row["rules"])) if row is not None else portfolio.rules()
         if row is not None and old == rules:
             return before
-        writes.insert_rules(portfolio, rules)
+        seeding.insert_rules(portfolio, rules)
         after = before + 1
         summary = f"gate rules version {after} ({len(rules.gates)} gates, {rules.rule_count()} rules) from {source}"
         portfolio.append_event(

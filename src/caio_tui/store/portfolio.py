@@ -26,7 +26,7 @@ from caio_tui.domain.filters import FilterVocabulary, PilotFilter
 from caio_tui.domain.pilot_row import PilotRow
 from caio_tui.domain.stages import DEFAULT_STALLED_DAYS, Stage, is_stalled
 from caio_tui.domain.territory import CATEGORY_WEIGHT, BlockerCategory
-from caio_tui.store import audit, derived_upkeep, rows, seal, writes
+from caio_tui.store import audit, derived_upkeep, rows, seal, seeding, writes
 from caio_tui.store.database import connect
 from caio_tui.store.errors import GateRefused, StoreError
 from caio_tui.store.filter_words import FilterWords
@@ -107,8 +107,8 @@ class Portfolio(IdentityMethods):
         portfolio = cls(conn, path, actor=actor, stalled_days=stalled_days, clock=clock)
         try:
             if portfolio.meta("name") is None:
-                writes.seed(portfolio, name or path.stem)
-            writes.seal_if_never_sealed(portfolio)
+                seeding.seed(portfolio, name or path.stem)
+            seeding.seal_if_never_sealed(portfolio)
             derived_upkeep.judge_unjudged(portfolio)
         except BaseException:
             conn.close()

@@ -12,7 +12,7 @@ from caio_tui.domain.coverage import Catalog
 from caio_tui.domain.derived import Derivation, OpenBlocker
 from caio_tui.domain.gates import GateRules
 from caio_tui.domain.territory import BlockerCategory
-from caio_tui.store import bulk, writes
+from caio_tui.store import bulk, seeding
 from caio_tui.store.errors import StoreError
 from caio_tui.store.insert_rows import BULK_COLUMNS, FlatPilotRows
 from caio_tui.store.portfolio import Portfolio
@@ -57,10 +57,10 @@ def replace_contents(
         conn.execute("DELETE FROM item")
         conn.execute("DELETE FROM framework")
         for position, framework in enumerate(catalog.frameworks):
-            writes.insert_framework(portfolio, framework, position)
+            seeding.insert_framework(portfolio, framework, position)
         conn.execute("DELETE FROM blocker_tag")
         for tag in tags:
-            writes.insert_tag(portfolio, tag)
+            seeding.insert_tag(portfolio, tag)
         conn.execute("DELETE FROM gate_rules")
         conn.execute(
             "INSERT INTO gate_rules (version, rules, created_at, actor) VALUES (?, ?, ?, ?)",

@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.pilots import EDITABLE_FIELDS
-from caio_tui.store import writes
+from caio_tui.store import seeding, writes
 from caio_tui.store.errors import StoreError
 from caio_tui.store.inventory_rows import put_back_held
 from caio_tui.store.queries import STAGE_POSITION
@@ -257,7 +257,7 @@ def undo_rules(portfolio: Portfolio, event: AuditEvent) -> Recorded:
     else:  # an event of an earlier caio-tui: the versions are kept, read the one it replaced
         row = portfolio.session.one("SELECT rules FROM gate_rules WHERE version = ?", (was.get("version", 0),))
         rules = models.parse_rules(json.loads(row["rules"])) if row else models.default_rules()
-    writes.insert_rules(portfolio, rules)
+    seeding.insert_rules(portfolio, rules)
     restored = current + 1
     summary = f"gate rules version {restored}: version {was.get('version', 0)} again"
     return (

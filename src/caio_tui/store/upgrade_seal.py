@@ -36,7 +36,7 @@ Digests = dict[str, dict[str, bytes]]  # table -> group -> digest
 
 def reshaped_tables(conn: sqlite3.Connection, version: int, scripts: list[str]) -> list[str]:
     """The sealed tables the scripts change, when the file is sealed (schema 4 or later, with a state
-    recorded); empty otherwise (an older file is sealed whole after its upgrade, see writes.seal_if_never_sealed)."""
+    recorded); empty otherwise (an older file is sealed whole after its upgrade, see seeding.seal_if_never_sealed)."""
     if version < 4:
         return []
     head = conn.execute("SELECT state FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()

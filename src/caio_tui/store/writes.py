@@ -3,20 +3,19 @@ blocker opened or resolved, a tag created, a move through a gate, whole pilots i
 seeded. Each runs in one transaction with its audit event (an interrupted program leaves the file as it
 was before the write) and recomputes the derived columns of the pilot it changed (refresh).
 
-The helpers below the writes (refresh, record_move, insert_rules, ...) are shared with the other writing
-modules: undo, gates, transfer."""
+The helpers below the writes (refresh, record_move, ...) are shared with the other writing modules: undo,
+gates, transfer. A new file's seeding and the rows of frameworks, tags and gate rules: seeding.py."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
-from caio_tui.store import audit, derived_upkeep, insert_rows, rows
-from caio_tui.store.errors import GateRefused, PortfolioError, StoreError
+from caio_tui.store import insert_rows, rows, seeding
+from caio_tui.store.errors import GateRefused, StoreError
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.queries import STAGE_POSITION
 
@@ -25,56 +24,13 @@ if TYPE_CHECKING:
 
     from caio_tui.domain import staleness
     from caio_tui.domain.blockers import BlockerTag
-    from caio_tui.domain.coverage import CoverageStatus, Framework
-    from caio_tui.domain.gates import GateResult, GateRules
+    from caio_tui.domain.coverage import CoverageStatus
+    from caio_tui.domain.gates import GateResult
     from caio_tui.domain.pilots import PilotFields, PilotRecord
     from caio_tui.store import models
     from caio_tui.store.portfolio import Portfolio
 else:
     models = LazyModule("caio_tui.store.models")
-
-
-# ---- a new file ----------------------------------------------------------------------------------------
-
-
-def seed(portfolio: Portfolio, name: str) -> None:
-    """A new portfolio: its name, the default frameworks, blocker tags and gate rules."""
-    now = portfolio.timestamp()
-    with portfolio.session.transaction():
-        if portfolio.meta("name") is not None:
-            return  # another program seeded it first
-        portfolio.conn.execute("INSERT INTO meta VALUES ('name', ?), ('created_at', ?)", (name, now))
-        for position, framework in enumerate(models.default_catalog().frameworks):
-            insert_framework(portfolio, framework, position)
-        for tag in models.BUILTIN_TAGS:
-            insert_tag(portfolio, tag)
-        insert_rules(portfolio, models.default_rules())
-        audit.append(
-            portfolio.conn,
-            at=now,
-            actor=portfolio.actor,
-            action="portfolio.create",
-            pilot_id=None,
-            before=None,
-            after={"name": name, "summary": f"created portfolio {name!r}"},
-        )
-
-
-def seal_if_never_sealed(portfolio: Portfolio) -> None:
-    """A portfolio from before schema 4 has events but no state seal: seal what it holds now, as an
-    event of its own, so verify checks every row from here on. A read-only file stays as it is (verify
-    then says the state is not sealed)."""
-    head = portfolio.session.one("SELECT state FROM audit_event ORDER BY id DESC LIMIT 1")
-    if head is None or head["state"] is not None:
-        return
-    with contextlib.suppress(PortfolioError), portfolio.session.transaction():
-        portfolio.seal.seal_everything()
-        portfolio.append_event(
-            "state.seal",
-            None,
-            None,
-            {"summary": "sealed the portfolio's rows: from here on verify checks each of them"},
-        )
 
 
 # ---- pilot writes --------------------------------------------------------------------------------------
@@ -211,7 +167,7 @@ def create_tag(
     with portfolio.session.transaction():
         if portfolio.session.one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag,)):
             raise StoreError(f"the tag {tag!r} exists already")
-        insert_tag(portfolio, new)
+        seeding.insert_tag(portfolio, new)
         portfolio.append_event("tag.create", None, None, new.model_dump(mode="json"))
 
 
@@ -337,7 +293,7 @@ def import_records(
         added_tags = []
         for tag in tags:
             if not portfolio.session.one("SELECT 1 FROM blocker_tag WHERE tag = ?", (tag.tag,)):
-                insert_tag(portfolio, tag)
+                seeding.insert_tag(portfolio, tag)
                 added_tags.append(tag.tag)
         for record in records:
             _insert_record(portfolio, record)
@@ -489,44 +445,6 @@ def refresh(portfolio: Portfolio, pilot_id: str) -> None:
             pilot_id,
         ),
     )
-
-
-def insert_framework(portfolio: Portfolio, framework: Framework, position: int) -> None:
-    portfolio.db.table("framework").insert(
-        {"id": framework.id, "position": position, "definition": framework.model_dump_json()}
-    )
-    for area in framework.areas:
-        for index, item in enumerate(area.items):
-            portfolio.db.table("item").insert(
-                {"id": item.id, "framework_id": framework.id, "area_id": area.id, "position": index}
-            )
-
-
-def insert_tag(portfolio: Portfolio, tag: BlockerTag) -> None:
-    portfolio.db.table("blocker_tag").insert(
-        {
-            "tag": tag.tag,
-            "category": tag.category.value,
-            "areas": json.dumps(list(tag.areas)),
-            "description": tag.description,
-            "builtin": int(tag.builtin),
-        }
-    )
-
-
-def insert_rules(portfolio: Portfolio, rules: GateRules) -> None:
-    version = portfolio.rules_version() + 1
-    portfolio.db.table("gate_rules").insert(
-        {
-            "version": version,
-            "rules": rules.model_dump_json(by_alias=True),
-            "created_at": portfolio.timestamp(),
-            "actor": portfolio.actor,
-        }
-    )
-    portfolio.forget_rules()
-    # New rules move the gates every pilot stands at: each is judged again in this transaction.
-    derived_upkeep.rederive_all(portfolio)
 
 
 def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:
