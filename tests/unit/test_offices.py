@@ -7,51 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
-from caio_tui.io.offices import OfficeFileError, merge_file, open_send_file, write_bundle, write_send
+from caio_tui.io.offices import OfficeFileError, merge_file, write_bundle
 from caio_tui.io.snapshot import snapshot_of
 from caio_tui.store import Portfolio, StoreError
-from helpers import NOW
-from helpers.office_files import copy_of
+from helpers.office_files import bundle, copy_of, office_portfolio, opened, send
 
 GMO = "Grants Management Office"
 OHC = "Office of Human Capital"
-
-
-@contextmanager
-def opened(path: Path, actor: str = "tester", *, create: bool = False) -> Iterator[Portfolio]:
-    with Portfolio.open(path, actor=actor, create=create, clock=lambda: NOW) as portfolio:
-        yield portfolio
-
-
-def send(caio: Portfolio, office: str, tmp_path: Path) -> Path:
-    out = tmp_path / f"send-{office[:6]}.json"
-    with out.open("wb") as stream:
-        write_send(caio, office, stream)
-    return out
-
-
-@contextmanager
-def office_portfolio(caio: Portfolio, office: str, tmp_path: Path) -> Iterator[Portfolio]:
-    """The office's own portfolio, opened from a fresh send."""
-    sent = send(caio, office, tmp_path)
-    with opened(tmp_path / f"office-{office[:6]}.db", "office-lead", create=True) as own:
-        open_send_file(own, sent, source=sent.name)
-        yield own
-
-
-def bundle(office: Portfolio, tmp_path: Path, name: str = "bundle.json") -> Path:
-    out = tmp_path / name
-    with out.open("wb") as stream:
-        write_bundle(office, stream)
-    return out
 
 
 def test_a_send_of_an_office_without_pilots_is_refused_naming_the_offices(

@@ -20,6 +20,7 @@ from caio_tui.store.lazy import LazyModule
 if TYPE_CHECKING:
     from caio_tui.store import models
     from caio_tui.store.portfolio import Portfolio
+    from caio_tui.store.session import Session
 else:
     models = LazyModule("caio_tui.store.models")  # pydantic: not before the first screen needs it
 
@@ -39,16 +40,7 @@ def rederive_all(portfolio: Portfolio) -> int:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
-        statuses: dict[str, dict[str, str]] = {i: {} for i in chunk}
-        for r in session.read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", chunk):
-            statuses[r["pilot_id"]][r["item_id"]] = r["status"]
-        blockers: dict[str, list[models.OpenBlocker]] = {i: [] for i in chunk}
-        for r in session.read(
-            "SELECT b.pilot_id, b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
-            f"WHERE b.pilot_id IN ({marks}) AND b.resolved_at IS NULL",
-            chunk,
-        ):
-            blockers[r["pilot_id"]].append(models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]))
+        statuses, blockers = _judged_by(session, chunk, marks)
         updates: list[tuple[Any, ...]] = []
         for row in session.read(
             f"SELECT id, stage, high_impact, {', '.join(_FIELDS)}, {', '.join(_DERIVED)} FROM pilot "
@@ -120,16 +112,7 @@ def refresh_pilots(portfolio: Portfolio, pilot_ids: list[str]) -> None:
     for start in range(0, len(pilot_ids), _CHUNK):
         chunk = pilot_ids[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
-        statuses: dict[str, dict[str, str]] = {i: {} for i in chunk}
-        for r in session.read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", chunk):
-            statuses[r["pilot_id"]][r["item_id"]] = r["status"]
-        blockers: dict[str, list[models.OpenBlocker]] = {i: [] for i in chunk}
-        for r in session.read(
-            "SELECT b.pilot_id, b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
-            f"WHERE b.pilot_id IN ({marks}) AND b.resolved_at IS NULL",
-            chunk,
-        ):
-            blockers[r["pilot_id"]].append(models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]))
+        statuses, blockers = _judged_by(session, chunk, marks)
         decided = _decided_states(portfolio, chunk, marks)
         updates: list[tuple[Any, ...]] = []
         for row in session.read(
@@ -179,3 +162,21 @@ def _decided_states(portfolio: Portfolio, chunk: list[str], marks: str) -> dict[
         if r["decided_state"]:
             found[r["pilot_id"]] = models.staleness.DecidedState.model_validate_json(r["decided_state"])
     return found
+
+
+def _judged_by(
+    session: Session, chunk: list[str], marks: str
+) -> tuple[dict[str, dict[str, str]], dict[str, list[models.OpenBlocker]]]:
+    """What the derived columns of a chunk of pilots are judged from: each one's coverage statuses by item
+    and its open blockers."""
+    statuses: dict[str, dict[str, str]] = {i: {} for i in chunk}
+    for r in session.read(f"SELECT pilot_id, item_id, status FROM coverage WHERE pilot_id IN ({marks})", chunk):
+        statuses[r["pilot_id"]][r["item_id"]] = r["status"]
+    blockers: dict[str, list[models.OpenBlocker]] = {i: [] for i in chunk}
+    for r in session.read(
+        "SELECT b.pilot_id, b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
+        f"WHERE b.pilot_id IN ({marks}) AND b.resolved_at IS NULL",
+        chunk,
+    ):
+        blockers[r["pilot_id"]].append(models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]))
+    return statuses, blockers
