@@ -237,7 +237,7 @@ def decide_request(
         request = _waiting_request(portfolio, request_id)
         changes = _Rows(portfolio.conn)
         after: dict[str, Any] = {"request": request_id, "bundle": request.bundle_head, "office": request.office_name}
-        what = f"request {request_id} of office {request.office_name}"
+        what = f"request {request_id} of {office_named(request.office_name)}"
         if move:
             stage = Stage(request.requested)
             if request.stage_now == stage.value:
