@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from caio_tui.io.offices.format import OFFICE_FORMAT, OFFICE_VERSION
 from caio_tui.io.snapshot.digest import canonical, encode
-from caio_tui.io.snapshot.export import pilot_json
+from caio_tui.io.snapshot.export import definitions, pilot_json
 from caio_tui.io.snapshot.times import utc_text
 from caio_tui.store import Portfolio
 from caio_tui.store.offices import SendRecord, reading_bundle, send
@@ -76,15 +76,7 @@ def _send_head(record: SendRecord, header: PortfolioHeader) -> dict[str, Any]:
         "sent_by": record.actor,
         "chain_head": record.chain_head,
         "id_prefix": record.id_prefix,
-        "portfolio": {"name": header.name},
-        "frameworks": [f.model_dump(mode="json") for f in header.catalog.frameworks],
-        "tags": [t.model_dump(mode="json") for t in header.tags],
-        "gate_rules": {
-            "revision": header.rules.revision,
-            "created_at": header.rules.created_at,
-            "actor": header.rules.actor,
-            "rules": header.rules.rules.model_dump(mode="json", by_alias=True),
-        },
+        **definitions(header),
     }
 
 

@@ -27,6 +27,21 @@ def _header(
         "taken_at": utc_text(taken_at),
         "taken_by": taken_by,
         "audit": {"events": audit[0], "head": audit[1]},
+        **definitions(head),
+    }
+    commercial_ai = _commercial(portfolio)
+    if commercial_ai is not None:
+        header["commercial_ai"] = commercial_ai
+    held = identity.snapshot_part(portfolio)
+    if held is not None:
+        header["identity"] = held
+    return header
+
+
+def definitions(head: PortfolioHeader) -> dict[str, Any]:
+    """The portfolio's name and definitions (frameworks, blocker tags, gate rules) as a snapshot and an
+    office's send both carry them, in the files' order."""
+    return {
         "portfolio": {"name": head.name},
         "frameworks": [f.model_dump(mode="json") for f in head.catalog.frameworks],
         "tags": [t.model_dump(mode="json") for t in head.tags],
@@ -37,13 +52,6 @@ def _header(
             "rules": head.rules.rules.model_dump(mode="json", by_alias=True),
         },
     }
-    commercial_ai = _commercial(portfolio)
-    if commercial_ai is not None:
-        header["commercial_ai"] = commercial_ai
-    held = identity.snapshot_part(portfolio)
-    if held is not None:
-        header["identity"] = held
-    return header
 
 
 def _commercial(portfolio: Portfolio) -> dict[str, Any] | None:
