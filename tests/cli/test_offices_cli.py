@@ -113,7 +113,11 @@ def test_sends_and_merges_are_refused_in_an_office_s_portfolio(office: Path, tmp
     ok(run("--db", office, "set-coverage", "DCS-005", "access.roles", "met", "--evidence", "role list"))
     ok(run("--db", office, "bundle", "-o", tmp_path / "b.json"))
     fails(run("--db", office, "merge", tmp_path / "b.json"), 2, "merge its bundle in the CAIO's portfolio")
-    fails(run("--db", office, "send", "--office", GMO, "-o", tmp_path / "s.json"), 1, f"this is office {GMO}'s")
+    fails(
+        run("--db", office, "send", "--office", GMO, "-o", tmp_path / "s.json"),
+        1,
+        f"this is the portfolio of the {GMO} ",
+    )
 
 
 def test_a_bundle_re_saved_by_another_program_is_named_so(caio: Path, office: Path, tmp_path: Path) -> None:

@@ -175,9 +175,9 @@ def test_sends_and_merges_stay_in_the_caio_s_portfolio(sample_portfolio: Portfol
     with office_portfolio(caio, GMO, tmp_path) as office:
         office.edit_pilot(office.pilots()[0].id, owner="Mine")
         file = bundle(office, tmp_path)
-        with pytest.raises(OfficeFileError, match=f"this is office {GMO}'s portfolio .*merge its bundle in the CAIO"):
+        with pytest.raises(OfficeFileError, match=f"this is the portfolio of the {GMO} .*merge its bundle in the CAIO"):
             merge_file(office, file, source=file.name)
-        with pytest.raises(StoreError, match=f"this is office {GMO}'s portfolio"):
+        with pytest.raises(StoreError, match=f"this is the portfolio of the {GMO} "):
             send(office, GMO, tmp_path)
         office.create_tag("my-own-tag", BlockerCategory.ORGANIZATIONAL, areas=[], description="")
         with pytest.raises(StoreError, match="the tag 'my-own-tag' was created in this office's portfolio"):

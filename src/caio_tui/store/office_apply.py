@@ -33,6 +33,7 @@ from caio_tui.domain.office_merge import (
     plan_merge,
     value_of,
 )
+from caio_tui.domain.office_values import office_named
 from caio_tui.domain.stages import Stage
 from caio_tui.store.derived_upkeep import refresh_pilots
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
@@ -160,7 +161,8 @@ def _sent_here(portfolio: Portfolio, send_id: str, office: str) -> None:
     own = office_of_portfolio(portfolio)
     if own is not None:
         raise BundleRefused(
-            f"this is office {own.office}'s portfolio (from send {own.id}): merge its bundle in the CAIO's portfolio",
+            f"this is the portfolio of {office_named(own.office)} (from send {own.id}): "
+            "merge its bundle in the CAIO's portfolio",
             next_step="",
         )
     sent = portfolio.conn.execute("SELECT office FROM office_send WHERE id = ?", (send_id,)).fetchone()

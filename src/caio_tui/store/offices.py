@@ -20,6 +20,7 @@ from typing import Any
 from caio_tui.domain.blockers import BlockerTag
 from caio_tui.domain.coverage import Catalog
 from caio_tui.domain.office_merge import PilotSide
+from caio_tui.domain.office_values import office_named
 from caio_tui.store.errors import StoreError
 from caio_tui.store.insert_rows import FlatPilotRows, PilotRows, unflat_rows
 from caio_tui.store.office_sides import bases, chunked, pilot_rows, put_bases, side_of
@@ -131,7 +132,7 @@ def refuse_in_office_portfolio(portfolio: Portfolio, what: str) -> None:
     """Sends and merges are the CAIO's: refused, in one line, in an office's portfolio."""
     record = office_of_portfolio(portfolio)
     if record is not None:
-        raise StoreError(f"this is office {record.office}'s portfolio (from send {record.id}): {what}")
+        raise StoreError(f"this is the portfolio of {office_named(record.office)} (from send {record.id}): {what}")
 
 
 def _send_row(record: SendRecord) -> tuple[str, ...]:
