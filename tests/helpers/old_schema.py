@@ -33,6 +33,7 @@ def as_version_4(path: Path) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     for table in OFFICE_TABLES:  # schema 13
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DROP INDEX IF EXISTS audit_office_merge")
     for table in IDENTITY_TABLES:  # schema 8
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute("DROP INDEX pilot_ready")  # schema 12

@@ -70,3 +70,8 @@ CREATE TABLE office_request (
 ) STRICT;
 CREATE INDEX office_request_by_pilot ON office_request (pilot_id, id);
 CREATE INDEX office_request_waiting ON office_request (id) WHERE decided_at IS NULL;
+
+-- A pilot's history includes the merges that name it (after.pilots); the merges are few, so they are found
+-- through this partial index rather than by reading every event (30 ms at 300,000 events, growing with the
+-- trail, where a pilot's own events take 0.2 ms through audit_by_pilot).
+CREATE INDEX IF NOT EXISTS audit_office_merge ON audit_event (id) WHERE action = 'office_merge';
