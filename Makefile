@@ -10,16 +10,19 @@ LINT_PATHS := src tests $(wildcard benchmarks) $(wildcard tools)
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "caio-tui needs Python 3.11 or newer (none of $(PYTHONS) on PATH is)"; exit 1; }
+	@echo "creating $(VENV) with $(PYTHON), then installing caio-tui into it (a minute or two the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(BIN)/caio-tui: pyproject.toml | $(BIN)/python
+	@echo "installing caio-tui and its dependencies (textual, pydantic, sqlite-utils, ...)"
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
 # One install of the app with its dev tools, not the app and then the app again (a fresh clone's `make
 # test`: one editable build and one resolution fewer, 16.7 -> 14.8 s of CPU).
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
+	@echo "installing caio-tui with its dev tools (pytest, ruff, mypy, import-linter, ...)"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(BIN)/caio-tui
 
