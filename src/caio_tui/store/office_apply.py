@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from caio_tui.domain.office_merge import (
     NOT_ASSESSED,
     PILOT_FIELDS,
+    Change,
     Conflict,
     FieldKey,
     FieldKind,
@@ -35,10 +36,10 @@ from caio_tui.domain.office_merge import (
 )
 from caio_tui.domain.office_values import office_named
 from caio_tui.domain.stages import Stage
-from caio_tui.store.derived_upkeep import refresh_pilots
+from caio_tui.store.derived_upkeep import REFRESHED, open_blocker, refresh_pilots, refreshed
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused, ChainCheck
-from caio_tui.store.office_sides import bases, chunked, pilot_rows, put_bases, side_of
+from caio_tui.store.office_sides import CaioPilot, bases, caio_pilots, chunked, pilot_rows, put_bases, side_of
 from caio_tui.store.offices import office_of_portfolio
 from caio_tui.store.portfolio import Portfolio
 
@@ -201,14 +202,15 @@ class _Batch:
         self.by = f"office {outcome.office}"
         self.now = portfolio.timestamp()
         self.items = {str(r[0]) for r in self.conn.execute("SELECT id FROM item")}
-        self.tags = {str(r[0]) for r in self.conn.execute("SELECT tag FROM blocker_tag")}
+        self.categories = {str(r[0]): str(r[1]) for r in self.conn.execute("SELECT tag, category FROM blocker_tag")}
 
     def merge(self, chunk: Sequence[PilotRows]) -> None:
         office = {whole.pilot.id: side_of(whole) for whole in chunk}
         for pilot_id, side in office.items():
             self._known(pilot_id, side)
         ids = list(office)
-        caio = {i: side_of(r) for i, r in pilot_rows(self.conn, ids).items()}
+        read = caio_pilots(self.conn, ids, self.categories)
+        caio = {i: pilot.side for i, pilot in read.items()}
         plan = plan_merge(bases(self.conn, self.outcome.send_id, ids), caio, office)
         if plan.clashes:
             # Cannot happen with the send's id prefix (an office mints GMO-0001...): a bundle that does it
@@ -228,17 +230,7 @@ class _Batch:
             if office[pilot_id].stage != caio[pilot_id].stage:
                 requests.append(StageRequest(pilot_id, caio[pilot_id].stage, office[pilot_id].stage))
         self._settle_waiting(plan.conflicts, caio, office)
-        touched = set(plan.added)
-        statements: dict[str, list[tuple[object, ...]]] = {}
-        for change in plan.changes:
-            sql, values = self._apply(
-                change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id]
-            )
-            statements.setdefault(sql, []).append(values)
-            self._did(change.pilot_id, str(change.key))
-            touched.add(change.pilot_id)
-        for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
-            self.conn.executemany(sql, rows)
+        self._apply_all(plan.changes, read)
         self.conn.executemany(
             "INSERT INTO office_conflict (pilot_id, bundle_head, kind, name, base, caio, office) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -251,11 +243,40 @@ class _Batch:
             self._did(c.pilot_id, f"conflict {c.key}")
         self._request(requests, by_id)
         put_bases(self.conn, self.outcome.send_id, {i: s for i, s in office.items() if i not in plan.gone})
-        refresh_pilots(self.portfolio, sorted(touched))
+        refresh_pilots(self.portfolio, list(plan.added))
         self.outcome.changes += len(plan.changes)
         self.outcome.conflicts += len(plan.conflicts)
         self.outcome.added += len(plan.added)
         self.outcome.gone += plan.gone
+
+    def _apply_all(self, changes: Sequence[Change], read: Mapping[str, CaioPilot]) -> None:
+        """Apply the changes: coverage and blockers a statement each (run once per kind of statement), each
+        changed pilot's row ONE UPDATE, of its changed fields and of the derived columns and approval_stale
+        the changes give it (derived_upkeep.refreshed, from the rows as read with the changes applied in
+        memory, so the pilot's row, coverage and blockers are not read again)."""
+        statements: dict[str, list[tuple[object, ...]]] = {}
+        fields: dict[str, dict[str, object]] = {}
+        for change in changes:
+            pilot_id, kind, name, value = change.pilot_id, change.key.kind, change.key.name, change.value
+            pilot = read[pilot_id]
+            if kind == "field" and name in PILOT_FIELDS:
+                stored = int(bool(value)) if name == "high_impact" else ("" if value is None else str(value))
+                fields.setdefault(pilot_id, {})[name] = pilot.judged.row[name] = stored
+            else:
+                sql, values = self._apply(pilot_id, kind, name, value, pilot)
+                statements.setdefault(sql, []).append(values)
+            self._did(pilot_id, str(change.key))
+        for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
+            self.conn.executemany(sql, rows)
+        derived = refreshed(self.portfolio, {c.pilot_id: read[c.pilot_id].judged for c in changes})
+        updates: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+        for pilot_id in sorted({*fields, *derived}):
+            changed = fields.get(pilot_id, {})
+            columns = (*changed, *(REFRESHED if pilot_id in derived else ()))
+            values = (*changed.values(), *derived.get(pilot_id, ()), pilot_id)
+            updates.setdefault(columns, []).append(values)
+        for columns, rows in updates.items():
+            self.conn.executemany(f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?", rows)
 
     def _check_first(self, plan: MergePlan, ids: list[str]) -> None:
         """The seal's check of the groups this batch writes, a few statements per table instead of a
@@ -302,20 +323,20 @@ class _Batch:
             if item not in self.items:
                 raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}", next_step="")
         for tag in side.open_blockers:
-            if tag not in self.tags:
+            if tag not in self.categories:
                 raise BundleRefused(
                     f"{pilot_id}: unknown blocker tag {tag!r}", next_step="create the tag, then merge again"
                 )
 
     def _apply(
-        self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide
+        self, pilot_id: str, kind: str, name: str, value: object, pilot: CaioPilot
     ) -> tuple[str, tuple[object, ...]]:
-        """The statement that applies one change, and its values (the batch runs each statement once)."""
-        if kind == "field" and name in PILOT_FIELDS:
-            stored = int(bool(value)) if name == "high_impact" else ("" if value is None else str(value))
-            return f"UPDATE pilot SET {name} = ? WHERE id = ?", (stored, pilot_id)
-        elif kind == "coverage":
+        """The statement that applies one change of a coverage item or a blocker, and its values (the batch
+        runs each statement once); the pilot's judged inputs take the change too."""
+        judged = pilot.judged
+        if kind == "coverage":
             status, evidence, justification = value if isinstance(value, tuple) else NOT_ASSESSED
+            judged.statuses[name] = status
             return (
                 "INSERT INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, updated_by) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pilot_id, item_id) DO UPDATE SET status = excluded.status, "
@@ -324,17 +345,19 @@ class _Batch:
                 (pilot_id, name, status, evidence, justification, self.now, self.by),
             )
         elif value is None:  # a blocker the office resolved
+            judged.blockers[:] = [b for b in judged.blockers if b.tag != name]
             return (
                 "UPDATE blocker SET resolved_at = ?, resolved_by = ?, resolution = ? "
                 "WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (self.now, self.by, f"resolved by {self.by}", pilot_id, name),
             )
-        elif name in caio.open_blockers:  # open on both sides: the office rewrote its note
+        elif name in pilot.side.open_blockers:  # open on both sides: the office rewrote its note
             return (
                 "UPDATE blocker SET note = ? WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (str(value), pilot_id, name),
             )
         else:
+            judged.blockers.append(open_blocker(name, self.categories[name], self.now))
             return (
                 "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by) VALUES (?, ?, ?, ?, ?)",
                 (pilot_id, name, str(value), self.now, self.by),

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from caio_tui.domain.office_merge import PilotSide, side_json, side_of_json
+from caio_tui.store.derived_upkeep import DERIVED, Judged, open_blocker
 from caio_tui.store.insert_rows import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
@@ -42,6 +44,52 @@ def pilot_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, PilotR
             found[r[0]].blockers.append(BlockerRow(*r[1:]))
         for r in cursor.execute(f"{_MOVE} WHERE pilot_id IN ({marks}) ORDER BY pilot_id, id", chunk):
             found[r[0]].moves.append(MoveRow(*r[1:]))
+    return found
+
+
+@dataclass(frozen=True)
+class CaioPilot:
+    """One of the CAIO's pilots as a merge reads it: the side it compares, and what its derived columns are
+    judged from (which the merge's changes then update: derived_upkeep.refreshed)."""
+
+    side: PilotSide
+    judged: Judged
+
+
+_CAIO_PILOT = (
+    "SELECT id, name, office, owner, high_impact, description, stage, approval_stale, "
+    f"{', '.join(DERIVED)} FROM pilot"
+)
+
+
+def caio_pilots(conn: sqlite3.Connection, ids: Sequence[str], categories: Mapping[str, str]) -> dict[str, CaioPilot]:
+    """These pilots (those that exist) as a merge needs them, in three statements per few hundred: their
+    own row, coverage and open blockers (not their moves, nor resolved blockers). `categories`: each
+    blocker tag's category."""
+    found: dict[str, CaioPilot] = {}
+    names = ("id", "name", "office", "owner", "high_impact", "description", "stage", "approval_stale", *DERIVED)
+    for chunk in chunked(ids):
+        marks = ", ".join("?" * len(chunk))
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        rows = {r[0]: r for r in cursor.execute(f"{_CAIO_PILOT} WHERE id IN ({marks})", chunk)}
+        coverage: dict[str, dict[str, tuple[str, str, str]]] = {i: {} for i in rows}
+        judged = {i: Judged(dict(zip(names, r, strict=True)), {}, []) for i, r in rows.items()}
+        sql = f"SELECT pilot_id, item_id, status, evidence, justification FROM coverage WHERE pilot_id IN ({marks})"
+        for pilot_id, item, status, evidence, justification in cursor.execute(sql, chunk):
+            coverage[pilot_id][item] = (status, evidence, justification)
+            judged[pilot_id].statuses[item] = status
+        notes: dict[str, dict[str, str]] = {i: {} for i in rows}
+        sql = (
+            "SELECT pilot_id, tag, note, opened_at FROM blocker "
+            f"WHERE pilot_id IN ({marks}) AND resolved_at IS NULL ORDER BY pilot_id, id"
+        )
+        for pilot_id, tag, note, opened_at in cursor.execute(sql, chunk):
+            notes[pilot_id][tag] = note
+            judged[pilot_id].blockers.append(open_blocker(tag, categories[tag], opened_at))
+        for i, r in rows.items():
+            fields = {"name": r[1], "office": r[2], "owner": r[3], "high_impact": bool(r[4]), "description": r[5]}
+            found[i] = CaioPilot(PilotSide(fields, coverage[i], notes[i], r[6]), judged[i])
     return found
 
 
