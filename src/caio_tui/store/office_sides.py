@@ -57,8 +57,7 @@ class CaioPilot:
 
 
 _CAIO_PILOT = (
-    "SELECT id, name, office, owner, high_impact, description, stage, approval_stale, "
-    f"{', '.join(DERIVED)} FROM pilot"
+    f"SELECT id, name, office, owner, high_impact, description, stage, approval_stale, {', '.join(DERIVED)} FROM pilot"
 )
 
 
