@@ -5,12 +5,15 @@ gives."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from caio_tui.domain.coverage import CoverageStatus
 from caio_tui.domain.stages import Stage
 from caio_tui.io.offices import merge_file
-from caio_tui.store import Portfolio
+from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.derived_upkeep import rederive_all
 from caio_tui.store.seal import check_groups
 from caio_tui.store.writes import refresh
@@ -62,3 +65,41 @@ def test_a_merge_leaves_the_derived_columns_a_full_rederivation_gives(
     assert caio.get("DCS-013").top_blocker == "verbal-approval-only"
     assert merged == _rederived(caio)
     assert check_groups(caio.conn) == [] and caio.check_state().holds
+
+
+# A row changed outside caio-tui (another connection: no seal triggers) before the merge, in each table a
+# merge writes or checks for a pilot the bundle changes: the merge is refused naming it, nothing merged.
+OUTSIDE = {
+    "pilot": ("UPDATE pilot SET name = name || ' (typed in)' WHERE id = 'DCS-007'", "pilot DCS-007: changed"),
+    "coverage": (
+        "UPDATE coverage SET evidence = 'typed in' WHERE pilot_id = 'DCS-007' AND item_id = (SELECT min(item_id) "
+        "FROM coverage WHERE pilot_id = 'DCS-007' AND item_id != 'access.roles')",  # not the item merged
+        "coverage of pilot DCS-007: changed",
+    ),
+    "office_base": (
+        "UPDATE office_base SET state = replace(state, '\"poc\"', '\"pilot\"') WHERE pilot_id = 'DCS-005'",
+        "office base of pilot DCS-005: changed",
+    ),
+    "seal row": ("DELETE FROM state_seal WHERE tbl = 'pilot' AND grp = 'DCS-007'", "pilot DCS-007: added"),
+}
+
+
+@pytest.mark.parametrize("what", OUTSIDE)
+def test_a_row_changed_outside_caio_tui_before_a_merge_is_refused_with_nothing_merged(
+    sample_portfolio: Portfolio, tmp_path: Path, what: str
+) -> None:
+    caio = sample_portfolio
+    with office_portfolio(caio, GMO, tmp_path) as office:
+        office.set_coverage("DCS-007", "access.roles", CoverageStatus.MET, evidence="role matrix v2")
+        office.edit_pilot("DCS-007", owner="Dana Office")
+        office.edit_pilot("DCS-005", description="rewritten by the office")
+        file = bundle(office, tmp_path)
+    sql, named = OUTSIDE[what]
+    with sqlite3.connect(caio.session.path) as outside:
+        assert outside.execute(sql).rowcount == 1
+    head = caio.audit_head()
+    with pytest.raises(StoreError, match=f"{named} outside caio-tui") as refused:
+        merge_file(caio, file, source=file.name)
+    assert "\n" not in str(refused.value)
+    assert caio.audit_head() == head and caio.get("DCS-007").owner != "Dana Office"
+    assert caio.session.one("SELECT count(*) AS n FROM office_bundle")["n"] == 0
