@@ -146,13 +146,9 @@ def plan_merge(
 
 
 def side_json(side: PilotSide) -> dict[str, object]:
-    """A side as plain JSON values (office_base.state): the coverage triples as lists."""
-    return {
-        "fields": dict(side.fields),
-        "coverage": {item: list(triple) for item, triple in sorted(side.coverage.items())},
-        "open_blockers": dict(sorted(side.open_blockers.items())),
-        "stage": side.stage,
-    }
+    """A side as JSON values (office_base.state), encoded with sorted keys: the coverage triples become
+    lists. Its own mappings, not copies (a base is written for every pilot a merge carries)."""
+    return {"fields": side.fields, "coverage": side.coverage, "open_blockers": side.open_blockers, "stage": side.stage}
 
 
 def side_of_json(data: Mapping[str, object]) -> PilotSide:

@@ -109,8 +109,11 @@ def side_of(whole: PilotRows) -> PilotSide:
     )
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def side_text(side: PilotSide) -> str:
-    return json.dumps(side_json(side), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(side_json(side))
 
 
 def bases(conn: sqlite3.Connection, send_id: str, ids: Sequence[str]) -> dict[str, PilotSide]:
