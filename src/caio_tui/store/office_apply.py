@@ -39,7 +39,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.store.derived_upkeep import REFRESHED, open_blocker, refresh_pilots, refreshed
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused, ChainCheck
-from caio_tui.store.office_sides import CaioPilot, bases, caio_pilots, chunked, pilot_rows, put_bases, side_of
+from caio_tui.store.office_sides import CaioPilot, chunked, merge_read, pilot_rows, put_bases, side_of
 from caio_tui.store.offices import office_of_portfolio
 from caio_tui.store.portfolio import Portfolio
 
@@ -209,16 +209,17 @@ class _Batch:
         for pilot_id, side in office.items():
             self._known(pilot_id, side)
         ids = list(office)
-        read = caio_pilots(self.conn, ids, self.categories)
+        found = merge_read(self.conn, self.outcome.send_id, ids, self.categories)
+        read = found.caio
         caio = {i: pilot.side for i, pilot in read.items()}
-        plan = plan_merge(bases(self.conn, self.outcome.send_id, ids), caio, office)
+        plan = plan_merge(found.bases, caio, office)
         if plan.clashes:
             # Cannot happen with the send's id prefix (an office mints GMO-0001...): a bundle that does it
             # anyway is refused rather than folding two pilots into one.
             raise BundleRefused(
                 f"{plan.clashes[0]}: the office created a pilot under an id this portfolio already holds"
             )
-        self._check_first(plan, ids)
+        self._check_first(plan, ids, found.digests)
         by_id = {whole.pilot.id: whole for whole in chunk}
         requests = list(plan.requests)
         for pilot_id in plan.added:
@@ -278,10 +279,11 @@ class _Batch:
         for columns, rows in updates.items():
             self.conn.executemany(f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?", rows)
 
-    def _check_first(self, plan: MergePlan, ids: list[str]) -> None:
+    def _check_first(self, plan: MergePlan, ids: list[str], read: Mapping[str, Mapping[str, bytes]]) -> None:
         """The seal's check of the groups this batch writes, a few statements per table instead of a
         trigger call per group: the tables each change writes (a pilot's row for its derived columns),
-        every table of an added pilot, every carried pilot's base."""
+        every table of an added pilot, every carried pilot's base. `read`: the digests of the groups the
+        batch read whole (every one of `ids` in those tables), nothing written since."""
         keeper = self.portfolio.session.seal
         tables: dict[str, set[str]] = {"pilot": set(plan.added), "coverage": set(plan.added)}
         tables.update(blocker=set(plan.added), stage_move=set(plan.added))
@@ -290,8 +292,8 @@ class _Batch:
             if change.key.kind in ("coverage", "blocker"):
                 tables[change.key.kind].add(change.pilot_id)
         for table, groups in tables.items():
-            keeper.check_groups(table, sorted(groups))
-        keeper.check_groups("office_base", list(ids))
+            keeper.check_groups(table, sorted(groups), read.get(table))
+        keeper.check_groups("office_base", list(ids), read["office_base"])
 
     def _settle_waiting(
         self, new: Sequence[Conflict], caio: Mapping[str, PilotSide], office: Mapping[str, PilotSide]

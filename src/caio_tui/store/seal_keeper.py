@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -88,9 +88,11 @@ class SealKeeper:
             if spec.table in SLOT:
                 self.check_groups(spec.table, list(pilot_ids))
 
-    def check_groups(self, table: str, groups: Sequence[object]) -> None:
+    def check_groups(self, table: str, groups: Sequence[object], now: Mapping[str, bytes] | None = None) -> None:
         """Before a write that touches many groups of `table` (a merge's batch): the first touch of each,
-        checked in a few statements; the triggers then find them touched already."""
+        checked in a few statements; the triggers then find them touched already. `now`: the digests of
+        these groups as the caller read their rows in this transaction, since unchanged (seal.digests_and_rows),
+        instead of reading them again."""
         txn = self._txn
         if txn is None or txn.mode is not Mode.KEEP:
             return
@@ -98,7 +100,8 @@ class SealKeeper:
         if not fresh:
             return
         keys = list(fresh)
-        now = digests_of(self.conn, table, list(fresh.values()), self._text(table))
+        if now is None:
+            now = digests_of(self.conn, table, list(fresh.values()), self._text(table))
         stored = self._stored(txn, table, keys)
         for key in keys:
             if stored[key] != now.get(key):
