@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from caio_tui.domain.coverage import CoverageStatus
+from caio_tui.domain.office_merge import PilotSide
 from caio_tui.domain.stages import Stage
 from caio_tui.io.offices import merge_file
 from caio_tui.store import Portfolio, StoreError
 from caio_tui.store.derived_upkeep import rederive_all
+from caio_tui.store.office_sides import side_text
 from caio_tui.store.seal import check_groups
 from caio_tui.store.writes import refresh
 from helpers.office_files import bundle, office_portfolio
@@ -103,3 +105,19 @@ def test_a_row_changed_outside_caio_tui_before_a_merge_is_refused_with_nothing_m
     assert "\n" not in str(refused.value)
     assert caio.audit_head() == head and caio.get("DCS-007").owner != "Dana Office"
     assert caio.session.one("SELECT count(*) AS n FROM office_bundle")["n"] == 0
+
+
+def test_a_base_is_kept_as_the_text_it_always_was() -> None:
+    """side_text encodes the side's own mappings (triples as tuples): the text stays what earlier versions
+    wrote (keys sorted at every level, triples as lists, no spaces, non-ASCII as is)."""
+    side = PilotSide(
+        {"owner": "Zoë", "name": "N", "high_impact": False},
+        {"z.item": ("met", "memo", ""), "a.item": ("gap", "", "why")},
+        {"skills-gap": "no one", "budget": ""},
+        "poc",
+    )
+    assert side_text(side) == (
+        '{"coverage":{"a.item":["gap","","why"],"z.item":["met","memo",""]},'
+        '"fields":{"high_impact":false,"name":"N","owner":"Zoë"},'
+        '"open_blockers":{"budget":"","skills-gap":"no one"},"stage":"poc"}'
+    )
