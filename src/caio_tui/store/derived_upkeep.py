@@ -135,35 +135,44 @@ def refresh_pilots(portfolio: Portfolio, pilot_ids: list[str]) -> None:
                 chunk,
             )
         }
-        portfolio.conn.executemany(
-            f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in REFRESHED)} WHERE id = ?",
-            [(*new, pilot_id) for pilot_id, new in refreshed(portfolio, judged).items()],
-        )
+        update_pilots(portfolio, refreshed(portfolio, judged))
 
 
-def refreshed(portfolio: Portfolio, judged: Mapping[str, Judged]) -> dict[str, tuple[Any, ...]]:
-    """The new derived columns and approval_stale (REFRESHED's order) of those of these pilots whose values
-    change, as store.writes.refresh computes them. The last gate decisions are read only for pilots whose
-    approval is not stale already (a stale one stays stale)."""
+def update_pilots(portfolio: Portfolio, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write these columns of these pilots (pilot -> column -> value), one statement per set of columns.
+    Only the columns that change are set: SQLite rewrites an index entry for each indexed column set,
+    even to the value it had (readiness, territory, open_blockers and the flags are indexed)."""
+    rows: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for pilot_id, values in sorted(changes.items()):
+        rows.setdefault(tuple(values), []).append((*values.values(), pilot_id))
+    for columns, updates in rows.items():
+        portfolio.conn.executemany(f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?", updates)
+
+
+def refreshed(portfolio: Portfolio, judged: Mapping[str, Judged]) -> dict[str, dict[str, Any]]:
+    """The derived columns and approval_stale that change, with their new values, of those of these pilots
+    that have any, as store.writes.refresh computes them. The last gate decisions are read only for pilots
+    whose approval is not stale already (a stale one stays stale)."""
     derivation = portfolio.derivation()
     fresh = [pilot_id for pilot_id, j in judged.items() if not j.row["approval_stale"]]
     decided: dict[str, Any] = {}
     for start in range(0, len(fresh), _CHUNK):
         chunk = fresh[start : start + _CHUNK]
         decided.update(_decided_states(portfolio, chunk, ", ".join("?" * len(chunk))))
-    found: dict[str, tuple[Any, ...]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for pilot_id, j in judged.items():
         new = _refreshed(derivation, j.row, j.statuses, j.blockers, decided.get(pilot_id))
-        if new is not None:
-            found[pilot_id] = new
+        changed = {column: value for column, value in zip(REFRESHED, new, strict=True) if value != j.row[column]}
+        if changed:
+            found[pilot_id] = changed
     return found
 
 
 def _refreshed(
     derivation: Any, row: Mapping[str, Any], statuses: dict[str, str], blockers: list[models.OpenBlocker], decided: Any
-) -> tuple[Any, ...] | None:
-    """The pilot's new derived columns and approval_stale, as store.writes.refresh computes them (None when
-    they are what the row holds)."""
+) -> tuple[Any, ...]:
+    """The pilot's derived columns and approval_stale (REFRESHED's order), as store.writes.refresh computes
+    them."""
     fields = {name: row[name] for name in _FIELDS}
     d = derivation.columns(statuses, bool(row["high_impact"]), blockers, stage=row["stage"], fields=fields)
     stale = bool(row["approval_stale"])
@@ -176,8 +185,7 @@ def _refreshed(
         )
         stale = models.approval_stale(stale, decided, now)
     new: tuple[Any, ...] = (d.readiness, d.not_assessed, d.territory.value, d.open_blockers, d.top_blocker)
-    new = (*new, int(d.below_gate), int(d.ready), int(stale))
-    return None if new == tuple(row[name] for name in REFRESHED) else new
+    return (*new, int(d.below_gate), int(d.ready), int(stale))
 
 
 def _decided_states(portfolio: Portfolio, chunk: list[str], marks: str) -> dict[str, Any]:

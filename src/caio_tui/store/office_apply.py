@@ -36,7 +36,7 @@ from caio_tui.domain.office_merge import (
 )
 from caio_tui.domain.office_values import office_named
 from caio_tui.domain.stages import Stage
-from caio_tui.store.derived_upkeep import REFRESHED, open_blocker, refresh_pilots, refreshed
+from caio_tui.store.derived_upkeep import open_blocker, refresh_pilots, refreshed, update_pilots
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused, ChainCheck
 from caio_tui.store.office_sides import CaioPilot, chunked, merge_read, pilot_rows, put_bases, side_of
@@ -270,14 +270,7 @@ class _Batch:
         for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
             self.conn.executemany(sql, rows)
         derived = refreshed(self.portfolio, {c.pilot_id: read[c.pilot_id].judged for c in changes})
-        updates: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
-        for pilot_id in sorted({*fields, *derived}):
-            changed = fields.get(pilot_id, {})
-            columns = (*changed, *(REFRESHED if pilot_id in derived else ()))
-            values = (*changed.values(), *derived.get(pilot_id, ()), pilot_id)
-            updates.setdefault(columns, []).append(values)
-        for columns, rows in updates.items():
-            self.conn.executemany(f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?", rows)
+        update_pilots(self.portfolio, {i: {**fields.get(i, {}), **derived.get(i, {})} for i in {*fields, *derived}})
 
     def _check_first(self, plan: MergePlan, ids: list[str], read: Mapping[str, Mapping[str, bytes]]) -> None:
         """The seal's check of the groups this batch writes, a few statements per table instead of a
