@@ -110,7 +110,8 @@ def caio_pilots(
         )
         for pilot_id, tag, note, opened_at in cursor.execute(sql, chunk):
             notes[pilot_id][tag] = note
-            judged[pilot_id].blockers.append(open_blocker(tag, categories[tag], opened_at))
+            if tag in categories:  # as derived_upkeep's join with blocker_tag (a foreign key: always, unless typed in)
+                judged[pilot_id].blockers.append(open_blocker(tag, categories[tag], opened_at))
         for i, r in rows.items():
             fields = {"name": r[1], "office": r[2], "owner": r[3], "high_impact": bool(r[4]), "description": r[5]}
             found[i] = CaioPilot(PilotSide(fields, coverage[i], notes[i], r[6]), judged[i])
