@@ -3,9 +3,11 @@ undo), every pilot may stand above or below its gate; after the upgrade to schem
 for the first time (below_gate -1) and a pilot with nothing assessed becomes "unassessed"; after the
 upgrade to schema 12, every pilot is judged ready or not for its next stage (ready -1).
 
-One pilot's columns are kept by store.writes.refresh and a bulk load's by store.bulk; this walks every pilot
-a few hundred at a time through the same domain.derived.Derivation and writes only the rows that change
-(each such row is sealed again by the write's transaction, store/seal.py).
+A bulk load's columns are kept by store.bulk; rederive_all walks every pilot a few hundred at a time
+through the same domain.derived.Derivation and writes only the rows that change (each such row is sealed
+again by the write's transaction, store/seal.py). `refreshed` computes the columns and approval_stale of
+some pilots from their inputs (`Judged`): read from the rows by refresh_pilots (store.writes.refresh of one
+pilot after a write), or taken from what a merge read with its changes applied (store/office_apply.py).
 """
 
 from __future__ import annotations
@@ -120,8 +122,9 @@ class Judged:
 
 
 def refresh_pilots(portfolio: Portfolio, pilot_ids: list[str]) -> None:
-    """store.writes.refresh of many pilots inside the caller's transaction (a merge's added pilots), a few
-    statements per few hundred pilots; like it, approval_stale too. Only the rows that change are written."""
+    """Recompute these pilots' derived columns and approval_stale from their rows, inside the caller's
+    transaction (store.writes.refresh: one pilot after a write; a merge's added pilots), a few statements
+    per few hundred pilots. Only the columns that change are written."""
     session = portfolio.session
     for start in range(0, len(pilot_ids), _CHUNK):
         chunk = pilot_ids[start : start + _CHUNK]
