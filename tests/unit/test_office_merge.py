@@ -116,3 +116,24 @@ def test_an_office_is_named_once_in_a_sentence() -> None:
     assert office_named("Grants Management Office") == "the Grants Management Office"
     assert office_named("Benefits") == "office Benefits"
     assert office_named("Officers' Club") == "office Officers' Club"  # only the word itself says it
+
+
+def test_a_side_read_from_json_takes_odd_coverage_values_as_before() -> None:
+    """The fast path (a list of three strings) and the general one give the same triples."""
+    side = side_of_json(
+        {
+            "coverage": {"a": ["met", "memo", ""], "b": ["partial"], "c": ["", "x", "y"], "d": [1, 2, 3], "e": "gap"},
+            "fields": {"name": "N"},
+            "open_blockers": {"t": 5},
+            "stage": "poc",
+        }
+    )
+    assert side.coverage == {
+        "a": ("met", "memo", ""),
+        "b": ("partial", "", ""),
+        "c": ("not_assessed", "x", "y"),
+        "d": ("1", "2", "3"),
+        "e": ("not_assessed", "", ""),
+    }
+    assert (side.fields, side.open_blockers, side.stage) == ({"name": "N"}, {"t": "5"}, "poc")
+    assert side_of_json({"coverage": [], "fields": None}) == PilotSide({}, {}, {}, "")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeGuard
 
 FieldKind = Literal["field", "coverage", "blocker"]
 PILOT_FIELDS = ("name", "office", "owner", "high_impact", "description")
@@ -146,13 +146,9 @@ def plan_merge(
 
 
 def side_json(side: PilotSide) -> dict[str, object]:
-    """A side as plain JSON values (office_base.state): the coverage triples as lists."""
-    return {
-        "fields": dict(side.fields),
-        "coverage": {item: list(triple) for item, triple in sorted(side.coverage.items())},
-        "open_blockers": dict(sorted(side.open_blockers.items())),
-        "stage": side.stage,
-    }
+    """A side as JSON values (office_base.state), encoded with sorted keys: the coverage triples become
+    lists. Its own mappings, not copies (a base is written for every pilot a merge carries)."""
+    return {"fields": side.fields, "coverage": side.coverage, "open_blockers": side.open_blockers, "stage": side.stage}
 
 
 def side_of_json(data: Mapping[str, object]) -> PilotSide:
@@ -161,14 +157,24 @@ def side_of_json(data: Mapping[str, object]) -> PilotSide:
     coverage = data.get("coverage")
     blockers = data.get("open_blockers")
     return PilotSide(
-        fields=dict(fields) if isinstance(fields, Mapping) else {},
-        coverage={str(k): _triple(v) for k, v in coverage.items()} if isinstance(coverage, Mapping) else {},
-        open_blockers={str(k): str(v) for k, v in blockers.items()} if isinstance(blockers, Mapping) else {},
+        fields=dict(fields) if _mapping(fields) else {},
+        coverage={str(k): _triple(v) for k, v in coverage.items()} if _mapping(coverage) else {},
+        open_blockers={str(k): str(v) for k, v in blockers.items()} if _mapping(blockers) else {},
         stage=str(data.get("stage", "")),
     )
 
 
+def _mapping(value: object) -> TypeGuard[Mapping[str, object]]:
+    # dict first: JSON's mappings are dicts, and the check against the Mapping ABC is slow (a base is read
+    # for every pilot a merge carries)
+    return isinstance(value, (dict, Mapping))
+
+
 def _triple(value: object) -> tuple[str, str, str]:
+    if type(value) is list and len(value) == 3:  # as side_json writes it: taken as it is
+        status, evidence, justification = value
+        if status and type(status) is str and type(evidence) is str and type(justification) is str:
+            return status, evidence, justification
     parts = [str(v) for v in value] if isinstance(value, list | tuple) else []
     parts += [""] * (3 - len(parts))
     return parts[0] or NOT_ASSESSED[0], parts[1], parts[2]

@@ -3,14 +3,18 @@ undo), every pilot may stand above or below its gate; after the upgrade to schem
 for the first time (below_gate -1) and a pilot with nothing assessed becomes "unassessed"; after the
 upgrade to schema 12, every pilot is judged ready or not for its next stage (ready -1).
 
-One pilot's columns are kept by store.writes.refresh and a bulk load's by store.bulk; this walks every pilot
-a few hundred at a time through the same domain.derived.Derivation and writes only the rows that change
-(each such row is sealed again by the write's transaction, store/seal.py).
+A bulk load's columns are kept by store.bulk; rederive_all walks every pilot a few hundred at a time
+through the same domain.derived.Derivation and writes only the rows that change (each such row is sealed
+again by the write's transaction, store/seal.py). `refreshed` computes the columns and approval_stale of
+some pilots from their inputs (`Judged`): read from the rows by refresh_pilots (store.writes.refresh of one
+pilot after a write), or taken from what a merge read with its changes applied (store/office_apply.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.territory import BlockerCategory
@@ -25,7 +29,7 @@ else:
     models = LazyModule("caio_tui.store.models")  # pydantic: not before the first screen needs it
 
 _CHUNK = 500  # pilot ids per statement (SQLite allows 32,766 parameters)
-_DERIVED = ("readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate", "ready")
+DERIVED = ("readiness", "not_assessed", "territory", "open_blockers", "top_blocker", "below_gate", "ready")
 _FIELDS = ("name", "office", "owner", "description")
 
 
@@ -43,7 +47,7 @@ def rederive_all(portfolio: Portfolio) -> int:
         statuses, blockers = _judged_by(session, chunk, marks)
         updates: list[tuple[Any, ...]] = []
         for row in session.read(
-            f"SELECT id, stage, high_impact, {', '.join(_FIELDS)}, {', '.join(_DERIVED)} FROM pilot "
+            f"SELECT id, stage, high_impact, {', '.join(_FIELDS)}, {', '.join(DERIVED)} FROM pilot "
             f"WHERE id IN ({marks})",
             chunk,
         ):
@@ -63,10 +67,10 @@ def rederive_all(portfolio: Portfolio) -> int:
                 int(d.below_gate),
                 int(d.ready),
             )
-            if new != tuple(row[name] for name in _DERIVED):
+            if new != tuple(row[name] for name in DERIVED):
                 updates.append((*new, row["id"]))
         portfolio.conn.executemany(
-            f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in _DERIVED)} WHERE id = ?",
+            f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in DERIVED)} WHERE id = ?",
             updates,
         )
         changed += len(updates)
@@ -104,50 +108,87 @@ def _unjudged(portfolio: Portfolio) -> bool:
     )
 
 
+REFRESHED = (*DERIVED, "approval_stale")  # what refresh_pilots writes, in the order `refreshed` gives it
+
+
+@dataclass
+class Judged:
+    """What one pilot's derived columns are judged from (store.writes.refresh's inputs), and what its row
+    holds now: `row` has stage, high_impact, approval_stale, the gated fields and the derived columns."""
+
+    row: dict[str, Any]
+    statuses: dict[str, str]  # item -> status
+    blockers: list[models.OpenBlocker]  # the open ones
+
+
 def refresh_pilots(portfolio: Portfolio, pilot_ids: list[str]) -> None:
-    """store.writes.refresh of many pilots inside the caller's transaction (a merge's batch), a few
-    statements per few hundred pilots; like it, approval_stale too. Only the rows that change are written."""
+    """Recompute these pilots' derived columns and approval_stale from their rows, inside the caller's
+    transaction (store.writes.refresh: one pilot after a write; a merge's added pilots), a few statements
+    per few hundred pilots. Only the columns that change are written."""
     session = portfolio.session
-    derivation = portfolio.derivation()
     for start in range(0, len(pilot_ids), _CHUNK):
         chunk = pilot_ids[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
         statuses, blockers = _judged_by(session, chunk, marks)
-        decided = _decided_states(portfolio, chunk, marks)
-        updates: list[tuple[Any, ...]] = []
-        for row in session.read(
-            f"SELECT id, stage, high_impact, approval_stale, {', '.join(_FIELDS)}, {', '.join(_DERIVED)} FROM pilot "
-            f"WHERE id IN ({marks})",
-            chunk,
-        ):
-            updates.extend(
-                _refreshed(derivation, row, statuses[row["id"]], blockers[row["id"]], decided.get(row["id"]))
+        judged = {
+            row["id"]: Judged(dict(row), statuses[row["id"]], blockers[row["id"]])
+            for row in session.read(
+                f"SELECT id, stage, high_impact, approval_stale, {', '.join(_FIELDS)}, {', '.join(DERIVED)} "
+                f"FROM pilot WHERE id IN ({marks})",
+                chunk,
             )
-        portfolio.conn.executemany(
-            f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in _DERIVED)}, approval_stale = ? WHERE id = ?",
-            updates,
-        )
+        }
+        update_pilots(portfolio, refreshed(portfolio, judged))
+
+
+def update_pilots(portfolio: Portfolio, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write these columns of these pilots (pilot -> column -> value), one statement per set of columns.
+    Only the columns that change are set: SQLite rewrites an index entry for each indexed column set,
+    even to the value it had (readiness, territory, open_blockers and the flags are indexed)."""
+    rows: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for pilot_id, values in sorted(changes.items()):
+        rows.setdefault(tuple(values), []).append((*values.values(), pilot_id))
+    for columns, updates in rows.items():
+        portfolio.conn.executemany(f"UPDATE pilot SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?", updates)
+
+
+def refreshed(portfolio: Portfolio, judged: Mapping[str, Judged]) -> dict[str, dict[str, Any]]:
+    """The derived columns and approval_stale that change, with their new values, of those of these pilots
+    that have any, as store.writes.refresh computes them. The last gate decisions are read only for pilots
+    whose approval is not stale already (a stale one stays stale)."""
+    derivation = portfolio.derivation()
+    fresh = [pilot_id for pilot_id, j in judged.items() if not j.row["approval_stale"]]
+    decided: dict[str, Any] = {}
+    for start in range(0, len(fresh), _CHUNK):
+        chunk = fresh[start : start + _CHUNK]
+        decided.update(_decided_states(portfolio, chunk, ", ".join("?" * len(chunk))))
+    found: dict[str, dict[str, Any]] = {}
+    for pilot_id, j in judged.items():
+        new = _refreshed(derivation, j.row, j.statuses, j.blockers, decided.get(pilot_id))
+        changed = {column: value for column, value in zip(REFRESHED, new, strict=True) if value != j.row[column]}
+        if changed:
+            found[pilot_id] = changed
+    return found
 
 
 def _refreshed(
-    derivation: Any, row: Any, statuses: dict[str, str], blockers: list[models.OpenBlocker], decided: Any
-) -> list[tuple[Any, ...]]:
-    """The pilot's new derived columns and approval_stale, as store.writes.refresh computes them ([] when
-    they are what the row holds)."""
+    derivation: Any, row: Mapping[str, Any], statuses: dict[str, str], blockers: list[models.OpenBlocker], decided: Any
+) -> tuple[Any, ...]:
+    """The pilot's derived columns and approval_stale (REFRESHED's order), as store.writes.refresh computes
+    them."""
     fields = {name: row[name] for name in _FIELDS}
     d = derivation.columns(statuses, bool(row["high_impact"]), blockers, stage=row["stage"], fields=fields)
-    now = models.staleness.GateState(
-        statuses={item: models.CoverageStatus(status) for item, status in statuses.items()},
-        open_blockers=tuple((b.tag, b.category) for b in blockers),
-        fields=fields,
-        high_impact=bool(row["high_impact"]),
-    )
-    stale = int(models.approval_stale(bool(row["approval_stale"]), decided, now))
+    stale = bool(row["approval_stale"])
+    if not stale and decided is not None:  # approval_stale(stale, None, now) is `stale`: no GateState to build
+        now = models.staleness.GateState(
+            statuses={item: models.CoverageStatus(status) for item, status in statuses.items()},
+            open_blockers=tuple((b.tag, b.category) for b in blockers),
+            fields=fields,
+            high_impact=bool(row["high_impact"]),
+        )
+        stale = models.approval_stale(stale, decided, now)
     new: tuple[Any, ...] = (d.readiness, d.not_assessed, d.territory.value, d.open_blockers, d.top_blocker)
-    new = (*new, int(d.below_gate), int(d.ready), stale)
-    if new == (*(row[name] for name in _DERIVED), row["approval_stale"]):
-        return []
-    return [(*new, row["id"])]
+    return (*new, int(d.below_gate), int(d.ready), int(stale))
 
 
 def _decided_states(portfolio: Portfolio, chunk: list[str], marks: str) -> dict[str, Any]:
@@ -178,5 +219,10 @@ def _judged_by(
         f"WHERE b.pilot_id IN ({marks}) AND b.resolved_at IS NULL",
         chunk,
     ):
-        blockers[r["pilot_id"]].append(models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]))
+        blockers[r["pilot_id"]].append(open_blocker(r["tag"], r["category"], r["opened_at"]))
     return statuses, blockers
+
+
+def open_blocker(tag: str, category: str, opened_at: str) -> models.OpenBlocker:
+    """An open blocker as the derived columns are judged from it."""
+    return models.OpenBlocker(tag, BlockerCategory(category), opened_at)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from caio_tui.domain.office_merge import (
     NOT_ASSESSED,
     PILOT_FIELDS,
+    Change,
     Conflict,
     FieldKey,
     FieldKind,
@@ -35,10 +36,10 @@ from caio_tui.domain.office_merge import (
 )
 from caio_tui.domain.office_values import office_named
 from caio_tui.domain.stages import Stage
-from caio_tui.store.derived_upkeep import refresh_pilots
+from caio_tui.store.derived_upkeep import open_blocker, refresh_pilots, refreshed, update_pilots
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused, ChainCheck
-from caio_tui.store.office_sides import bases, chunked, pilot_rows, put_bases, side_of
+from caio_tui.store.office_sides import CaioPilot, chunked, merge_read, pilot_rows, put_bases, side_of
 from caio_tui.store.offices import office_of_portfolio
 from caio_tui.store.portfolio import Portfolio
 
@@ -201,22 +202,24 @@ class _Batch:
         self.by = f"office {outcome.office}"
         self.now = portfolio.timestamp()
         self.items = {str(r[0]) for r in self.conn.execute("SELECT id FROM item")}
-        self.tags = {str(r[0]) for r in self.conn.execute("SELECT tag FROM blocker_tag")}
+        self.categories = {str(r[0]): str(r[1]) for r in self.conn.execute("SELECT tag, category FROM blocker_tag")}
 
     def merge(self, chunk: Sequence[PilotRows]) -> None:
         office = {whole.pilot.id: side_of(whole) for whole in chunk}
         for pilot_id, side in office.items():
             self._known(pilot_id, side)
         ids = list(office)
-        caio = {i: side_of(r) for i, r in pilot_rows(self.conn, ids).items()}
-        plan = plan_merge(bases(self.conn, self.outcome.send_id, ids), caio, office)
+        found = merge_read(self.conn, self.outcome.send_id, ids, self.categories)
+        read = found.caio
+        caio = {i: pilot.side for i, pilot in read.items()}
+        plan = plan_merge(found.bases, caio, office)
         if plan.clashes:
             # Cannot happen with the send's id prefix (an office mints GMO-0001...): a bundle that does it
             # anyway is refused rather than folding two pilots into one.
             raise BundleRefused(
                 f"{plan.clashes[0]}: the office created a pilot under an id this portfolio already holds"
             )
-        self._check_first(plan, ids)
+        self._check_first(plan, ids, found.digests)
         by_id = {whole.pilot.id: whole for whole in chunk}
         requests = list(plan.requests)
         for pilot_id in plan.added:
@@ -228,17 +231,7 @@ class _Batch:
             if office[pilot_id].stage != caio[pilot_id].stage:
                 requests.append(StageRequest(pilot_id, caio[pilot_id].stage, office[pilot_id].stage))
         self._settle_waiting(plan.conflicts, caio, office)
-        touched = set(plan.added)
-        statements: dict[str, list[tuple[object, ...]]] = {}
-        for change in plan.changes:
-            sql, values = self._apply(
-                change.pilot_id, change.key.kind, change.key.name, change.value, caio[change.pilot_id]
-            )
-            statements.setdefault(sql, []).append(values)
-            self._did(change.pilot_id, str(change.key))
-            touched.add(change.pilot_id)
-        for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
-            self.conn.executemany(sql, rows)
+        self._apply_all(plan.changes, read)
         self.conn.executemany(
             "INSERT INTO office_conflict (pilot_id, bundle_head, kind, name, base, caio, office) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -251,16 +244,39 @@ class _Batch:
             self._did(c.pilot_id, f"conflict {c.key}")
         self._request(requests, by_id)
         put_bases(self.conn, self.outcome.send_id, {i: s for i, s in office.items() if i not in plan.gone})
-        refresh_pilots(self.portfolio, sorted(touched))
+        refresh_pilots(self.portfolio, list(plan.added))
         self.outcome.changes += len(plan.changes)
         self.outcome.conflicts += len(plan.conflicts)
         self.outcome.added += len(plan.added)
         self.outcome.gone += plan.gone
 
-    def _check_first(self, plan: MergePlan, ids: list[str]) -> None:
+    def _apply_all(self, changes: Sequence[Change], read: Mapping[str, CaioPilot]) -> None:
+        """Apply the changes: coverage and blockers a statement each (run once per kind of statement), each
+        changed pilot's row ONE UPDATE, of its changed fields and of the derived columns and approval_stale
+        the changes give it (derived_upkeep.refreshed, from the rows as read with the changes applied in
+        memory, so the pilot's row, coverage and blockers are not read again)."""
+        statements: dict[str, list[tuple[object, ...]]] = {}
+        fields: dict[str, dict[str, object]] = {}
+        for change in changes:
+            pilot_id, kind, name, value = change.pilot_id, change.key.kind, change.key.name, change.value
+            pilot = read[pilot_id]
+            if kind == "field" and name in PILOT_FIELDS:
+                stored = int(bool(value)) if name == "high_impact" else ("" if value is None else str(value))
+                fields.setdefault(pilot_id, {})[name] = pilot.judged.row[name] = stored
+            else:
+                sql, values = self._apply(pilot_id, kind, name, value, pilot)
+                statements.setdefault(sql, []).append(values)
+            self._did(pilot_id, str(change.key))
+        for sql, rows in statements.items():  # one (pilot, field) each: their order does not matter
+            self.conn.executemany(sql, rows)
+        derived = refreshed(self.portfolio, {c.pilot_id: read[c.pilot_id].judged for c in changes})
+        update_pilots(self.portfolio, {i: {**fields.get(i, {}), **derived.get(i, {})} for i in {*fields, *derived}})
+
+    def _check_first(self, plan: MergePlan, ids: list[str], read: Mapping[str, Mapping[str, bytes]]) -> None:
         """The seal's check of the groups this batch writes, a few statements per table instead of a
         trigger call per group: the tables each change writes (a pilot's row for its derived columns),
-        every table of an added pilot, every carried pilot's base."""
+        every table of an added pilot, every carried pilot's base. `read`: the digests of the groups the
+        batch read whole (every one of `ids` in those tables), nothing written since."""
         keeper = self.portfolio.session.seal
         tables: dict[str, set[str]] = {"pilot": set(plan.added), "coverage": set(plan.added)}
         tables.update(blocker=set(plan.added), stage_move=set(plan.added))
@@ -269,8 +285,8 @@ class _Batch:
             if change.key.kind in ("coverage", "blocker"):
                 tables[change.key.kind].add(change.pilot_id)
         for table, groups in tables.items():
-            keeper.check_groups(table, sorted(groups))
-        keeper.check_groups("office_base", list(ids))
+            keeper.check_groups(table, sorted(groups), read.get(table))
+        keeper.check_groups("office_base", list(ids), read["office_base"])
 
     def _settle_waiting(
         self, new: Sequence[Conflict], caio: Mapping[str, PilotSide], office: Mapping[str, PilotSide]
@@ -302,20 +318,20 @@ class _Batch:
             if item not in self.items:
                 raise BundleRefused(f"{pilot_id}: unknown requirement item {item!r}", next_step="")
         for tag in side.open_blockers:
-            if tag not in self.tags:
+            if tag not in self.categories:
                 raise BundleRefused(
                     f"{pilot_id}: unknown blocker tag {tag!r}", next_step="create the tag, then merge again"
                 )
 
     def _apply(
-        self, pilot_id: str, kind: str, name: str, value: object, caio: PilotSide
+        self, pilot_id: str, kind: str, name: str, value: object, pilot: CaioPilot
     ) -> tuple[str, tuple[object, ...]]:
-        """The statement that applies one change, and its values (the batch runs each statement once)."""
-        if kind == "field" and name in PILOT_FIELDS:
-            stored = int(bool(value)) if name == "high_impact" else ("" if value is None else str(value))
-            return f"UPDATE pilot SET {name} = ? WHERE id = ?", (stored, pilot_id)
-        elif kind == "coverage":
+        """The statement that applies one change of a coverage item or a blocker, and its values (the batch
+        runs each statement once); the pilot's judged inputs take the change too."""
+        judged = pilot.judged
+        if kind == "coverage":
             status, evidence, justification = value if isinstance(value, tuple) else NOT_ASSESSED
+            judged.statuses[name] = status
             return (
                 "INSERT INTO coverage (pilot_id, item_id, status, evidence, justification, updated_at, updated_by) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pilot_id, item_id) DO UPDATE SET status = excluded.status, "
@@ -324,17 +340,19 @@ class _Batch:
                 (pilot_id, name, status, evidence, justification, self.now, self.by),
             )
         elif value is None:  # a blocker the office resolved
+            judged.blockers[:] = [b for b in judged.blockers if b.tag != name]
             return (
                 "UPDATE blocker SET resolved_at = ?, resolved_by = ?, resolution = ? "
                 "WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (self.now, self.by, f"resolved by {self.by}", pilot_id, name),
             )
-        elif name in caio.open_blockers:  # open on both sides: the office rewrote its note
+        elif name in pilot.side.open_blockers:  # open on both sides: the office rewrote its note
             return (
                 "UPDATE blocker SET note = ? WHERE pilot_id = ? AND tag = ? AND resolved_at IS NULL",
                 (str(value), pilot_id, name),
             )
         else:
+            judged.blockers.append(open_blocker(name, self.categories[name], self.now))
             return (
                 "INSERT INTO blocker (pilot_id, tag, note, opened_at, opened_by) VALUES (?, ?, ?, ?, ?)",
                 (pilot_id, name, str(value), self.now, self.by),

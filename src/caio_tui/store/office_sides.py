@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from caio_tui.domain.office_merge import PilotSide, side_json, side_of_json
+from caio_tui.store.derived_upkeep import DERIVED, Judged, open_blocker
 from caio_tui.store.insert_rows import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
+from caio_tui.store.seal import digests_and_rows
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 
@@ -45,6 +48,76 @@ def pilot_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, PilotR
     return found
 
 
+@dataclass(frozen=True)
+class CaioPilot:
+    """One of the CAIO's pilots as a merge reads it: the side it compares, and what its derived columns are
+    judged from (which the merge's changes then update: derived_upkeep.refreshed)."""
+
+    side: PilotSide
+    judged: Judged
+
+
+_CAIO_PILOT = ("id", "name", "office", "owner", "high_impact", "description", "stage", "approval_stale", *DERIVED)
+
+
+@dataclass
+class MergeRead:
+    """What a merge's batch reads: the CAIO's pilots, the send's bases, and the seal's digests of the
+    groups read whole (a pilot's own row, its office bases), for the check before writing them
+    (SealKeeper.check_groups' `now`) without reading them again."""
+
+    caio: dict[str, CaioPilot]
+    bases: dict[str, PilotSide]
+    digests: dict[str, dict[str, bytes]]  # table -> group -> digest (absent: no row)
+
+
+def merge_read(conn: sqlite3.Connection, send_id: str, ids: Sequence[str], categories: Mapping[str, str]) -> MergeRead:
+    """These pilots as a merge needs them (`caio_pilots`) and their bases for the send."""
+    pilots, digests = caio_pilots(conn, ids, categories)
+    found: dict[str, PilotSide] = {}
+    base_digests, rows = digests_and_rows(conn, "office_base", list(ids), ("pilot_id", "send_id", "state"))
+    for pilot_id, send, state in rows:  # a pilot's bases of every send are one group
+        if send == send_id:
+            found[str(pilot_id)] = side_of_json(json.loads(state))
+    return MergeRead(pilots, found, {"pilot": digests, "office_base": base_digests})
+
+
+def caio_pilots(
+    conn: sqlite3.Connection, ids: Sequence[str], categories: Mapping[str, str]
+) -> tuple[dict[str, CaioPilot], dict[str, bytes]]:
+    """These pilots (those that exist) as a merge needs them, in three statements per few hundred: their
+    own row (read with its seal digest, returned too), coverage and open blockers (not their moves, nor
+    resolved blockers). `categories`: each blocker tag's category."""
+    found: dict[str, CaioPilot] = {}
+    digests: dict[str, bytes] = {}
+    for chunk in chunked(ids):
+        marks = ", ".join("?" * len(chunk))
+        sealed, read = digests_and_rows(conn, "pilot", list(chunk), _CAIO_PILOT)
+        digests.update(sealed)
+        rows = {r[0]: r for r in read}
+        coverage: dict[str, dict[str, tuple[str, str, str]]] = {i: {} for i in rows}
+        judged = {i: Judged(dict(zip(_CAIO_PILOT, r, strict=True)), {}, []) for i, r in rows.items()}
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        sql = f"SELECT pilot_id, item_id, status, evidence, justification FROM coverage WHERE pilot_id IN ({marks})"
+        for pilot_id, item, status, evidence, justification in cursor.execute(sql, chunk):
+            coverage[pilot_id][item] = (status, evidence, justification)
+            judged[pilot_id].statuses[item] = status
+        notes: dict[str, dict[str, str]] = {i: {} for i in rows}
+        sql = (
+            "SELECT pilot_id, tag, note, opened_at FROM blocker "
+            f"WHERE pilot_id IN ({marks}) AND resolved_at IS NULL ORDER BY pilot_id, id"
+        )
+        for pilot_id, tag, note, opened_at in cursor.execute(sql, chunk):
+            notes[pilot_id][tag] = note
+            if tag in categories:  # as derived_upkeep's join with blocker_tag (a foreign key: always, unless typed in)
+                judged[pilot_id].blockers.append(open_blocker(tag, categories[tag], opened_at))
+        for i, r in rows.items():
+            fields = {"name": r[1], "office": r[2], "owner": r[3], "high_impact": bool(r[4]), "description": r[5]}
+            found[i] = CaioPilot(PilotSide(fields, coverage[i], notes[i], r[6]), judged[i])
+    return found, digests
+
+
 def side_of(whole: PilotRows) -> PilotSide:
     """What a merge compares of one pilot: its own fields, coverage triples, open blockers' notes, stage."""
     p = whole.pilot
@@ -62,8 +135,11 @@ def side_of(whole: PilotRows) -> PilotSide:
     )
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def side_text(side: PilotSide) -> str:
-    return json.dumps(side_json(side), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(side_json(side))
 
 
 def bases(conn: sqlite3.Connection, send_id: str, ids: Sequence[str]) -> dict[str, PilotSide]:

@@ -31,8 +31,9 @@ pilots from the values it inserts (bulk_seal.py) and the small tables at its end
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from caio_tui.store.errors import StoreError
 from caio_tui.store.seal_digest import (
@@ -121,21 +122,35 @@ def digests_of(
     conn: sqlite3.Connection, table: str, groups: list[object], text: Text | None = None
 ) -> dict[str, bytes]:
     """The digests of many groups, a few hundred per statement; a group with no row is absent."""
+    return digests_and_rows(conn, table, groups, (), text)[0]
+
+
+def digests_and_rows(
+    conn: sqlite3.Connection, table: str, groups: Sequence[object], columns: Sequence[str], text: Text | None = None
+) -> tuple[dict[str, bytes], list[tuple[Any, ...]]]:
+    """digests_of, and `columns` of every row of these groups (in the groups' order) from the same
+    statements: for a write that reads the rows it checks (SealKeeper.check_groups' `now`)."""
     spec = BY_TABLE[table]
     known = text if text is not None else row_text(conn, table)
     plain = known if isinstance(known, PlainText) else None
     text = plain.text if plain else str(known)
+    wanted = "".join(f", {c}" for c in columns)
     found: dict[str, bytes] = {}
+    rows: list[tuple[Any, ...]] = []
+    cursor = conn.cursor()
+    cursor.row_factory = None
     for start in range(0, len(groups), _BATCH):
         chunk = groups[start : start + _BATCH]
         marks = ", ".join("?" * len(chunk))
-        sql = f"SELECT {spec.group}, {text}, {plain.nulls if plain else 0} FROM {table} "
+        sql = f"SELECT {spec.group}, {text}, {plain.nulls if plain else 0}{wanted} FROM {table} "
         sql += f"WHERE {spec.group} IN ({marks}) ORDER BY {spec.order}"
         parts: dict[str, tuple[list[str], list[int]]] = {}
-        for group, row, nulls in conn.execute(sql, chunk):
-            texts, counts = parts.setdefault(str(group), ([], []))
-            texts.append(row)
-            counts.append(nulls)
+        for row in cursor.execute(sql, chunk):
+            texts, counts = parts.setdefault(str(row[0]), ([], []))
+            texts.append(row[1])
+            counts.append(row[2])
+            if columns:
+                rows.append(row[3:])
         for key, (texts, counts) in parts.items():
             if plain is None:
                 found[key] = digest(table, key, ROW_SEPARATOR.join(texts))
@@ -143,7 +158,7 @@ def digests_of(
             joined = SEP.join(texts)
             done = plain_digest(table, key, joined, len(texts), sum(counts), plain.width)
             found[key] = done if done is not None else json_digests(conn, spec, [key])[key]
-    return found
+    return found, rows
 
 
 def table_digests(conn: sqlite3.Connection, spec: Sealed) -> Iterator[tuple[str, bytes]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 ROW_SEPARATOR = "\x1e"  # between the JSON arrays of a small table's group
@@ -111,35 +111,53 @@ def stored_digests(conn: sqlite3.Connection, table: str) -> dict[str, bytes]:
 
 def stored_of(conn: sqlite3.Connection, table: str, keys: list[str]) -> dict[str, bytes]:
     """The stored digests of some groups of a table; a group without one is absent."""
+    if table in SLOT:
+        rows = seal_rows(conn, keys)
+        return {g: d for g, row in rows.items() if (d := slot_of(row, table)) is not None}
     found: dict[str, bytes] = {}
-    at = SLOT.get(table, -1) * 32
     for start in range(0, len(keys), _BATCH):
         chunk = keys[start : start + _BATCH]
         marks = ", ".join("?" * len(chunk))
         sql = f"SELECT grp, digest FROM state_seal WHERE tbl = ? AND grp IN ({marks})"
-        if at < 0:
-            found.update((str(g), bytes(d)) for g, d in conn.execute(sql, [table, *chunk]))
-            continue
-        for group, slots in conn.execute(sql, ["pilot", *chunk]):
-            part = bytes(slots[at : at + 32])
-            if part != EMPTY:
-                found[str(group)] = part
+        found.update((str(g), bytes(d)) for g, d in conn.execute(sql, [table, *chunk]))
     return found
 
 
-def put(conn: sqlite3.Connection, changes: dict[tuple[str, str], bytes | None]) -> None:
-    """Store the new digests of some groups, by (table, group) (None: the group has no rows any more); a
-    pilot's seal row is read and written once, whichever of its tables changed."""
-    small = [(t, g, d) for (t, g), d in changes.items() if t not in SLOT]
-    conn.executemany("DELETE FROM state_seal WHERE tbl = ? AND grp = ?", [(t, g) for t, g, d in small if d is None])
-    conn.executemany("INSERT OR REPLACE INTO state_seal VALUES (?, ?, ?)", [r for r in small if r[2] is not None])
-    keys = sorted({g for t, g in changes if t in SLOT})
-    current: dict[str, bytes] = {}
+def seal_rows(conn: sqlite3.Connection, keys: list[str]) -> dict[str, bytes]:
+    """The seal rows of some pilots (their four digests together); a pilot without one is absent."""
+    found: dict[str, bytes] = {}
     for start in range(0, len(keys), _BATCH):
         chunk = keys[start : start + _BATCH]
         marks = ", ".join("?" * len(chunk))
         sql = f"SELECT grp, digest FROM state_seal WHERE tbl = 'pilot' AND grp IN ({marks})"
-        current.update((str(g), bytes(d)) for g, d in conn.execute(sql, chunk))
+        found.update((str(g), bytes(d)) for g, d in conn.execute(sql, chunk))
+    return found
+
+
+def slot_of(row: bytes | None, table: str) -> bytes | None:
+    """One table's digest in a pilot's seal row (None: no row, or the pilot has no row in that table)."""
+    if row is None:
+        return None
+    at = SLOT[table] * 32
+    part = row[at : at + 32]
+    return None if part == EMPTY else part
+
+
+def put(
+    conn: sqlite3.Connection,
+    changes: dict[tuple[str, str], bytes | None],
+    known: Mapping[str, bytes | None] | None = None,
+) -> None:
+    """Store the new digests of some groups, by (table, group) (None: the group has no rows any more); a
+    pilot's seal row is read (unless `known` holds it as it stands: None for none) and written once,
+    whichever of its tables changed."""
+    small = [(t, g, d) for (t, g), d in changes.items() if t not in SLOT]
+    conn.executemany("DELETE FROM state_seal WHERE tbl = ? AND grp = ?", [(t, g) for t, g, d in small if d is None])
+    conn.executemany("INSERT OR REPLACE INTO state_seal VALUES (?, ?, ?)", [r for r in small if r[2] is not None])
+    keys = sorted({g for t, g in changes if t in SLOT})
+    known = known or {}
+    current = seal_rows(conn, [g for g in keys if g not in known])
+    current.update((g, row) for g in keys if (row := known.get(g)) is not None)
     slots = {g: bytearray(current.get(g, EMPTY * len(PER_PILOT))) for g in keys}
     for (table, group), new in changes.items():
         if table in SLOT:

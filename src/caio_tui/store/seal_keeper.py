@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -29,7 +29,7 @@ from caio_tui.store.seal import (
     state_text,
     table_digests,
 )
-from caio_tui.store.seal_digest import SLOT, put, stored_of, write_all
+from caio_tui.store.seal_digest import SLOT, put, seal_rows, slot_of, stored_of, write_all
 
 
 class Mode(Enum):
@@ -44,6 +44,10 @@ class _Transaction:
     head_id: int
     state: int
     touched: dict[tuple[str, str], object] = field(default_factory=dict)
+    # What state_seal held for each touched group when it was checked (it changes only at finish), and the
+    # seal rows of the pilots read for it: finish does not read them again.
+    stored: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
+    rows: dict[str, bytes | None] = field(default_factory=dict)
     refusal: str | None = None
     loaded: BulkDigests | None = None  # a bulk load's pilots, digested as they were inserted
 
@@ -84,9 +88,11 @@ class SealKeeper:
             if spec.table in SLOT:
                 self.check_groups(spec.table, list(pilot_ids))
 
-    def check_groups(self, table: str, groups: Sequence[object]) -> None:
+    def check_groups(self, table: str, groups: Sequence[object], now: Mapping[str, bytes] | None = None) -> None:
         """Before a write that touches many groups of `table` (a merge's batch): the first touch of each,
-        checked in a few statements; the triggers then find them touched already."""
+        checked in a few statements; the triggers then find them touched already. `now`: the digests of
+        these groups as the caller read their rows in this transaction, since unchanged (seal.digests_and_rows),
+        instead of reading them again."""
         txn = self._txn
         if txn is None or txn.mode is not Mode.KEEP:
             return
@@ -94,14 +100,16 @@ class SealKeeper:
         if not fresh:
             return
         keys = list(fresh)
-        now = digests_of(self.conn, table, list(fresh.values()), self._text(table))
-        stored = stored_of(self.conn, table, keys)
+        if now is None:
+            now = digests_of(self.conn, table, list(fresh.values()), self._text(table))
+        stored = self._stored(txn, table, keys)
         for key in keys:
-            if stored.get(key) != now.get(key):
-                kind = fault_kind(stored.get(key), present=now.get(key) is not None)
+            if stored[key] != now.get(key):
+                kind = fault_kind(stored[key], present=now.get(key) is not None)
                 txn.refusal = refusal_of(StateFault(table, key, kind))
                 raise TamperedError(txn.refusal)
             txn.touched[(table, key)] = fresh[key]
+            txn.stored[(table, key)] = stored[key]
 
     def begin(self) -> None:
         """At BEGIN: where the chain's state stands."""
@@ -152,15 +160,22 @@ class SealKeeper:
         if key in txn.touched:
             return
         txn.touched[key] = group
-        stored = self._stored(table, key[1])
+        stored = txn.stored[key] = self._stored(txn, table, [key[1]])[key[1]]
         now = group_digest(self.conn, table, group, self._text(table))
         if stored != now:
             fault = StateFault(table, key[1], fault_kind(stored, present=now is not None))
             txn.refusal = refusal_of(fault)
             raise TamperedError(txn.refusal)
 
-    def _stored(self, table: str, group: str) -> bytes | None:
-        return stored_of(self.conn, table, [group]).get(group)
+    def _stored(self, txn: _Transaction, table: str, keys: list[str]) -> dict[str, bytes | None]:
+        """The stored digests of these groups (None: none), a pilot's seal row read once a transaction."""
+        if table not in SLOT:
+            found = stored_of(self.conn, table, keys)
+            return {key: found.get(key) for key in keys}
+        missing = [key for key in keys if key not in txn.rows]
+        rows = seal_rows(self.conn, missing)
+        txn.rows.update((key, rows.get(key)) for key in missing)
+        return {key: slot_of(txn.rows[key], table) for key in keys}
 
     def finish(self) -> None:
         """Before COMMIT: digest what changed, and put the new state into this transaction's last event."""
@@ -191,11 +206,9 @@ class SealKeeper:
             by_table.setdefault(table, {})[key] = group
         changes: dict[tuple[str, str], bytes | None] = {}
         for table, groups in by_table.items():
-            keys = list(groups)
-            old = stored_of(self.conn, table, keys)
             new = digests_of(self.conn, table, list(groups.values()), self._text(table))
-            for key in keys:
-                before, after = old.get(key), new.get(key)
+            for key in groups:
+                before, after = txn.stored[(table, key)], new.get(key)
                 if before == after:
                     continue
                 if before is not None:
@@ -203,7 +216,7 @@ class SealKeeper:
                 if after is not None:
                     state += digest_value(after)
                 changes[(table, key)] = after
-        put(self.conn, changes)
+        put(self.conn, changes, txn.rows)
         return state
 
     def _seal_all(self, loaded: BulkDigests | None) -> int:

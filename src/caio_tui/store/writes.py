@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.territory import BlockerCategory
-from caio_tui.store import insert_rows, rows, seeding
+from caio_tui.store import derived_upkeep, insert_rows, rows, seeding
 from caio_tui.store.errors import GateRefused, StoreError
 from caio_tui.store.lazy import LazyModule
 from caio_tui.store.queries import STAGE_POSITION
@@ -401,50 +401,9 @@ def record_move(
 
 
 def refresh(portfolio: Portfolio, pilot_id: str) -> None:
-    """Recompute the derived columns of one pilot from its coverage, open blockers and last gate decision."""
-    session = portfolio.session
-    row = session.one(
-        "SELECT stage, high_impact, name, office, owner, description, approval_stale FROM pilot WHERE id = ?",
-        (pilot_id,),
-    )
-    if row is None:
-        return
-    statuses = {
-        r["item_id"]: r["status"]
-        for r in session.read("SELECT item_id, status FROM coverage WHERE pilot_id = ?", (pilot_id,))
-    }
-    open_rows = session.read(
-        "SELECT b.tag, t.category, b.opened_at FROM blocker b JOIN blocker_tag t USING (tag) "
-        "WHERE b.pilot_id = ? AND b.resolved_at IS NULL",
-        (pilot_id,),
-    )
-    open_blockers = [models.OpenBlocker(r["tag"], BlockerCategory(r["category"]), r["opened_at"]) for r in open_rows]
-    fields = {name: row[name] for name in ("name", "office", "owner", "description")}
-    derived = portfolio.derivation().columns(
-        statuses, bool(row["high_impact"]), open_blockers, stage=row["stage"], fields=fields
-    )
-    now = models.staleness.GateState(
-        statuses={item: models.CoverageStatus(status) for item, status in statuses.items()},
-        open_blockers=tuple((b.tag, b.category) for b in open_blockers),
-        fields=fields,
-        high_impact=bool(row["high_impact"]),
-    )
-    stale = models.approval_stale(bool(row["approval_stale"]), portfolio.decided_state(pilot_id), now)
-    portfolio.conn.execute(
-        "UPDATE pilot SET readiness = ?, not_assessed = ?, territory = ?, open_blockers = ?, top_blocker = ?, "
-        "approval_stale = ?, below_gate = ?, ready = ? WHERE id = ?",
-        (
-            derived.readiness,
-            derived.not_assessed,
-            derived.territory.value,
-            derived.open_blockers,
-            derived.top_blocker,
-            int(stale),
-            int(derived.below_gate),
-            int(derived.ready),
-            pilot_id,
-        ),
-    )
+    """Recompute the derived columns of one pilot from its coverage, open blockers and last gate decision
+    (derived_upkeep.refresh_pilots: one function for one pilot and for a merge's many)."""
+    derived_upkeep.refresh_pilots(portfolio, [pilot_id])
 
 
 def _invalid(exc: ValidationError, *, where: bool = True) -> StoreError:
