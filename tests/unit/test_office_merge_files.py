@@ -173,6 +173,14 @@ def test_a_verifier_that_crashes_or_cannot_start_is_one_line(
     assert _state(sample_portfolio)["office_bundle"] == []
 
 
+def test_without_a_process_to_start_the_bundles_are_verified_here(
+    sample_portfolio: Portfolio, bundles: list[Path], verifiers: list[Verifier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    outcomes = merge_files(sample_portfolio, bundles, sources=["a", "b", "c"], worker_from=0)
+    assert verifiers == [] and [o.changes for o in outcomes] == [1, 0, 1]
+
+
 def test_ctrl_c_stops_the_verifier(sample_portfolio: Portfolio, bundles: list[Path], verifiers: list[Verifier]) -> None:
     def interrupted(outcome: MergeOutcome) -> None:
         raise KeyboardInterrupt

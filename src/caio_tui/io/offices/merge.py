@@ -51,7 +51,7 @@ def merge_files(
     if len(paths) != len(sources):
         raise ValueError("one source for each path")
     job = Job(list(paths), list(sources), sealed_columns(portfolio.conn))
-    verifier = Verifier(job) if worker_from is not None and _size(paths) >= worker_from else None
+    verifier = _started(job) if worker_from is not None and _size(paths) >= worker_from else None
     steps = verifier.steps() if verifier is not None else _here(job)
     outcomes: list[MergeOutcome] = []
     try:
@@ -65,6 +65,13 @@ def merge_files(
         if verifier is not None:
             verifier.close()
     return outcomes
+
+
+def _started(job: Job) -> Verifier | None:
+    try:
+        return Verifier(job)
+    except OSError:  # no process to be had (none left, no interpreter): verified here, the same way
+        return None
 
 
 def _size(paths: Sequence[Path]) -> int:

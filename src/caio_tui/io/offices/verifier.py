@@ -13,7 +13,6 @@ It ignores Ctrl-C (the merge stops it) and dies on a broken pipe if the merge is
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import pickle
 import signal
@@ -25,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-import caio_tui
 from caio_tui.io.offices.format import OfficeFileError
 from caio_tui.io.offices.verify import BATCH, Step, verified_bundle
 from caio_tui.store.bulk import no_cycle_collection
@@ -33,7 +31,6 @@ from caio_tui.store.office_seal import BundleRefused
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 PIPE_BYTES = 1 << 20
-_SRC = str(Path(caio_tui.__file__).resolve().parents[1])  # so the verifier runs this very code
 
 
 class VerifierStopped(Exception):
@@ -70,14 +67,15 @@ class Verifier:
 
     def __init__(self, job: Job) -> None:
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close()) its stderr: why, if it dies
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_SRC, os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", f"from {__name__} import main; main()"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-            env=env,
-        )
+        # This process's import path, as multiprocessing's spawn passes it: the verifier runs this very code.
+        start = f"import sys; sys.path[:] = {sys.path!r}; from {__name__} import main; main()"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", start], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors
+            )
+        except BaseException:
+            self.errors.close()
+            raise
         assert self.process.stdin is not None and self.process.stdout is not None
         self.out: IO[bytes] = self.process.stdout
         _room_for_batches(self.out)
@@ -118,7 +116,9 @@ class Verifier:
 def _room_for_batches(pipe: IO[bytes]) -> None:
     """A pipe of 1 MB (Linux; 64 KB by default): a verified batch (~0.9 MB pickled) waits in it while the
     verifier makes the next, so a pause of the merge (a commit) does not stall the verifier at once."""
-    with contextlib.suppress(AttributeError, OSError):  # another system, or a lower pipe-max-size
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # not Linux, or a lower pipe-max-size
+        import fcntl
+
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
