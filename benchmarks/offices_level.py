@@ -129,7 +129,8 @@ CHILD = (
 
 
 def merge_in_child(caio: Path, bundles: list[Path]) -> tuple[float, int, str]:
-    """(seconds, peak RSS in bytes, the child's output): VmHWM read every 20 ms while it runs."""
+    """(seconds, peak RSS in bytes, the child's output): VmHWM read every 20 ms while it runs, the child's
+    and its verifier's (their peaks added: at most what they held at once)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(caio), *map(str, bundles)],
@@ -137,17 +138,29 @@ def merge_in_child(caio: Path, bundles: list[Path]) -> tuple[float, int, str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    status = Path(f"/proc/{process.pid}/status")
-    peak = 0
+    peaks: dict[int, int] = {}  # each process's VmHWM, the child's and its verifier's
     while process.poll() is None:
-        with contextlib.suppress(OSError):
-            found = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
-            if found:
-                peak = max(peak, int(found.group(1)) * 1024)
+        for pid in [process.pid, *_children(process.pid)]:
+            peaks[pid] = max(peaks.get(pid, 0), _peak_rss(pid))
         time.sleep(0.02)
+    peak = sum(peaks.values())
     seconds = time.perf_counter() - started
     out, err = process.communicate()
     return seconds, peak, (out.strip() if process.returncode == 0 else err.strip()[-300:])
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def _peak_rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        found = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE)
+        if found:
+            return int(found.group(1)) * 1024
+    return 0
 
 
 def _setup_digest() -> str:
