@@ -72,4 +72,4 @@ def test_the_first_refused_bundle_stops_the_merge_naming_what_merged(bundles: tu
 
 def test_merge_needs_a_file() -> None:
     result = run("merge")
-    assert result.exit_code == 2 and "Missing argument 'FILES...'" in result.output
+    assert result.exit_code == 2 and "Missing argument 'FILE...'" in result.output

@@ -122,7 +122,7 @@ def bundle(ctx: click.Context, output: Path, force: bool, as_json: bool) -> None
 
 @click.command("merge")
 @db_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--json",
     "as_json",
@@ -141,6 +141,7 @@ def merge(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
     stay merged, it and those after it are not (exit 2). Large bundles are verified in a second process,
     the next while one merges.
 
+    \b
     Examples: caio-tui merge gmo-bundle.json
               caio-tui merge bundles/*.json
     """
