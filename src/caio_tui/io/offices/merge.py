@@ -51,7 +51,8 @@ def merge_files(
     if len(paths) != len(sources):
         raise ValueError("one source for each path")
     job = Job(list(paths), list(sources), sealed_columns(portfolio.conn))
-    verifier = _started(job) if worker_from is not None and _size(paths) >= worker_from else None
+    pays = paths and worker_from is not None and _size(paths) >= worker_from
+    verifier = _started(job) if pays else None
     steps = verifier.steps() if verifier is not None else _here(job)
     outcomes: list[MergeOutcome] = []
     try:
