@@ -53,19 +53,18 @@ def merge_files(
     job = Job(list(paths), list(sources), sealed_columns(portfolio.conn))
     pays = paths and worker_from is not None and _size(paths) >= worker_from
     verifier = _started(job) if pays else None
-    steps = verifier.steps() if verifier is not None else _here(job)
-    outcomes: list[MergeOutcome] = []
     try:
-        with no_cycle_collection():
+        steps = verifier.steps() if verifier is not None else _here(job)
+        outcomes: list[MergeOutcome] = []
+        with contextlib.closing(steps), no_cycle_collection():
             for source in sources:
                 outcomes.append(_merge_next(portfolio, steps, source))
                 if merged is not None:
                     merged(outcomes[-1])
+        return outcomes
     finally:
-        steps.close()
-        if verifier is not None:
+        if verifier is not None:  # whatever happened: it never outlives the call
             verifier.close()
-    return outcomes
 
 
 def _started(job: Job) -> Verifier | None:

@@ -84,6 +84,9 @@ class Verifier:
                 pickle.dump(job, job_in, protocol=_PROTOCOL)
         except OSError:
             pass  # it is already gone: reading says why
+        except BaseException:  # Ctrl-C right now: it must not outlive the merge
+            self.close()
+            raise
 
     def steps(self) -> Generator[Step]:
         while True:
@@ -151,7 +154,9 @@ def serve(job_in: BinaryIO, out: BinaryIO) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the merge, which stops this process
+    steps = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the steps
     try:
-        serve(sys.stdin.buffer, sys.stdout.buffer)
+        serve(sys.stdin.buffer, steps)
     except BrokenPipeError:  # the merge is gone (it stopped early, or was killed)
         os._exit(1)
