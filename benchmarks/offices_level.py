@@ -2,7 +2,7 @@
 is sent its pilots, opens the send, changes every one of them (some owners the CAIO changes too: conflicts;
 some coverage; a few stage moves: requests), and bundles its changes; then the CAIO merges all 20 bundles,
 in a process of its own (its time, and its peak memory, which must stay bounded: a bundle is streamed and
-merged a few hundred pilots at a time).
+merged a few hundred pilots at a time; the verifier, a second process, reads and verifies them ahead).
 
 Issue 18's target: the 20 merges in under 30 s. Run alone with `python benchmarks/run.py --only offices`
 (the setup, not timed, takes minutes: 20 sends, 20 office portfolios, 100,000 office writes; it is kept in
@@ -112,23 +112,25 @@ def _moved(own: Any, pilot_id: str) -> bool:
     return True
 
 
-# The child merges every bundle and prints the counts and its CPU seconds.
+# The child merges every bundle in one call, as `caio-tui merge FILE...` does (the bundles verified by a
+# second process ahead of the merge), and prints the counts and its CPU seconds and the verifier's.
 CHILD = (
     "import resource, sys; from pathlib import Path; from caio_tui.store import Portfolio; "
-    "from caio_tui.io.offices import merge_file; "
+    "from caio_tui.io.offices import merge_files; "
     "totals = [0, 0, 0, 0]\n"
     "with Portfolio.open(Path(sys.argv[1]), actor='caio') as p:\n"
-    "    for f in sys.argv[2:]:\n"
-    "        o = merge_file(p, Path(f), source=f)\n"
+    "    paths = [Path(f) for f in sys.argv[2:]]\n"
+    "    for o in merge_files(p, paths, sources=sys.argv[2:]):\n"
     "        totals = [a + b for a, b in zip(totals, (o.changes, o.conflicts, o.requests, o.added))]\n"
-    "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "u, c = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
     "print(f'{totals[0]} changes, {totals[1]} conflicts, {totals[2]} requests, {totals[3]} added, "
-    "{u.ru_utime + u.ru_stime:.1f} s of CPU')"
+    "{u.ru_utime + u.ru_stime:.1f} s of CPU, {c.ru_utime + c.ru_stime:.1f} s verifying')"
 )
 
 
 def merge_in_child(caio: Path, bundles: list[Path]) -> tuple[float, int, str]:
-    """(seconds, peak RSS in bytes, the child's output): VmHWM read every 20 ms while it runs."""
+    """(seconds, peak RSS in bytes, the child's output): VmHWM read every 20 ms while it runs, the child's
+    and its verifier's (their peaks added: at most what they held at once)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(caio), *map(str, bundles)],
@@ -136,17 +138,29 @@ def merge_in_child(caio: Path, bundles: list[Path]) -> tuple[float, int, str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    status = Path(f"/proc/{process.pid}/status")
-    peak = 0
+    peaks: dict[int, int] = {}  # each process's VmHWM, the child's and its verifier's
     while process.poll() is None:
-        with contextlib.suppress(OSError):
-            found = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
-            if found:
-                peak = max(peak, int(found.group(1)) * 1024)
+        for pid in [process.pid, *_children(process.pid)]:
+            peaks[pid] = max(peaks.get(pid, 0), _peak_rss(pid))
         time.sleep(0.02)
+    peak = sum(peaks.values())
     seconds = time.perf_counter() - started
     out, err = process.communicate()
     return seconds, peak, (out.strip() if process.returncode == 0 else err.strip()[-300:])
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def _peak_rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        found = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE)
+        if found:
+            return int(found.group(1)) * 1024
+    return 0
 
 
 def _setup_digest() -> str:
@@ -157,6 +171,7 @@ def _setup_digest() -> str:
     digest = hashlib.sha256(_source_digest().encode())
     code = ROOT / "src" / "caio_tui"
     merging = {"office_apply.py", "office_seal.py", "office_decisions.py", "office_queue.py"}
+    merging |= {"merge.py", "verify.py", "verifier.py"}  # io/offices: a bundle verified and merged
     offices = [*(code / "io" / "offices").glob("*.py"), *(code / "store").glob("office*.py")]
     for path in sorted(p for p in offices if p.name not in merging):
         digest.update(path.read_bytes())

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from caio_tui.store import Portfolio, seal
-from caio_tui.store.office_seal import BundleRefused, RowsCheck
+from caio_tui.store.office_seal import BundleRefused, RowsCheck, sealed_columns
 from caio_tui.store.seal_digest import EMPTY, PER_PILOT, columns
 
 
@@ -60,7 +60,7 @@ def test_carried_rows_match_the_seal_sqlite_computes_and_a_changed_value_is_refu
 ) -> None:
     with Portfolio.open(tmp_path / "p.db", actor="t", create=True) as portfolio:
         names = {t: columns(portfolio.conn, t) for t in PER_PILOT}
-        check = RowsCheck(portfolio.conn, names, {})
+        check = RowsCheck(sealed_columns(portfolio.conn), names, {})
         tables = _pilot(check, "P-1", **pilot)
         check.seals = {"P-1": _sealed_by_sqlite(check, "P-1", tables)}
         assert (check._digests("P-1", tables) is not None) is fast

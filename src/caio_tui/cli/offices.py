@@ -3,7 +3,7 @@ start.py, opens a send as the office's portfolio).
 
     CAIO:    caio-tui send --office "Grants Management Office" -o gmo-send.json
     office:  caio-tui --db gmo.db init --from gmo-send.json   ... work ...   caio-tui --db gmo.db bundle -o gmo.json
-    CAIO:    caio-tui merge gmo.json
+    CAIO:    caio-tui merge gmo.json          (or several: caio-tui merge bundles/*.json)
 
 Heavy modules are imported inside the commands, so `caio-tui --help` stays fast.
 """
@@ -11,10 +11,14 @@ Heavy modules are imported inside the commands, so `caio-tui --help` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from caio_tui.cli.plumbing import CliError, CliUsageError, db_option, opened, print_json, say
+
+if TYPE_CHECKING:
+    from caio_tui.store.office_apply import MergeOutcome
 
 
 @click.command("send")
@@ -118,42 +122,77 @@ def bundle(ctx: click.Context, output: Path, force: bool, as_json: bool) -> None
 
 @click.command("merge")
 @db_option
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="What the merge did, as JSON.")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="What the merges did, as JSON: for one FILE an object, for several a list of them in order (on a "
+    "refusal, the list of those merged before it, then the error).",
+)
 @click.pass_context
-def merge(ctx: click.Context, file: Path, as_json: bool) -> None:
-    """Merge an office's bundle FILE: its chain and seal verified first (a bundle that fails is refused in
-    one line, nothing written); then each field the office alone changed is applied with the office as its
-    source, each field both sides changed differently waits as a conflict, and each stage the office moved
-    waits as a request for the gate (see `conflicts`). Merging the same bundle again changes nothing.
+def merge(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Merge offices' bundles FILE..., in the order given, each in its own transaction with its own audit
+    event: its chain and seal verified first (a bundle that fails is refused in one line, nothing of it
+    written); then each field the office alone changed is applied with the office as its source, each
+    field both sides changed differently waits as a conflict, and each stage the office moved waits as a
+    request for the gate (see `conflicts`). Merging the same bundle again changes nothing. Each merged
+    bundle's line is printed as it is committed; the first refused stops the merge: the bundles before it
+    stay merged, it and those after it are not (exit 2). Large bundles are verified in a second process,
+    the next while one merges.
 
-    Example: caio-tui merge gmo-bundle.json
+    \b
+    Examples: caio-tui merge gmo-bundle.json
+              caio-tui merge bundles/*.json
     """
-    from caio_tui.io.offices import OfficeFileError, merge_file
+    from caio_tui.io.offices import OfficeFileError, merge_files
+
+    done: list[MergeOutcome] = []
+
+    def merged(outcome: MergeOutcome) -> None:
+        done.append(outcome)
+        if not as_json:
+            say(outcome.summary())
 
     with opened(ctx) as portfolio:
         try:
-            outcome = merge_file(portfolio, file, source=str(file))
+            merge_files(portfolio, list(files), sources=[str(f) for f in files], merged=merged)
         except OfficeFileError as exc:
-            raise CliUsageError(str(exc)) from None
+            if as_json and len(files) > 1:
+                print_json([_merge_json(o) for o in done])
+            raise CliUsageError(_refused(str(exc), [str(f) for f in files], len(done))) from None
     if as_json:
-        print_json(
-            {
-                "office": outcome.office,
-                "send_id": outcome.send_id,
-                "head": outcome.head,
-                "already_merged": outcome.already,
-                "changes": outcome.changes,
-                "conflicts": outcome.conflicts,
-                "requests": outcome.requests,
-                "added": outcome.added,
-                "gone": outcome.gone,
-            }
-        )
+        print_json(_merge_json(done[0]) if len(files) == 1 else [_merge_json(o) for o in done])
         return
-    say(outcome.summary())
-    if outcome.conflicts or outcome.requests:
+    if any(o.conflicts or o.requests for o in done):
         say("see what waits with 'caio-tui conflicts'")
+
+
+def _merge_json(outcome: MergeOutcome) -> dict[str, object]:
+    return {
+        "office": outcome.office,
+        "send_id": outcome.send_id,
+        "head": outcome.head,
+        "already_merged": outcome.already,
+        "changes": outcome.changes,
+        "conflicts": outcome.conflicts,
+        "requests": outcome.requests,
+        "added": outcome.added,
+        "gone": outcome.gone,
+    }
+
+
+def _refused(error: str, files: list[str], merged: int) -> str:
+    """The refusal, and for several files which were merged before it and which were not (one line)."""
+    if len(files) == 1:
+        return error
+    before = _named(files[:merged]) if merged else "none"
+    return f"{error} (merged before it: {before}; not merged: {_named(files[merged:])})"
+
+
+def _named(files: list[str], most: int = 5) -> str:
+    shown = ", ".join(files[:most])
+    return shown + (f" and {len(files) - most} more" if len(files) > most else "")
 
 
 COMMANDS = (send, bundle, merge)

@@ -43,6 +43,7 @@ class ChainCheck:
         self.watch = watch  # the length of the chain merged last from this send: its hash is kept
         self.watched: str | None = None
         self.named: set[str] = set()  # the pilots the events after the office's opening name
+        self.hashes: list[str] = []  # every event's, so `watch` can be given once the chain is read
 
     def event(self, raw: Any) -> None:
         if not isinstance(raw, dict) or not isinstance(raw.get("hash"), str):
@@ -60,7 +61,15 @@ class ChainCheck:
             self.opened = True
         if self.count == self.watch:
             self.watched = raw["hash"]
+        self.hashes.append(raw["hash"])
         self.prev, self.state = raw["hash"], raw.get("state")
+
+    def watching(self, watch: int | None) -> None:
+        """The length of the chain merged last from this send, given after the chain was read (a merge of
+        several files verifies a bundle before the one ahead of it, of the same send maybe, is merged):
+        as if it had been read watching it."""
+        self.watch = watch
+        self.watched = self.hashes[watch - 1] if watch is not None and 1 <= watch <= self.count else None
 
     def finish(self, head: str, events: int) -> None:
         if not self.opened:
@@ -100,12 +109,20 @@ class SealCheck:
             raise BundleRefused("the seal rows it carries are not the state its head event sealed")
 
 
+def sealed_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The portfolio's columns of each per-pilot table, as a bundle's rows must carry them."""
+    return {table: columns(conn, table) for table in PER_PILOT}
+
+
 class RowsCheck:
     """Carried pilots' rows digested again and compared with their seal rows, a batch at a time."""
 
-    def __init__(self, conn: sqlite3.Connection, carried: Mapping[str, Sequence[str]], seals: Mapping[str, bytes]):
+    def __init__(
+        self, ours: Mapping[str, Sequence[str]], carried: Mapping[str, Sequence[str]], seals: Mapping[str, bytes]
+    ):
+        """`ours`: this portfolio's columns of each table (sealed_columns), which the carried must be."""
         for table in PER_PILOT:
-            if list(carried.get(table, ())) != columns(conn, table):
+            if list(carried.get(table, ())) != list(ours[table]):
                 raise BundleRefused(f"its {table} rows have other columns than this portfolio's (another version)")
         self.columns = {t: list(carried[t]) for t in PER_PILOT}
         self.seals = seals

@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
 from caio_tui.io.offices.format import OFFICE_FORMAT, OFFICE_VERSION, SECTIONS, BundleHead, OfficeFileError, SendHead
-from caio_tui.io.snapshot.checks import first_error
+from caio_tui.io.snapshot.checks import first_error, pilot_error
+from caio_tui.io.snapshot.reader import PILOT_LINE
 
 _CLOSE = b"  ],"
 _ITEM = b"    "
@@ -147,3 +149,31 @@ class OfficeFile:
     @property
     def file_digest(self) -> str:
         return self.whole.hexdigest()
+
+
+def open_office_file(path: Path, source: str, kind: str) -> tuple[BinaryIO, OfficeFile]:
+    """The file at `path` opened and its head read; refused unless it is of `kind` (a send or a bundle)."""
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise OfficeFileError(f"{source}: cannot read ({exc.strerror})") from None
+    try:
+        file = OfficeFile(stream, source)
+    except BaseException:
+        stream.close()
+        raise
+    if file.kind != kind:
+        stream.close()
+        hint = "open it with 'caio-tui init --from'" if file.kind == "send" else "merge it with 'caio-tui merge'"
+        raise OfficeFileError(f"{source}: a {file.kind}, not a {kind} ({hint})")
+    return stream, file
+
+
+def valid_pilot(file: OfficeFile, raw: Any, index: int) -> Any:
+    """A snapshot pilot (a send's line, or a bundle's carried pilot as one), refused at its line if not."""
+    try:
+        return PILOT_LINE.validate_python(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        pilot_id = raw.get("id") if isinstance(raw, dict) else None
+        raise file.fail(pilot_error(index, pilot_id, error["loc"], str(error["msg"]))) from None
