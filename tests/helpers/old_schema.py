@@ -81,3 +81,20 @@ def as_version_3(path: Path) -> None:
     conn.execute("PRAGMA user_version = 3")
     conn.execute("COMMIT")
     conn.close()
+
+
+def as_version_13(path: Path) -> None:
+    """Schema 13 (before 0014): office_base a WITHOUT ROWID table keyed by (pilot_id, send_id), its rows
+    the same (so their seal is too)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("ALTER TABLE office_base RENAME TO office_base_14")
+    conn.execute(
+        "CREATE TABLE office_base (send_id TEXT NOT NULL REFERENCES office_send(id), pilot_id TEXT NOT NULL, "
+        "state TEXT NOT NULL, PRIMARY KEY (pilot_id, send_id)) STRICT, WITHOUT ROWID"
+    )
+    conn.execute("INSERT INTO office_base SELECT send_id, pilot_id, state FROM office_base_14")
+    conn.execute("DROP TABLE office_base_14")
+    conn.execute("PRAGMA user_version = 13")
+    conn.execute("COMMIT")
+    conn.close()

@@ -20,6 +20,7 @@ from caio_tui.store.office_sides import side_text
 from caio_tui.store.seal import check_groups
 from caio_tui.store.writes import refresh
 from helpers.office_files import bundle, office_portfolio
+from helpers.old_schema import as_version_13
 
 GMO = "Grants Management Office"
 COLUMNS = "id, readiness, not_assessed, territory, open_blockers, top_blocker, below_gate, ready, approval_stale"
@@ -121,3 +122,29 @@ def test_a_base_is_kept_as_the_text_it_always_was() -> None:
         '"fields":{"high_impact":false,"name":"N","owner":"Zoë"},'
         '"open_blockers":{"budget":"","skills-gap":"no one"},"stage":"poc"}'
     )
+
+
+def test_a_portfolio_of_schema_13_keeps_its_bases_and_its_seal_and_merges_after_the_upgrade(
+    sample_portfolio: Portfolio, tmp_path: Path
+) -> None:
+    caio = sample_portfolio
+    with office_portfolio(caio, GMO, tmp_path) as office:
+        office.edit_pilot("DCS-007", owner="Dana Office")
+        file = bundle(office, tmp_path)
+    caio.edit_pilot("DCS-005", description="rewritten by the CAIO")  # its base now differs from it
+    path, head = caio.session.path, caio.audit_head()
+    bases = caio.session.read("SELECT send_id, pilot_id, state FROM office_base ORDER BY pilot_id, send_id")
+    caio.close()
+    as_version_13(path)
+    with Portfolio.open(path, actor="caio") as upgraded:
+        shape = upgraded.session.one("SELECT sql FROM sqlite_schema WHERE name = 'office_base'")["sql"]
+        assert "WITHOUT ROWID" not in shape
+        again = upgraded.session.read("SELECT send_id, pilot_id, state FROM office_base ORDER BY pilot_id, send_id")
+        assert [tuple(r) for r in again] == [tuple(r) for r in bases] and len(bases) >= 3
+        assert upgraded.audit_head() == head  # no row sealed again: the rows read as before
+        assert check_groups(upgraded.conn) == [] and upgraded.check_state().holds
+        outcome = merge_file(upgraded, file, source=file.name)
+        assert (outcome.changes, outcome.conflicts) == (1, 0)  # DCS-005's description: the CAIO's alone
+        assert upgraded.get("DCS-007").owner == "Dana Office"
+        assert upgraded.get("DCS-005").description == "rewritten by the CAIO"
+        assert check_groups(upgraded.conn) == [] and upgraded.check_state().holds

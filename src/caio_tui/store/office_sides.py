@@ -154,8 +154,10 @@ def bases(conn: sqlite3.Connection, send_id: str, ids: Sequence[str]) -> dict[st
 
 
 def put_bases(conn: sqlite3.Connection, send_id: str, sides: Mapping[str, PilotSide]) -> None:
-    """Record (or replace) the base of these pilots for the send."""
+    """Record (or replace) the base of these pilots for the send: a base already held is updated in its row
+    (its rowid and its index entry stay; REPLACE would delete the row and add it again at the table's end)."""
     conn.executemany(
-        "INSERT OR REPLACE INTO office_base (send_id, pilot_id, state) VALUES (?, ?, ?)",
+        "INSERT INTO office_base (send_id, pilot_id, state) VALUES (?, ?, ?) "
+        "ON CONFLICT (pilot_id, send_id) DO UPDATE SET state = excluded.state",
         [(send_id, pilot_id, side_text(side)) for pilot_id, side in sides.items()],
     )
