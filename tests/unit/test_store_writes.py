@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -496,3 +497,26 @@ def test_an_event_inserted_in_the_middle_breaks_the_chain(busy: Portfolio) -> No
     _checked, broken = busy.verify_chain()
     assert broken is not None and broken.event_id == 4
     assert "inserted or reordered" in broken.reason
+
+
+def test_a_run_of_writes_checkpoints_every_few_and_leaves_the_automatic_checkpoint_as_it_was(
+    portfolio: Portfolio,
+) -> None:
+    """session.checkpoint_every (a merge of many large bundles): no checkpoint inside each commit, one
+    after every `writes` writes and one at the end. The file itself (read as SQLite reads it without its
+    WAL: immutable) holds a write only once a checkpoint copied it there."""
+
+    def in_the_file() -> set[str]:
+        uri = f"file:{portfolio.session.path}?immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as file:
+            return {r[0] for r in file.execute("SELECT name FROM pilot")}
+
+    with portfolio.session.checkpoint_every(2) as written:
+        assert portfolio.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        for name in ("first", "second", "third"):
+            add(portfolio, name)
+            written()
+            assert name in {p.name for p in portfolio.pilots()}  # committed: every reader sees it
+            assert (name in in_the_file()) is (name == "second")  # copied after every second write only
+    assert {"first", "second", "third"} <= in_the_file()  # and at the end
+    assert portfolio.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000

@@ -229,6 +229,36 @@ class Session:
                 return
         reader.close()
 
+    @contextmanager
+    def checkpoint_every(self, writes: int) -> Iterator[Callable[[], None]]:
+        """For a run of large writes (a merge of many bundles): SQLite's automatic checkpoint, which copies
+        the WAL into the file inside every large COMMIT, is off; one runs after every `writes` writes (the
+        caller calls the function it is given after each) and one at the end. A run's writes rewrite many
+        of the same pages (an office's pilots share pages with the others'), which one checkpoint copies
+        once: 20 bundles of 5,000 pilots, 0.22 -> 0.14 s a bundle. Nothing is less durable: a committed
+        write is in the WAL, and the next connection to open the file finds it there."""
+        done = 0
+
+        def written() -> None:
+            nonlocal done
+            done += 1
+            if done % writes == 0:
+                self._checkpoint()
+
+        with self.lock:
+            self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield written
+        finally:
+            with self.lock:
+                self.conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT}")
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy what the WAL holds into the file, as far as no reader needs it still (PASSIVE: never waits)."""
+        with self.lock, contextlib.suppress(sqlite3.DatabaseError):  # busy or read-only: the next one will
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def data_version(self) -> int:
         """Changes when another connection commits: the TUI polls it to notice other processes."""
         with self.lock:
@@ -239,6 +269,7 @@ R = TypeVar("R")
 _TURN = 0.003  # seconds a program leaves the lock free after its own write before it takes it again
 _IDLE_READERS = 4  # read connections kept open between reads (the UI thread and a few workers)
 _LONGEST_PAUSE = 0.01  # between two looks for a busy lock (seconds)
+_AUTOCHECKPOINT = 1000  # SQLite's default: a checkpoint once the WAL holds this many pages
 
 
 def _busy_deadline() -> float:

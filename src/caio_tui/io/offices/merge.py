@@ -27,6 +27,9 @@ from caio_tui.store.office_seal import BundleRefused, sealed_columns
 # new interpreter importing the reader), which the merge waits for, and then takes ~0.05 s per MB off it
 # (verifying costs ~0.06 s per MB here, unpickling what the verifier sent ~0.007): it pays from ~8 MB.
 WORKER_FROM = 8_000_000
+# Bundles that large merged between two checkpoints: the WAL grows to about 70 MB a bundle of 5,000 pilots
+# before one copies it into the file (store/session.checkpoint_every).
+CHECKPOINT_EVERY = 4
 
 
 def merge_file(portfolio: Portfolio, path: Path, *, source: str) -> MergeOutcome:
@@ -56,15 +59,26 @@ def merge_files(
     try:
         steps = verifier.steps() if verifier is not None else _here(job)
         outcomes: list[MergeOutcome] = []
-        with contextlib.closing(steps), no_cycle_collection():
+        with contextlib.closing(steps), no_cycle_collection(), _checkpoints(portfolio, bool(pays)) as written:
             for source in sources:
                 outcomes.append(_merge_next(portfolio, steps, source))
+                written()
                 if merged is not None:
                     merged(outcomes[-1])
         return outcomes
     finally:
         if verifier is not None:  # whatever happened: it never outlives the call
             verifier.close()
+
+
+@contextlib.contextmanager
+def _checkpoints(portfolio: Portfolio, large: bool) -> Iterator[Callable[[], None]]:
+    """Large bundles: one checkpoint every CHECKPOINT_EVERY merges rather than one in each merge's commit."""
+    if not large:
+        yield lambda: None
+        return
+    with portfolio.session.checkpoint_every(CHECKPOINT_EVERY) as written:
+        yield written
 
 
 def _started(job: Job) -> Verifier | None:
