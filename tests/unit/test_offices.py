@@ -16,6 +16,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.io.offices import OfficeFileError, merge_file, write_bundle
 from caio_tui.io.snapshot import snapshot_of
 from caio_tui.store import Portfolio, StoreError
+from caio_tui.tui.widgets.detail.content import audit_content, load_view
 from helpers.office_files import bundle, copy_of, office_portfolio, opened, send
 
 GMO = "Grants Management Office"
@@ -62,6 +63,10 @@ def test_one_sided_changes_apply_with_the_office_as_their_source(sample_portfoli
     merge_event = caio.history(first)[-1]
     assert merge_event.action == "office_merge" and merge_event.after["pilots"][first] == ["owner"]
     assert caio.check_state().holds and caio.verify_chain()[1] is None
+    # The pilot's detail screen says what the merge did to this pilot, not the bundle's totals.
+    trail = audit_content(load_view(caio, second), 200).plain
+    assert f"from the {GMO} (send {merge_event.after['send_id']}): blocker skills-gap, coverage access.roles" in trail
+    assert "3 change(s)" not in trail
 
 
 def test_both_sides_changing_a_field_differently_is_a_conflict_applied_by_neither(

@@ -15,7 +15,6 @@ import click
 from caio_tui.cli.plumbing import EXIT_ERROR, CliUsageError, db_option, opened, print_json, say
 
 if TYPE_CHECKING:
-    from caio_tui.domain.history import AuditEvent
     from caio_tui.io.anchors import NotedHead
     from caio_tui.store import Portfolio
     from caio_tui.store.audit import ChainReport
@@ -181,24 +180,11 @@ def history(ctx: click.Context, pilot: str | None, limit: int | None, as_json: b
         print_json([e.model_dump(mode="json") | json_mark(chain, e.id) for e in events])
     else:
         for e in events:
-            said = _merged_into(e, pilot) or e.summary()
+            said = e.summary_for(pilot)
             line = f"{e.id:>6} {e.at:%Y-%m-%d %H:%M} {e.actor:<12} {e.action:<16} {e.pilot_id or '':<12} {said}"
             click.echo(text_mark(chain, e.id) + printable(line))
     if not echo_verdict(chain, to_stderr_only=as_json):
         ctx.exit(EXIT_ERROR)
-
-
-def _merged_into(event: AuditEvent, pilot: str | None) -> str | None:
-    """In a pilot's history, what an office merge did to that pilot (the fields it applied, with the
-    office as their source; its conflicts and stage request), rather than the merge's totals."""
-    after = event.after if isinstance(event.after, dict) else {}
-    done = (after.get("pilots") or {}).get(pilot) if pilot and event.action == "office_merge" else None
-    if not done:
-        return None
-    from caio_tui.domain.office_values import office_named
-
-    office = office_named(str(after.get("office")))
-    return f"from {office} (send {after.get('send_id')}): {', '.join(map(str, done))}"
 
 
 @click.command("verify")

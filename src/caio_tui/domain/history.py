@@ -72,3 +72,17 @@ class AuditEvent(BaseModel):
         if isinstance(self.after, dict) and "summary" in self.after:
             return str(self.after["summary"])
         return ""
+
+    def summary_for(self, pilot_id: str | None) -> str:
+        """The line of this event in one pilot's history: for an office merge, what it did to that pilot (the
+        fields it applied, with the office as their source; its conflicts and stage request), not the
+        bundle's totals (which name other pilots' conflicts); otherwise `summary()`."""
+        after = self.after if isinstance(self.after, dict) else {}
+        pilots = after.get("pilots") if self.action == "office_merge" else None
+        done = pilots.get(pilot_id) if isinstance(pilots, dict) and pilot_id else None
+        if not done:
+            return self.summary()
+        from caio_tui.domain.office_values import office_named
+
+        office = office_named(str(after.get("office")))
+        return f"from {office} (send {after.get('send_id')}): {', '.join(map(str, done))}"

@@ -268,7 +268,7 @@ def audit_content(view: DetailView, width: int) -> Content:
                 "  ",
                 (e.action, "bold"),
                 "  ",
-                printable(e.summary()),
+                printable(e.summary_for(view.record.pilot.id)),
             ),
             width,
             4,
