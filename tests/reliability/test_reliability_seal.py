@@ -4,6 +4,7 @@ in a snapshot, in the HTML briefing) proves the trail was not cut or re-hashed s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -77,6 +78,19 @@ def test_verify_names_a_row_changed_added_or_deleted_outside_caio_tui(
     text = run("--db", db, "verify")
     assert text.exit_code == 1
     assert any(line.startswith("state: ") and "outside caio-tui" in line for line in text.stderr.splitlines())
+
+
+def test_a_write_that_leaves_a_changed_pilot_s_row_as_it_is_is_refused_too(db: Path) -> None:
+    """New evidence for a status that stays: no derived column of the pilot changes, so its row is not
+    rewritten; the write is still refused, since the row was changed outside caio-tui."""
+    shell(db, "UPDATE pilot SET owner = 'typed in' WHERE id = 'DCS-005'")
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        (item_id,) = conn.execute(
+            "SELECT item_id FROM coverage WHERE pilot_id = 'DCS-005' AND status = 'met' LIMIT 1"
+        ).fetchone()
+    refused = run("--db", db, "set-coverage", "DCS-005", item_id, "met", "--evidence", "new words")
+    assert refused.exit_code == 1
+    assert "pilot DCS-005: changed outside caio-tui" in refused.stderr and "nothing was changed" in refused.stderr
 
 
 def test_a_promotion_typed_into_the_shell_is_caught_and_not_laundered_by_a_later_write(db: Path) -> None:

@@ -98,21 +98,23 @@ def test_a_refused_bundle_stops_the_merge_with_those_before_it_merged(
 
 
 @pytest.mark.parametrize("way", WAYS)
-def test_an_older_bundle_of_a_send_after_a_newer_in_the_same_call_is_refused(
+def test_an_older_bundle_of_a_send_after_a_newer_in_the_same_call_changes_nothing(
     sample_portfolio: Portfolio, bundles: list[Path], way: str
 ) -> None:
-    """Its chain is verified before the newer is merged: what it must extend is decided at its turn."""
+    """Its chain is verified before the newer is merged: what it must extend is decided at its turn, and
+    then it is older than the one merged (nothing of it applied, not an error)."""
     older, _, newer = bundles
     told: list[MergeOutcome] = []
-    with pytest.raises(OfficeFileError, match=r"^gmo-1.json: refused: older than bundle \w{16} already merged"):
-        merge_files(
-            sample_portfolio,
-            [newer, older],
-            sources=["gmo-2.json", "gmo-1.json"],
-            merged=told.append,
-            worker_from=WAYS[way],
-        )
-    assert [o.changes for o in told] == [2]
+    merge_files(
+        sample_portfolio,
+        [newer, older],
+        sources=["gmo-2.json", "gmo-1.json"],
+        merged=told.append,
+        worker_from=WAYS[way],
+    )
+    assert [o.changes for o in told] == [2, 0]
+    assert told[1].older_than == told[0].head and "is older than bundle" in told[1].summary()
+    assert [row[0] for row in _state(sample_portfolio)["office_bundle"]] == [told[0].head]
 
 
 class _Recorded(Verifier):

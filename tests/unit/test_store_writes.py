@@ -518,5 +518,6 @@ def test_a_run_of_writes_checkpoints_every_few_and_leaves_the_automatic_checkpoi
             written()
             assert name in {p.name for p in portfolio.pilots()}  # committed: every reader sees it
             assert (name in in_the_file()) is (name == "second")  # copied after every second write only
-    assert {"first", "second", "third"} <= in_the_file()  # and at the end
+    assert {"first", "second", "third"} <= in_the_file()  # and at the end, the WAL emptied
+    assert Path(f"{portfolio.session.path}-wal").stat().st_size == 0
     assert portfolio.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000

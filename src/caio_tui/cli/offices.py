@@ -10,6 +10,7 @@ Heavy modules are imported inside the commands, so `caio-tui --help` stays fast.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,13 +123,13 @@ def bundle(ctx: click.Context, output: Path, force: bool, as_json: bool) -> None
 
 @click.command("merge")
 @db_option
-@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(path_type=Path))
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="What the merges did, as JSON: for one FILE an object, for several a list of them in order (on a "
-    "refusal, the list of those merged before it, then the error).",
+    help="What the merges did, as JSON: for one FILE an object, for several a list of them in order, each "
+    "with its file (on an error, the list of those merged before it, then the error).",
 )
 @click.pass_context
 def merge(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
@@ -136,44 +137,53 @@ def merge(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
     event: its chain and seal verified first (a bundle that fails is refused in one line, nothing of it
     written); then each field the office alone changed is applied with the office as its source, each
     field both sides changed differently waits as a conflict, and each stage the office moved waits as a
-    request for the gate (see `conflicts`). Merging the same bundle again changes nothing. Each merged
-    bundle's line is printed as it is committed; the first refused stops the merge: the bundles before it
-    stay merged, it and those after it are not (exit 2). Large bundles are verified in a second process,
-    the next while one merges.
+    request for the gate (see `conflicts`). Merging the same bundle again changes nothing, and so does a
+    bundle older than one of its send merged before (its line says so). Every FILE is checked to be a
+    readable bundle before the first is merged; each merged bundle's line is printed as it is committed;
+    the first refused stops the merge: the bundles before it stay merged, it and those after it are not
+    (exit 1). Large bundles are verified in a second process, the next while one merges.
 
     \b
     Examples: caio-tui merge gmo-bundle.json
               caio-tui merge bundles/*.json
     """
     from caio_tui.io.offices import OfficeFileError, merge_files
+    from caio_tui.store.errors import StoreError
+    from caio_tui.store.office_queue import waiting_counts
 
+    names = [str(f) for f in files]
     done: list[MergeOutcome] = []
 
     def merged(outcome: MergeOutcome) -> None:
         done.append(outcome)
         if not as_json:
-            say(outcome.summary())
+            say(f"{names[len(done) - 1]}: {outcome.summary()}" if len(names) > 1 else outcome.summary())
 
     with opened(ctx) as portfolio:
         try:
-            merge_files(portfolio, list(files), sources=[str(f) for f in files], merged=merged)
-        except OfficeFileError as exc:
-            if as_json and len(files) > 1:
-                print_json([_merge_json(o) for o in done])
-            raise CliUsageError(_refused(str(exc), [str(f) for f in files], len(done))) from None
+            merge_files(portfolio, list(files), sources=names, merged=merged)
+        except (OfficeFileError, StoreError, KeyboardInterrupt) as exc:
+            if as_json and len(names) > 1:
+                print_json([_merge_json(o, names[i]) for i, o in enumerate(done)])
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            raise CliError(_stopped(why, names, len(done))) from None
+        conflicts, requests = waiting_counts(portfolio)
     if as_json:
-        print_json(_merge_json(done[0]) if len(files) == 1 else [_merge_json(o) for o in done])
+        found = [_merge_json(o, names[i]) for i, o in enumerate(done)]
+        print_json(found[0] if len(names) == 1 else found)
         return
-    if any(o.conflicts or o.requests for o in done):
-        say("see what waits with 'caio-tui conflicts'")
+    if conflicts or requests:
+        say(f"waiting: {conflicts} conflict(s), {requests} stage request(s); see them with 'caio-tui conflicts'")
 
 
-def _merge_json(outcome: MergeOutcome) -> dict[str, object]:
+def _merge_json(outcome: MergeOutcome, file: str) -> dict[str, object]:
     return {
+        "file": file,
         "office": outcome.office,
         "send_id": outcome.send_id,
         "head": outcome.head,
         "already_merged": outcome.already,
+        "older_than_merged": outcome.older_than or None,
         "changes": outcome.changes,
         "conflicts": outcome.conflicts,
         "requests": outcome.requests,
@@ -182,16 +192,19 @@ def _merge_json(outcome: MergeOutcome) -> dict[str, object]:
     }
 
 
-def _refused(error: str, files: list[str], merged: int) -> str:
-    """The refusal, and for several files which were merged before it and which were not (one line)."""
+def _stopped(error: str, files: list[str], merged: int) -> str:
+    """Why the merge stopped, and for several files which were merged before it and which were not (one
+    line: the stopping bundle's own words say nothing of it was merged, not that nothing was)."""
     if len(files) == 1:
         return error
+    error = error.replace("nothing was merged", "nothing of it was merged")
+    error = error.replace("nothing was changed", "nothing of it was merged")
     before = _named(files[:merged]) if merged else "none"
     return f"{error} (merged before it: {before}; not merged: {_named(files[merged:])})"
 
 
 def _named(files: list[str], most: int = 5) -> str:
-    shown = ", ".join(files[:most])
+    shown = ", ".join(shlex.quote(f) for f in files[:most])
     return shown + (f" and {len(files) - most} more" if len(files) > most else "")
 
 

@@ -145,8 +145,8 @@ def _open_send(portfolio: Portfolio, send_file: Path) -> tuple[SendRecord, int]:
 
     try:
         return open_send_file(portfolio, send_file, source=str(send_file))
-    except OfficeFileError as exc:
-        raise CliUsageError(str(exc)) from None
+    except OfficeFileError as exc:  # a file that cannot be used is an error (1), as import's, not a usage error
+        raise CliError(str(exc)) from None
 
 
 @click.command()

@@ -46,12 +46,15 @@ from caio_tui.store.portfolio import Portfolio
 
 @dataclass
 class MergeOutcome:
-    """What a merge did (or that the bundle was merged before: `already`)."""
+    """What a merge did (or that the bundle was merged before: `already`; or that a newer bundle of its
+    send was: `older_than`, that one's head)."""
 
     office: str
     send_id: str
     head: str
     already: bool = False
+    older_than: str = ""
+    older_events: int = 0  # the events of the newer bundle's chain
     changes: int = 0
     conflicts: int = 0
     requests: int = 0
@@ -64,6 +67,12 @@ class MergeOutcome:
     def summary(self) -> str:
         if self.already:
             return f"bundle {self.head[:16]} of office {self.office!r} already merged; nothing changed"
+        if self.older_than:
+            return (
+                f"bundle {self.head[:16]} of office {self.office!r} is older than bundle {self.older_than[:16]} "
+                f"merged before ({self.older_events} events), which carried the office's changes since; "
+                "nothing changed"
+            )
         text = (
             f"merged office {self.office!r} (send {self.send_id}, head {self.head[:16]}): {self.changes} change(s), "
             f"{self.conflicts} conflict(s), {self.requests} stage request(s), {self.added} added"
@@ -117,6 +126,13 @@ def merge(
                     f"another file with head {head[:16]} was merged before, and this one differs from it"
                 )
             outcome.already = True
+            return outcome
+        if last is not None and chain.count < last.events:
+            # Merging it would roll the newer values back. Not an error: a folder of an office's bundles
+            # merged together (`merge bundles/*.json`) names the older ones too, in any order.
+            for _ in batches:  # verified whole, as one merged before is
+                pass
+            outcome.older_than, outcome.older_events = last.head, last.events
             return outcome
         _extends(last, chain)
         conn.execute(
@@ -177,15 +193,10 @@ def _sent_here(portfolio: Portfolio, send_id: str, office: str) -> None:
 
 
 def _extends(last: Merged | None, chain: ChainCheck) -> None:
-    """The bundle's chain must extend the one merged last from its send: an older bundle merged after a
-    newer one would roll the newer values back; a fork (an office that restored a backup) would too."""
+    """The bundle's chain, at least as long as the one merged last from its send, must extend it: a fork (an
+    office that restored a backup) would roll the merged values back."""
     if last is None:
         return
-    if chain.count < last.events:
-        raise BundleRefused(
-            f"older than bundle {last.head[:16]} already merged ({last.events} events)",
-            next_step="its changes came with the newer one",
-        )
     if chain.watched != last.head:
         raise BundleRefused(
             f"its chain forks from the chain merged before (bundle {last.head[:16]}, {last.events} events)"

@@ -68,12 +68,17 @@ def requests(portfolio: Portfolio) -> list[WaitingRequest]:
 
 
 def waiting_count(portfolio: Portfolio) -> int:
-    """Conflicts and requests that wait: two counts over partial indexes, cheap enough for the view bar."""
+    """Conflicts and requests that wait, in all (the view bar's count)."""
+    return sum(waiting_counts(portfolio))
+
+
+def waiting_counts(portfolio: Portfolio) -> tuple[int, int]:
+    """(conflicts, stage requests) that wait: two counts over partial indexes, cheap enough for the view bar."""
     row = portfolio.session.one(
-        "SELECT (SELECT count(*) FROM office_conflict WHERE resolved_at IS NULL) "
-        "+ (SELECT count(*) FROM office_request WHERE decided_at IS NULL) AS n"
+        "SELECT (SELECT count(*) FROM office_conflict WHERE resolved_at IS NULL) AS conflicts, "
+        "(SELECT count(*) FROM office_request WHERE decided_at IS NULL) AS requests"
     )
-    return int(row["n"]) if row else 0
+    return (int(row["conflicts"]), int(row["requests"])) if row else (0, 0)
 
 
 def waiting_for(portfolio: Portfolio, pilot_id: str) -> str:

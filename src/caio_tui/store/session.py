@@ -252,12 +252,20 @@ class Session:
         finally:
             with self.lock:
                 self.conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT}")
-            self._checkpoint()
+            self._checkpoint(truncate=True)
 
-    def _checkpoint(self) -> None:
-        """Copy what the WAL holds into the file, as far as no reader needs it still (PASSIVE: never waits)."""
+    def _checkpoint(self, *, truncate: bool = False) -> None:
+        """Copy what the WAL holds into the file, as far as no reader needs it still (PASSIVE: never waits).
+        `truncate`: then empty the WAL file too (it grew to a few bundles' pages), if no reader holds it
+        within a moment; otherwise it stays as large until the next checkpoint that can."""
         with self.lock, contextlib.suppress(sqlite3.DatabaseError):  # busy or read-only: the next one will
             self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            if truncate:
+                self.conn.execute(f"PRAGMA busy_timeout = {_TRUNCATE_WAIT_MS}")
+                try:
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                finally:
+                    self.conn.execute(f"PRAGMA busy_timeout = {open_files.BUSY_TIMEOUT_MS}")
 
     def data_version(self) -> int:
         """Changes when another connection commits: the TUI polls it to notice other processes."""
@@ -270,6 +278,7 @@ _TURN = 0.003  # seconds a program leaves the lock free after its own write befo
 _IDLE_READERS = 4  # read connections kept open between reads (the UI thread and a few workers)
 _LONGEST_PAUSE = 0.01  # between two looks for a busy lock (seconds)
 _AUTOCHECKPOINT = 1000  # SQLite's default: a checkpoint once the WAL holds this many pages
+_TRUNCATE_WAIT_MS = 100  # how long emptying the WAL at the end of a run waits for readers
 
 
 def _busy_deadline() -> float:

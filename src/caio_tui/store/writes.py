@@ -402,7 +402,10 @@ def record_move(
 
 def refresh(portfolio: Portfolio, pilot_id: str) -> None:
     """Recompute the derived columns of one pilot from its coverage, open blockers and last gate decision
-    (derived_upkeep.refresh_pilots: one function for one pilot and for a merge's many)."""
+    (derived_upkeep.refresh_pilots: one function for one pilot and for a merge's many). The pilot's row is
+    checked against the seal first, written or not: a write to a pilot whose row was changed outside
+    caio-tui is refused, as when every refresh rewrote the row (its trigger checked it then)."""
+    portfolio.session.seal.check_groups("pilot", [pilot_id])
     derived_upkeep.refresh_pilots(portfolio, [pilot_id])
 
 

@@ -11,10 +11,12 @@ portfolio."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 
 from caio_tui.io.offices.format import OfficeFileError
+from caio_tui.io.offices.read import open_office_file
 from caio_tui.io.offices.verifier import Job, Verifier, VerifierStopped
 from caio_tui.io.offices.verify import Read, Step, Verified, verified_bundle
 from caio_tui.store import Portfolio
@@ -22,6 +24,7 @@ from caio_tui.store.bulk import no_cycle_collection
 from caio_tui.store.insert_rows import PilotRows
 from caio_tui.store.office_apply import MergeOutcome, last_merged, merge
 from caio_tui.store.office_seal import BundleRefused, sealed_columns
+from caio_tui.store.open_files import is_open_here
 
 # Files smaller than this in all are verified in this process. Measured: the verifier starts in ~0.4 s (a
 # new interpreter importing the reader), which the merge waits for, and then takes ~0.05 s per MB off it
@@ -53,15 +56,18 @@ def merge_files(
     verified in the verifier's process (None: never)."""
     if len(paths) != len(sources):
         raise ValueError("one source for each path")
+    _all_bundles(paths, sources)
     job = Job(list(paths), list(sources), sealed_columns(portfolio.conn))
-    pays = paths and worker_from is not None and _size(paths) >= worker_from
-    verifier = _started(job) if pays else None
+    pays = bool(paths) and worker_from is not None and _can_start() and _size(paths) >= worker_from
+    verifier = None
     try:
+        verifier = _started(job) if pays else None
         steps = verifier.steps() if verifier is not None else _here(job)
         outcomes: list[MergeOutcome] = []
-        with contextlib.closing(steps), no_cycle_collection(), _checkpoints(portfolio, bool(pays)) as written:
+        with contextlib.closing(steps), _checkpoints(portfolio, pays) as written:
             for source in sources:
-                outcomes.append(_merge_next(portfolio, steps, source))
+                with no_cycle_collection():  # a bundle at a time: what the merges keep is collected between
+                    outcomes.append(_merge_next(portfolio, steps, source))
                 written()
                 if merged is not None:
                     merged(outcomes[-1])
@@ -79,6 +85,23 @@ def _checkpoints(portfolio: Portfolio, large: bool) -> Iterator[Callable[[], Non
         return
     with portfolio.session.checkpoint_every(CHECKPOINT_EVERY) as written:
         yield written
+
+
+def _all_bundles(paths: Sequence[Path], sources: Sequence[str]) -> None:
+    """Each file readable and a bundle (its head read), before the first is merged: a missing file or a send
+    at the end of a list must not be found once the bundles before it are committed. The portfolio itself is
+    never opened outside SQLite (closing that handle would drop this process's locks on it)."""
+    for path, source in zip(paths, sources, strict=True):
+        if is_open_here(path):
+            raise OfficeFileError(f"{source}: the portfolio itself, not a bundle")
+        stream, _ = open_office_file(path, source, "bundle")
+        stream.close()
+
+
+def _can_start() -> bool:
+    """Whether this interpreter can start another of itself (not a frozen build, whose executable is the
+    app; not an embedded one, which has none)."""
+    return bool(sys.executable) and not getattr(sys, "frozen", False)
 
 
 def _started(job: Job) -> Verifier | None:

@@ -68,7 +68,9 @@ class Verifier:
     def __init__(self, job: Job) -> None:
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close()) its stderr: why, if it dies
         # This process's import path, as multiprocessing's spawn passes it: the verifier runs this very code.
-        start = f"import sys; sys.path[:] = {sys.path!r}; from {__name__} import main; main()"
+        # (only its text entries: a launcher may put other objects there, whose repr is no Python to run)
+        path = [entry for entry in sys.path if isinstance(entry, str)]
+        start = f"import sys; sys.path[:] = {path!r}; from {__name__} import main; main()"
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", start], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors
