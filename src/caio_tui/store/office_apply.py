@@ -39,7 +39,7 @@ from caio_tui.domain.stages import Stage
 from caio_tui.store.derived_upkeep import open_blocker, refresh_pilots, refreshed, update_pilots
 from caio_tui.store.insert_rows import MoveRow, PilotRows, insert
 from caio_tui.store.office_seal import BundleRefused, ChainCheck
-from caio_tui.store.office_sides import CaioPilot, chunked, merge_read, pilot_rows, put_bases, side_of
+from caio_tui.store.office_sides import CaioPilot, Carried, chunked, merge_read, pilot_rows, put_base_texts, side_of
 from caio_tui.store.offices import office_of_portfolio
 from caio_tui.store.portfolio import Portfolio
 
@@ -102,7 +102,7 @@ def merge(
     office: str,
     chain: ChainCheck,
     file_digest: Callable[[], str],
-    batches: Iterable[Sequence[PilotRows]],
+    batches: Iterable[Sequence[Carried]],
 ) -> MergeOutcome:
     """Merge the office's pilots (its carried ones, in batches) against the send's base. `chain` is the
     bundle's verified chain, read watching the length of the chain last merged from this send
@@ -215,8 +215,8 @@ class _Batch:
         self.items = {str(r[0]) for r in self.conn.execute("SELECT id FROM item")}
         self.categories = {str(r[0]): str(r[1]) for r in self.conn.execute("SELECT tag, category FROM blocker_tag")}
 
-    def merge(self, chunk: Sequence[PilotRows]) -> None:
-        office = {whole.pilot.id: side_of(whole) for whole in chunk}
+    def merge(self, chunk: Sequence[Carried]) -> None:
+        office = {c.pilot_id: c.side for c in chunk}
         for pilot_id, side in office.items():
             self._known(pilot_id, side)
         ids = list(office)
@@ -231,11 +231,10 @@ class _Batch:
                 f"{plan.clashes[0]}: the office created a pilot under an id this portfolio already holds"
             )
         self._check_first(plan, ids, found.digests)
-        by_id = {whole.pilot.id: whole for whole in chunk}
+        by_id = {c.pilot_id: c for c in chunk}
         requests = list(plan.requests)
         for pilot_id in plan.added:
-            whole = by_id[pilot_id]
-            self._add(whole)
+            self._add(by_id[pilot_id].rows())
             self._did(pilot_id, "added")
             caio[pilot_id] = side_of(pilot_rows(self.conn, [pilot_id])[pilot_id])
             plan.conflicts += added_conflicts(pilot_id, caio[pilot_id], office[pilot_id])
@@ -254,7 +253,8 @@ class _Batch:
         for c in plan.conflicts:
             self._did(c.pilot_id, f"conflict {c.key}")
         self._request(requests, by_id)
-        put_bases(self.conn, self.outcome.send_id, {i: s for i, s in office.items() if i not in plan.gone})
+        gone = set(plan.gone)
+        put_base_texts(self.conn, self.outcome.send_id, {c.pilot_id: c.text for c in chunk if c.pilot_id not in gone})
         refresh_pilots(self.portfolio, list(plan.added))
         self.outcome.changes += len(plan.changes)
         self.outcome.conflicts += len(plan.conflicts)
@@ -384,7 +384,7 @@ class _Batch:
             ),
         )
 
-    def _request(self, requests: list[StageRequest], by_id: Mapping[str, PilotRows]) -> None:
+    def _request(self, requests: list[StageRequest], by_id: Mapping[str, Carried]) -> None:
         """Each stage request with the office's words for its move (its override's justification)."""
         self.conn.executemany(
             "INSERT INTO office_request (pilot_id, bundle_head, office, current, requested, note) "
@@ -396,7 +396,7 @@ class _Batch:
                     self.outcome.office,
                     r.current,
                     r.requested,
-                    _words(by_id[r.pilot_id], r),
+                    _words(by_id[r.pilot_id].rows(), r),
                 )
                 for r in requests
             ],

@@ -5,9 +5,11 @@ and the base a send recorded for them (office_base: the side as JSON) read and w
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from caio_tui.domain.office_merge import PilotSide, side_json, side_of_json
 from caio_tui.store.derived_upkeep import DERIVED, Judged, open_blocker
@@ -154,10 +156,38 @@ def bases(conn: sqlite3.Connection, send_id: str, ids: Sequence[str]) -> dict[st
 
 
 def put_bases(conn: sqlite3.Connection, send_id: str, sides: Mapping[str, PilotSide]) -> None:
-    """Record (or replace) the base of these pilots for the send: a base already held is updated in its row
-    (its rowid and its index entry stay; REPLACE would delete the row and add it again at the table's end)."""
+    """Record (or replace) the base of these pilots for the send."""
+    put_base_texts(conn, send_id, {pilot_id: side_text(side) for pilot_id, side in sides.items()})
+
+
+def put_base_texts(conn: sqlite3.Connection, send_id: str, texts: Mapping[str, str]) -> None:
+    """Record (or replace) the base of these pilots for the send, as side_text gave it: a base already held
+    is updated in its row (its rowid and its index entry stay; REPLACE would delete the row and add it
+    again at the table's end)."""
     conn.executemany(
         "INSERT INTO office_base (send_id, pilot_id, state) VALUES (?, ?, ?) "
         "ON CONFLICT (pilot_id, send_id) DO UPDATE SET state = excluded.state",
-        [(send_id, pilot_id, side_text(side)) for pilot_id, side in sides.items()],
+        [(send_id, pilot_id, text) for pilot_id, text in texts.items()],
     )
+
+
+class Carried(NamedTuple):
+    """A pilot an office's bundle carries, as a merge takes it: its side, the text its base becomes, and its
+    rows, kept pickled until the merge needs them (a pilot the office created, the words of a stage
+    request). Made where the bundle is verified (`carried`): for large bundles in the verifier's process,
+    so the merging process, which sets the pace, neither builds the side nor encodes the base, nor
+    unpickles rows it never reads."""
+
+    pilot_id: str
+    side: PilotSide
+    text: str
+    packed: bytes
+
+    def rows(self) -> PilotRows:
+        found: PilotRows = pickle.loads(self.packed)
+        return found
+
+
+def carried(whole: PilotRows) -> Carried:
+    side = side_of(whole)
+    return Carried(whole.pilot.id, side, side_text(side), pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL))

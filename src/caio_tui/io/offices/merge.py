@@ -21,9 +21,9 @@ from caio_tui.io.offices.verifier import Job, Verifier, VerifierStopped
 from caio_tui.io.offices.verify import Read, Step, Verified, verified_bundle
 from caio_tui.store import Portfolio
 from caio_tui.store.bulk import no_cycle_collection
-from caio_tui.store.insert_rows import PilotRows
 from caio_tui.store.office_apply import MergeOutcome, last_merged, merge
 from caio_tui.store.office_seal import BundleRefused, sealed_columns
+from caio_tui.store.office_sides import Carried
 from caio_tui.store.open_files import is_open_here
 
 # Files smaller than this in all are verified in this process. Measured: the verifier starts in ~0.4 s (a
@@ -151,7 +151,7 @@ def _merge_next(portfolio: Portfolio, steps: Iterator[Step], source: str) -> Mer
         ) from None
 
 
-def _batches(steps: Iterator[Step], read: list[Read]) -> Iterator[list[PilotRows]]:
+def _batches(steps: Iterator[Step], read: list[Read]) -> Iterator[list[Carried]]:
     """The bundle's batches, up to its end (noted in `read`): the next steps are the next bundle's."""
     for step in steps:
         if isinstance(step, Read):

@@ -16,8 +16,8 @@ from caio_tui.io.offices.format import BundleHead
 from caio_tui.io.offices.read import OfficeFile, open_office_file, valid_pilot
 from caio_tui.io.snapshot.export import pilot_json
 from caio_tui.store.bulk import no_cycle_collection
-from caio_tui.store.insert_rows import PilotRows
 from caio_tui.store.office_seal import BundleRefused, ChainCheck, RowsCheck, SealCheck
+from caio_tui.store.office_sides import Carried, carried
 
 BATCH = 500  # pilots checked and merged at a time
 
@@ -38,7 +38,7 @@ class Read:
     file_digest: str
 
 
-Step = Verified | list[PilotRows] | Read
+Step = Verified | list[Carried] | Read
 
 
 def verified_bundle(
@@ -61,7 +61,7 @@ def verified_bundle(
 
 def _pilots(
     file: OfficeFile, head: BundleHead, chain: ChainCheck, ours: Mapping[str, Sequence[str]], batch: int
-) -> Iterator[list[PilotRows]]:
+) -> Iterator[list[Carried]]:
     """The bundle's pilots in batches, each checked against the seal (checked first: it comes before the
     pilots in the file), then the digest, and that it carried every pilot its chain names."""
     sealed = SealCheck()
@@ -69,7 +69,7 @@ def _pilots(
         sealed.row(row)
     sealed.finish(chain.state)
     rows = RowsCheck(ours, head.columns, sealed.pilots)
-    carried: set[str] = set()
+    seen: set[str] = set()
     try:
         items = iter(file.items("pilots"))
         index = 0
@@ -78,12 +78,12 @@ def _pilots(
             for whole in checked:
                 index += 1
                 valid_pilot(file, pilot_json(whole), index)
-                carried.add(whole.pilot.id)
-            yield checked
+                seen.add(whole.pilot.id)
+            yield [carried(whole) for whole in checked]
         file.finish()
     finally:
         rows.close()
-    missing = sorted(chain.named.intersection(sealed.pilots) - carried)
+    missing = sorted(chain.named.intersection(sealed.pilots) - seen)
     if missing:
         raise BundleRefused(f"it does not carry pilot {missing[0]}, which the office's chain changed")
 
