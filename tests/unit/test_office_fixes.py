@@ -85,10 +85,15 @@ def test_a_known_head_is_verified_before_already_merged(sample_portfolio: Portfo
     (tmp_path / "cut.json").write_text(text[: len(text) // 2])
     with pytest.raises(OfficeFileError):
         merged(caio, tmp_path / "cut.json")
+    # Another copy of the bundle (the office bundled twice: another writer or time in its head), verified
+    # whole: the same state as the one merged, so already merged, and said so.
     (tmp_path / "resaved.json").write_text(signed(text.replace('"written_by": "office-lead"', '"written_by": "x"')))
-    with pytest.raises(OfficeFileError, match=r"another file with head \w{16} was merged before, and this one differs"):
-        merged(caio, tmp_path / "resaved.json")
-    assert merge_file(caio, file, source="again").already
+    head = caio.audit_head()
+    copy = merged(caio, tmp_path / "resaved.json")
+    assert copy.already and copy.another_copy and "already merged (from another copy of it)" in copy.summary()
+    assert caio.audit_head() == head
+    again = merge_file(caio, file, source="again")
+    assert again.already and not again.another_copy
 
 
 def test_pilots_an_office_creates_get_ids_of_their_own_and_enter_at_intake(

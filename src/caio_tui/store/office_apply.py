@@ -53,6 +53,7 @@ class MergeOutcome:
     send_id: str
     head: str
     already: bool = False
+    another_copy: bool = False  # already merged from another file with the same head (and state)
     older_than: str = ""
     older_events: int = 0  # the events of the newer bundle's chain
     changes: int = 0
@@ -66,7 +67,8 @@ class MergeOutcome:
 
     def summary(self) -> str:
         if self.already:
-            return f"bundle {self.head[:16]} of office {self.office!r} already merged; nothing changed"
+            copy = " (from another copy of it)" if self.another_copy else ""
+            return f"bundle {self.head[:16]} of office {self.office!r} already merged{copy}; nothing changed"
         if self.older_than:
             return (
                 f"bundle {self.head[:16]} of office {self.office!r} is older than bundle {self.older_than[:16]} "
@@ -121,11 +123,9 @@ def merge(
         if known is not None:
             for _ in batches:  # verified whole before answering: a damaged or edited copy is not "merged"
                 pass
-            if known[0] != file_digest():
-                raise BundleRefused(
-                    f"another file with head {head[:16]} was merged before, and this one differs from it"
-                )
-            outcome.already = True
+            # Verified, it carries the state the head sealed, the one merged: a file that differs in its
+            # bytes is another copy (the office bundled twice: another `written_at`), not another bundle.
+            outcome.already, outcome.another_copy = True, known[0] != file_digest()
             return outcome
         if last is not None and chain.count < last.events:
             # Merging it would roll the newer values back. Not an error: a folder of an office's bundles
