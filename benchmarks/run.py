@@ -101,10 +101,16 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> R
     load = f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (1-minute)"
     repeat = f"{args.repeat} timed runs a measure ({args.repeat_large} at 1M) after one warm-up"
     section = report.results_section(results, repeat=repeat, load=load)
-    report.write(args.out, section, TEMPLATE)
     target = args.json or args.cache / "results.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(results.as_json(), indent=2), encoding="utf-8")
+    if args.only != "all" and args.out == DEFAULT_OUT:
+        # A partial run leaves the report's tables alone (they would lose every other measure): its
+        # figures are printed and kept in the JSON.
+        log(section)
+        log(f"wrote {target} in {time.perf_counter() - started:.0f} s ({args.out} left as it was: --only)")
+        return results
+    report.write(args.out, section, TEMPLATE)
     log(f"wrote {args.out} and {target} in {time.perf_counter() - started:.0f} s")
     return results
 
