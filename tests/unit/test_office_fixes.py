@@ -96,6 +96,20 @@ def test_a_known_head_is_verified_before_already_merged(sample_portfolio: Portfo
     assert again.already and not again.another_copy
 
 
+@pytest.mark.parametrize("cut", ["in a line", "at a line's end"])
+def test_a_bundle_cut_short_says_so(sample_portfolio: Portfolio, tmp_path: Path, cut: str) -> None:
+    with office_portfolio(sample_portfolio, GMO, tmp_path) as office:
+        office.edit_pilot(office.pilots()[0].id, owner="Once")
+        file = bundle(office, tmp_path)
+    text = file.read_text()
+    pilots = text.index('  "pilots": [')
+    end = text.index("\n", pilots + 20) + 1  # the end of the first pilot's line
+    (tmp_path / "cut.json").write_text(text[: end - 20] if cut == "in a line" else text[:end])
+    with pytest.raises(OfficeFileError, match=r"cut.json:\d+: the file ends in its section 'pilots': it was cut short"):
+        merged(sample_portfolio, tmp_path / "cut.json")
+    assert sample_portfolio.session.one("SELECT count(*) AS n FROM office_bundle")["n"] == 0
+
+
 def test_pilots_an_office_creates_get_ids_of_their_own_and_enter_at_intake(
     sample_portfolio: Portfolio, tmp_path: Path
 ) -> None:

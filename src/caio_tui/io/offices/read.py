@@ -118,7 +118,9 @@ class OfficeFile:
                 if comma and not first:
                     raise self.fail(f"a comma after the last item of {name!r}")
                 return
-            if not data or not comma or not stripped.startswith(_ITEM):
+            if not data or not data.endswith(b"\n"):  # the end of the file, in a section or in an item
+                raise self.fail(f"the file ends in its section {name!r}: it was cut short (copy it again)")
+            if not comma or not stripped.startswith(_ITEM):
                 raise self.fail(f"not an item of {name!r} in the office file's layout")
             first, comma = False, stripped.endswith(b",")
             try:
