@@ -93,7 +93,8 @@ class DeclineReason(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-frame"):
-            yield Label(user_text(self.title_text), classes="dialog-title")
+            # Wrapped, not cut: at 80 columns the stage it asks for comes last, and nothing else names it.
+            yield Static(user_text(self.title_text), classes="dialog-title")
             yield Static(Content.styled("Why (optional, kept in the audit trail):", "$text-muted"))
             yield Input("", placeholder="the reason, or leave blank", id="decline-reason", compact=True)
             yield Static(Content.styled("enter: decline · esc: cancel", "$text-muted"), classes="dialog-hint")
