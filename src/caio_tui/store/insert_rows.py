@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from caio_tui.store import rows
 from caio_tui.store.queries import STAGE_POSITION
@@ -131,6 +132,38 @@ def unflat_rows(flat: FlatPilotRows) -> PilotRows:
 _COVERAGE_WIDTH, _BLOCKER_WIDTH, _MOVE_WIDTH = (len(BULK_COLUMNS[t]) for t in ("coverage", "blocker", "stage_move"))
 
 
+class _Blocker(Protocol):
+    """A blocker as the domain and a snapshot both hold it."""
+
+    @property
+    def tag(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def opened_at(self) -> Any: ...
+    @property
+    def opened_by(self) -> str: ...
+    @property
+    def resolved_at(self) -> Any: ...
+    @property
+    def resolved_by(self) -> str: ...
+    @property
+    def resolution(self) -> str: ...
+
+
+def blocker_row(b: _Blocker, ts: Callable[[Any], str]) -> BlockerRow:
+    """A blocker's row, its times as `ts` stores them (a domain record's and a snapshot's blockers alike)."""
+    return BlockerRow(
+        b.tag,
+        b.note,
+        ts(b.opened_at),
+        b.opened_by,
+        ts(b.resolved_at) if b.resolved_at else None,
+        b.resolved_by,
+        b.resolution,
+    )
+
+
 def rows_of(record: PilotRecord, actor: str) -> PilotRows:
     """The record's rows; `actor` stands in for who set a coverage item or made a move where it says no one."""
     p = record.pilot
@@ -159,18 +192,7 @@ def rows_of(record: PilotRecord, actor: str) -> PilotRows:
             )
             for c in record.coverage.values()
         ],
-        blockers=[
-            BlockerRow(
-                b.tag,
-                b.note,
-                ts(b.opened_at),
-                b.opened_by,
-                ts(b.resolved_at) if b.resolved_at else None,
-                b.resolved_by,
-                b.resolution,
-            )
-            for b in record.blockers
-        ],
+        blockers=[blocker_row(b, ts) for b in record.blockers],
         moves=[
             MoveRow(
                 m.from_stage.value if m.from_stage else None,

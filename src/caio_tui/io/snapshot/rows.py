@@ -12,8 +12,8 @@ from caio_tui.io.omb.records import ROW_KEY
 from caio_tui.io.snapshot.checks import NEEDS_JUSTIFICATION, References, pilot_problems
 from caio_tui.io.snapshot.schema import Snapshot
 from caio_tui.io.snapshot.times import normal_time, stored_time
-from caio_tui.store.insert_rows import FlatPilotRows, flat_rows
-from caio_tui.store.transfer import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
+from caio_tui.store.insert_rows import FlatPilotRows, blocker_row, flat_rows
+from caio_tui.store.transfer import CoverageRow, MoveRow, PilotRows, PilotValues
 
 
 def checked_rows(p: Mapping[str, Any], refs: References, seen: dict[str, int], index: int) -> FlatPilotRows | list[str]:
@@ -108,18 +108,7 @@ def rows_of(snapshot: Snapshot) -> Iterator[FlatPilotRows]:
                     )
                     for c in p.coverage
                 ],
-                blockers=[
-                    BlockerRow(
-                        b.tag,
-                        b.note,
-                        stored_time(b.opened_at),
-                        b.opened_by,
-                        stored_time(b.resolved_at) if b.resolved_at else None,
-                        b.resolved_by,
-                        b.resolution,
-                    )
-                    for b in p.blockers
-                ],
+                blockers=[blocker_row(b, stored_time) for b in p.blockers],
                 moves=[
                     MoveRow(
                         m.from_stage.value if m.from_stage else None,
