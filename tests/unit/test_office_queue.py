@@ -15,7 +15,7 @@ from caio_tui.domain.pilots import PilotFields
 from caio_tui.domain.stages import Stage
 from caio_tui.io.offices import merge_file, write_bundle
 from caio_tui.store import Portfolio, StoreError
-from caio_tui.store.office_decisions import decide_request, resolve_conflict
+from caio_tui.store.office_decisions import decide_request, edited_value, resolve_conflict
 from caio_tui.store.office_queue import conflicts, merged_any, requests, waiting_count
 from caio_tui.store.portfolio import GateRefused
 from helpers import NOW
@@ -277,3 +277,29 @@ def test_what_a_real_merge_left_settles_and_stays_settled_after_the_next_bundle(
         merge_file(caio, tmp_path / "bundle2.json", source="bundle2.json")
         assert (waiting_count(caio), caio.get("P-2").owner, caio.get("P-1").description) == (0, "Eve", "ours")
         assert_whole(caio)
+
+
+def test_an_edited_value_is_checked_by_the_item_s_framework_in_one_place(portfolio: Portfolio) -> None:
+    """The app's edit dialog and its write, and `resolve --value`, call one function: a `met` needs evidence
+    where the item's framework asks it, and not for an item the catalog no longer holds (the dialog once
+    accepted that, and the write then raised)."""
+    assert edited_value(portfolio, "coverage", "access.roles", "met: IAM review") == ("met", "IAM review", None)
+    with pytest.raises(ValueError, match=re.escape("access.roles: met needs evidence")):
+        edited_value(portfolio, "coverage", "access.roles", "met")
+    assert edited_value(portfolio, "coverage", "gone.item", "met") == ("met", None, None)
+    assert edited_value(portfolio, "field", "high_impact", "yes") is True
+
+
+def test_the_offices_met_without_evidence_is_not_taken(portfolio: Portfolio) -> None:
+    pid = add(portfolio)
+    office = ("met", "", "")
+    (cid,), _ = seed_waiting(
+        portfolio, Waiting().conflict(pid, "coverage", "access.roles", None, ("partial", "draft", ""), office)
+    )
+    head = portfolio.audit_head()
+    with pytest.raises(
+        StoreError, match=re.escape("the office's value of access.roles is met without evidence; keep the")
+    ):
+        resolve_conflict(portfolio, cid, "office")
+    assert portfolio.audit_head() == head and waiting_count(portfolio) == 1
+    assert "access.roles" not in portfolio.record(pid).coverage

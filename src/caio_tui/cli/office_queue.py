@@ -155,18 +155,14 @@ def resolve(
 
 
 def _resolve_conflict(ctx: click.Context, conflict_id: int, take: str | None, value: str | None) -> None:
-    from caio_tui.domain.office_values import parse_edit
     from caio_tui.store import office_decisions, office_queue
 
     with opened(ctx) as portfolio:
         row = office_queue.conflict_row(portfolio, conflict_id)
         edited = None
         if value is not None and row is not None and row["resolved_at"] is None:
-            catalog = portfolio.catalog()
-            needs = row["kind"] == "coverage" and catalog.has_item(row["name"])
-            needs = needs and catalog.framework_of(row["name"]).met_needs_evidence
             try:
-                edited = parse_edit(row["kind"], row["name"], value, met_needs_evidence=needs)
+                edited = office_decisions.edited_value(portfolio, row["kind"], row["name"], value)
             except ValueError as exc:
                 raise CliUsageError(str(exc)) from None
         chosen: Any = take or "edited"

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from caio_tui.domain.coverage import CoverageStatus, missing_evidence
-from caio_tui.domain.office_values import describe, office_named
+from caio_tui.domain.office_values import describe, office_named, parse_edit
 from caio_tui.domain.stages import Stage
 from caio_tui.store import office_queue, writes
 from caio_tui.store.errors import StoreError
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from caio_tui.domain.history import AuditEvent
-    from caio_tui.domain.office_merge import Value
+    from caio_tui.domain.office_merge import FieldKind, Value
     from caio_tui.store.office_queue import WaitingConflict
     from caio_tui.store.portfolio import Portfolio
 
@@ -122,6 +122,14 @@ def resolve_conflict(portfolio: Portfolio, conflict_id: int, take: Take, value: 
         }
         portfolio.append_event("office.resolve", conflict.pilot_id, None, after)
     return summary
+
+
+def edited_value(portfolio: Portfolio, kind: FieldKind, name: str, text: str) -> Value:
+    """A value typed for a conflict (`resolve --value`, the app's edit), checked as the field's type: a
+    `met` needs evidence where the item's framework asks it (ValueError, in one line, otherwise)."""
+    catalog = portfolio.catalog()
+    needs = kind == "coverage" and catalog.has_item(name) and catalog.framework_of(name).met_needs_evidence
+    return parse_edit(kind, name, text, met_needs_evidence=needs)
 
 
 def _waiting_conflict(portfolio: Portfolio, conflict_id: int) -> WaitingConflict:

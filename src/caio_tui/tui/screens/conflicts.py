@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Static
 
-from caio_tui.domain.office_values import describe, edit_text, office_named, parse_edit, stage_title
+from caio_tui.domain.office_values import describe, edit_text, office_named, stage_title
 from caio_tui.domain.stages import Stage
 from caio_tui.domain.text import clip, printable
 from caio_tui.store import Portfolio, StoreError, office_decisions, office_queue
@@ -38,6 +38,7 @@ from caio_tui.tui.widgets.view_bar import ViewBar
 from caio_tui.tui.widgets.virtual_table import Column, SequenceSource, TableRow, VirtualTable
 
 if TYPE_CHECKING:
+    from caio_tui.domain.office_merge import Value
     from caio_tui.store.office_queue import WaitingConflict, WaitingRequest
 
 NARROW_BELOW = 100
@@ -351,19 +352,20 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
             return
         from caio_tui.tui.dialogs.conflict_value import ConflictValue
 
-        needs = _met_needs_evidence(self.portfolio, conflict)
+        def value(text: str) -> Value:  # the same check in the dialog and for the write (the cached catalog)
+            return office_decisions.edited_value(self.portfolio, conflict.kind, conflict.name, text)
 
         def check(text: str) -> str | None:
             try:
-                parse_edit(conflict.kind, conflict.name, text, met_needs_evidence=needs)
+                value(text)
             except ValueError as exc:
                 return str(exc)
             return None
 
         def answered(text: str | None) -> None:
             if text is not None:
-                value = parse_edit(conflict.kind, conflict.name, text)
-                self._write(lambda: office_decisions.resolve_conflict(self.portfolio, conflict.id, "edited", value))
+                edited = value(text)
+                self._write(lambda: office_decisions.resolve_conflict(self.portfolio, conflict.id, "edited", edited))
 
         kind = conflict.kind
         sides = (describe(kind, conflict.base), describe(kind, conflict.caio), describe(kind, conflict.office))
@@ -430,14 +432,6 @@ class ConflictsScreen(ViewScreen, inherit_bindings=False):
 
 def _read(portfolio: Portfolio) -> tuple[list[WaitingConflict], list[WaitingRequest], bool]:
     return office_queue.conflicts(portfolio), office_queue.requests(portfolio), office_queue.merged_any(portfolio)
-
-
-def _met_needs_evidence(portfolio: Portfolio, conflict: WaitingConflict) -> bool:
-    """Whether the item's framework asks evidence of a `met` (the frameworks are read once and cached)."""
-    catalog = portfolio.catalog()
-    if conflict.kind != "coverage" or not catalog.has_item(conflict.name):
-        return False
-    return catalog.framework_of(conflict.name).met_needs_evidence
 
 
 def _edit_hint(conflict: WaitingConflict) -> str:
