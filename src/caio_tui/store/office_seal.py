@@ -17,7 +17,7 @@ from typing import Any
 from caio_tui.store import audit, seal
 from caio_tui.store.errors import StoreError
 from caio_tui.store.insert_rows import BlockerRow, CoverageRow, MoveRow, PilotRows, PilotValues
-from caio_tui.store.seal_digest import EMPTY, NULL, PER_PILOT, SEP, SLOT, columns
+from caio_tui.store.seal_digest import EMPTY, NULL, PER_PILOT, SEP, SLOT, columns, row_value
 
 _MODULUS = 1 << 256
 
@@ -100,7 +100,7 @@ class SealCheck:
             raise BundleRefused(f"seal row {raw!r:.60} is not a table, a group and a digest") from None
         if len(found) % 32 or not isinstance(table, str) or not isinstance(group, str):
             raise BundleRefused(f"seal row of {table} {group} is not a digest")
-        self.total += sum(int.from_bytes(found[i : i + 32], "big") for i in range(0, len(found), 32))
+        self.total += row_value(found)
         if table == "pilot":
             self.pilots[group] = found
 

@@ -171,11 +171,16 @@ def put(
     conn.executemany("INSERT OR REPLACE INTO state_seal VALUES ('pilot', ?, ?)", kept)
 
 
+def row_value(row: bytes) -> int:
+    """The sum of the digests a seal row packs (a pilot's row holds one per table it has rows in)."""
+    return sum(int.from_bytes(row[i : i + 32], "big") for i in range(0, len(row), 32))
+
+
 def write_all(conn: sqlite3.Connection, groups: Iterator[tuple[str, str, bytes]], sealed: dict[str, bytes]) -> int:
     """Store every digest of a whole seal (state_seal emptied first): `groups` as (table, group, digest),
     `sealed` pilots' seal rows as a bulk load digested them; returns the sum of every digest."""
     conn.execute("DELETE FROM state_seal")
-    total = sum(int.from_bytes(s[i : i + 32], "big") for s in sealed.values() for i in range(0, len(s), 32))
+    total = sum(row_value(s) for s in sealed.values())
     pilots: dict[str, bytearray] = {}
     batch: list[tuple[str, str, bytes]] = []
     for table, group, found in groups:

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from caio_tui.io.offices.format import OFFICE_FORMAT, OFFICE_VERSION
 from caio_tui.io.snapshot.digest import canonical, encode
-from caio_tui.io.snapshot.export import definitions, pilot_json
+from caio_tui.io.snapshot.export import definitions, header_lines, pilot_json
 from caio_tui.io.snapshot.times import utc_text
 from caio_tui.store import Portfolio
 from caio_tui.store.offices import SendRecord, reading_bundle, send
@@ -32,10 +32,7 @@ class _Out:
         self.out.write(data)
 
     def head(self, head: Mapping[str, Any]) -> None:
-        self.write("{\n")
-        for key, value in head.items():
-            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-            self.write(f"  {json.dumps(key)}: {text},\n")
+        self.write("{\n" + "".join(header_lines(head)))
 
     def section(self, name: str, items: Iterator[Any]) -> int:
         self.write(f"  {json.dumps(name)}: [\n")

@@ -153,7 +153,7 @@ def write_snapshot(
     )
     signer = Signer(header)
     total = portfolio.count() if progress else 0
-    out.write(encode("{\n" + "".join(_header_lines(header)) + '  "pilots": ['))
+    out.write(encode("{\n" + "".join(header_lines(header)) + '  "pilots": ['))
     with stream_pilots(portfolio) as stream:
         for index, stored in enumerate(stream):
             line = canonical(pilot_json(stored.rows))
@@ -166,7 +166,8 @@ def write_snapshot(
     return digest
 
 
-def _header_lines(header: Mapping[str, Any]) -> Iterator[str]:
+def header_lines(header: Mapping[str, Any]) -> Iterator[str]:
+    """The head's keys, one indented JSON value each (a snapshot's and an office file's head alike)."""
     for key, value in header.items():
         text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
         yield f"  {json.dumps(key)}: {text},\n"
@@ -179,7 +180,7 @@ def to_bytes(data: Mapping[str, Any]) -> bytes:
     header = {k: v for k, v in data.items() if k not in ("pilots", "digest")}
     pilots = data.get("pilots") or []
     lines = ",".join(f"\n    {canonical(p)}" for p in pilots)
-    text = "{\n" + "".join(_header_lines(header)) + f'  "pilots": [{lines}' + ("\n  " if pilots else "")
+    text = "{\n" + "".join(header_lines(header)) + f'  "pilots": [{lines}' + ("\n  " if pilots else "")
     text += f'],\n  "digest": {json.dumps(data.get("digest", ""))}\n}}\n'
     return encode(text)
 
