@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from caio_tui.cli.plumbing import CliError, CliUsageError, db_option, opened, print_json, say
+from caio_tui.cli.plumbing import CliError, CliUsageError, db_option, free_target, opened, output_file, print_json, say
 
 if TYPE_CHECKING:
     from caio_tui.store.office_apply import MergeOutcome
@@ -36,21 +36,14 @@ def send(ctx: click.Context, office: str, output: Path, force: bool, as_json: bo
 
     Example: caio-tui send --office "Grants Management Office" -o gmo-send.json
     """
-    from caio_tui.io.files import FileWriteError, atomic_output, check_target
     from caio_tui.io.offices import write_send
     from caio_tui.store.offices import office_counts
 
-    try:
-        check_target(output, force=force)
-    except FileWriteError as exc:
-        raise CliError(str(exc)) from None
+    free_target(output, force=force)
     with opened(ctx) as portfolio:
         office = _the_office(office, office_counts(portfolio))
-        try:
-            with atomic_output(output, force=force) as out:
-                record, pilots = write_send(portfolio, office, out)
-        except FileWriteError as exc:
-            raise CliError(str(exc)) from None
+        with output_file(output, force=force) as out:
+            record, pilots = write_send(portfolio, office, out)
     if as_json:
         print_json({"send_id": record.id, "office": office, "pilots": pilots, "file": str(output)})
         return
@@ -89,19 +82,11 @@ def bundle(ctx: click.Context, output: Path, force: bool, as_json: bool) -> None
 
     Example: caio-tui --db gmo.db bundle -o gmo-bundle.json
     """
-    from caio_tui.io.files import FileWriteError, atomic_output, check_target
     from caio_tui.io.offices import write_bundle
 
-    try:
-        check_target(output, force=force)
-    except FileWriteError as exc:
-        raise CliError(str(exc)) from None
-    with opened(ctx) as portfolio:
-        try:
-            with atomic_output(output, force=force) as out:
-                written = write_bundle(portfolio, out)
-        except FileWriteError as exc:
-            raise CliError(str(exc)) from None
+    free_target(output, force=force)
+    with opened(ctx) as portfolio, output_file(output, force=force) as out:
+        written = write_bundle(portfolio, out)
     if as_json:
         print_json(
             {

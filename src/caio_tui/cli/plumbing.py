@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -115,6 +115,29 @@ def opened(ctx: click.Context, *, create: bool = False, name: str | None = None)
 
 
 # ---- output -------------------------------------------------------------------------------------------
+
+
+def free_target(output: Path, *, force: bool) -> None:
+    """Refuse, in one line, an output file that exists (unless --force) or cannot be written: before the
+    command's work, not after it."""
+    from caio_tui.io.files import FileWriteError, check_target
+
+    try:
+        check_target(output, force=force)
+    except FileWriteError as exc:
+        raise CliError(str(exc)) from None
+
+
+@contextmanager
+def output_file(output: Path, *, force: bool) -> Iterator[BinaryIO]:
+    """The output file, written whole or not at all (io.files.atomic_output); its failure in one line."""
+    from caio_tui.io.files import FileWriteError, atomic_output
+
+    try:
+        with atomic_output(output, force=force) as out:
+            yield out
+    except FileWriteError as exc:
+        raise CliError(str(exc)) from None
 
 
 def say(text: str, *, err: bool = False, bold: bool = False) -> None:

@@ -17,6 +17,7 @@ from caio_tui.cli.plumbing import (
     db_option,
     db_path,
     first_line,
+    free_target,
     opened,
     print_json,
     progress_bar,
@@ -50,7 +51,7 @@ DIFF_FORMATS = ("text", "markdown", "json")
 def export(ctx: click.Context, fmt: str, output: Path | None, force: bool) -> None:
     """Export the portfolio: a snapshot (JSON), a CSV of pilots, a Markdown or HTML briefing, an
     OMB 2025 inventory CSV, or the consolidated COTS file (omb-cots) as it was imported."""
-    from caio_tui.io.files import FileWriteError, check_target
+    from caio_tui.io.files import FileWriteError
     from caio_tui.io.inventory import TransferError, export_to, write_export
     from caio_tui.io.omb import FormulaCells
 
@@ -59,10 +60,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None, force: bool) -> No
     # The OMB file goes to a spreadsheet: say which formula-like cells kept the inventory's text.
     formulas = FormulaCells() if fmt == "omb-2025" else None
     if output is not None:
-        try:
-            check_target(output, force=force)  # before the export's work, not after it
-        except FileWriteError as exc:
-            raise CliError(str(exc)) from None
+        free_target(output, force=force)
     with opened(ctx) as portfolio, progress_bar(f"export {fmt}") as progress:
         try:
             if output is None:
