@@ -65,10 +65,14 @@ def test_send_of_an_unknown_office_lists_the_offices(caio: Path, tmp_path: Path)
     assert not (tmp_path / "s.json").exists()
 
 
-def test_send_does_not_replace_a_file_without_force(caio: Path, tmp_path: Path) -> None:
+def test_send_and_bundle_do_not_replace_a_file_without_force(caio: Path, office: Path, tmp_path: Path) -> None:
     (tmp_path / "s.json").write_text("keep")
     fails(run("--db", caio, "send", "--office", GMO, "-o", tmp_path / "s.json"), 1, "exists already")
     assert (tmp_path / "s.json").read_text() == "keep"
+    fails(run("--db", office, "bundle", "-o", tmp_path / "s.json"), 1, "exists already")
+    assert (tmp_path / "s.json").read_text() == "keep"
+    ok(run("--db", office, "bundle", "-o", tmp_path / "s.json", "--force"))
+    assert '"kind": "bundle"' in (tmp_path / "s.json").read_text()
 
 
 def test_init_from_refuses_a_file_that_is_not_a_send(office: Path, tmp_path: Path) -> None:
